@@ -1,0 +1,41 @@
+# cfnfargate: `make test` is the whole check, and what CI runs.
+GO       ?= go
+BIN      ?= bin/cfnfargate
+GOLDEN   := $(wildcard testdata/*.yaml testdata/*.json)
+
+.PHONY: all build test golden lint bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/cfnfargate
+
+# Unit tests, golden files, cfn-lint on every golden file, and the
+# end-to-end tests against moto_server, with the race detector.
+test:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# Rewrite the golden templates in testdata/ from the code. Review the diff
+# (git diff testdata/) before committing.
+golden:
+	$(GO) test ./stack/ -run 'TestGolden$$' -count=1 -update
+	git --no-pager diff --stat -- testdata/ || true
+
+lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	cfn-lint $(GOLDEN)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# A short fuzzing run of each fuzz target; the seed corpus runs in `make test`.
+fuzz:
+	$(GO) test ./stack/ -run '^$$' -fuzz FuzzBuild -fuzztime 30s
+	$(GO) test ./cmd/cfnfargate/ -run '^$$' -fuzz FuzzConfigFile -fuzztime 30s
+
+clean:
+	rm -rf bin

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+)
+
+func emitCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "emit",
+		Usage: "print the CloudFormation template",
+		Description: "Builds the template from the settings and prints it, or writes it to --output.\n" +
+			"Settings come from flags, then CFNFARGATE_* variables, then --config, then built-in defaults.",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "yaml", Usage: "template format: yaml or json", EnvVars: []string{envName("format")}},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the template to `FILE` instead of stdout", EnvVars: []string{envName("output")}, TakesFile: true},
+		}, settingsFlags()...),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			outFormat := c.String("format")
+			if outFormat != "yaml" && outFormat != "json" {
+				return badInput(fmt.Errorf("--format: %q is not a template format: use yaml or json", outFormat))
+			}
+			s, err := readSettings(c)
+			if err != nil {
+				return err
+			}
+			body, err := renderTemplate(s.Config, outFormat)
+			if err != nil {
+				return err
+			}
+			if path := c.String("output"); path != "" {
+				return writeFileAtomic(path, body)
+			}
+			_, err = c.App.Writer.Write(body)
+			return err
+		},
+	}
+}
+
+func usageError(c *cli.Context, err error, _ bool) error {
+	return badInput(fmt.Errorf("%w (see 'cfnfargate %s --help')", err, c.Command.Name))
+}
+
+// renderTemplate builds the template and writes it as yaml or json.
+func renderTemplate(cfg stack.Config, outFormat string) ([]byte, error) {
+	t, err := stack.Build(cfg)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	doc, err := format.FromGoformation(t)
+	if err != nil {
+		return nil, err
+	}
+	if outFormat == "json" {
+		return format.JSON(doc)
+	}
+	return format.YAML(doc)
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// over path, so that path never holds a partial template.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output: write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+// Command cfnfargate compiles a container on ECS Fargate behind an HTTPS
+// Application Load Balancer into a CloudFormation template, and deploys it.
+//
+// This package holds only the command line: flags, environment, config file
+// and exit codes. Templates are built by package stack; deploys are run by
+// package stack/deploy.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	return report(stderr, app.Run(args))
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "cfnfargate",
+		Usage:     "a container on ECS Fargate behind an HTTPS load balancer, as a CloudFormation template",
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Commands: []*cli.Command{
+			emitCommand(),
+		},
+		// Errors are printed once, by run, with the right exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return badInput(err)
+		},
+		HideHelpCommand: true,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return badInput(fmt.Errorf("unknown command %q: run 'cfnfargate --help' for the list", c.Args().First()))
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(append([]string{"cfnfargate"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// clearEnv unsets every CFNFARGATE_ variable for the test, so the user's
+// environment cannot change the outcome.
+func clearEnv(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, envPrefix) {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+}
+
+// TestEmitDefaultMatchesGolden proves `cfnfargate emit` with no settings
+// prints the reviewed default template, in both formats.
+func TestEmitDefaultMatchesGolden(t *testing.T) {
+	clearEnv(t)
+	for _, tt := range []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{"emit"}, "default.yaml"},
+		{[]string{"emit", "--format", "json"}, "default.json"},
+	} {
+		code, stdout, stderr := runCLI(t, tt.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, stderr)
+		}
+		want, err := os.ReadFile(filepath.Join("..", "..", "testdata", tt.golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stdout != string(want) {
+			t.Errorf("%v differs from testdata/%s", tt.args, tt.golden)
+		}
+	}
+}
+
+// TestPrecedence proves a flag beats the environment, the environment beats
+// the config file, and the config file beats the default.
+func TestPrecedence(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "app.yaml")
+	if err := os.WriteFile(config, []byte("cpu: 1024\nmemory: 2048\ncontainer-port: 8080\nenv:\n  A: from-file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"default", nil, nil, []string{`Cpu: "256"`, `Memory: "512"`, "ContainerPort: 80\n", "Value: v0.1.0"}},
+		{"config file over default", nil, []string{"--config", config}, []string{`Cpu: "1024"`, `Memory: "2048"`, "ContainerPort: 8080", "Value: from-file"}},
+		{"config file from the environment", map[string]string{"CFNFARGATE_CONFIG": config}, nil, []string{`Cpu: "1024"`}},
+		{"environment over config file", map[string]string{"CFNFARGATE_MEMORY": "4096", "CFNFARGATE_ENV": "A=from-env,B=2"},
+			[]string{"--config", config}, []string{`Cpu: "1024"`, `Memory: "4096"`, "Value: from-env", "Name: B"}},
+		{"flag over environment", map[string]string{"CFNFARGATE_MEMORY": "4096"},
+			[]string{"--config", config, "--memory", "3072", "--env", "A=from-flag"}, []string{`Memory: "3072"`, "Value: from-flag"}},
+		{"boolean from the environment", map[string]string{"CFNFARGATE_PUBLIC_TASKS": "true"}, nil, []string{"Default: ENABLED"}},
+		{"boolean flag over environment", map[string]string{"CFNFARGATE_PUBLIC_TASKS": "true"}, []string{"--public-tasks=false"}, []string{"Default: DISABLED"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := runCLI(t, append([]string{"emit"}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("template lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
+// TestBadInput proves invalid input exits 2, prints nothing on stdout, and
+// names every offending flag, variable or key on stderr.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unknownKey := write("unknown.yaml", "cpu: 256\ncpus: 512\n")
+	badValue := write("bad.yaml", "memory: lots\nenv: 3\n")
+	notMapping := write("list.yaml", "- cpu\n")
+	notYAML := write("broken.yaml", "cpu: [\n")
+
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"every problem at once", nil, []string{"--cpu", "300", "--memory", "x", "--name", "a b", "--health-check-matcher", "ok"},
+			[]string{"--cpu: 300 is not a Fargate CPU value", `--memory: "x" is not a whole number`, "--name:", "--health-check-matcher:"}},
+		{"fargate pair", nil, []string{"--cpu", "1024", "--memory", "512"}, []string{"--memory: 512 MiB does not go with cpu 1024"}},
+		{"env syntax", nil, []string{"--env", "NOEQUALS"}, []string{`--env: "NOEQUALS": expected KEY=VALUE`}},
+		{"bad environment variable", map[string]string{"CFNFARGATE_CONTAINER_PORT": "http"}, nil, []string{`CFNFARGATE_CONTAINER_PORT: "http" is not a whole number`}},
+		{"bad boolean variable", map[string]string{"CFNFARGATE_PUBLIC_TASKS": "maybe"}, nil, []string{`CFNFARGATE_PUBLIC_TASKS: "maybe" is not true or false`}},
+		{"validation names the variable", map[string]string{"CFNFARGATE_SSL_POLICY": "old"}, nil, []string{"CFNFARGATE_SSL_POLICY: \"old\" is not a known ELB security policy"}},
+		{"unknown config key", nil, []string{"--config", unknownKey}, []string{"line 2: unknown key \"cpus\""}},
+		{"bad config values", nil, []string{"--config", badValue}, []string{"memory in " + badValue + " line 1: \"lots\" is not a whole number", `"3": expected KEY=VALUE`}},
+		{"config not a mapping", nil, []string{"--config", notMapping}, []string{"expected a mapping"}},
+		{"config not YAML", nil, []string{"--config", notYAML}, []string{"not valid YAML"}},
+		{"missing config file", nil, []string{"--config", filepath.Join(dir, "nope.yaml")}, []string{"--config:", "no such file"}},
+		{"unknown format", nil, []string{"--format", "xml"}, []string{`--format: "xml" is not a template format: use yaml or json`}},
+		{"unknown flag", nil, []string{"--cpus", "1"}, []string{"flag provided but not defined: -cpus"}},
+		{"flag without value", nil, []string{"--cpu"}, []string{"flag needs an argument"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := runCLI(t, append([]string{"emit"}, tt.args...)...)
+			if code != exitBadInput {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitBadInput, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout is not empty: %.200s", stdout)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+	if code, _, stderr := runCLI(t, "deploi"); code != exitBadInput || !strings.Contains(stderr, `unknown command "deploi"`) {
+		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestOutputFile proves --output writes the same bytes as stdout, leaves no
+// temporary file behind, and leaves an existing file untouched on bad input.
+func TestOutputFile(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(path, []byte("previous\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, _ := runCLI(t, "emit", "--output", path, "--cpu", "3")
+	if code != exitBadInput || stdout != "" {
+		t.Fatalf("bad input: exit %d, stdout %q", code, stdout)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "previous\n" {
+		t.Errorf("bad input changed the output file: %q", got)
+	}
+
+	_, want, _ := runCLI(t, "emit")
+	if code, stdout, stderr := runCLI(t, "emit", "-o", path); code != 0 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	if got, _ := os.ReadFile(path); string(got) != want {
+		t.Error("--output content differs from stdout")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the directory holds %d entries, want only the template: %v", len(entries), entries)
+	}
+
+	code, _, stderr := runCLI(t, "emit", "--output", filepath.Join(dir, "missing", "t.yaml"))
+	if code == 0 || !strings.Contains(stderr, "--output") {
+		t.Errorf("unwritable --output: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,0 +1,232 @@
+// Package stack compiles a Config into a CloudFormation template for one
+// container on ECS Fargate behind an HTTPS Application Load Balancer.
+//
+// Config holds every setting with safe defaults (Default), Validate reports
+// every problem at once, and Build assembles the template. Each part of the
+// architecture is built in its own file: parameters.go (parameters, conditions
+// and console metadata), loadbalancer.go, iam.go, ecs.go, logs.go and
+// outputs.go.
+package stack
+
+// Config carries every setting of the stack. Start from Default and change
+// what you need; the zero value is not valid.
+type Config struct {
+	// Name identifies the application. It names the container and prefixes
+	// the log group and task family; physical names of replaceable resources
+	// are left to CloudFormation so that two stacks never collide.
+	Name string
+
+	Container    Container
+	Service      Service
+	Scaling      Scaling
+	HealthCheck  HealthCheck
+	LoadBalancer LoadBalancer
+	Domain       Domain
+	Logs         Logs
+
+	// DeletionProtection turns on the load balancer's deletion protection
+	// and keeps the log group when the stack is deleted.
+	DeletionProtection bool
+	// Tags go on every taggable resource.
+	Tags []Tag
+}
+
+// Tag is a resource tag.
+type Tag struct {
+	Key   string
+	Value string
+}
+
+// Container describes the one container the service runs.
+type Container struct {
+	Image       string
+	Port        int
+	CPU         int // CPU units for the task: 1024 is one vCPU.
+	Memory      int // MiB for the task.
+	Environment []EnvVar
+	// Secrets are environment variables read by ECS, at task start, from
+	// Secrets Manager or SSM Parameter Store.
+	Secrets []Secret
+	// Arch is the CPU architecture: ArchX86 or ArchARM64.
+	Arch                   string
+	ReadOnlyRootFilesystem bool
+	// EphemeralStorage is the task's storage in GiB, 21 to 200; 0 keeps
+	// Fargate's default of 20 GiB.
+	EphemeralStorage int
+	HealthCheck      ContainerHealthCheck
+}
+
+// CPU architectures of Container.Arch.
+const (
+	ArchX86   = "x86_64"
+	ArchARM64 = "arm64"
+)
+
+// Secret is an environment variable whose value ECS reads from a Secrets
+// Manager secret or an SSM parameter, given by ARN.
+type Secret struct {
+	Name string
+	ARN  string
+}
+
+// ContainerHealthCheck is the container's own health check, run by ECS
+// inside the container. It is off while Command is empty.
+type ContainerHealthCheck struct {
+	Command     string // run with CMD-SHELL, e.g. "curl -f http://localhost/ || exit 1"
+	Interval    int    // seconds
+	Timeout     int    // seconds
+	Retries     int
+	StartPeriod int // seconds
+}
+
+// EnvVar is one plain environment variable of the container.
+type EnvVar struct {
+	Name  string
+	Value string
+}
+
+// Service describes how ECS runs the tasks.
+type Service struct {
+	DesiredCount int
+	// PublicTasks places tasks in the public subnets with a public IP. It is
+	// only the default of the AssignPublicIp parameter.
+	PublicTasks bool
+	// HealthCheckGracePeriod is how long, in seconds, ECS ignores failing
+	// load-balancer health checks of a new task.
+	HealthCheckGracePeriod int
+	ContainerInsights      bool
+	// CircuitBreaker stops and rolls back a deployment whose tasks never
+	// become healthy, instead of letting ECS retry for hours.
+	CircuitBreaker bool
+	// MinHealthyPercent and MaxPercent bound the running tasks during a
+	// deployment, as percentages of the desired count.
+	MinHealthyPercent int
+	MaxPercent        int
+	// EnableExec turns on ECS Exec (aws ecs execute-command).
+	EnableExec bool
+	// Cluster is the name of an existing cluster to join; empty creates one.
+	Cluster string
+	// PlatformVersion is the Fargate platform version, e.g. LATEST or 1.4.0.
+	PlatformVersion string
+	Spot            Spot
+}
+
+// Spot runs tasks on Fargate Spot.
+type Spot struct {
+	Enabled bool
+	// Base tasks always run on regular Fargate.
+	Base int
+	// Weight is how many Spot tasks run, beyond the base, for each regular
+	// one; 0 runs every task beyond the base on Spot.
+	Weight int
+}
+
+// Scaling is target-tracking autoscaling of the task count. It is off while
+// MaxCount is 0.
+type Scaling struct {
+	MinCount int
+	MaxCount int
+	// CPUPercent is the average CPU utilisation to hold; 0 turns it off.
+	CPUPercent int
+	// RequestsPerTarget is the ALB requests per task per minute to hold; 0
+	// turns it off.
+	RequestsPerTarget int
+	ScaleInCooldown   int // seconds
+	ScaleOutCooldown  int // seconds
+}
+
+// Enabled reports whether autoscaling is on.
+func (s Scaling) Enabled() bool { return s.MaxCount > 0 }
+
+// Domain serves the service under a custom domain name, with records in a
+// Route 53 hosted zone. It is off while Name is empty.
+type Domain struct {
+	Name         string
+	HostedZoneID string
+}
+
+// HealthCheck is the target group's health check.
+type HealthCheck struct {
+	Path               string
+	Matcher            string // HTTP codes: "200", "200,204" or "200-299".
+	Interval           int    // seconds
+	Timeout            int    // seconds
+	HealthyThreshold   int
+	UnhealthyThreshold int
+}
+
+// LoadBalancer holds the settings of the ALB and its listeners.
+type LoadBalancer struct {
+	SSLPolicy string
+	// DeregistrationDelay is how long, in seconds, the target group drains a
+	// stopping task. AWS's default of 300 s makes every deploy slow.
+	DeregistrationDelay int
+	// Internal makes the load balancer internal, in the private subnets.
+	Internal bool
+	// AllowCIDRs replaces "anywhere" as the source of HTTP and HTTPS
+	// traffic; an internal load balancer needs at least one.
+	AllowCIDRs []string
+	AccessLogs AccessLogs
+	// WAFWebACLArn associates a regional AWS WAF web ACL.
+	WAFWebACLArn string
+	// IdleTimeout is the connection idle timeout in seconds; 0 keeps AWS's
+	// default of 60.
+	IdleTimeout int
+	// Stickiness is the load-balancer cookie's lifetime in seconds; 0 turns
+	// sticky sessions off.
+	Stickiness int
+	// DisableHTTP2 turns off HTTP/2 between clients and the load balancer.
+	DisableHTTP2 bool
+}
+
+// AccessLogs writes the load balancer's access logs to S3. It is off while
+// Bucket is empty.
+type AccessLogs struct {
+	Bucket string
+	Prefix string
+}
+
+// Logs configures the container's log group.
+type Logs struct {
+	RetentionDays int
+}
+
+// Default returns the built-in settings: the blog post's setup, with our
+// safer choices for logs, TLS and deployments.
+func Default() Config {
+	return Config{
+		Name: "example-app",
+		Container: Container{
+			Image:       "nginx:latest",
+			Port:        80,
+			CPU:         256,
+			Memory:      512,
+			Environment: []EnvVar{{Name: "BUILD", Value: "v0.1.0"}},
+			Arch:        ArchX86,
+			HealthCheck: ContainerHealthCheck{Interval: 30, Timeout: 5, Retries: 3},
+		},
+		Service: Service{
+			DesiredCount:           1,
+			HealthCheckGracePeriod: 60,
+			ContainerInsights:      true,
+			CircuitBreaker:         true,
+			MinHealthyPercent:      100,
+			MaxPercent:             200,
+			PlatformVersion:        "LATEST",
+		},
+		Scaling: Scaling{ScaleInCooldown: 300, ScaleOutCooldown: 60},
+		HealthCheck: HealthCheck{
+			Path:               "/",
+			Matcher:            "200",
+			Interval:           120,
+			Timeout:            3,
+			HealthyThreshold:   3,
+			UnhealthyThreshold: 2,
+		},
+		LoadBalancer: LoadBalancer{
+			SSLPolicy:           "ELBSecurityPolicy-TLS13-1-2-2021-06",
+			DeregistrationDelay: 30,
+		},
+		Logs: Logs{RetentionDays: 30},
+	}
+}

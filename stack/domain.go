@@ -1,0 +1,53 @@
+package stack
+
+import (
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/certificatemanager"
+	"github.com/awslabs/goformation/v7/cloudformation/route53"
+)
+
+// addDomain points the custom domain at the load balancer with alias A and
+// AAAA records, and creates a DNS-validated certificate for it when the
+// CertificateArn parameter is left empty.
+func addDomain(t *cloudformation.Template, cfg Config) {
+	d := cfg.Domain
+	if d.Name == "" {
+		return
+	}
+	for id, recordType := range map[string]string{idRecordIPv4: "A", idRecordIPv6: "AAAA"} {
+		t.Resources[id] = &route53.RecordSet{
+			HostedZoneId: cloudformation.String(d.HostedZoneID),
+			Name:         d.Name,
+			Type:         recordType,
+			AliasTarget: &route53.RecordSet_AliasTarget{
+				// The dualstack name answers both A and AAAA queries.
+				DNSName:              cloudformation.Sub("dualstack.${" + idLoadBalancer + ".DNSName}"),
+				HostedZoneId:         cloudformation.GetAtt(idLoadBalancer, "CanonicalHostedZoneID"),
+				EvaluateTargetHealth: cloudformation.Bool(true),
+			},
+		}
+	}
+
+	t.Resources[idCertificate] = &certificatemanager.Certificate{
+		DomainName:       strings.TrimSuffix(d.Name, "."),
+		ValidationMethod: cloudformation.String("DNS"),
+		// With the hosted zone given, CloudFormation writes the validation
+		// record itself; the stack waits until ACM issues the certificate.
+		DomainValidationOptions: []certificatemanager.Certificate_DomainValidationOption{{
+			DomainName:   strings.TrimSuffix(d.Name, "."),
+			HostedZoneId: cloudformation.String(d.HostedZoneID),
+		}},
+		Tags:                       resourceTags(cfg),
+		AWSCloudFormationCondition: condCreateCertificate,
+	}
+}
+
+// serviceURL is the URL users reach the service at.
+func serviceURL(cfg Config) string {
+	if cfg.Domain.Name != "" {
+		return "https://" + strings.TrimSuffix(cfg.Domain.Name, ".")
+	}
+	return cloudformation.Sub("https://${" + idLoadBalancer + ".DNSName}")
+}

@@ -1,0 +1,327 @@
+package stack_test
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack"
+)
+
+// motoStack is a stack created in moto and its resources' physical IDs.
+type motoStack struct {
+	name      string
+	physical  map[string]string // logical ID -> physical ID
+	resources map[string]string // logical ID -> type
+}
+
+func cfnClient(m *testenv.Moto) *cloudformation.Client {
+	return cloudformation.New(cloudformation.Options{
+		Region:       m.Region,
+		BaseEndpoint: aws.String(m.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	})
+}
+
+// createStack creates a stack from body through the real SDK and waits for
+// it to settle, failing the test unless it reaches CREATE_COMPLETE.
+func createStack(t *testing.T, client *cloudformation.Client, name string, body []byte, params map[string]string) motoStack {
+	t.Helper()
+	ctx := context.Background()
+	var parameters []types.Parameter
+	for k, v := range params {
+		parameters = append(parameters, types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(v)})
+	}
+	_, err := client.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName:    aws.String(name),
+		TemplateBody: aws.String(string(body)),
+		Parameters:   parameters,
+		Capabilities: []types.Capability{types.CapabilityCapabilityIam},
+	})
+	if err != nil {
+		t.Fatalf("CreateStack %s: %v", name, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := client.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		if err != nil {
+			t.Fatalf("DescribeStacks %s: %v", name, err)
+		}
+		status := out.Stacks[0].StackStatus
+		if status == types.StackStatusCreateComplete {
+			break
+		}
+		if !strings.HasSuffix(string(status), "_IN_PROGRESS") || time.Now().After(deadline) {
+			t.Fatalf("stack %s ended in %s: %s", name, status, aws.ToString(out.Stacks[0].StackStatusReason))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	res, err := client.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("DescribeStackResources %s: %v", name, err)
+	}
+	s := motoStack{name: name, physical: map[string]string{}, resources: map[string]string{}}
+	for _, r := range res.StackResources {
+		if aws.ToString(r.LogicalResourceId) == "" {
+			continue // moto lists a blank entry for each type it does not model
+		}
+		s.physical[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.PhysicalResourceId)
+		s.resources[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.ResourceType)
+	}
+	return s
+}
+
+// TestDeployToMoto proves every golden configuration deploys: moto creates
+// the stack from the emitted template through the real SDK, and its ELBv2,
+// ECS and IAM APIs then show the load balancer, listeners, service and
+// roles wired as the template says.
+func TestDeployToMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts moto_server")
+	}
+	m := testenv.StartMoto(t)
+	network := m.Seed(t)
+	client := cfnClient(m)
+	params := map[string]string{
+		"VpcId":            network.VpcID,
+		"PublicSubnetIds":  strings.Join(network.PublicSubnets, ","),
+		"PrivateSubnetIds": strings.Join(network.PrivateSubnets, ","),
+		"CertificateArn":   network.CertificateArn,
+	}
+
+	// The existing-cluster variant joins a cluster made outside the stack,
+	// and the domain variants need a hosted zone.
+	m.JSON(t, "ecs", "CreateCluster", map[string]any{"clusterName": "shared-cluster"}, nil)
+	zone := m.CreateHostedZone(t, "example.com.")
+
+	for i, v := range allVariants() {
+		t.Run(v.name, func(t *testing.T) {
+			cfg := v.cfg()
+			p := maps.Clone(params)
+			if cfg.Domain.Name != "" {
+				cfg.Domain.HostedZoneID = zone
+				if i%2 == 0 {
+					p["CertificateArn"] = "" // let the stack create the certificate
+				}
+			}
+			body := render(t, cfg, i%2 == 1) // YAML and JSON alike
+			s := createStack(t, client, "e2e-"+v.name, body, p)
+			checkDeployed(t, m, s, cfg, network, p["CertificateArn"])
+		})
+	}
+}
+
+// checkDeployed looks at what moto created, through the services' own APIs.
+// certificateArn is the CertificateArn parameter; empty means the stack
+// created the certificate.
+func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config, n testenv.Network, certificateArn string) {
+	t.Helper()
+	// moto accepts resource types it does not model and creates nothing for
+	// them: say which, so a reader knows what this test did not see.
+	var skipped []string
+	for id, r := range document(t, cfg)["Resources"].(map[string]any) {
+		typ := r.(map[string]any)["Type"].(string)
+		if physical, ok := s.physical[id]; ok && physical != "" {
+			continue
+		}
+		if id == "Certificate" && certificateArn != "" {
+			continue // its condition is false: a certificate ARN was given
+		}
+		skipped = append(skipped, id+" ("+typ+")")
+	}
+	if len(skipped) > 0 {
+		slices.Sort(skipped)
+		t.Logf("moto did not create (it does not model them): %s", strings.Join(skipped, ", "))
+	}
+
+	lbArn := s.physical["LoadBalancer"]
+	var lbs struct {
+		LoadBalancers []struct {
+			Scheme string `xml:"Scheme"`
+			Type   string `xml:"Type"`
+		} `xml:"DescribeLoadBalancersResult>LoadBalancers>member"`
+	}
+	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeLoadBalancers", url.Values{"LoadBalancerArns.member.1": {lbArn}}), &lbs)
+	wantScheme := "internet-facing"
+	if cfg.LoadBalancer.Internal {
+		wantScheme = "internal"
+	}
+	if len(lbs.LoadBalancers) != 1 || lbs.LoadBalancers[0].Scheme != wantScheme || lbs.LoadBalancers[0].Type != "application" {
+		t.Errorf("load balancers = %+v, want one %s application load balancer", lbs.LoadBalancers, wantScheme)
+	}
+
+	var listeners struct {
+		Listeners []struct {
+			Port         int    `xml:"Port"`
+			Protocol     string `xml:"Protocol"`
+			SslPolicy    string `xml:"SslPolicy"`
+			Certificates []struct {
+				CertificateArn string `xml:"CertificateArn"`
+			} `xml:"Certificates>member"`
+			Actions []struct {
+				Type           string `xml:"Type"`
+				TargetGroupArn string `xml:"TargetGroupArn"`
+				RedirectStatus string `xml:"RedirectConfig>StatusCode"`
+			} `xml:"DefaultActions>member"`
+		} `xml:"DescribeListenersResult>Listeners>member"`
+	}
+	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeListeners", url.Values{"LoadBalancerArn": {lbArn}}), &listeners)
+	wantCertificate := certificateArn
+	if wantCertificate == "" {
+		wantCertificate = s.physical["Certificate"]
+	}
+	found := map[int]bool{}
+	for _, l := range listeners.Listeners {
+		found[l.Port] = true
+		switch l.Port {
+		case 80:
+			if l.Protocol != "HTTP" || len(l.Actions) != 1 || l.Actions[0].Type != "redirect" || l.Actions[0].RedirectStatus != "HTTP_301" {
+				t.Errorf("port 80 listener = %+v, want an HTTP 301 redirect", l)
+			}
+		case 443:
+			if l.Protocol != "HTTPS" || l.SslPolicy != cfg.LoadBalancer.SSLPolicy ||
+				len(l.Certificates) != 1 || l.Certificates[0].CertificateArn != wantCertificate ||
+				len(l.Actions) != 1 || l.Actions[0].TargetGroupArn != s.physical["TargetGroup"] {
+				t.Errorf("port 443 listener = %+v, want HTTPS with %s and %s, forwarding to %s", l, cfg.LoadBalancer.SSLPolicy, wantCertificate, s.physical["TargetGroup"])
+			}
+		default:
+			t.Errorf("unexpected listener on port %d", l.Port)
+		}
+	}
+	if !found[80] || !found[443] {
+		t.Errorf("listeners on ports %v, want 80 and 443", found)
+	}
+
+	var tgs struct {
+		TargetGroups []struct {
+			TargetType      string `xml:"TargetType"`
+			Port            int    `xml:"Port"`
+			HealthCheckPath string `xml:"HealthCheckPath"`
+			VpcID           string `xml:"VpcId"`
+		} `xml:"DescribeTargetGroupsResult>TargetGroups>member"`
+	}
+	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeTargetGroups", url.Values{"TargetGroupArns.member.1": {s.physical["TargetGroup"]}}), &tgs)
+	if len(tgs.TargetGroups) != 1 || tgs.TargetGroups[0].TargetType != "ip" || tgs.TargetGroups[0].Port != cfg.Container.Port ||
+		tgs.TargetGroups[0].HealthCheckPath != cfg.HealthCheck.Path || tgs.TargetGroups[0].VpcID != n.VpcID {
+		t.Errorf("target groups = %+v, want one ip group on port %d checking %s in %s", tgs.TargetGroups, cfg.Container.Port, cfg.HealthCheck.Path, n.VpcID)
+	}
+
+	cluster := s.physical["Cluster"]
+	if cfg.Service.Cluster != "" {
+		cluster = cfg.Service.Cluster
+	}
+	// moto's CloudFormation model of AWS::ECS::Service keeps the cluster,
+	// task definition and desired count only; it drops LoadBalancers and
+	// NetworkConfiguration (moto/ecs/models.py: "TODO: LoadBalancers"). The
+	// template tests check those properties instead.
+	var services struct {
+		Services []struct {
+			ServiceName    string `json:"serviceName"`
+			Status         string `json:"status"`
+			DesiredCount   int    `json:"desiredCount"`
+			TaskDefinition string `json:"taskDefinition"`
+		} `json:"services"`
+	}
+	m.JSON(t, "ecs", "DescribeServices", map[string]any{"cluster": cluster, "services": []string{s.physical["Service"]}}, &services)
+	if len(services.Services) != 1 || services.Services[0].Status != "ACTIVE" {
+		t.Fatalf("ECS services named %s in cluster %s = %+v, want one ACTIVE", s.physical["Service"], cluster, services.Services)
+	}
+	// With autoscaling the service has no DesiredCount; ECS then starts one
+	// task where moto starts none, so only the fixed count is checked.
+	if got := services.Services[0].DesiredCount; !cfg.Scaling.Enabled() && got != cfg.Service.DesiredCount {
+		t.Errorf("desired count = %d, want %d", got, cfg.Service.DesiredCount)
+	}
+
+	// moto's CloudFormation model of AWS::ECS::TaskDefinition drops the
+	// task-level Cpu and NetworkMode; the rest is checked.
+	var task struct {
+		TaskDefinition struct {
+			Memory               string `json:"memory"`
+			ContainerDefinitions []struct {
+				Name         string `json:"name"`
+				Image        string `json:"image"`
+				PortMappings []struct {
+					ContainerPort int `json:"containerPort"`
+				} `json:"portMappings"`
+				Environment []struct{ Name, Value string } `json:"environment"`
+			} `json:"containerDefinitions"`
+		} `json:"taskDefinition"`
+	}
+	m.JSON(t, "ecs", "DescribeTaskDefinition", map[string]any{"taskDefinition": s.physical["TaskDefinition"]}, &task)
+	td := task.TaskDefinition
+	if td.Memory != fmt.Sprint(cfg.Container.Memory) ||
+		len(td.ContainerDefinitions) != 1 || td.ContainerDefinitions[0].Image != cfg.Container.Image ||
+		len(td.ContainerDefinitions[0].PortMappings) != 1 || td.ContainerDefinitions[0].PortMappings[0].ContainerPort != cfg.Container.Port ||
+		len(td.ContainerDefinitions[0].Environment) != len(cfg.Container.Environment) {
+		t.Errorf("task definition = %+v, want memory %d, image %s on port %d with %d variables", td,
+			cfg.Container.Memory, cfg.Container.Image, cfg.Container.Port, len(cfg.Container.Environment))
+	}
+
+	for _, role := range []string{"TaskRole", "ExecutionRole"} {
+		out := m.Query(t, "iam", "GetRole", url.Values{"RoleName": {roleName(s.physical[role])}})
+		doc, err := url.QueryUnescape(strings.Join(testenv.XMLValues(out, "AssumeRolePolicyDocument"), ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(doc, "ecs-tasks.amazonaws.com") {
+			t.Errorf("%s trust policy does not name ecs-tasks.amazonaws.com: %s", role, doc)
+		}
+	}
+}
+
+func decodeXML(t *testing.T, body []byte, v any) {
+	t.Helper()
+	if err := xml.Unmarshal(body, v); err != nil {
+		t.Fatalf("decode %T: %v\n%s", v, err, body)
+	}
+}
+
+// roleName takes the name from a role's physical ID, which moto gives as a
+// name and real CloudFormation as a name too; an ARN is cut to its last part.
+func roleName(physical string) string {
+	if i := strings.LastIndex(physical, "/"); i >= 0 {
+		return physical[i+1:]
+	}
+	return physical
+}
+
+// TestSideBySide proves two stacks from one template, with different stack
+// names, deploy together in one account and region: no physical name
+// collides.
+func TestSideBySide(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts moto_server")
+	}
+	m := testenv.StartMoto(t)
+	n := m.Seed(t)
+	client := cfnClient(m)
+	body := render(t, stack.Default(), false)
+	params := map[string]string{
+		"VpcId":            n.VpcID,
+		"PublicSubnetIds":  strings.Join(n.PublicSubnets, ","),
+		"PrivateSubnetIds": strings.Join(n.PrivateSubnets, ","),
+		"CertificateArn":   n.CertificateArn,
+	}
+	a := createStack(t, client, "app-blue", body, params)
+	b := createStack(t, client, "app-green", body, params)
+	for id := range a.physical {
+		if a.physical[id] == "" {
+			continue // moto keeps some resource types without creating them
+		}
+		if a.physical[id] == b.physical[id] {
+			t.Errorf("%s has the same physical ID in both stacks: %s", id, a.physical[id])
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package format
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// YAML writes doc as YAML with two-space indentation and short-form
+// intrinsic functions.
+func YAML(doc Document) ([]byte, error) {
+	root := yamlNode(doc, inTop, doc)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, fmt.Errorf("write YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("write YAML: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func yamlNode(v any, s section, root Document) *yaml.Node {
+	switch v := v.(type) {
+	case map[string]any:
+		if n, ok := shortForm(v, s, root); ok {
+			return n
+		}
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		for _, k := range orderedKeys(s, v, root) {
+			n.Content = append(n.Content, stringNode(k), yamlNode(v[k], s.child(k), root))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, item := range v {
+			n.Content = append(n.Content, yamlNode(item, s.itemSection(), root))
+		}
+		return n
+	case string:
+		return stringNode(v)
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(string(v), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(v)}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(v)}
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	default:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(v)}
+	}
+}
+
+// itemSection is the section of the items of a list in section s: list
+// items inside a condition expression are condition expressions too.
+func (s section) itemSection() section {
+	if s == inConditions || s == inConditionExpr {
+		return inConditionExpr
+	}
+	return inOther
+}
+
+func stringNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	switch {
+	case strings.Contains(s, "\n"):
+		n.Style = yaml.LiteralStyle
+	case yaml11Implicit.MatchString(s):
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// yaml11Implicit matches plain scalars that a YAML 1.1 reader, such as
+// PyYAML in cfn-lint, takes for something other than a string: yes, on and
+// off are booleans there, and 1:30 is a number. yaml.v3 follows YAML 1.2
+// and would leave them unquoted.
+var yaml11Implicit = regexp.MustCompile(`^(?:` +
+	`y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|` +
+	`~|null|Null|NULL|<<|=|` +
+	`[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|` +
+	`[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|` +
+	`[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*` +
+	`)$`)
+
+// shortForm writes a one-key intrinsic map such as {"Ref": "X"} as a tagged
+// node such as !Ref X.
+func shortForm(m map[string]any, s section, root Document) (*yaml.Node, bool) {
+	if len(m) != 1 {
+		return nil, false
+	}
+	var name string
+	var arg any
+	for name, arg = range m {
+	}
+	tag, ok := shortTags[name]
+	if !ok {
+		return nil, false
+	}
+	// {"Condition": "X"} is the Condition function only inside a condition
+	// expression; elsewhere it is an ordinary key.
+	if name == "Condition" && s != inConditions && s != inConditionExpr {
+		return nil, false
+	}
+	argSection := inOther
+	if conditionFunctions[name] {
+		argSection = inConditionExpr
+	}
+
+	if name == "Fn::GetAtt" {
+		if list, ok := arg.([]any); ok && len(list) == 2 {
+			resource, ok1 := list[0].(string)
+			attribute, ok2 := list[1].(string)
+			if ok1 && ok2 {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: resource + "." + attribute}, true
+			}
+		}
+	}
+
+	n := yamlNode(arg, argSection, root)
+	if n.Tag != "" && n.Tag[0] == '!' && n.Tag[1] != '!' {
+		// A YAML node has one tag: "!Base64 !Sub x" is not valid, so the
+		// outer function keeps its long form (CloudFormation's intrinsic
+		// function reference says the same).
+		return nil, false
+	}
+	if n.Kind == yaml.ScalarNode {
+		n.Tag = tag
+		if n.Style == 0 && needsQuotes(n.Value) {
+			n.Style = yaml.DoubleQuotedStyle
+		}
+		return n, true
+	}
+	n.Tag = tag
+	if n.Kind == yaml.SequenceNode && flowable(n) {
+		n.Style = yaml.FlowStyle
+	}
+	return n, true
+}
+
+// needsQuotes reports whether a tagged plain scalar would be read back as
+// something other than the same string ("!Ref 80" is fine, but "!Sub" of an
+// empty string or one with a leading special character is not).
+func needsQuotes(s string) bool {
+	if s == "" {
+		return true
+	}
+	var out any
+	probe := "k: " + s
+	if err := yaml.Unmarshal([]byte(probe), &out); err != nil {
+		return true
+	}
+	m, ok := out.(map[string]any)
+	if !ok {
+		return true
+	}
+	got, ok := m["k"].(string)
+	return !ok || got != s
+}
+
+// flowable reports whether a sequence reads well on one line: only scalars
+// and short sequences of scalars inside, and not too long.
+func flowable(n *yaml.Node) bool {
+	length := 0
+	var ok func(n *yaml.Node) bool
+	ok = func(n *yaml.Node) bool {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			length += len(n.Value) + len(n.Tag) + 3
+			return n.Style != yaml.LiteralStyle
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				if !ok(c) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	return ok(n) && length <= 80
+}
+
+var shortTags = map[string]string{
+	"Ref":             "!Ref",
+	"Condition":       "!Condition",
+	"Fn::Base64":      "!Base64",
+	"Fn::And":         "!And",
+	"Fn::Equals":      "!Equals",
+	"Fn::If":          "!If",
+	"Fn::Not":         "!Not",
+	"Fn::Or":          "!Or",
+	"Fn::FindInMap":   "!FindInMap",
+	"Fn::GetAtt":      "!GetAtt",
+	"Fn::GetAZs":      "!GetAZs",
+	"Fn::ImportValue": "!ImportValue",
+	"Fn::Join":        "!Join",
+	"Fn::Select":      "!Select",
+	"Fn::Split":       "!Split",
+	"Fn::Sub":         "!Sub",
+	"Fn::Cidr":        "!Cidr",
+}
+
+// conditionFunctions take condition expressions as arguments, where
+// {"Condition": "X"} refers to another condition.
+var conditionFunctions = map[string]bool{"Fn::And": true, "Fn::Or": true, "Fn::Not": true}

@@ -1,0 +1,76 @@
+package stack_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+)
+
+// FuzzBuild proves that any config either fails Validate with a
+// *ValidationError or builds a template that formats as YAML and JSON and
+// stays under the TemplateBody limit: never a panic, never a partial
+// template.
+func FuzzBuild(f *testing.F) {
+	d := stack.Default()
+	f.Add(d.Name, d.Container.Image, d.Container.Port, d.Container.CPU, d.Container.Memory, d.Service.DesiredCount,
+		"BUILD=v0.1.0", d.HealthCheck.Path, d.HealthCheck.Matcher, d.HealthCheck.Interval, d.HealthCheck.Timeout,
+		d.Service.HealthCheckGracePeriod, d.Logs.RetentionDays, d.LoadBalancer.SSLPolicy, false)
+	f.Add(strings.Repeat("a", 64), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1", 65535, 16384, 122880, 5000,
+		"A=1\nB=\nC=x=y", "/h?x=1", "200-299,302", 300, 120, 0, 3653, "ELBSecurityPolicy-2016-08", true)
+	f.Add("", "", 0, 0, 0, -1, "=\n=", "", "", 0, 0, -1, -1, "", true)
+	f.Fuzz(func(t *testing.T, name, image string, port, cpu, memory, desired int, env, path, matcher string,
+		interval, timeout, grace, retention int, policy string, public bool) {
+		cfg := stack.Default()
+		cfg.Name = name
+		cfg.Container.Image = image
+		cfg.Container.Port = port
+		cfg.Container.CPU = cpu
+		cfg.Container.Memory = memory
+		cfg.Service.DesiredCount = desired
+		cfg.Container.Environment = nil
+		for _, line := range strings.Split(env, "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			cfg.Container.Environment = append(cfg.Container.Environment, stack.EnvVar{Name: k, Value: v})
+		}
+		cfg.HealthCheck.Path = path
+		cfg.HealthCheck.Matcher = matcher
+		cfg.HealthCheck.Interval = interval
+		cfg.HealthCheck.Timeout = timeout
+		cfg.Service.HealthCheckGracePeriod = grace
+		cfg.Logs.RetentionDays = retention
+		cfg.LoadBalancer.SSLPolicy = policy
+		cfg.Service.PublicTasks = public
+
+		tmpl, err := stack.Build(cfg)
+		if err != nil {
+			var verr *stack.ValidationError
+			if !errors.As(err, &verr) || len(verr.Problems) == 0 {
+				t.Fatalf("Build error is not a ValidationError with problems: %v", err)
+			}
+			if tmpl != nil {
+				t.Fatal("Build returned a template with an error")
+			}
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("Build succeeded but Validate = %v", err)
+		}
+		doc, err := format.FromGoformation(tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := format.YAML(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := format.JSON(doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(y) > maxTemplateBody {
+			t.Fatalf("template is %d bytes", len(y))
+		}
+	})
+}

@@ -1,0 +1,165 @@
+package stack
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/iam"
+)
+
+// addRoles adds the task role, which the application's own code uses, and
+// the execution role, which ECS uses to pull the image and ship logs. Both
+// trust only ECS tasks, and neither gets more than it needs: the task role
+// has no permissions at all.
+func addRoles(t *cloudformation.Template, cfg Config) {
+	taskRole := &iam.Role{
+		Description:              cloudformation.String("Role of the application's own code in the " + cfg.Name + " tasks. Attach the permissions the application needs."),
+		AssumeRolePolicyDocument: trustECSTasks(),
+		Tags:                     resourceTags(cfg),
+	}
+	if cfg.Service.EnableExec {
+		taskRole.Policies = []iam.Role_Policy{{
+			PolicyName: "ecs-exec",
+			PolicyDocument: policyDocument(statement{
+				"Sid":    "ExecSessions",
+				"Effect": "Allow",
+				"Action": []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+				// The one wildcard resource we write: these Session Manager
+				// channel actions support no resource-level permissions
+				// ("Actions defined by Amazon Message Gateway Service" in
+				// the Service Authorization Reference).
+				"Resource": "*",
+			}),
+		}}
+	}
+	t.Resources[idTaskRole] = taskRole
+	t.Resources[idExecutionRole] = &iam.Role{
+		Description:              cloudformation.String("Lets ECS pull the " + cfg.Name + " image and write its logs."),
+		AssumeRolePolicyDocument: trustECSTasks(),
+		Policies: []iam.Role_Policy{{
+			PolicyName:     "pull-image-and-write-logs",
+			PolicyDocument: executionPolicy(cfg),
+		}},
+		Tags: resourceTags(cfg),
+	}
+}
+
+// trustECSTasks is the trust policy of both roles. The aws:SourceAccount
+// condition stops a task of another account from assuming them (the
+// confused-deputy guidance in the ECS developer guide).
+func trustECSTasks() map[string]any {
+	return policyDocument(statement{
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "ecs-tasks.amazonaws.com"},
+		"Action":    "sts:AssumeRole",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": cloudformation.Ref("AWS::AccountId")},
+		},
+	})
+}
+
+// executionPolicy grants log writes to the stack's own log group and, for
+// an ECR image, pulls from that one repository.
+func executionPolicy(cfg Config) map[string]any {
+	statements := []statement{{
+		"Sid":    "WriteLogs",
+		"Effect": "Allow",
+		"Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		// The log group's Arn attribute ends in ":*", which covers its streams.
+		"Resource": cloudformation.GetAtt(idLogGroup, "Arn"),
+	}}
+	if ecr, ok := parseECRImage(cfg.Container.Image); ok {
+		statements = append(statements,
+			statement{
+				"Sid":    "PullImage",
+				"Effect": "Allow",
+				"Action": []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				"Resource": cloudformation.Sub("arn:${AWS::Partition}:ecr:" + ecr.Region + ":" + ecr.Account +
+					":repository/" + ecr.Repository),
+			},
+			statement{
+				"Sid":    "GetRegistryToken",
+				"Effect": "Allow",
+				"Action": "ecr:GetAuthorizationToken",
+				// GetAuthorizationToken acts on the registry, not a repository,
+				// and supports no resource-level permissions.
+				"Resource": "*",
+			})
+	}
+	statements = append(statements, secretStatements(cfg.Container.Secrets)...)
+	return policyDocument(statements...)
+}
+
+// secretStatements let ECS read exactly the given secrets and parameters.
+func secretStatements(secrets []Secret) []statement {
+	var secretARNs, parameterARNs []string
+	for _, s := range secrets {
+		if strings.Contains(s.ARN, ":secretsmanager:") {
+			secretARNs = appendUnique(secretARNs, partitionNeutral(secretResource(s.ARN)))
+		} else {
+			parameterARNs = appendUnique(parameterARNs, partitionNeutral(s.ARN))
+		}
+	}
+	var out []statement
+	if len(secretARNs) > 0 {
+		out = append(out, statement{
+			"Sid":      "ReadSecrets",
+			"Effect":   "Allow",
+			"Action":   "secretsmanager:GetSecretValue",
+			"Resource": secretARNs,
+		})
+	}
+	if len(parameterARNs) > 0 {
+		out = append(out, statement{
+			"Sid":      "ReadParameters",
+			"Effect":   "Allow",
+			"Action":   "ssm:GetParameters",
+			"Resource": parameterARNs,
+		})
+	}
+	return out
+}
+
+// secretResource is the secret's own ARN: ECS accepts a JSON key, version
+// stage and version ID after it (NAME:json-key:stage:id), which IAM does
+// not.
+//
+// A partial ARN, without the six random characters Secrets Manager appends
+// to the name, gets the "-??????" wildcard the Secrets Manager user guide
+// recommends, so that it matches that one secret and not others that start
+// with the same name.
+func secretResource(arn string) string {
+	parts := strings.SplitN(arn, ":", 8)
+	if len(parts) < 7 {
+		return arn
+	}
+	if !secretSuffix.MatchString(parts[6]) {
+		parts[6] += "-??????"
+	}
+	return strings.Join(parts[:7], ":")
+}
+
+var secretSuffix = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+
+func appendUnique(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+type statement = map[string]any
+
+func policyDocument(statements ...statement) map[string]any {
+	list := make([]any, len(statements))
+	for i, s := range statements {
+		list[i] = s
+	}
+	return map[string]any{
+		"Version":   "2012-10-17",
+		"Statement": list,
+	}
+}

@@ -1,0 +1,43 @@
+package stack
+
+import (
+	"regexp"
+)
+
+// ecrImage is an image stored in an Amazon ECR private repository.
+type ecrImage struct {
+	Account    string
+	Region     string
+	Repository string
+	// DomainSuffix is "amazonaws.com", or "amazonaws.com.cn" in China.
+	DomainSuffix string
+}
+
+var ecrImagePattern = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)/([a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@.*)?$`)
+
+// parseECRImage reports whether image lives in a private ECR repository, and
+// which one.
+func parseECRImage(image string) (ecrImage, bool) {
+	m := ecrImagePattern.FindStringSubmatch(image)
+	if m == nil {
+		return ecrImage{}, false
+	}
+	return ecrImage{Account: m[1], Region: m[2], DomainSuffix: m[3], Repository: m[4]}, true
+}
+
+// Registry is the registry host of the image, e.g.
+// 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
+func (e ecrImage) Registry() string {
+	return e.Account + ".dkr.ecr." + e.Region + "." + e.DomainSuffix
+}
+
+// imagePatternFor is the AllowedPattern of the ContainerImage parameter for
+// an ECR image: the execution role may pull only from this repository, so a
+// deploy that points the parameter elsewhere is stopped by CloudFormation
+// before ECS fails to pull.
+func (e ecrImage) imagePatternFor() string {
+	return "^" + regexp.QuoteMeta(e.Registry()+"/"+e.Repository) + `(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$`
+}
+
+// containerName is the container's name in the task definition.
+func containerName(cfg Config) string { return cfg.Name }

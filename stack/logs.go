@@ -1,0 +1,36 @@
+package stack
+
+import (
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/logs"
+	"github.com/awslabs/goformation/v7/cloudformation/policies"
+)
+
+// addLogGroup adds the log group the container's awslogs driver writes to.
+// The template creates it, rather than letting the driver create it on first
+// write, so that it has a retention period and is deleted with the stack.
+func addLogGroup(t *cloudformation.Template, cfg Config) {
+	group := &logs.LogGroup{
+		// The stack name keeps two stacks of the same app apart.
+		LogGroupName: cloudformation.SubPtr("/ecs/${AWS::StackName}/" + cfg.Name),
+	}
+	if cfg.Logs.RetentionDays > 0 {
+		group.RetentionInDays = cloudformation.Int(cfg.Logs.RetentionDays)
+	}
+	group.Tags = resourceTags(cfg)
+	if cfg.DeletionProtection {
+		// Keep the logs of a deleted or replaced stack for the record.
+		group.AWSCloudFormationDeletionPolicy = policies.DeletionPolicy("Retain")
+		group.AWSCloudFormationUpdateReplacePolicy = policies.UpdateReplacePolicy("Retain")
+	}
+	t.Resources[idLogGroup] = group
+}
+
+// logConfiguration is the container's log driver configuration.
+func logConfiguration(cfg Config) map[string]string {
+	return map[string]string{
+		"awslogs-group":         cloudformation.Ref(idLogGroup),
+		"awslogs-region":        cloudformation.Ref("AWS::Region"),
+		"awslogs-stream-prefix": cfg.Name,
+	}
+}

@@ -1,0 +1,29 @@
+package stack
+
+import (
+	"github.com/awslabs/goformation/v7/cloudformation"
+)
+
+// addOutputs adds what an operator looks up after a deploy.
+func addOutputs(t *cloudformation.Template, cfg Config) {
+	t.Outputs[OutputLoadBalancerDNSName] = cloudformation.Output{
+		Description: cloudformation.String("DNS name of the load balancer; point your domain's CNAME or alias record here."),
+		Value:       cloudformation.GetAtt(idLoadBalancer, "DNSName"),
+	}
+	t.Outputs[OutputServiceURL] = cloudformation.Output{
+		Description: cloudformation.String("HTTPS URL of the service."),
+		Value:       serviceURL(cfg),
+	}
+	t.Outputs[OutputClusterName] = cloudformation.Output{
+		Description: cloudformation.String("Name of the ECS cluster."),
+		Value:       clusterName(cfg),
+	}
+	t.Outputs[OutputServiceName] = cloudformation.Output{
+		Description: cloudformation.String("Name of the ECS service."),
+		Value:       cloudformation.GetAtt(idService, "Name"),
+	}
+	t.Outputs[OutputLogGroupName] = cloudformation.Output{
+		Description: cloudformation.String("Log group of the container."),
+		Value:       cloudformation.Ref(idLogGroup),
+	}
+}

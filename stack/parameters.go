@@ -1,0 +1,113 @@
+package stack
+
+import (
+	"github.com/awslabs/goformation/v7/cloudformation"
+)
+
+// certificateArnPattern matches an ACM certificate ARN in any partition
+// (aws, aws-cn, aws-us-gov, ...).
+const certificateArnPattern = `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`
+
+// addParameters adds the template's parameters, the conditions that read
+// them, and the console metadata that groups and labels them.
+func addParameters(t *cloudformation.Template, cfg Config) {
+	t.Parameters[ParamVpcID] = cloudformation.Parameter{
+		Type:        "AWS::EC2::VPC::Id",
+		Description: cloudformation.String("The existing VPC to deploy into."),
+	}
+	t.Parameters[ParamPublicSubnetIDs] = cloudformation.Parameter{
+		Type:        "List<AWS::EC2::Subnet::Id>",
+		Description: cloudformation.String("At least two public subnets of the VPC, in different Availability Zones, for the load balancer (and for the tasks when AssignPublicIp is ENABLED)."),
+	}
+	t.Parameters[ParamPrivateSubnetIDs] = cloudformation.Parameter{
+		Type:        "List<AWS::EC2::Subnet::Id>",
+		Description: cloudformation.String("Private subnets of the VPC, with a route to a NAT gateway, for the tasks when AssignPublicIp is DISABLED."),
+	}
+	certificate := cloudformation.Parameter{
+		Type:                  "String",
+		Description:           cloudformation.String("ARN of the ACM certificate the HTTPS listener serves, in the stack's Region."),
+		AllowedPattern:        cloudformation.String(certificateArnPattern),
+		ConstraintDescription: cloudformation.String("must be an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+	}
+	if cfg.Domain.Name != "" {
+		// With a domain, the stack can create and validate the certificate
+		// itself: the parameter becomes optional.
+		certificate.Default = ""
+		certificate.Description = cloudformation.String("ARN of an ACM certificate for " + cfg.Domain.Name + ", in the stack's Region. Leave empty to create a DNS-validated certificate in the hosted zone.")
+		certificate.AllowedPattern = cloudformation.String("^$|" + certificateArnPattern)
+		certificate.ConstraintDescription = cloudformation.String("must be empty or an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+		t.Conditions[condCreateCertificate] = cloudformation.Equals(cloudformation.Ref(ParamCertificateArn), "")
+	}
+	t.Parameters[ParamCertificateArn] = certificate
+
+	image := cloudformation.Parameter{
+		Type:        "String",
+		Description: cloudformation.String("The container image to run."),
+		Default:     cfg.Container.Image,
+		MinLength:   cloudformation.Int(1),
+		MaxLength:   cloudformation.Int(maxImageLength),
+	}
+	if ecr, ok := parseECRImage(cfg.Container.Image); ok {
+		image.AllowedPattern = cloudformation.String(ecr.imagePatternFor())
+		image.ConstraintDescription = cloudformation.String("must be an image of the ECR repository " + ecr.Registry() + "/" + ecr.Repository + ": the execution role may pull only from it")
+	}
+	t.Parameters[ParamContainerImage] = image
+
+	if !cfg.Scaling.Enabled() {
+		t.Parameters[ParamDesiredCount] = cloudformation.Parameter{
+			Type:        "Number",
+			Description: cloudformation.String("How many tasks to run."),
+			Default:     cfg.Service.DesiredCount,
+			MinValue:    cloudformation.Float64(0),
+			MaxValue:    cloudformation.Float64(maxDesiredCount),
+		}
+	}
+	t.Parameters[ParamAssignPublicIP] = cloudformation.Parameter{
+		Type:          "String",
+		Description:   cloudformation.String("ENABLED runs the tasks in the public subnets with public IPs; DISABLED runs them in the private subnets."),
+		Default:       assignPublicIP(cfg.Service.PublicTasks),
+		AllowedValues: []any{"ENABLED", "DISABLED"},
+	}
+
+	t.Conditions[condPublicTasks] = cloudformation.Equals(cloudformation.Ref(ParamAssignPublicIP), "ENABLED")
+
+	serviceParameters := []string{ParamContainerImage}
+	if !cfg.Scaling.Enabled() {
+		serviceParameters = append(serviceParameters, ParamDesiredCount)
+	}
+	t.Metadata["AWS::CloudFormation::Interface"] = map[string]any{
+		"ParameterGroups": []any{
+			parameterGroup("Network", ParamVpcID, ParamPublicSubnetIDs, ParamPrivateSubnetIDs, ParamAssignPublicIP),
+			parameterGroup("HTTPS", ParamCertificateArn),
+			parameterGroup("Service", serviceParameters...),
+		},
+		"ParameterLabels": map[string]any{
+			ParamVpcID:            label("VPC"),
+			ParamPublicSubnetIDs:  label("Public subnets"),
+			ParamPrivateSubnetIDs: label("Private subnets"),
+			ParamAssignPublicIP:   label("Public IPs for tasks"),
+			ParamCertificateArn:   label("ACM certificate ARN"),
+			ParamContainerImage:   label("Container image"),
+		},
+	}
+	if !cfg.Scaling.Enabled() {
+		labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
+		labels[ParamDesiredCount] = label("Number of tasks")
+	}
+}
+
+func assignPublicIP(public bool) string {
+	if public {
+		return "ENABLED"
+	}
+	return "DISABLED"
+}
+
+func parameterGroup(name string, parameters ...string) map[string]any {
+	return map[string]any{
+		"Label":      label(name),
+		"Parameters": parameters,
+	}
+}
+
+func label(text string) map[string]any { return map[string]any{"default": text} }

@@ -1,0 +1,59 @@
+package stack
+
+import (
+	"github.com/awslabs/goformation/v7/cloudformation"
+	aas "github.com/awslabs/goformation/v7/cloudformation/applicationautoscaling"
+)
+
+// addScaling adds target-tracking autoscaling of the service's task count,
+// on CPU, on requests per task, or both.
+func addScaling(t *cloudformation.Template, cfg Config) {
+	s := cfg.Scaling
+	if !s.Enabled() {
+		return
+	}
+	// RoleARN is left out: Application Auto Scaling then uses its
+	// service-linked role for ECS, creating it when needed.
+	t.Resources[idScalableTarget] = &aas.ScalableTarget{
+		ServiceNamespace:  "ecs",
+		ScalableDimension: "ecs:service:DesiredCount",
+		ResourceId:        cloudformation.Sub("service/" + subValue(clusterName(cfg), idCluster) + "/${" + idService + ".Name}"),
+		MinCapacity:       s.MinCount,
+		MaxCapacity:       s.MaxCount,
+	}
+	if s.CPUPercent > 0 {
+		t.Resources[idCPUScaling] = scalingPolicy("cpu", float64(s.CPUPercent), &aas.ScalingPolicy_PredefinedMetricSpecification{
+			PredefinedMetricType: "ECSServiceAverageCPUUtilization",
+		}, s)
+	}
+	if s.RequestsPerTarget > 0 {
+		t.Resources[idRequestScaling] = scalingPolicy("requests", float64(s.RequestsPerTarget), &aas.ScalingPolicy_PredefinedMetricSpecification{
+			PredefinedMetricType: "ALBRequestCountPerTarget",
+			ResourceLabel: cloudformation.SubPtr("${" + idLoadBalancer + ".LoadBalancerFullName}/${" +
+				idTargetGroup + ".TargetGroupFullName}"),
+		}, s)
+	}
+}
+
+func scalingPolicy(name string, target float64, metric *aas.ScalingPolicy_PredefinedMetricSpecification, s Scaling) *aas.ScalingPolicy {
+	return &aas.ScalingPolicy{
+		PolicyName:      name,
+		PolicyType:      "TargetTrackingScaling",
+		ScalingTargetId: cloudformation.RefPtr(idScalableTarget),
+		TargetTrackingScalingPolicyConfiguration: &aas.ScalingPolicy_TargetTrackingScalingPolicyConfiguration{
+			TargetValue:                   target,
+			PredefinedMetricSpecification: metric,
+			ScaleInCooldown:               cloudformation.Int(s.ScaleInCooldown),
+			ScaleOutCooldown:              cloudformation.Int(s.ScaleOutCooldown),
+		},
+	}
+}
+
+// subValue is the text that stands for a value inside a !Sub string: the
+// name itself for a literal, or ${ID} for the resource it refers to.
+func subValue(literal, id string) string {
+	if literal == cloudformation.Ref(id) {
+		return "${" + id + "}"
+	}
+	return literal
+}

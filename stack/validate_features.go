@@ -1,0 +1,219 @@
+package stack
+
+import (
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+func (v *validator) scaling(s Scaling) {
+	if !s.Enabled() {
+		if s.MinCount != 0 || s.CPUPercent != 0 || s.RequestsPerTarget != 0 {
+			v.add(KeyMaxCount, "autoscaling settings are given but max-count is 0: set max-count to turn autoscaling on")
+		}
+		return
+	}
+	v.intRange(KeyMinCount, s.MinCount, 0, maxDesiredCount)
+	v.intRange(KeyMaxCount, s.MaxCount, 1, maxDesiredCount)
+	if s.MinCount > s.MaxCount {
+		v.add(KeyMinCount, "%d is above max-count %d", s.MinCount, s.MaxCount)
+	}
+	if s.CPUPercent == 0 && s.RequestsPerTarget == 0 {
+		v.add(KeyMaxCount, "autoscaling needs a target: set scale-cpu-percent, scale-requests-per-target, or both")
+	}
+	if s.CPUPercent != 0 {
+		v.intRange(KeyScaleCPUPercent, s.CPUPercent, 1, 100)
+	}
+	if s.RequestsPerTarget != 0 {
+		v.intRange(KeyScaleRequestsPerTarget, s.RequestsPerTarget, 1, 1000000)
+	}
+	v.intRange(KeyScaleInCooldown, s.ScaleInCooldown, 0, 3600)
+	v.intRange(KeyScaleOutCooldown, s.ScaleOutCooldown, 0, 3600)
+}
+
+var (
+	domainLabel     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZonePatt  = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+	bucketPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	clusterPattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	platformPattern = regexp.MustCompile(`^(LATEST|1\.4\.0|1\.3\.0)$`)
+)
+
+func (v *validator) domain(d Domain) {
+	if d.Name == "" {
+		if d.HostedZoneID != "" {
+			v.add(KeyHostedZoneID, "is set without domain-name: give the domain name to serve too")
+		}
+		return
+	}
+	name := strings.TrimSuffix(d.Name, ".")
+	labels := strings.Split(name, ".")
+	valid := len(name) <= 253 && len(labels) >= 2
+	for _, l := range labels {
+		if !domainLabel.MatchString(l) {
+			valid = false
+		}
+	}
+	if !valid {
+		v.add(KeyDomainName, "%q is not a fully qualified domain name: use lowercase labels of letters, digits and hyphens, e.g. app.example.com", d.Name)
+	}
+	switch {
+	case d.HostedZoneID == "":
+		v.add(KeyHostedZoneID, "is required with domain-name: the Route 53 hosted zone (Z...) that holds %s", d.Name)
+	case !hostedZonePatt.MatchString(d.HostedZoneID):
+		v.add(KeyHostedZoneID, "%q is not a Route 53 hosted zone ID: expected uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ (without /hostedzone/)", d.HostedZoneID)
+	}
+}
+
+var (
+	secretsManagerARN = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:$]*:[^:$]*:[^:$]*)?$`)
+	ssmParameterARN   = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
+)
+
+func (v *validator) secrets(secrets []Secret, env []EnvVar) {
+	seen := map[string]bool{}
+	for _, e := range env {
+		seen[e.Name] = true
+	}
+	for _, s := range secrets {
+		switch {
+		case !envNamePattern.MatchString(s.Name):
+			v.add(KeySecret, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (NAME=ARN)", s.Name)
+		case seen[s.Name]:
+			v.add(KeySecret, "%s is set twice (as a secret or an env variable): give each variable once", s.Name)
+		}
+		seen[s.Name] = true
+		if !secretsManagerARN.MatchString(s.ARN) && !ssmParameterARN.MatchString(s.ARN) {
+			v.add(KeySecret, "%s: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)", s.Name, s.ARN)
+		}
+	}
+}
+
+func (v *validator) spot(s Spot, arch string) {
+	if !s.Enabled {
+		if s.Base != 0 || s.Weight != 0 {
+			v.add(KeySpot, "spot-base and spot-weight need spot: add --spot")
+		}
+		return
+	}
+	v.intRange(KeySpotBase, s.Base, 0, 100000)
+	v.intRange(KeySpotWeight, s.Weight, 0, 1000)
+	if arch == ArchARM64 {
+		v.add(KeySpot, "Fargate Spot does not run arm64 tasks: use arch x86_64, or leave out spot")
+	}
+}
+
+func (v *validator) arch(arch string) {
+	if arch != ArchX86 && arch != ArchARM64 {
+		v.add(KeyArch, "%q is not a CPU architecture: use %s or %s", arch, ArchX86, ArchARM64)
+	}
+}
+
+var wafACLARN = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]{36}$`)
+
+func (v *validator) loadBalancer(lb LoadBalancer) {
+	if lb.Internal && len(lb.AllowCIDRs) == 0 {
+		v.add(KeyAllowCIDR, "an internal load balancer needs at least one source network: add --allow-cidr, e.g. 10.0.0.0/8")
+	}
+	for _, c := range lb.AllowCIDRs {
+		if p, err := netip.ParsePrefix(c); err != nil || p.Masked() != p {
+			v.add(KeyAllowCIDR, "%q is not a network in CIDR notation: use e.g. 10.0.0.0/16 or 2001:db8::/32, with no host bits set", c)
+		}
+	}
+	if b := lb.AccessLogs.Bucket; b != "" {
+		if !bucketPattern.MatchString(b) || strings.Contains(b, "..") || isIPv4(b) {
+			v.add(KeyAccessLogsBucket, "%q is not an S3 bucket name: use 3 to 63 lowercase letters, digits, dots and hyphens", b)
+		}
+	} else if lb.AccessLogs.Prefix != "" {
+		v.add(KeyAccessLogsPrefix, "is set without access-logs-bucket: give the bucket too")
+	}
+	if p := lb.AccessLogs.Prefix; p != "" && (strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "AWSLogs") || len(p) > 200) {
+		v.add(KeyAccessLogsPrefix, "%q is not allowed: no leading or trailing slash, no \"AWSLogs\", up to 200 characters", p)
+	}
+	if lb.WAFWebACLArn != "" && !wafACLARN.MatchString(lb.WAFWebACLArn) {
+		v.add(KeyWAFACLArn, "%q is not a regional WAFv2 web ACL ARN: expected arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID", lb.WAFWebACLArn)
+	}
+	if lb.IdleTimeout != 0 {
+		v.intRange(KeyIdleTimeout, lb.IdleTimeout, 1, 4000)
+	}
+	if lb.Stickiness != 0 {
+		v.intRange(KeyStickiness, lb.Stickiness, 1, 604800)
+	}
+}
+
+func isIPv4(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is4()
+}
+
+func (v *validator) deployment(s Service) {
+	v.intRange(KeyMinHealthyPercent, s.MinHealthyPercent, 0, 100)
+	v.intRange(KeyMaxPercent, s.MaxPercent, 100, 400)
+	if s.MaxPercent <= s.MinHealthyPercent {
+		v.add(KeyMaxPercent, "%d must be above min-healthy-percent %d, or ECS cannot start a new task before stopping an old one", s.MaxPercent, s.MinHealthyPercent)
+	}
+}
+
+// execAndReadOnly: the SSM agent that ECS Exec runs writes into the
+// container's filesystem, so ECS Exec does not work with a read-only root
+// filesystem (ECS developer guide, "Considerations for ECS Exec").
+func (v *validator) execAndReadOnly(c Config) {
+	if c.Service.EnableExec && c.Container.ReadOnlyRootFilesystem {
+		v.add(KeyEnableExec, "ECS Exec does not work with a read-only root filesystem (its agent writes into the container): leave out enable-exec or read-only-root-fs")
+	}
+}
+
+func (v *validator) containerHealthCheck(h ContainerHealthCheck) {
+	if h.Command == "" {
+		return
+	}
+	if strings.TrimSpace(h.Command) == "" || strings.ContainsAny(h.Command, "\n\r") {
+		v.add(KeyContainerHealthCheck, "must be one shell command line, e.g. \"curl -f http://localhost/ || exit 1\"")
+	}
+	v.intRange(KeyContainerHCInterval, h.Interval, 5, 300)
+	v.intRange(KeyContainerHCTimeout, h.Timeout, 2, 60)
+	v.intRange(KeyContainerHCRetries, h.Retries, 1, 10)
+	v.intRange(KeyContainerHCStartPeriod, h.StartPeriod, 0, 300)
+	if h.Timeout >= h.Interval {
+		v.add(KeyContainerHCTimeout, "%d s must be shorter than the container health-check interval of %d s", h.Timeout, h.Interval)
+	}
+}
+
+func (v *validator) cluster(name string) {
+	if name != "" && !clusterPattern.MatchString(name) {
+		v.add(KeyCluster, "%q is not an ECS cluster name: use up to 255 letters, digits, hyphens and underscores", name)
+	}
+}
+
+func (v *validator) platformVersion(pv string) {
+	if !platformPattern.MatchString(pv) {
+		v.add(KeyPlatformVersion, "%q is not a Fargate platform version for Linux: use LATEST, 1.4.0 or 1.3.0", pv)
+	}
+}
+
+var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+func (v *validator) tags(tags []Tag) {
+	var keys []string
+	for _, t := range tags {
+		switch {
+		case t.Key == "" || len(t.Key) > 128:
+			v.add(KeyTag, "key %q must be 1 to 128 characters (KEY=VALUE)", t.Key)
+		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+			v.add(KeyTag, "key %q starts with aws:, which AWS reserves", t.Key)
+		case slices.Contains(keys, t.Key):
+			v.add(KeyTag, "key %q is set twice", t.Key)
+		}
+		if !tagChars.MatchString(t.Key) || !tagChars.MatchString(t.Value) {
+			v.add(KeyTag, "%s=%s has characters AWS does not allow in tags: use letters, digits, spaces and _ . : / = + - @", t.Key, t.Value)
+		}
+		if len(t.Value) > 256 {
+			v.add(KeyTag, "value of %q is %d characters: allowed up to 256", t.Key, len(t.Value))
+		}
+		keys = append(keys, t.Key)
+	}
+	if len(tags) > 40 {
+		v.add(KeyTag, "%d tags: allowed up to 40, so that ECS can add its own managed tags within the limit of 50", len(tags))
+	}
+}

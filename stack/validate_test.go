@@ -1,0 +1,175 @@
+package stack_test
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+)
+
+// TestValidateRejects feeds a bad value to every setting and proves the
+// problem names that setting and says what is allowed.
+func TestValidateRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*stack.Config)
+		key    string
+		want   string
+	}{
+		{"empty name", func(c *stack.Config) { c.Name = "" }, "name", "must not be empty"},
+		{"name with space", func(c *stack.Config) { c.Name = "my app" }, "name", "only letters, digits and hyphens"},
+		{"name with underscore", func(c *stack.Config) { c.Name = "my_app" }, "name", "only letters, digits and hyphens"},
+		{"name too long", func(c *stack.Config) { c.Name = strings.Repeat("a", 65) }, "name", "allowed up to 64"},
+		{"empty image", func(c *stack.Config) { c.Container.Image = "" }, "image", "must not be empty"},
+		{"image with space", func(c *stack.Config) { c.Container.Image = "nginx latest" }, "image", "not a valid image reference"},
+		{"uppercase repository", func(c *stack.Config) { c.Container.Image = "Nginx:1" }, "image", "lowercase repository"},
+		{"image too long", func(c *stack.Config) { c.Container.Image = "a/" + strings.Repeat("b", 300) }, "image", "allowed up to 255"},
+		{"port zero", func(c *stack.Config) { c.Container.Port = 0 }, "container-port", "allowed 1 to 65535"},
+		{"port too high", func(c *stack.Config) { c.Container.Port = 70000 }, "container-port", "allowed 1 to 65535"},
+		{"cpu not fargate", func(c *stack.Config) { c.Container.CPU = 300 }, "cpu", "allowed 256, 512"},
+		{"memory too small for cpu", func(c *stack.Config) { c.Container.CPU = 1024; c.Container.Memory = 512 }, "memory", "allowed 2048 to 8192 in steps of 1024"},
+		{"memory off step", func(c *stack.Config) { c.Container.CPU = 8192; c.Container.Memory = 17000 }, "memory", "in steps of 4096"},
+		{"negative desired count", func(c *stack.Config) { c.Service.DesiredCount = -1 }, "desired-count", "allowed 0 to 5000"},
+		{"env bad name", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "1X", Value: "v"}} }, "env", "not a valid variable name"},
+		{"env empty name", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "", Value: "v"}} }, "env", "not a valid variable name"},
+		{"env duplicate", func(c *stack.Config) {
+			c.Container.Environment = []stack.EnvVar{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}}
+		}, "env", "set twice"},
+		{"path without slash", func(c *stack.Config) { c.HealthCheck.Path = "health" }, "health-check-path", "must start with /"},
+		{"path with space", func(c *stack.Config) { c.HealthCheck.Path = "/a b" }, "health-check-path", "not allowed in a URL path"},
+		{"path too long", func(c *stack.Config) { c.HealthCheck.Path = "/" + strings.Repeat("a", 1024) }, "health-check-path", "allowed up to 1024"},
+		{"matcher word", func(c *stack.Config) { c.HealthCheck.Matcher = "ok" }, "health-check-matcher", "not well formed"},
+		{"matcher 5xx", func(c *stack.Config) { c.HealthCheck.Matcher = "500" }, "health-check-matcher", "out of range"},
+		{"matcher backwards range", func(c *stack.Config) { c.HealthCheck.Matcher = "299-200" }, "health-check-matcher", "out of range"},
+		{"matcher trailing comma", func(c *stack.Config) { c.HealthCheck.Matcher = "200," }, "health-check-matcher", "not well formed"},
+		{"interval too short", func(c *stack.Config) { c.HealthCheck.Interval = 4; c.HealthCheck.Timeout = 2 }, "health-check-interval", "allowed 5 to 300"},
+		{"timeout too short", func(c *stack.Config) { c.HealthCheck.Timeout = 1 }, "health-check-timeout", "allowed 2 to 120"},
+		{"timeout not below interval", func(c *stack.Config) { c.HealthCheck.Interval = 10; c.HealthCheck.Timeout = 10 }, "health-check-timeout", "shorter than the health-check interval"},
+		{"healthy threshold", func(c *stack.Config) { c.HealthCheck.HealthyThreshold = 11 }, "healthy-threshold", "allowed 2 to 10"},
+		{"unhealthy threshold", func(c *stack.Config) { c.HealthCheck.UnhealthyThreshold = 1 }, "unhealthy-threshold", "allowed 2 to 10"},
+		{"grace period negative", func(c *stack.Config) { c.Service.HealthCheckGracePeriod = -5 }, "health-check-grace-period", "out of range"},
+		{"log retention", func(c *stack.Config) { c.Logs.RetentionDays = 31 }, "log-retention-days", "allowed 0, 1, 3"},
+		{"ssl policy", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "TLS13" }, "ssl-policy", "not a known ELB security policy"},
+		{"deregistration delay", func(c *stack.Config) { c.LoadBalancer.DeregistrationDelay = 4000 }, "deregistration-delay", "allowed 0 to 3600"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := stack.Default()
+			tt.change(&cfg)
+			err := cfg.Validate()
+			var verr *stack.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate() = %v, want a *ValidationError", err)
+			}
+			for _, p := range verr.Problems {
+				if p.Key == tt.key && strings.Contains(p.Message, tt.want) {
+					return
+				}
+			}
+			t.Errorf("no problem for %s containing %q; got %v", tt.key, tt.want, verr.Problems)
+			if _, err := stack.Build(cfg); err == nil {
+				t.Error("Build succeeded on an invalid config")
+			}
+		})
+	}
+}
+
+// TestValidateAccepts proves valid edge values pass.
+func TestValidateAccepts(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*stack.Config)
+	}{
+		{"defaults", func(*stack.Config) {}},
+		{"64-character name", func(c *stack.Config) { c.Name = strings.Repeat("a", 64) }},
+		{"largest fargate size", func(c *stack.Config) { c.Container.CPU = 16384; c.Container.Memory = 122880 }},
+		{"registry with port and digest", func(c *stack.Config) {
+			c.Container.Image = "registry.example.com:5000/team/app@sha256:" + strings.Repeat("0", 64)
+		}},
+		{"matcher list and range", func(c *stack.Config) { c.HealthCheck.Matcher = "200,204,300-399" }},
+		{"ports at the edges", func(c *stack.Config) { c.Container.Port = 65535 }},
+		{"no environment", func(c *stack.Config) { c.Container.Environment = nil }},
+		{"logs kept forever", func(c *stack.Config) { c.Logs.RetentionDays = 0 }},
+		{"zero tasks", func(c *stack.Config) { c.Service.DesiredCount = 0 }},
+		{"query in health path", func(c *stack.Config) { c.HealthCheck.Path = "/health?deep=1" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := stack.Default()
+			tt.change(&cfg)
+			if err := cfg.Validate(); err != nil {
+				t.Errorf("Validate() = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// TestValidateReportsEverything proves one call lists every problem.
+func TestValidateReportsEverything(t *testing.T) {
+	cfg := stack.Default()
+	cfg.Name = ""
+	cfg.Container.Port = 0
+	cfg.Container.CPU = 3
+	cfg.HealthCheck.Matcher = "x"
+	cfg.LoadBalancer.SSLPolicy = "nope"
+	var verr *stack.ValidationError
+	if !errors.As(cfg.Validate(), &verr) {
+		t.Fatal("want a *ValidationError")
+	}
+	keys := map[string]bool{}
+	for _, p := range verr.Problems {
+		keys[p.Key] = true
+	}
+	for _, k := range []string{"name", "container-port", "cpu", "health-check-matcher", "ssl-policy"} {
+		if !keys[k] {
+			t.Errorf("no problem reported for %s; got %v", k, verr.Problems)
+		}
+	}
+}
+
+// TestCertificatePattern proves the CertificateArn parameter accepts ACM
+// ARNs in every partition and rejects other ARNs, using the pattern the
+// template carries.
+func TestCertificatePattern(t *testing.T) {
+	doc := document(t, stack.Default())
+	pattern := regexp.MustCompile(at(t, doc, "Parameters", "CertificateArn", "AllowedPattern").(string))
+	for arn, want := range map[string]bool{
+		"arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789":        true,
+		"arn:aws-cn:acm:cn-north-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789":    true,
+		"arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef012345": true,
+		"arn:aws:iam::123456789012:server-certificate/web":                                           false,
+		"arn:aws:acm:us-east-1:12345:certificate/abc":                                                false,
+		"": false,
+	} {
+		if got := pattern.MatchString(arn); got != want {
+			t.Errorf("pattern matches %q = %v, want %v", arn, got, want)
+		}
+	}
+}
+
+// TestECRImageParameterPattern proves that for an ECR image the
+// ContainerImage parameter only accepts images of the same repository, the
+// one the execution role may pull from.
+func TestECRImageParameterPattern(t *testing.T) {
+	cfg := stack.Default()
+	cfg.Container.Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1"
+	doc := document(t, cfg)
+	pattern := regexp.MustCompile(at(t, doc, "Parameters", "ContainerImage", "AllowedPattern").(string))
+	for image, want := range map[string]bool{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1":                                true,
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v2":                                true,
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api@sha256:" + strings.Repeat("f", 64): true,
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/other:v1":                              false,
+		"999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1":                                false,
+		"nginx:latest": false,
+	} {
+		if got := pattern.MatchString(image); got != want {
+			t.Errorf("pattern matches %q = %v, want %v", image, got, want)
+		}
+	}
+	if _, ok := at(t, document(t, stack.Default()), "Parameters", "ContainerImage").(map[string]any)["AllowedPattern"]; ok {
+		t.Error("a public image must not restrict the ContainerImage parameter")
+	}
+}

@@ -1,0 +1,213 @@
+package stack_test
+
+import "github.com/cfnfargate/cfnfargate/stack"
+
+// variant is a named configuration with a golden template in testdata/.
+type variant struct {
+	name string
+	cfg  func() stack.Config
+}
+
+// variants are the configurations with golden files; the end-to-end test
+// deploys each of them too.
+var variants = []variant{
+	{"default", stack.Default},
+	{"public-tasks", func() stack.Config {
+		c := stack.Default()
+		c.Service.PublicTasks = true
+		return c
+	}},
+	{"port-8080", func() stack.Config {
+		c := stack.Default()
+		c.Container.Port = 8080
+		c.HealthCheck.Path = "/healthz"
+		c.HealthCheck.Matcher = "200-299"
+		return c
+	}},
+	{"large", func() stack.Config {
+		c := stack.Default()
+		c.Container.CPU = 4096
+		c.Container.Memory = 16384
+		c.Service.DesiredCount = 3
+		return c
+	}},
+	{"ecr-image", func() stack.Config {
+		c := stack.Default()
+		c.Name = "billing-api"
+		c.Container.Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/billing-api:v1.4.2"
+		return c
+	}},
+	{"custom-env", func() stack.Config {
+		c := stack.Default()
+		c.Container.Environment = []stack.EnvVar{
+			{Name: "BUILD", Value: "v2.0.0"},
+			{Name: "LOG_LEVEL", Value: "debug"},
+			{Name: "GREETING", Value: "<hello & welcome>"},
+			{Name: "EMPTY", Value: ""},
+		}
+		c.Service.ContainerInsights = false
+		c.Logs.RetentionDays = 0
+		return c
+	}},
+}
+
+// featureVariants turn on one production feature each, then combinations,
+// then everything at once.
+var featureVariants = []variant{
+	{"autoscaling", func() stack.Config {
+		c := stack.Default()
+		c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 10, CPUPercent: 60, RequestsPerTarget: 1000, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		return c
+	}},
+	{"domain", func() stack.Config {
+		c := stack.Default()
+		c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+		return c
+	}},
+	{"secrets", func() stack.Config {
+		c := stack.Default()
+		c.Container.Secrets = []stack.Secret{
+			{Name: "DB_PASSWORD", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
+			{Name: "DB_USER", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:username::"},
+			{Name: "API_KEY", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key"},
+			{Name: "FEATURE_FLAGS", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
+		}
+		return c
+	}},
+	{"exec", func() stack.Config {
+		c := stack.Default()
+		c.Service.EnableExec = true
+		return c
+	}},
+	{"spot", func() stack.Config {
+		c := stack.Default()
+		c.Service.Spot = stack.Spot{Enabled: true, Base: 1, Weight: 3}
+		return c
+	}},
+	{"arm64", func() stack.Config {
+		c := stack.Default()
+		c.Container.Arch = stack.ArchARM64
+		return c
+	}},
+	{"internal", func() stack.Config {
+		c := stack.Default()
+		c.LoadBalancer.Internal = true
+		c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8", "fd00::/8"}
+		return c
+	}},
+	{"access-logs", func() stack.Config {
+		c := stack.Default()
+		c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "example-alb-logs", Prefix: "example-app"}
+		return c
+	}},
+	{"deletion-protection", func() stack.Config {
+		c := stack.Default()
+		c.DeletionProtection = true
+		return c
+	}},
+	{"waf", func() stack.Config {
+		c := stack.Default()
+		c.LoadBalancer.WAFWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+		return c
+	}},
+	{"deployment-tuning", func() stack.Config {
+		c := stack.Default()
+		c.Service.MinHealthyPercent = 50
+		c.Service.MaxPercent = 150
+		c.LoadBalancer.DeregistrationDelay = 10
+		return c
+	}},
+	{"container-health-check", func() stack.Config {
+		c := stack.Default()
+		c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "curl -f http://localhost/ || exit 1", Interval: 15, Timeout: 5, Retries: 3, StartPeriod: 30}
+		return c
+	}},
+	{"existing-cluster", func() stack.Config {
+		c := stack.Default()
+		c.Service.Cluster = "shared-cluster"
+		return c
+	}},
+	{"hardening", func() stack.Config {
+		c := stack.Default()
+		c.Container.ReadOnlyRootFilesystem = true
+		c.Container.EphemeralStorage = 50
+		c.Service.PlatformVersion = "1.4.0"
+		return c
+	}},
+	{"stickiness", func() stack.Config {
+		c := stack.Default()
+		c.LoadBalancer.Stickiness = 3600
+		c.LoadBalancer.IdleTimeout = 120
+		c.LoadBalancer.DisableHTTP2 = true
+		return c
+	}},
+	{"tags", func() stack.Config {
+		c := stack.Default()
+		c.Tags = []stack.Tag{{Key: "team", Value: "payments"}, {Key: "cost-center", Value: "42"}}
+		return c
+	}},
+	{"spot-autoscaling", func() stack.Config {
+		c := stack.Default()
+		c.Service.Spot = stack.Spot{Enabled: true}
+		c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, CPUPercent: 70, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		return c
+	}},
+	{"internal-domain", func() stack.Config {
+		c := stack.Default()
+		c.LoadBalancer.Internal = true
+		c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/16"}
+		c.Domain = stack.Domain{Name: "app.internal.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+		return c
+	}},
+	{"exec-secrets", func() stack.Config {
+		c := stack.Default()
+		c.Service.EnableExec = true
+		c.Container.Secrets = []stack.Secret{{Name: "TOKEN", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/token"}}
+		return c
+	}},
+	{"everything", everything},
+}
+
+// everything turns on every feature at once.
+func everything() stack.Config {
+	c := stack.Default()
+	c.Name = "everything-app"
+	c.Container.Image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/everything-app:v1"
+	c.Container.Port = 8080
+	c.Container.CPU = 1024
+	c.Container.Memory = 2048
+	c.Container.Environment = []stack.EnvVar{{Name: "BUILD", Value: "v3"}, {Name: "MODE", Value: "production"}}
+	c.Container.Secrets = []stack.Secret{
+		{Name: "DB_PASSWORD", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
+		{Name: "FLAGS", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
+	}
+	// Not ReadOnlyRootFilesystem: ECS Exec cannot run with it, and
+	// Validate refuses the pair. Spot rules out arm64 the same way.
+	c.Container.EphemeralStorage = 30
+	c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "curl -f http://localhost:8080/health || exit 1", Interval: 30, Timeout: 5, Retries: 3, StartPeriod: 10}
+	c.Service.EnableExec = true
+	c.Service.Spot = stack.Spot{Enabled: true, Base: 1, Weight: 2}
+	c.Service.MinHealthyPercent = 50
+	c.Service.MaxPercent = 200
+	c.Service.PlatformVersion = "1.4.0"
+	c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 20, CPUPercent: 60, RequestsPerTarget: 500, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+	c.HealthCheck.Path = "/health"
+	c.HealthCheck.Interval = 30
+	c.HealthCheck.Timeout = 5
+	c.LoadBalancer.AllowCIDRs = []string{"203.0.113.0/24", "2001:db8::/32"}
+	c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "example-alb-logs", Prefix: "everything"}
+	c.LoadBalancer.WAFWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	c.LoadBalancer.IdleTimeout = 120
+	c.LoadBalancer.Stickiness = 3600
+	c.LoadBalancer.DeregistrationDelay = 15
+	c.Domain = stack.Domain{Name: "everything.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+	c.DeletionProtection = true
+	c.Tags = []stack.Tag{{Key: "team", Value: "platform"}}
+	c.Logs.RetentionDays = 90
+	return c
+}
+
+// allVariants is every configuration with a golden file.
+func allVariants() []variant {
+	return append(append([]variant{}, variants...), featureVariants...)
+}
