@@ -53,6 +53,64 @@ func TestValidateRejects(t *testing.T) {
 		{"log retention", func(c *stack.Config) { c.Logs.RetentionDays = 31 }, "log-retention-days", "allowed 0, 1, 3"},
 		{"ssl policy", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "TLS13" }, "ssl-policy", "not a known ELB security policy"},
 		{"deregistration delay", func(c *stack.Config) { c.LoadBalancer.DeregistrationDelay = 4000 }, "deregistration-delay", "allowed 0 to 3600"},
+
+		// Production features.
+		{"scaling without max", func(c *stack.Config) { c.Scaling.CPUPercent = 50 }, "max-count", "max-count is 0"},
+		{"scaling without target", func(c *stack.Config) { c.Scaling.MaxCount = 4 }, "max-count", "needs a target"},
+		{"scaling min above max", func(c *stack.Config) { c.Scaling = stack.Scaling{MinCount: 5, MaxCount: 2, CPUPercent: 50} }, "min-count", "above max-count"},
+		{"scaling cpu over 100", func(c *stack.Config) { c.Scaling = stack.Scaling{MaxCount: 2, CPUPercent: 150} }, "scale-cpu-percent", "allowed 1 to 100"},
+		{"scaling negative requests", func(c *stack.Config) { c.Scaling = stack.Scaling{MaxCount: 2, RequestsPerTarget: -1} }, "scale-requests-per-target", "allowed 1 to"},
+		{"scaling cooldown", func(c *stack.Config) {
+			c.Scaling = stack.Scaling{MaxCount: 2, CPUPercent: 50, ScaleInCooldown: -1}
+		}, "scale-in-cooldown", "allowed 0 to 3600"},
+		{"domain not qualified", func(c *stack.Config) { c.Domain = stack.Domain{Name: "localhost", HostedZoneID: "Z1"} }, "domain-name", "not a fully qualified domain name"},
+		{"domain uppercase", func(c *stack.Config) { c.Domain = stack.Domain{Name: "App.Example.com", HostedZoneID: "Z1"} }, "domain-name", "lowercase labels"},
+		{"domain without zone", func(c *stack.Config) { c.Domain.Name = "app.example.com" }, "hosted-zone-id", "is required with domain-name"},
+		{"zone with prefix", func(c *stack.Config) {
+			c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "/hostedzone/Z1"}
+		}, "hosted-zone-id", "not a Route 53 hosted zone ID"},
+		{"zone without domain", func(c *stack.Config) { c.Domain.HostedZoneID = "Z1" }, "hosted-zone-id", "without domain-name"},
+		{"secret bad ARN", func(c *stack.Config) { c.Container.Secrets = []stack.Secret{{Name: "A", ARN: "arn:aws:s3:::bucket"}} }, "secret", "not a Secrets Manager secret ARN"},
+		{"secret bad name", func(c *stack.Config) {
+			c.Container.Secrets = []stack.Secret{{Name: "A-B", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
+		}, "secret", "not a valid variable name"},
+		{"secret shadows env", func(c *stack.Config) {
+			c.Container.Secrets = []stack.Secret{{Name: "BUILD", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
+		}, "secret", "set twice"},
+		{"spot on arm64", func(c *stack.Config) { c.Service.Spot.Enabled = true; c.Container.Arch = stack.ArchARM64 }, "spot", "does not run arm64"},
+		{"spot base without spot", func(c *stack.Config) { c.Service.Spot.Base = 2 }, "spot", "need spot"},
+		{"spot weight too high", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Weight: 5000} }, "spot-weight", "allowed 0 to 1000"},
+		{"arch", func(c *stack.Config) { c.Container.Arch = "arm" }, "arch", "use x86_64 or arm64"},
+		{"internal without cidr", func(c *stack.Config) { c.LoadBalancer.Internal = true }, "allow-cidr", "needs at least one source network"},
+		{"cidr not a network", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"10.0.0.1/8"} }, "allow-cidr", "no host bits set"},
+		{"cidr garbage", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"office"} }, "allow-cidr", "not a network in CIDR notation"},
+		{"bucket name", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Bucket = "My_Bucket" }, "access-logs-bucket", "not an S3 bucket name"},
+		{"bucket as IP", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Bucket = "192.168.1.1" }, "access-logs-bucket", "not an S3 bucket name"},
+		{"prefix without bucket", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Prefix = "x" }, "access-logs-prefix", "without access-logs-bucket"},
+		{"prefix with AWSLogs", func(c *stack.Config) {
+			c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "logs-bucket", Prefix: "AWSLogs"}
+		}, "access-logs-prefix", "not allowed"},
+		{"waf global ACL", func(c *stack.Config) {
+			c.LoadBalancer.WAFWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+		}, "waf-acl-arn", "not a regional WAFv2 web ACL ARN"},
+		{"min healthy over 100", func(c *stack.Config) { c.Service.MinHealthyPercent = 101 }, "min-healthy-percent", "allowed 0 to 100"},
+		{"max percent under 100", func(c *stack.Config) { c.Service.MaxPercent = 90 }, "max-percent", "allowed 100 to 400"},
+		{"max not above min", func(c *stack.Config) { c.Service.MinHealthyPercent = 100; c.Service.MaxPercent = 100 }, "max-percent", "must be above min-healthy-percent"},
+		{"container check multi-line", func(c *stack.Config) { c.Container.HealthCheck.Command = "a\nb" }, "container-health-check", "one shell command line"},
+		{"container check retries", func(c *stack.Config) { c.Container.HealthCheck.Command = "true"; c.Container.HealthCheck.Retries = 11 }, "container-health-check-retries", "allowed 1 to 10"},
+		{"container check timeout", func(c *stack.Config) {
+			c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "true", Interval: 10, Timeout: 10, Retries: 3}
+		}, "container-health-check-timeout", "shorter than the container health-check interval"},
+		{"cluster name", func(c *stack.Config) { c.Service.Cluster = "my cluster" }, "cluster", "not an ECS cluster name"},
+		{"ephemeral storage", func(c *stack.Config) { c.Container.EphemeralStorage = 10 }, "ephemeral-storage", "allowed 21 to 200"},
+		{"platform version", func(c *stack.Config) { c.Service.PlatformVersion = "1.5.0" }, "platform-version", "use LATEST, 1.4.0 or 1.3.0"},
+		{"idle timeout", func(c *stack.Config) { c.LoadBalancer.IdleTimeout = 5000 }, "idle-timeout", "allowed 1 to 4000"},
+		{"stickiness", func(c *stack.Config) { c.LoadBalancer.Stickiness = -1 }, "stickiness", "allowed 1 to 604800"},
+		{"exec with read-only root", func(c *stack.Config) { c.Service.EnableExec = true; c.Container.ReadOnlyRootFilesystem = true }, "enable-exec", "read-only root filesystem"},
+		{"tag reserved prefix", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "aws:team", Value: "x"}} }, "tag", "reserves"},
+		{"tag empty key", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "", Value: "x"}} }, "tag", "1 to 128 characters"},
+		{"tag duplicate", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "a", Value: "1"}, {Key: "a", Value: "2"}} }, "tag", "set twice"},
+		{"tag characters", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "team", Value: "a;b"}} }, "tag", "does not allow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -131,6 +131,13 @@ func TestBadInput(t *testing.T) {
 		{"unknown format", nil, []string{"--format", "xml"}, []string{`--format: "xml" is not a template format: use yaml or json`}},
 		{"unknown flag", nil, []string{"--cpus", "1"}, []string{"flag provided but not defined: -cpus"}},
 		{"flag without value", nil, []string{"--cpu"}, []string{"flag needs an argument"}},
+		{"secret syntax", nil, []string{"--secret", "TOKEN"}, []string{`--secret: "TOKEN": expected NAME=ARN`}},
+		{"secret ARN", nil, []string{"--secret", "TOKEN=arn:aws:s3:::b"}, []string{"--secret: TOKEN: \"arn:aws:s3:::b\" is not a Secrets Manager secret ARN"}},
+		{"tag syntax", nil, []string{"--tag", "=x"}, []string{`--tag: "=x": expected KEY=VALUE`}},
+		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr: an internal load balancer needs at least one source network"}},
+		{"bad network from the environment", map[string]string{"CFNFARGATE_ALLOW_CIDR": "10.0.0.0/8,office"}, nil, []string{`CFNFARGATE_ALLOW_CIDR: "office" is not a network`}},
+		{"spot and arm64", nil, []string{"--spot", "--arch", "arm64"}, []string{"--spot: Fargate Spot does not run arm64 tasks"}},
+		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--hosted-zone-id: is required with domain-name"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,5 +197,46 @@ func TestOutputFile(t *testing.T) {
 	code, _, stderr := runCLI(t, "emit", "--output", filepath.Join(dir, "missing", "t.yaml"))
 	if code == 0 || !strings.Contains(stderr, "--output") {
 		t.Errorf("unwritable --output: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestEveryFeatureFlag proves each feature flag reaches the template: the
+// flags below describe the "everything" configuration, and the output must
+// be its golden file byte for byte.
+func TestEveryFeatureFlag(t *testing.T) {
+	clearEnv(t)
+	args := []string{"emit",
+		"--name", "everything-app",
+		"--image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/everything-app:v1",
+		"--container-port", "8080", "--cpu", "1024", "--memory", "2048",
+		"--env", "BUILD=v3", "--env", "MODE=production",
+		"--secret", "DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
+		"--secret", "FLAGS=arn:aws:ssm:us-east-1:123456789012:parameter/app/flags",
+		"--ephemeral-storage", "30",
+		"--container-health-check", "curl -f http://localhost:8080/health || exit 1",
+		"--container-health-check-interval", "30", "--container-health-check-timeout", "5",
+		"--container-health-check-retries", "3", "--container-health-check-start-period", "10",
+		"--enable-exec", "--spot", "--spot-base", "1", "--spot-weight", "2",
+		"--min-healthy-percent", "50", "--max-percent", "200", "--platform-version", "1.4.0",
+		"--min-count", "2", "--max-count", "20", "--scale-cpu-percent", "60", "--scale-requests-per-target", "500",
+		"--scale-in-cooldown", "300", "--scale-out-cooldown", "60",
+		"--health-check-path", "/health", "--health-check-interval", "30", "--health-check-timeout", "5",
+		"--allow-cidr", "203.0.113.0/24", "--allow-cidr", "2001:db8::/32",
+		"--access-logs-bucket", "example-alb-logs", "--access-logs-prefix", "everything",
+		"--waf-acl-arn", "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		"--idle-timeout", "120", "--stickiness", "3600", "--deregistration-delay", "15",
+		"--domain-name", "everything.example.com", "--hosted-zone-id", "Z0123456789ABCDEFGHIJ",
+		"--deletion-protection", "--tag", "team=platform", "--log-retention-days", "90",
+	}
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "everything.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout != string(want) {
+		t.Errorf("the flags did not produce testdata/everything.yaml:\n%s", stdout)
 	}
 }
