@@ -163,3 +163,16 @@ func TestTagsEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestCapabilities proves a template asks only for the capabilities it
+// needs: ours have unnamed roles, so CAPABILITY_IAM; a named role needs
+// CAPABILITY_NAMED_IAM; no IAM resource needs none.
+func TestCapabilities(t *testing.T) {
+	assertEqual(t, "ours", stack.Capabilities(document(t, stack.Default())), []string{"CAPABILITY_IAM"})
+	named := map[string]any{"Resources": map[string]any{"R": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"RoleName": "x"}}}}
+	assertEqual(t, "named", stack.Capabilities(named), []string{"CAPABILITY_NAMED_IAM"})
+	none := map[string]any{"Resources": map[string]any{"Q": map[string]any{"Type": "AWS::SQS::Queue"}}}
+	if got := stack.Capabilities(none); got != nil {
+		t.Errorf("no IAM: got %v, want none", got)
+	}
+}

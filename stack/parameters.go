@@ -4,9 +4,9 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 )
 
-// certificateArnPattern matches an ACM certificate ARN in any partition
+// CertificateArnPattern matches an ACM certificate ARN in any partition
 // (aws, aws-cn, aws-us-gov, ...).
-const certificateArnPattern = `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`
+const CertificateArnPattern = `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`
 
 // addParameters adds the template's parameters, the conditions that read
 // them, and the console metadata that groups and labels them.
@@ -26,7 +26,7 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 	certificate := cloudformation.Parameter{
 		Type:                  "String",
 		Description:           cloudformation.String("ARN of the ACM certificate the HTTPS listener serves, in the stack's Region."),
-		AllowedPattern:        cloudformation.String(certificateArnPattern),
+		AllowedPattern:        cloudformation.String(CertificateArnPattern),
 		ConstraintDescription: cloudformation.String("must be an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
 	}
 	if cfg.Domain.Name != "" {
@@ -34,7 +34,7 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 		// itself: the parameter becomes optional.
 		certificate.Default = ""
 		certificate.Description = cloudformation.String("ARN of an ACM certificate for " + cfg.Domain.Name + ", in the stack's Region. Leave empty to create a DNS-validated certificate in the hosted zone.")
-		certificate.AllowedPattern = cloudformation.String("^$|" + certificateArnPattern)
+		certificate.AllowedPattern = cloudformation.String("^$|" + CertificateArnPattern)
 		certificate.ConstraintDescription = cloudformation.String("must be empty or an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789")
 		t.Conditions[condCreateCertificate] = cloudformation.Equals(cloudformation.Ref(ParamCertificateArn), "")
 	}

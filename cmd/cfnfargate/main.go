@@ -32,6 +32,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
 			emitCommand(),
+			deployCommand(),
+			diffCommand(),
+			statusCommand(),
+			deleteCommand(),
 		},
 		// Errors are printed once, by run, with the right exit code.
 		ExitErrHandler: func(*cli.Context, error) {},

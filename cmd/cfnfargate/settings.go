@@ -312,7 +312,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 		return resolved{}, badInput(err)
 	}
 	if len(problems) > 0 {
-		return resolved{}, badInput(fmt.Errorf("invalid settings:\n  %s", strings.Join(problems, "\n  ")))
+		return resolved{}, badInput(&problemsError{title: "invalid settings", problems: problems})
 	}
 	return resolved{Config: cfg, Given: given}, nil
 }

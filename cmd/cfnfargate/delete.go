@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
+)
+
+func deleteCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "delete",
+		Usage: "delete the stack and wait until it is gone",
+		Description: "Asks for confirmation on a terminal unless --yes is given; without a terminal, --yes is required.\n" +
+			"Deleting a stack that does not exist succeeds.",
+		Flags: append(awsFlags(),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "delete without asking"},
+			&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes to delete", EnvVars: []string{envName("role-arn")}},
+			timeoutFlag(),
+		),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			name := c.String("stack")
+			var check deploy.Check
+			check.StackName("--stack", name)
+			check.RoleARN("--role-arn", c.String("role-arn"))
+			if c.Duration("timeout") <= 0 {
+				check.Add("--timeout", "%s is not a positive duration; give one such as 30m", c.Duration("timeout"))
+			}
+			if err := check.Err(); err != nil {
+				return err
+			}
+			if !c.Bool("yes") {
+				if err := confirm(c, name); err != nil {
+					return err
+				}
+			}
+			ctx, stop := interruptible(c.Context, c.App.ErrWriter)
+			defer stop()
+			c.Context = ctx
+			d, err := newDeployer(c, c.App.Writer)
+			if err != nil {
+				return err
+			}
+			res, err := d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
+			if err != nil {
+				return err
+			}
+			if res.Existed {
+				fmt.Fprintf(c.App.Writer, "Stack %s is deleted.\n", name)
+			}
+			return nil
+		},
+	}
+}
+
+// confirm asks on a terminal before deleting; elsewhere it refuses, so that
+// a script never deletes a stack by accident.
+func confirm(c *cli.Context, name string) error {
+	if !progress.IsTerminal(os.Stdin) {
+		return badInput(errors.New("--yes: deleting needs confirmation and there is no terminal to ask on; pass --yes to delete " + name))
+	}
+	fmt.Fprintf(c.App.ErrWriter, "Delete stack %s and every resource in it? Type the stack name to confirm: ", name)
+	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	if strings.TrimSpace(answer) != name {
+		return &exitError{code: exitFailed, err: errors.New("not confirmed; nothing was deleted")}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func deployCommand() *cli.Command {
+	flags := append(awsFlags(), parameterFlags()...)
+	flags = append(flags,
+		timeoutFlag(),
+		&cli.BoolFlag{Name: "no-wait", Usage: "return once the change set is executing", EnvVars: []string{envName("no-wait")}},
+		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection", EnvVars: []string{envName("termination-protection")}},
+	)
+	return &cli.Command{
+		Name:      "deploy",
+		Usage:     "create or update the stack through a change set, and wait for it",
+		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
+		Description: "Prints the plan, executes it and shows each stack event until the stack settles.\n" +
+			"Exit status: 0 deployed or no changes, 1 failed, 2 bad input, 130 interrupted.",
+		Flags:        append(flags, settingsFlags()...),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			in, err := stackInput(c)
+			if err != nil {
+				return err
+			}
+			in.Timeout = c.Duration("timeout")
+			in.NoWait = c.Bool("no-wait")
+			in.TerminationProtection = c.Bool("termination-protection")
+
+			ctx, stop := interruptible(c.Context, c.App.ErrWriter)
+			defer stop()
+			c.Context = ctx
+			d, err := newDeployer(c, c.App.Writer)
+			if err != nil {
+				return err
+			}
+			res, err := d.Deploy(ctx, in)
+			if err != nil {
+				return err
+			}
+			switch {
+			case res.NoChanges:
+				fmt.Fprintf(c.App.Writer, "Stack %s is up to date (%s).\n", res.StackName, res.Status)
+			case in.NoWait:
+				fmt.Fprintf(c.App.Writer, "Stack %s is %s; follow it with: cfnfargate status --stack %s\n", res.StackName, res.Status, res.StackName)
+			default:
+				fmt.Fprintf(c.App.Writer, "Stack %s is %s.\n", res.StackName, res.Status)
+			}
+			printOutputs(c.App.Writer, res.Outputs)
+			return nil
+		},
+	}
+}
+
+func diffCommand() *cli.Command {
+	flags := append(awsFlags(), parameterFlags()...)
+	flags = append(flags,
+		&cli.BoolFlag{Name: "exit-code", Usage: "exit with status 1 when there are changes, like git diff --exit-code"},
+	)
+	return &cli.Command{
+		Name:  "diff",
+		Usage: "show what a deploy would change, through a change set that is then deleted",
+		Description: "Each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
+			"for a modification, whether the resource is replaced and which properties cause it.",
+		Flags:        append(flags, settingsFlags()...),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			in, err := stackInput(c)
+			if err != nil {
+				return err
+			}
+			ctx, stop := interruptible(c.Context, c.App.ErrWriter)
+			defer stop()
+			c.Context = ctx
+			d, err := newDeployer(c, c.App.Writer)
+			if err != nil {
+				return err
+			}
+			plan, err := d.Diff(ctx, in)
+			if err != nil {
+				return err
+			}
+			if !plan.HasChanges() {
+				return nil
+			}
+			if c.Bool("exit-code") {
+				return &exitError{code: exitFailed, err: errQuiet}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,179 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+)
+
+// changeSet is a created change set and what is known about it.
+type changeSet struct {
+	ID        string // ARN
+	StackID   string
+	Type      types.ChangeSetType
+	Created   time.Time // CloudFormation's clock; events of its execution come later
+	NoChanges bool
+	Plan      Plan
+}
+
+// CloudFormation fails a change set that would change nothing, with one of
+// these reasons, rather than giving it an empty list of changes.
+var noChangeReasons = []string{
+	"didn't contain changes",
+	"No updates are to be performed",
+}
+
+func isNoChangeReason(reason string) bool {
+	for _, r := range noChangeReasons {
+		if strings.Contains(reason, r) {
+			return true
+		}
+	}
+	return false
+}
+
+type changeSetSpec struct {
+	in     Input
+	params []types.Parameter
+	typ    types.ChangeSetType
+	prefix string
+}
+
+// createChangeSet creates a change set and waits until CloudFormation has
+// worked out its changes.
+func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec, deadline time.Time) (*changeSet, error) {
+	in := spec.in
+	input := &cloudformation.CreateChangeSetInput{
+		StackName:     aws.String(in.StackName),
+		ChangeSetName: aws.String(newName(spec.prefix)),
+		ChangeSetType: spec.typ,
+		TemplateBody:  aws.String(in.TemplateBody),
+		Parameters:    spec.params,
+		Description:   aws.String("Created by cfnfargate"),
+	}
+	for _, c := range in.Capabilities {
+		input.Capabilities = append(input.Capabilities, types.Capability(c))
+	}
+	for _, k := range sortedKeys(in.Tags) {
+		input.Tags = append(input.Tags, types.Tag{Key: aws.String(k), Value: aws.String(in.Tags[k])})
+	}
+	if in.RoleARN != "" {
+		input.RoleARN = aws.String(in.RoleARN)
+	}
+	out, err := d.API.CreateChangeSet(ctx, input)
+	if err != nil {
+		return nil, fmt.Errorf("create change set for stack %s: %w", in.StackName, err)
+	}
+	cs := &changeSet{ID: aws.ToString(out.Id), StackID: aws.ToString(out.StackId), Type: spec.typ}
+	if err := d.awaitChangeSet(ctx, cs, in.StackName, deadline); err != nil {
+		return cs, err
+	}
+	return cs, nil
+}
+
+// awaitChangeSet polls the change set until it is ready or has failed, then
+// reads its changes into cs.Plan. A change set is usually ready in a few
+// seconds, so polling starts faster than the stack poll interval.
+func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack string, deadline time.Time) error {
+	var failures int
+	for attempt := 0; ; attempt++ {
+		out, err := d.describeChangeSetPage(ctx, cs.ID, nil)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failures++
+			if !isTransient(err) || failures > maxTransientFailures {
+				return fmt.Errorf("describe change set %s: %w", cs.ID, err)
+			}
+		case out.Status == types.ChangeSetStatusCreateComplete:
+			cs.Created = aws.ToTime(out.CreationTime)
+			return d.readPlan(ctx, cs, stack, out)
+		case out.Status == types.ChangeSetStatusFailed:
+			cs.Created = aws.ToTime(out.CreationTime)
+			reason := aws.ToString(out.StatusReason)
+			if isNoChangeReason(reason) {
+				cs.NoChanges = true
+				cs.Plan = Plan{Stack: stack, ChangeSetType: string(cs.Type)}
+				return nil
+			}
+			return &FailedError{Stack: stack, Operation: "change set", Reason: reason}
+		default:
+			failures = 0
+		}
+		if !time.Now().Before(deadline) {
+			return errDeadline
+		}
+		delay := min(d.interval(), 250*time.Millisecond<<min(attempt, 4))
+		if failures > 0 {
+			delay = d.backoff(failures)
+		}
+		if err := sleep(ctx, delay, deadline); err != nil {
+			return err
+		}
+	}
+}
+
+// readPlan pages through the changes of a ready change set.
+func (d *Deployer) readPlan(ctx context.Context, cs *changeSet, stack string, first *cloudformation.DescribeChangeSetOutput) error {
+	cs.Plan = Plan{Stack: stack, ChangeSetType: string(cs.Type)}
+	out := first
+	for {
+		for _, c := range out.Changes {
+			if change, ok := changeFromSDK(c); ok {
+				cs.Plan.Changes = append(cs.Plan.Changes, change)
+			}
+		}
+		if out.NextToken == nil {
+			return nil
+		}
+		var err error
+		if out, err = d.describeChangeSetPage(ctx, cs.ID, out.NextToken); err != nil {
+			return fmt.Errorf("describe change set %s: %w", cs.ID, err)
+		}
+	}
+}
+
+func (d *Deployer) describeChangeSetPage(ctx context.Context, id string, token *string) (*cloudformation.DescribeChangeSetOutput, error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return d.API.DescribeChangeSet(cctx, &cloudformation.DescribeChangeSetInput{
+		ChangeSetName: aws.String(id),
+		NextToken:     token,
+	})
+}
+
+// cleanUp deletes a change set that will not be executed and, when this run
+// created it, the REVIEW_IN_PROGRESS stack CloudFormation made to hold it.
+// It runs on a context of its own so that Ctrl-C does not leave them behind.
+func (d *Deployer) cleanUp(ctx context.Context, cs *changeSet, stack string, ownStack bool) error {
+	if cs == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	var errs []error
+	if cs.ID != "" {
+		if _, err := d.API.DeleteChangeSet(cctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.ID)}); err != nil {
+			errs = append(errs, fmt.Errorf("delete change set %s: %w", cs.ID, err))
+		}
+	}
+	if ownStack && cs.StackID != "" {
+		// Delete by ID, not name: the ID cannot match a stack someone else
+		// has created under the same name in the meantime.
+		if _, err := d.API.DeleteStack(cctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.StackID)}); err != nil {
+			errs = append(errs, fmt.Errorf("delete review stack %s: %w", stack, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("clean up after change set: %w", errors.Join(errs...))
+	}
+	return nil
+}

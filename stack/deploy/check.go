@@ -1,0 +1,169 @@
+package deploy
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits CloudFormation enforces on the values checked here.
+const (
+	// MaxTemplateBody is the TemplateBody limit of CreateChangeSet. Larger
+	// templates must be uploaded to S3 and passed as TemplateURL, which
+	// cfnfargate does not do.
+	MaxTemplateBody = 51200
+	maxStackName    = 128
+	maxTagKey       = 128
+	maxTagValue     = 256
+	maxStackTags    = 50
+)
+
+var (
+	stackNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+	vpcIDRE     = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	subnetIDRE  = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	// Partitions: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, ...; role
+	// names may carry a path (role/service/name).
+	roleARNRE   = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	paramNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
+)
+
+// Check collects problems with command-line input so that all of them are
+// reported at once. The zero value is ready to use. Each method checks one
+// flag; an empty value is taken to mean "not given" and is not checked,
+// because whether a value is required depends on the template and on whether
+// the stack exists, which Deploy decides.
+type Check struct {
+	problems []Problem
+}
+
+// Err returns an *InputError listing every problem found, or nil.
+func (c *Check) Err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return &InputError{Problems: append([]Problem(nil), c.problems...)}
+}
+
+// Add records a problem found by the caller's own checks.
+func (c *Check) Add(flag, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Flag: flag, Message: fmt.Sprintf(format, args...)})
+}
+
+// StackName checks a stack name: 1 to 128 characters, starting with a
+// letter, then letters, digits and hyphens.
+func (c *Check) StackName(flag, name string) {
+	switch {
+	case name == "":
+		c.Add(flag, "a stack name is required")
+	case len(name) > maxStackName:
+		c.Add(flag, "stack name is %d characters long; at most %d are allowed", len(name), maxStackName)
+	case !stackNameRE.MatchString(name):
+		c.Add(flag, "stack name %q is not allowed; it must start with a letter and contain only letters, digits and hyphens", name)
+	}
+}
+
+// VPCID checks the shape of a VPC ID: vpc- and 8 or 17 hex digits.
+func (c *Check) VPCID(flag, id string) {
+	if id != "" && !vpcIDRE.MatchString(id) {
+		c.Add(flag, "%q is not a VPC ID; expected vpc- followed by 8 or 17 lowercase hex digits, like vpc-0abc1234def567890", id)
+	}
+}
+
+// Subnets checks the shape of each subnet ID (subnet- and 8 or 17 hex
+// digits), that none is given twice and, when any are given, that at least
+// minDistinct different ones are. An Application Load Balancer needs
+// subnets in two Availability Zones, so public subnets use minDistinct 2.
+func (c *Check) Subnets(flag string, ids []string, minDistinct int) {
+	if len(ids) == 0 {
+		return
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		switch {
+		case !subnetIDRE.MatchString(id):
+			c.Add(flag, "%q is not a subnet ID; expected subnet- followed by 8 or 17 lowercase hex digits", id)
+		case seen[id]:
+			c.Add(flag, "subnet %s is given more than once; each subnet may appear once", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) < minDistinct {
+		c.Add(flag, "%d distinct subnet(s) given; at least %d different subnets, in different Availability Zones, are needed", len(seen), minDistinct)
+	}
+}
+
+// TemplateBody checks that a template fits in a TemplateBody parameter.
+func (c *Check) TemplateBody(body string) {
+	switch {
+	case body == "":
+		c.Add("", "the template is empty")
+	case len(body) > MaxTemplateBody:
+		c.Add("", "the template is %d bytes; CloudFormation accepts at most %d bytes inline and cfnfargate does not upload templates to S3",
+			len(body), MaxTemplateBody)
+	}
+}
+
+// RoleARN checks the shape of an IAM role ARN, such as the service role
+// CloudFormation assumes.
+func (c *Check) RoleARN(flag, arn string) {
+	if arn != "" && !roleARNRE.MatchString(arn) {
+		c.Add(flag, "%q is not an IAM role ARN; expected arn:aws:iam::123456789012:role/NAME", arn)
+	}
+}
+
+// Parameters parses repeated NAME=VALUE flags into template parameter
+// values. The value may be empty and may itself contain "=".
+func (c *Check) Parameters(flag string, pairs []string) map[string]string {
+	out := make(map[string]string, len(pairs))
+	for _, pair := range pairs {
+		name, value, ok := strings.Cut(pair, "=")
+		switch {
+		case !ok:
+			c.Add(flag, "%q is not NAME=VALUE", pair)
+		case !paramNameRE.MatchString(name):
+			c.Add(flag, "%q: parameter names are 1 to 255 letters and digits", name)
+		case hasKey(out, name):
+			c.Add(flag, "parameter %s is given more than once", name)
+		default:
+			out[name] = value
+		}
+	}
+	return out
+}
+
+// Tags parses repeated KEY=VALUE flags into stack tags, which CloudFormation
+// copies to every resource that supports tags. Keys are 1 to 128 characters
+// and may not start with aws:, values at most 256, and a stack has at most
+// 50 tags.
+func (c *Check) Tags(flag string, pairs []string) map[string]string {
+	out := make(map[string]string, len(pairs))
+	for _, pair := range pairs {
+		key, value, ok := strings.Cut(pair, "=")
+		n := utf8.RuneCountInString(key)
+		switch {
+		case !ok:
+			c.Add(flag, "%q is not KEY=VALUE", pair)
+		case n == 0 || n > maxTagKey:
+			c.Add(flag, "tag key %q is %d characters long; keys are 1 to %d characters", key, n, maxTagKey)
+		case strings.HasPrefix(strings.ToLower(key), "aws:"):
+			c.Add(flag, "tag key %q starts with aws:, which AWS reserves for its own tags", key)
+		case utf8.RuneCountInString(value) > maxTagValue:
+			c.Add(flag, "the value of tag %s is %d characters long; at most %d are allowed", key, utf8.RuneCountInString(value), maxTagValue)
+		case hasKey(out, key):
+			c.Add(flag, "tag %s is given more than once", key)
+		default:
+			out[key] = value
+		}
+	}
+	if len(out) > maxStackTags {
+		c.Add(flag, "%d tags given; a stack can have at most %d", len(out), maxStackTags)
+	}
+	return out
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}

@@ -1,0 +1,120 @@
+package deploy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Proves: each check accepts what CloudFormation and EC2 accept, and for
+// what they reject reports the flag, what was wrong and what is allowed.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 129)
+	tests := []struct {
+		name string
+		run  func(*Check)
+		// want holds one substring per expected problem; empty means valid.
+		want []string
+	}{
+		{"valid stack name", func(c *Check) { c.StackName("--stack", "web-prod-2") }, nil},
+		{"empty stack name", func(c *Check) { c.StackName("--stack", "") }, []string{"--stack: a stack name is required"}},
+		{"stack name starting with a digit", func(c *Check) { c.StackName("--stack", "2web") }, []string{"--stack: stack name \"2web\" is not allowed; it must start with a letter"}},
+		{"stack name with underscore", func(c *Check) { c.StackName("--stack", "web_prod") }, []string{"only letters, digits and hyphens"}},
+		{"stack name of 128", func(c *Check) { c.StackName("--stack", long[:128]) }, nil},
+		{"stack name of 129", func(c *Check) { c.StackName("--stack", long) }, []string{"129 characters long; at most 128"}},
+
+		{"short VPC ID", func(c *Check) { c.VPCID("--vpc-id", "vpc-0123abcd") }, nil},
+		{"long VPC ID", func(c *Check) { c.VPCID("--vpc-id", "vpc-0123456789abcdef0") }, nil},
+		{"VPC ID not given", func(c *Check) { c.VPCID("--vpc-id", "") }, nil},
+		{"VPC ID in capitals", func(c *Check) { c.VPCID("--vpc-id", "vpc-0123ABCD") }, []string{"--vpc-id: \"vpc-0123ABCD\" is not a VPC ID; expected vpc- followed by 8 or 17"}},
+		{"VPC ID of 12 digits", func(c *Check) { c.VPCID("--vpc-id", "vpc-0123456789ab") }, []string{"is not a VPC ID"}},
+		{"subnet ID for VPC", func(c *Check) { c.VPCID("--vpc-id", "subnet-0123abcd") }, []string{"is not a VPC ID"}},
+
+		{"two public subnets", func(c *Check) {
+			c.Subnets("--public-subnets", []string{"subnet-0123abcd", "subnet-0123456789abcdef0"}, 2)
+		}, nil},
+		{"subnets not given", func(c *Check) { c.Subnets("--public-subnets", nil, 2) }, nil},
+		{"one public subnet", func(c *Check) { c.Subnets("--public-subnets", []string{"subnet-0123abcd"}, 2) },
+			[]string{"--public-subnets: 1 distinct subnet(s) given; at least 2 different subnets"}},
+		{"same subnet twice", func(c *Check) { c.Subnets("--public-subnets", []string{"subnet-0123abcd", "subnet-0123abcd"}, 2) },
+			[]string{"subnet subnet-0123abcd is given more than once", "1 distinct subnet(s) given"}},
+		{"bad subnet ID", func(c *Check) { c.Subnets("--private-subnets", []string{"subnet-xyz", "subnet-0123abcd"}, 1) },
+			[]string{"--private-subnets: \"subnet-xyz\" is not a subnet ID"}},
+
+		{"template at the limit", func(c *Check) { c.TemplateBody(strings.Repeat("x", MaxTemplateBody)) }, nil},
+		{"template over the limit", func(c *Check) { c.TemplateBody(strings.Repeat("x", MaxTemplateBody+1)) },
+			[]string{"the template is 51201 bytes; CloudFormation accepts at most 51200 bytes inline"}},
+		{"empty template", func(c *Check) { c.TemplateBody("") }, []string{"the template is empty"}},
+
+		{"role ARN", func(c *Check) { c.RoleARN("--role-arn", "arn:aws:iam::123456789012:role/cfn/deployer") }, nil},
+		{"GovCloud role ARN", func(c *Check) { c.RoleARN("--role-arn", "arn:aws-us-gov:iam::123456789012:role/deployer") }, nil},
+		{"user ARN as role", func(c *Check) { c.RoleARN("--role-arn", "arn:aws:iam::123456789012:user/bob") },
+			[]string{"--role-arn: \"arn:aws:iam::123456789012:user/bob\" is not an IAM role ARN; expected arn:aws:iam::123456789012:role/NAME"}},
+
+		{"parameters", func(c *Check) { c.Parameters("--parameter", []string{"ImageTag=v1", "Empty=", "Query=a=b"}) }, nil},
+		{"parameter without =", func(c *Check) { c.Parameters("--parameter", []string{"ImageTag"}) }, []string{"--parameter: \"ImageTag\" is not NAME=VALUE"}},
+		{"parameter with bad name", func(c *Check) { c.Parameters("--parameter", []string{"Image-Tag=v1"}) }, []string{"parameter names are 1 to 255 letters and digits"}},
+		{"parameter twice", func(c *Check) { c.Parameters("--parameter", []string{"A=1", "A=2"}) }, []string{"parameter A is given more than once"}},
+
+		{"tags", func(c *Check) { c.Tags("--tag", []string{"team=web", "cost-centre=", "owner=a=b"}) }, nil},
+		{"tag without =", func(c *Check) { c.Tags("--tag", []string{"team"}) }, []string{"--tag: \"team\" is not KEY=VALUE"}},
+		{"tag with empty key", func(c *Check) { c.Tags("--tag", []string{"=web"}) }, []string{"keys are 1 to 128 characters"}},
+		{"tag with long key", func(c *Check) { c.Tags("--tag", []string{long + "=x"}) }, []string{"is 129 characters long; keys are 1 to 128"}},
+		{"tag with long value", func(c *Check) { c.Tags("--tag", []string{"k=" + strings.Repeat("v", 257)}) }, []string{"257 characters long; at most 256"}},
+		{"tag with aws: prefix", func(c *Check) { c.Tags("--tag", []string{"AWS:team=web"}) }, []string{"starts with aws:, which AWS reserves"}},
+		{"tag twice", func(c *Check) { c.Tags("--tag", []string{"a=1", "a=2"}) }, []string{"tag a is given more than once"}},
+
+		{"all problems at once", func(c *Check) {
+			c.StackName("--stack", "")
+			c.VPCID("--vpc-id", "vpc-1")
+			c.Subnets("--public-subnets", []string{"subnet-0123abcd"}, 2)
+			c.Tags("--tag", []string{"aws:x=y"})
+		}, []string{"--stack:", "--vpc-id:", "--public-subnets:", "--tag:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c Check
+			tt.run(&c)
+			err := c.Err()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Err() = %v; want nil", err)
+				}
+				return
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("Err() = %v; want *InputError", err)
+			}
+			if len(ie.Problems) != len(tt.want) {
+				t.Fatalf("problems = %q; want %d", ie.Problems, len(tt.want))
+			}
+			for i, want := range tt.want {
+				if got := ie.Problems[i].String(); !strings.Contains(got, want) {
+					t.Errorf("problem %d = %q; want it to contain %q", i, got, want)
+				}
+			}
+			if ExitCode(err) != ExitInput {
+				t.Errorf("ExitCode = %d; want %d", ExitCode(err), ExitInput)
+			}
+		})
+	}
+}
+
+// Proves: parsed values come back as given, with "=" allowed in values.
+func TestCheckParsesPairs(t *testing.T) {
+	t.Parallel()
+	var c Check
+	params := c.Parameters("--parameter", []string{"ImageTag=v1", "Query=a=b", "Empty="})
+	tags := c.Tags("--tag", []string{"team=web"})
+	if err := c.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if params["ImageTag"] != "v1" || params["Query"] != "a=b" || params["Empty"] != "" || len(params) != 3 {
+		t.Errorf("Parameters = %v", params)
+	}
+	if tags["team"] != "web" || len(tags) != 1 {
+		t.Errorf("Tags = %v", tags)
+	}
+}

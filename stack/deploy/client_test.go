@@ -1,0 +1,68 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// isolateAWSConfig points the SDK at an empty configuration with static
+// credentials, so the test does not read the machine's profiles.
+func isolateAWSConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDSIMULATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", "")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+}
+
+// Proves: NewClient follows AWS_REGION and AWS_ENDPOINT_URL_CLOUDFORMATION
+// with no options, and explicit options override them.
+func TestNewClientUsesEnvironmentAndOverrides(t *testing.T) {
+	isolateAWSConfig(t)
+	sim := newSimulator(t)
+	sim.addStack("demo", statusCreateComplete, nil)
+	ctx := context.Background()
+
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", sim.srv.URL)
+	client, err := NewClient(ctx, ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if client.Options().Region != "eu-west-1" {
+		t.Errorf("Region = %q; want eu-west-1 from AWS_REGION", client.Options().Region)
+	}
+	if st, err := New(client, nil).Status(ctx, "demo"); err != nil || st.Status != statusCreateComplete {
+		t.Errorf("Status through AWS_ENDPOINT_URL_CLOUDFORMATION = %+v, %v", st, err)
+	}
+
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", "http://127.0.0.1:1")
+	client, err = NewClient(ctx, ClientOptions{Region: "us-west-2", EndpointURL: sim.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if client.Options().Region != "us-west-2" {
+		t.Errorf("Region = %q; want the explicit us-west-2", client.Options().Region)
+	}
+	if _, err := New(client, nil).Status(ctx, "demo"); err != nil {
+		t.Errorf("Status through the explicit endpoint: %v", err)
+	}
+}
+
+// Proves: no region anywhere is an input error naming --region.
+func TestNewClientNeedsARegion(t *testing.T) {
+	isolateAWSConfig(t)
+	_, err := NewClient(context.Background(), ClientOptions{})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Problems[0].Flag != "--region" {
+		t.Errorf("NewClient without a region: %v; want an *InputError for --region", err)
+	}
+}

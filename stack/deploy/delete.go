@@ -1,0 +1,132 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+)
+
+// DeleteInput describes the stack to delete.
+type DeleteInput struct {
+	StackName string
+	RoleARN   string
+	// RetainResources lists logical IDs to leave in place. CloudFormation
+	// accepts it only for a stack in DELETE_FAILED.
+	RetainResources []string
+	Timeout         time.Duration // zero means DefaultTimeout
+	NoWait          bool
+}
+
+// DeleteResult is the outcome of a successful Delete.
+type DeleteResult struct {
+	// Existed is false when there was no stack to delete, which is a
+	// success.
+	Existed bool
+	StackID string
+	// Status is DELETE_COMPLETE, or DELETE_IN_PROGRESS with NoWait.
+	Status string
+}
+
+// Delete deletes the stack and waits until it is gone, reporting progress.
+// A stack that does not exist is a success with Existed false. A stack busy
+// with another operation is waited for first. A stack with termination
+// protection is a *BlockedError.
+func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, error) {
+	var check Check
+	check.StackName("--stack", in.StackName)
+	check.RoleARN("--role-arn", in.RoleARN)
+	if in.Timeout < 0 {
+		check.Add("--timeout", "%s is negative; give a duration such as 30m", in.Timeout)
+	}
+	if err := check.Err(); err != nil {
+		return nil, err
+	}
+	if in.Timeout == 0 {
+		in.Timeout = DefaultTimeout
+	}
+	deadline := time.Now().Add(in.Timeout)
+
+	stack, err := d.describe(ctx, in.StackName)
+	if err == nil && stack != nil && inProgress(string(stack.StackStatus)) && string(stack.StackStatus) != statusDeleteInProgress {
+		stack, err = d.readyStack(ctx, in.StackName, deadline, in.Timeout, "deleting")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if stack == nil {
+		d.note(in.StackName, "Stack %s does not exist; nothing to delete", in.StackName)
+		return &DeleteResult{}, nil
+	}
+	if aws.ToBool(stack.EnableTerminationProtection) {
+		return nil, &BlockedError{Stack: in.StackName, Status: string(stack.StackStatus),
+			Advice: "it has termination protection; turn it off with " +
+				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "` and delete again"}
+	}
+	status, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, in.RetainResources, deadline, in.Timeout, in.NoWait)
+	if err != nil {
+		return nil, err
+	}
+	return &DeleteResult{Existed: true, StackID: aws.ToString(stack.StackId), Status: status}, nil
+}
+
+// deleteAndWait deletes a stack (unless a delete is already running) and
+// waits for DELETE_COMPLETE.
+func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.Stack, roleARN string, retain []string,
+	deadline time.Time, timeout time.Duration, noWait bool) (string, error) {
+	stackID := aws.ToString(stack.StackId)
+	w := d.newWaiter(name, stackID, "delete", eventFilter{tokens: map[string]bool{}})
+	// Deleting has no change set whose creation time separates old events
+	// from new ones, so the events already there are marked seen first.
+	if err := w.baseline(ctx); err != nil {
+		return "", err
+	}
+	if string(stack.StackStatus) != statusDeleteInProgress {
+		token := newName("cfnfargate-delete")
+		w.filter.tokens[token] = true
+		input := &cloudformation.DeleteStackInput{
+			// The ID, not the name: it cannot match a stack someone has
+			// created under the same name since it was described.
+			StackName:          aws.String(stackID),
+			ClientRequestToken: aws.String(token),
+			RetainResources:    retain,
+		}
+		if roleARN != "" {
+			input.RoleARN = aws.String(roleARN)
+		}
+		if _, err := d.API.DeleteStack(ctx, input); err != nil {
+			if ctx.Err() != nil {
+				return "", &InterruptedError{Stack: name, Status: string(stack.StackStatus), Hint: "the stack may or may not be deleting; check with `cfnfargate status --stack " + name + "`"}
+			}
+			return "", fmt.Errorf("delete stack %s: %w", name, err)
+		}
+	} else {
+		// Someone else's delete: its events carry their token, not ours.
+		w.filter.tokens = nil
+	}
+	if noWait {
+		d.note(name, "Deleting stack %s; not waiting", name)
+		return statusDeleteInProgress, nil
+	}
+	w.begin()
+	err := w.wait(ctx, deadline)
+	w.end()
+	switch {
+	case ctx.Err() != nil:
+		return "", &InterruptedError{Stack: name, Status: w.status(),
+			Hint: fmt.Sprintf("CloudFormation carries on deleting it; check on it with `cfnfargate status --stack %s`", name)}
+	case errors.Is(err, errDeadline):
+		return "", &TimeoutError{Stack: name, Status: w.status(), After: timeout}
+	case err != nil:
+		return "", fmt.Errorf("wait for stack %s to delete: %w", name, err)
+	}
+	if status := w.status(); status != statusDeleteComplete {
+		return "", failure(name, "delete", w)
+	}
+	d.note(name, "Stack %s is deleted", name)
+	return statusDeleteComplete, nil
+}

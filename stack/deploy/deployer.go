@@ -1,0 +1,471 @@
+package deploy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+)
+
+const (
+	// DefaultPollInterval is how often a wait reads the stack and its
+	// events. The SDK waiters and `aws cloudformation deploy` use 30 s,
+	// which leaves users staring at nothing.
+	DefaultPollInterval = 2 * time.Second
+	// DefaultTimeout is how long Deploy and Delete wait when Input.Timeout
+	// is zero.
+	DefaultTimeout = 60 * time.Minute
+)
+
+// Deployer runs stack operations through the CloudFormation API and reports
+// their progress to Sink. Its zero PollInterval means DefaultPollInterval,
+// and a nil Sink drops the events.
+type Deployer struct {
+	API          API
+	Sink         Sink
+	PollInterval time.Duration
+}
+
+// New returns a Deployer with the default poll interval.
+func New(api API, sink Sink) *Deployer {
+	return &Deployer{API: api, Sink: sink}
+}
+
+// Input describes the stack Deploy and Diff work on.
+type Input struct {
+	StackName    string
+	TemplateBody string
+	// Parameters are the values the user gave. On an update, a template
+	// parameter not given keeps its previous value; on a create, one
+	// without a Default is an *InputError.
+	Parameters map[string]string
+	// ParameterFlags names the flag that sets a parameter, for error
+	// messages (VpcId: "--vpc-id"). Other parameters are set with
+	// --parameter NAME=VALUE.
+	ParameterFlags map[string]string
+	// Capabilities the template needs, such as CAPABILITY_IAM.
+	Capabilities []string
+	// Tags are stack tags, which CloudFormation copies to the resources.
+	Tags map[string]string
+	// RoleARN is the service role CloudFormation assumes, if any.
+	RoleARN string
+	// TerminationProtection turns termination protection on once the
+	// stack exists. False leaves the stack's setting as it is.
+	TerminationProtection bool
+	// Timeout bounds the whole call; zero means DefaultTimeout.
+	Timeout time.Duration
+	// NoWait returns as soon as the change set is executing.
+	NoWait bool
+}
+
+// Result is the outcome of a successful Deploy.
+type Result struct {
+	StackName     string
+	StackID       string
+	ChangeSetType string // "CREATE" or "UPDATE"
+	// Status is CREATE_COMPLETE or UPDATE_COMPLETE, the status before the
+	// deploy when there were no changes, or an *_IN_PROGRESS status with
+	// NoWait.
+	Status    string
+	NoChanges bool
+	Plan      Plan
+	Outputs   []Output
+}
+
+// Output is a stack output.
+type Output struct {
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	Description string `json:"description,omitempty"`
+	ExportName  string `json:"exportName,omitempty"`
+}
+
+// Deploy creates or updates the stack through a change set, reports the
+// plan, executes it and waits for the stack to settle.
+//
+// A stack that is busy is waited for first. A stack left in
+// ROLLBACK_COMPLETE by a failed create is deleted and created again. A stack
+// in a state that cannot be updated is a *BlockedError. A change set
+// without changes is a success with Result.NoChanges.
+//
+// When ctx is cancelled during an update, Deploy cancels the update, keeps
+// reporting until the rollback settles (for up to Input.Timeout), and then
+// returns an *InterruptedError; during a create it returns one at once.
+func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
+	in, declared, err := prepare(in)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(in.Timeout)
+
+	stack, err := d.readyStack(ctx, in.StackName, deadline, in.Timeout, "deploying")
+	if err != nil {
+		return nil, err
+	}
+	typ, previous, err := changeSetType(in.StackName, stack)
+	if err != nil {
+		return nil, err
+	}
+	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
+	if len(problems) > 0 {
+		return nil, &InputError{Problems: problems}
+	}
+	if stack != nil && string(stack.StackStatus) == statusRollbackComplete {
+		if err := d.replaceFailedCreate(ctx, in, stack, deadline); err != nil {
+			return nil, err
+		}
+		stack = nil
+	}
+	// A CREATE change set for a stack that does not exist makes a
+	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
+	ownStack := stack == nil
+
+	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate"}, deadline)
+	if err != nil {
+		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
+	}
+	res := &Result{StackName: in.StackName, StackID: cs.StackID, ChangeSetType: string(typ), Plan: cs.Plan}
+	if cs.NoChanges {
+		return d.keep(ctx, in, cs, stack, ownStack, res)
+	}
+	d.emit(PlanReady{Plan: cs.Plan})
+	return d.execute(ctx, in, cs, stack, ownStack, deadline, res)
+}
+
+// keep finishes a deploy whose change set has no changes: a success that
+// leaves the stack as it is.
+func (d *Deployer) keep(ctx context.Context, in Input, cs *changeSet, stack *types.Stack, ownStack bool, res *Result) (*Result, error) {
+	d.note(in.StackName, "No changes to stack %s", in.StackName)
+	if err := d.cleanUp(ctx, cs, in.StackName, ownStack); err != nil {
+		return nil, err
+	}
+	res.NoChanges = true
+	if stack == nil {
+		return res, nil
+	}
+	res.Status = string(stack.StackStatus)
+	res.Outputs = outputs(stack.Outputs)
+	if in.TerminationProtection && !aws.ToBool(stack.EnableTerminationProtection) {
+		if err := d.protect(ctx, in.StackName, cs.StackID); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// execute runs the change set and, unless NoWait, follows it to the end.
+func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before *types.Stack, ownStack bool, deadline time.Time, res *Result) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
+	}
+	// The token is stamped on every event this execution causes; see
+	// eventFilter. The SDK retries the call with the same token, which
+	// makes a retry after a lost answer harmless.
+	token := newName("cfnfargate-exec")
+	if _, err := d.API.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{
+		ChangeSetName:      aws.String(cs.ID),
+		ClientRequestToken: aws.String(token),
+	}); err != nil {
+		// The execution may have started even though the call failed (a
+		// lost answer), so the stack is not deleted, only the change set.
+		err = fmt.Errorf("execute change set for stack %s: %w", in.StackName, err)
+		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, false, in.Timeout)
+	}
+	operation := "update"
+	if cs.Type == types.ChangeSetTypeCreate {
+		operation = "create"
+	}
+	d.note(in.StackName, "Executing change set: %s of stack %s started", operation, in.StackName)
+	if in.NoWait {
+		if in.TerminationProtection {
+			if err := d.protect(ctx, in.StackName, cs.StackID); err != nil {
+				return nil, err
+			}
+		}
+		res.Status = strings.ToUpper(operation) + "_IN_PROGRESS"
+		return res, nil
+	}
+
+	w := d.newWaiter(in.StackName, cs.StackID, operation, eventFilter{tokens: map[string]bool{token: true}, since: cs.Created})
+	w.before = before
+	final, err := d.follow(ctx, w, operation, in, deadline)
+	if err != nil {
+		return nil, err
+	}
+	res.Status = string(final.StackStatus)
+	res.Outputs = outputs(final.Outputs)
+	if in.TerminationProtection && !aws.ToBool(final.EnableTerminationProtection) {
+		if err := d.protect(ctx, in.StackName, cs.StackID); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// follow waits for an executed change set and turns the way it ended into
+// the stack or an error.
+func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in Input, deadline time.Time) (*types.Stack, error) {
+	w.begin()
+	err := w.wait(ctx, deadline)
+	// Only an interruption that stopped the wait counts: one that came
+	// after the stack settled changes nothing.
+	interrupted := err != nil && ctx.Err() != nil
+	if interrupted && operation == "update" {
+		err = d.cancelUpdate(ctx, w, in)
+		w.end()
+		return nil, err
+	}
+	w.end()
+	switch {
+	case interrupted:
+		return nil, &InterruptedError{Stack: in.StackName, Status: w.status(), Hint: fmt.Sprintf(
+			"CloudFormation carries on creating it; check on it with `cfnfargate status --stack %s` "+
+				"or delete it with `cfnfargate delete --stack %s`", in.StackName, in.StackName)}
+	case errors.Is(err, errDeadline):
+		return nil, &TimeoutError{Stack: in.StackName, Status: w.status(), After: in.Timeout}
+	case err != nil:
+		return nil, fmt.Errorf("wait for stack %s: %w", in.StackName, err)
+	}
+	switch status := w.status(); status {
+	case statusCreateComplete, statusUpdateComplete:
+		return w.last, nil
+	default:
+		return nil, failure(in.StackName, operation, w)
+	}
+}
+
+// cancelUpdate is the answer to Ctrl-C during an update: ask CloudFormation
+// to cancel it, then keep reporting until the rollback settles, so the user
+// sees the stack back in a stable state. The follow-up runs on a context
+// that is not cancelled, bounded by a fresh timeout; a second Ctrl-C is the
+// caller's to handle (exit at once).
+func (d *Deployer) cancelUpdate(ctx context.Context, w *waiter, in Input) error {
+	follow, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.Timeout)
+	defer cancel()
+	token := newName("cfnfargate-cancel")
+	d.note(in.StackName, "Interrupted: cancelling the update of stack %s and waiting for the rollback (press Ctrl-C again to stop waiting)", in.StackName)
+	_, err := d.API.CancelUpdateStack(follow, &cloudformation.CancelUpdateStackInput{
+		StackName:          aws.String(w.stackID),
+		ClientRequestToken: aws.String(token),
+	})
+	if err != nil {
+		// Typically the update finished between the last poll and the
+		// cancel; the wait below reports how it ended.
+		d.note(in.StackName, "Could not cancel the update: %v", err)
+	}
+	w.filter.tokens[token] = true
+	werr := w.wait(follow, time.Now().Add(in.Timeout))
+	status := w.status()
+	hint := ""
+	switch {
+	case werr != nil:
+		hint = fmt.Sprintf("stopped waiting for the rollback (%v); check on it with `cfnfargate status --stack %s`", werr, in.StackName)
+	case status == statusUpdateComplete:
+		hint = "the update finished before it could be cancelled"
+	case status == statusUpdateRollbackComplete:
+		hint = "the update was cancelled and rolled back; the stack runs its previous version"
+	default:
+		hint = stateAdvice(in.StackName, status)
+	}
+	return &InterruptedError{Stack: in.StackName, Status: status, Hint: hint}
+}
+
+// failure builds the error for an operation that settled in a failed state.
+func failure(stack, operation string, w *waiter) error {
+	fe := &FailedError{Stack: stack, Operation: operation, Status: w.status()}
+	if cause, ok := rootCause(w.events); ok {
+		if !cause.StackLevel {
+			fe.LogicalID = cause.LogicalID
+			fe.ResourceType = cause.ResourceType
+		}
+		fe.Reason = cause.Reason
+	} else if w.last != nil {
+		fe.Reason = aws.ToString(w.last.StackStatusReason)
+	}
+	return fe
+}
+
+// readyStack describes the stack and, if an operation is running on it,
+// waits for that to finish before the next step (what, for messages). It
+// returns nil for a stack that does not exist.
+func (d *Deployer) readyStack(ctx context.Context, name string, deadline time.Time, timeout time.Duration, what string) (*types.Stack, error) {
+	stack, err := d.describe(ctx, name)
+	if err != nil || stack == nil || !inProgress(string(stack.StackStatus)) {
+		return stack, err
+	}
+	status := string(stack.StackStatus)
+	d.note(name, "Stack %s is %s; waiting for that to finish before %s", name, status, what)
+	w := d.newWaiter(name, aws.ToString(stack.StackId), status, eventFilter{})
+	if err := w.baseline(ctx); err != nil {
+		return nil, err
+	}
+	w.begin()
+	err = w.wait(ctx, deadline)
+	w.end()
+	switch {
+	case ctx.Err() != nil:
+		return nil, &InterruptedError{Stack: name, Status: w.status(), Hint: "stopped waiting before " + what + "; nothing was changed"}
+	case errors.Is(err, errDeadline):
+		return nil, &TimeoutError{Stack: name, Status: w.status(), After: timeout}
+	case err != nil:
+		return nil, fmt.Errorf("wait for stack %s: %w", name, err)
+	}
+	return d.describe(ctx, name)
+}
+
+// changeSetType decides between CREATE and UPDATE, and for an update
+// returns the names of the stack's current parameters.
+func changeSetType(name string, stack *types.Stack) (types.ChangeSetType, map[string]bool, error) {
+	if stack == nil {
+		return types.ChangeSetTypeCreate, nil, nil
+	}
+	status := string(stack.StackStatus)
+	switch {
+	case status == statusReviewInProgress:
+		// Only change sets, never executed: there is nothing to update,
+		// and CloudFormation accepts more CREATE change sets for it.
+		return types.ChangeSetTypeCreate, nil, nil
+	case status == statusRollbackComplete:
+		return types.ChangeSetTypeCreate, nil, nil
+	case updatable(status):
+		previous := map[string]bool{}
+		for _, p := range stack.Parameters {
+			previous[aws.ToString(p.ParameterKey)] = true
+		}
+		return types.ChangeSetTypeUpdate, previous, nil
+	}
+	return "", nil, &BlockedError{Stack: name, Status: status, Reason: aws.ToString(stack.StackStatusReason), Advice: stateAdvice(name, status)}
+}
+
+// replaceFailedCreate deletes a stack that a failed first create left in
+// ROLLBACK_COMPLETE. Such a stack has no resources and CloudFormation
+// cannot update it, so every later deploy would fail until it is deleted.
+func (d *Deployer) replaceFailedCreate(ctx context.Context, in Input, stack *types.Stack, deadline time.Time) error {
+	d.note(in.StackName, "Stack %s is in ROLLBACK_COMPLETE after a failed create and holds no resources; deleting it before creating it again", in.StackName)
+	if aws.ToBool(stack.EnableTerminationProtection) {
+		return &BlockedError{Stack: in.StackName, Status: statusRollbackComplete,
+			Advice: "it has termination protection, so it cannot be deleted and created again; turn it off with " +
+				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "`"}
+	}
+	_, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, nil, deadline, in.Timeout, false)
+	return err
+}
+
+// abandonChangeSet cleans up a change set that will not be executed and
+// turns the error that stopped it into the one to return.
+func (d *Deployer) abandonChangeSet(ctx context.Context, err error, cs *changeSet, stack string, ownStack bool, timeout time.Duration) error {
+	if cerr := d.cleanUp(ctx, cs, stack, ownStack); cerr != nil {
+		d.note(stack, "%v", cerr)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return &InterruptedError{Stack: stack, Hint: "the change set was deleted before it ran; nothing was changed"}
+	case errors.Is(err, errDeadline):
+		return &TimeoutError{Stack: stack, Status: "waiting for its change set", After: timeout}
+	}
+	return err
+}
+
+// describe returns the stack, or nil if it does not exist.
+func (d *Deployer) describe(ctx context.Context, name string) (*types.Stack, error) {
+	out, err := d.API.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	switch {
+	case isNotFound(err):
+		return nil, nil
+	case err != nil && ctx.Err() != nil:
+		return nil, &InterruptedError{Stack: name, Hint: "nothing was changed"}
+	case err != nil:
+		return nil, fmt.Errorf("describe stack %s: %w", name, err)
+	case len(out.Stacks) == 0:
+		return nil, nil
+	}
+	return &out.Stacks[0], nil
+}
+
+func (d *Deployer) protect(ctx context.Context, name, stackID string) error {
+	_, err := d.API.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
+		StackName:                   aws.String(stackID),
+		EnableTerminationProtection: aws.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("turn on termination protection for stack %s: %w", name, err)
+	}
+	d.note(name, "Termination protection is on for stack %s", name)
+	return nil
+}
+
+// prepare checks the input, fills in defaults and reads the template's
+// parameters, all before any API call.
+func prepare(in Input) (Input, []templateParameter, error) {
+	var check Check
+	check.StackName("--stack", in.StackName)
+	check.TemplateBody(in.TemplateBody)
+	check.RoleARN("--role-arn", in.RoleARN)
+	if in.Timeout < 0 {
+		check.Add("--timeout", "%s is negative; give a duration such as 30m", in.Timeout)
+	}
+	if in.Timeout == 0 {
+		in.Timeout = DefaultTimeout
+	}
+	var declared []templateParameter
+	if in.TemplateBody != "" {
+		var err error
+		if declared, err = templateParameters(in.TemplateBody); err != nil {
+			check.Add("", "%v", err)
+		}
+	}
+	return in, declared, check.Err()
+}
+
+func outputs(in []types.Output) []Output {
+	out := make([]Output, 0, len(in))
+	for _, o := range in {
+		out = append(out, Output{
+			Key:         aws.ToString(o.OutputKey),
+			Value:       aws.ToString(o.OutputValue),
+			Description: aws.ToString(o.Description),
+			ExportName:  aws.ToString(o.ExportName),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func (d *Deployer) emit(e Event) {
+	if d.Sink != nil {
+		d.Sink.Event(e)
+	}
+}
+
+func (d *Deployer) note(stack, format string, args ...any) {
+	d.emit(Note{Time: time.Now(), Stack: stack, Text: fmt.Sprintf(format, args...)})
+}
+
+// newName returns prefix-YYYYMMDD-HHMMSS-RANDOM, which is a valid change
+// set name and ClientRequestToken ([a-zA-Z][-a-zA-Z0-9]*, at most 128).
+func newName(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + "-" + time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

@@ -1,0 +1,61 @@
+package deploy
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Diff reports what Deploy would change, as a PlanReady event and as the
+// returned Plan, without changing anything: it creates a change set, reads
+// it, and deletes it again, together with the empty REVIEW_IN_PROGRESS
+// stack CloudFormation makes to hold a change set for a new stack.
+// Plan.HasChanges tells whether there are changes (for --exit-code).
+//
+// Diff does not wait for a busy stack and does not delete a stack left in
+// ROLLBACK_COMPLETE; both are a *BlockedError that says what Deploy would do.
+func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
+	in, declared, err := prepare(in)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(in.Timeout)
+	stack, err := d.describe(ctx, in.StackName)
+	if err != nil {
+		return nil, err
+	}
+	if stack != nil {
+		status := string(stack.StackStatus)
+		switch {
+		case inProgress(status):
+			return nil, &BlockedError{Stack: in.StackName, Status: status,
+				Advice: "wait for it to finish, then run diff again (deploy would wait for it)"}
+		case status == statusRollbackComplete:
+			return nil, &BlockedError{Stack: in.StackName, Status: status, Reason: aws.ToString(stack.StackStatusReason),
+				Advice: stateAdvice(in.StackName, status) + "; until then every resource in the template would be added"}
+		}
+	}
+	typ, previous, err := changeSetType(in.StackName, stack)
+	if err != nil {
+		return nil, err
+	}
+	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
+	if len(problems) > 0 {
+		return nil, &InputError{Problems: problems}
+	}
+	ownStack := stack == nil
+	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff"}, deadline)
+	if err != nil {
+		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
+	}
+	if cs.NoChanges {
+		d.note(in.StackName, "No changes to stack %s", in.StackName)
+	} else {
+		d.emit(PlanReady{Plan: cs.Plan})
+	}
+	if err := d.cleanUp(ctx, cs, in.StackName, ownStack); err != nil {
+		return &cs.Plan, err
+	}
+	return &cs.Plan, nil
+}

@@ -1,0 +1,163 @@
+package deploy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Exit codes carried by the error types of this package.
+const (
+	ExitFailure     = 1   // the stack operation failed, timed out or could not start
+	ExitInput       = 2   // the input was wrong; nothing was sent to AWS
+	ExitInterrupted = 130 // the user pressed Ctrl-C (128 + SIGINT)
+)
+
+// ExitCode maps an error returned by this package to a process exit code:
+// 0 for nil, the code the error carries (see the Exit constants), and 1 for
+// any other error (an AWS API error, for example).
+func ExitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
+	return ExitFailure
+}
+
+// Problem is one thing wrong with the input.
+type Problem struct {
+	Flag    string // the flag to fix, e.g. "--vpc-id"; empty when no flag applies
+	Message string // what is wrong and what is allowed
+}
+
+func (p Problem) String() string {
+	if p.Flag == "" {
+		return p.Message
+	}
+	return p.Flag + ": " + p.Message
+}
+
+// InputError lists every problem found in the input before anything was sent
+// to AWS. Exit code 2.
+type InputError struct {
+	Problems []Problem
+}
+
+func (e *InputError) Error() string {
+	if len(e.Problems) == 1 {
+		return "invalid input: " + e.Problems[0].String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid input (%d problems):", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+func (e *InputError) ExitCode() int { return ExitInput }
+
+// FailedError reports a stack operation, or the change set before it, that
+// ended in failure. Exit code 1.
+type FailedError struct {
+	Stack     string
+	Operation string // "create", "update", "delete" or "change set"
+	Status    string // the state the stack was left in; empty if it was never touched
+	// The first resource that failed in this operation, skipping the
+	// "cancelled" resources that failed only because another one did.
+	// LogicalID is empty when no resource failed (a template error, say).
+	LogicalID    string
+	ResourceType string
+	Reason       string
+}
+
+func (e *FailedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s of stack %s failed", e.Operation, e.Stack)
+	switch {
+	case e.LogicalID != "":
+		fmt.Fprintf(&b, ": %s (%s): %s", e.LogicalID, e.ResourceType, orUnknown(e.Reason))
+	case e.Reason != "":
+		fmt.Fprintf(&b, ": %s", e.Reason)
+	}
+	if e.Status != "" {
+		fmt.Fprintf(&b, "\nThe stack is now %s", e.Status)
+		if advice := stateAdvice(e.Stack, e.Status); advice != "" {
+			fmt.Fprintf(&b, ": %s", advice)
+		}
+	}
+	return b.String()
+}
+
+func (e *FailedError) ExitCode() int { return ExitFailure }
+
+// BlockedError reports a stack whose current state does not allow the
+// requested operation. Nothing was changed. Exit code 1.
+type BlockedError struct {
+	Stack  string
+	Status string
+	Reason string // CloudFormation's StackStatusReason, if any
+	Advice string // what the user can do about it
+}
+
+func (e *BlockedError) Error() string {
+	msg := fmt.Sprintf("stack %s is in %s", e.Stack, e.Status)
+	if e.Reason != "" {
+		msg += " (" + e.Reason + ")"
+	}
+	return msg + "; " + e.Advice
+}
+
+func (e *BlockedError) ExitCode() int { return ExitFailure }
+
+// TimeoutError reports that the wait ran out while the stack was still in
+// progress. CloudFormation carries on with the operation. Exit code 1.
+type TimeoutError struct {
+	Stack  string
+	Status string
+	After  time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s: stack %s is still %s and CloudFormation carries on with it; "+
+		"check on it with `cfnfargate status --stack %s`", e.After, e.Stack, e.Status, e.Stack)
+}
+
+func (e *TimeoutError) ExitCode() int { return ExitFailure }
+
+// InterruptedError reports that the context was cancelled (Ctrl-C). Status is
+// the state the stack was left in and Hint says how to follow up.
+// Exit code 130.
+type InterruptedError struct {
+	Stack  string
+	Status string
+	Hint   string
+}
+
+func (e *InterruptedError) Error() string {
+	msg := "interrupted"
+	if e.Status != "" {
+		msg += fmt.Sprintf(": stack %s is %s", e.Stack, e.Status)
+	}
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+func (e *InterruptedError) ExitCode() int { return ExitInterrupted }
+
+// ErrStackNotFound is wrapped by Status when the stack does not exist.
+var ErrStackNotFound = errors.New("stack does not exist")
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "no reason given"
+	}
+	return s
+}

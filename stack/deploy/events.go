@@ -1,0 +1,81 @@
+package deploy
+
+import "time"
+
+// Sink receives the progress of an operation. The Deployer calls Event from
+// the goroutine that called Deploy, Diff or Delete, one event at a time, and
+// does not wait for anything the sink does beyond the call itself.
+type Sink interface {
+	Event(Event)
+}
+
+// SinkFunc adapts a function to a Sink.
+type SinkFunc func(Event)
+
+// Event calls f(e).
+func (f SinkFunc) Event(e Event) { f(e) }
+
+// Event is one of Note, PlanReady, WaitStarted, ResourceEvent, Polled or
+// WaitEnded.
+type Event interface {
+	event()
+}
+
+// Note is a sentence for the user about what the Deployer is doing or has
+// decided, such as "No changes" or why a stack is being deleted first.
+type Note struct {
+	Time  time.Time
+	Stack string
+	Text  string
+}
+
+// PlanReady carries the plan of a change set, before it is executed or, for
+// Diff, before it is deleted.
+type PlanReady struct {
+	Plan Plan
+}
+
+// WaitStarted opens a wait for a stack operation. ResourceEvent, Polled and
+// a closing WaitEnded follow.
+type WaitStarted struct {
+	Time      time.Time
+	Stack     string
+	Operation string // "create", "update", "delete", "rollback", or the status being waited out
+}
+
+// ResourceEvent is one CloudFormation stack event, reported once.
+type ResourceEvent struct {
+	ID           string
+	Time         time.Time
+	LogicalID    string
+	PhysicalID   string
+	ResourceType string
+	Status       string
+	Reason       string
+	// StackLevel marks the stack's own events (AWS::CloudFormation::Stack
+	// for this stack), which are not counted as resources.
+	StackLevel bool
+}
+
+// Polled is sent after every poll during a wait, so a live display can
+// update its elapsed time even when nothing happened.
+type Polled struct {
+	Time        time.Time
+	Started     time.Time
+	StackStatus string
+}
+
+// WaitEnded closes a wait. StackStatus is the last status seen; it is still
+// in progress if the wait was interrupted or timed out.
+type WaitEnded struct {
+	Time        time.Time
+	Started     time.Time
+	StackStatus string
+}
+
+func (Note) event()          {}
+func (PlanReady) event()     {}
+func (WaitStarted) event()   {}
+func (ResourceEvent) event() {}
+func (Polled) event()        {}
+func (WaitEnded) event()     {}

@@ -1,0 +1,43 @@
+package progress
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+)
+
+// Plain prints every event as a line of its own, without colour or
+// redraws, for logs, pipes and CI.
+type Plain struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tally *tally
+	stack string
+}
+
+// NewPlain returns a Plain renderer writing to w.
+func NewPlain(w io.Writer) *Plain {
+	return &Plain{w: w, tally: newTally()}
+}
+
+// Event prints e.
+func (r *Plain) Event(e deploy.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch e := e.(type) {
+	case deploy.Note:
+		fmt.Fprintln(r.w, noteLine(e, false))
+	case deploy.PlanReady:
+		writePlan(r.w, e.Plan, false)
+	case deploy.WaitStarted:
+		r.tally, r.stack = newTally(), e.Stack
+		fmt.Fprintf(r.w, "%s  Waiting for stack %s (%s)\n", clock(e.Time), e.Stack, e.Operation)
+	case deploy.ResourceEvent:
+		r.tally.add(e)
+		fmt.Fprintln(r.w, eventLine(e, false))
+	case deploy.WaitEnded:
+		fmt.Fprintf(r.w, "%s  Stack %s is %s: %s\n", clock(e.Time), r.stack, e.StackStatus, r.tally.summary(e.Time.Sub(e.Started), false))
+	}
+}

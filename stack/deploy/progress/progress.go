@@ -1,0 +1,59 @@
+// Package progress prints what package deploy reports: plans, notes and
+// stack events, as plain lines for logs and CI, or with a live one-line
+// summary and colour on a terminal.
+//
+// A command picks the renderer once and passes it to the Deployer:
+//
+//	sink := progress.New(os.Stderr, progress.Detect(os.Stderr, os.Getenv))
+//	d := deploy.New(client, sink)
+package progress
+
+import (
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+)
+
+// Options choose how events are printed.
+type Options struct {
+	// Live redraws a one-line summary (resources done, in progress,
+	// failed, elapsed) below the event lines. Only for a terminal.
+	Live bool
+	// Color marks statuses and plan actions with ANSI colours. Only used
+	// with Live.
+	Color bool
+}
+
+// Detect chooses Options for output to f: live only on a terminal when CI
+// is not set to true, colour only on a terminal when NO_COLOR is unset or
+// empty (https://no-color.org). getenv is os.Getenv outside tests.
+func Detect(f *os.File, getenv func(string) string) Options {
+	return detect(IsTerminal(f), getenv)
+}
+
+func detect(tty bool, getenv func(string) string) Options {
+	ci := getenv("CI")
+	inCI := strings.EqualFold(ci, "true") || ci == "1"
+	return Options{
+		Live:  tty && !inCI,
+		Color: tty && !inCI && getenv("NO_COLOR") == "",
+	}
+}
+
+// IsTerminal reports whether f is a terminal. It asks the terminal driver
+// (an ioctl), so /dev/null and other character devices do not count.
+func IsTerminal(f *os.File) bool {
+	return f != nil && term.IsTerminal(int(f.Fd()))
+}
+
+// New returns the renderer Options ask for, writing to w.
+func New(w io.Writer, o Options) deploy.Sink {
+	if o.Live {
+		return NewTTY(w, o.Color)
+	}
+	return NewPlain(w)
+}

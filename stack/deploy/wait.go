@@ -1,0 +1,382 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
+)
+
+const (
+	// callTimeout bounds one API call, with the SDK's retries, inside a
+	// wait, so that a connection that hangs costs one poll, not the deploy.
+	callTimeout = 30 * time.Second
+	// cleanupTimeout bounds the calls that tidy up after an interruption.
+	cleanupTimeout = 30 * time.Second
+	// maxTransientFailures is how many polls in a row may fail with
+	// throttling, a 5xx or a broken connection before a wait gives up. The
+	// SDK has already retried each of them.
+	maxTransientFailures = 8
+	maxBackoff           = 30 * time.Second
+	// maxEventPages bounds the event pages read in one poll (100 events
+	// each), in case the stop conditions never match.
+	maxEventPages = 20
+)
+
+// errDeadline is returned by waits that reach the deadline of the operation.
+var errDeadline = errors.New("deadline reached")
+
+var throttleCodes = map[string]bool{
+	"Throttling":           true,
+	"ThrottlingException":  true,
+	"RequestLimitExceeded": true,
+	"TooManyRequests":      true,
+}
+
+// isTransient reports whether a failed call is worth trying again at the
+// next poll: throttling, a server-side error, or no API answer at all (a
+// dropped connection, a timeout). Any other API error, such as
+// AccessDenied or ValidationError, will not go away by asking again.
+func isTransient(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return true
+	}
+	if throttleCodes[apiErr.ErrorCode()] {
+		return true
+	}
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
+		return true
+	}
+	return apiErr.ErrorFault() == smithy.FaultServer
+}
+
+// isNotFound reports whether err is CloudFormation saying a stack does not
+// exist. It has no error type of its own: it is a ValidationError with the
+// message "Stack with id NAME does not exist".
+func isNotFound(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" &&
+		containsFold(apiErr.ErrorMessage(), "does not exist")
+}
+
+func (d *Deployer) interval() time.Duration {
+	if d.PollInterval > 0 {
+		return d.PollInterval
+	}
+	return DefaultPollInterval
+}
+
+// backoff is the delay before the next poll after failures polls in a row
+// failed: the poll interval doubled per failure, capped, with jitter so that
+// many clients throttled together do not come back together.
+func (d *Deployer) backoff(failures int) time.Duration {
+	base := d.interval() << min(failures-1, 10)
+	base = min(base, maxBackoff)
+	return base/2 + rand.N(base/2+1)
+}
+
+// sleep waits for delay, or until deadline if that comes first, or until
+// ctx is done.
+func sleep(ctx context.Context, delay time.Duration, deadline time.Time) error {
+	if until := time.Until(deadline); delay > until {
+		delay = max(until, 0)
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// eventFilter decides which stack events belong to the operation being
+// watched. Events are newest first, so reading stops at the first one that
+// does not belong.
+type eventFilter struct {
+	// tokens are the ClientRequestTokens given to the calls that started
+	// the operation (ExecuteChangeSet, DeleteStack, CancelUpdateStack).
+	// CloudFormation stamps them on every event those calls cause, which
+	// tells this operation's events from older ones without trusting
+	// clocks. Nil when the operation was started by someone else.
+	tokens map[string]bool
+	// since is used for events without a token: they belong if they are
+	// not older than since, a time on CloudFormation's clock.
+	since time.Time
+}
+
+func (f eventFilter) belongs(e types.StackEvent) bool {
+	// CreateChangeSet records REVIEW_IN_PROGRESS when it makes a stack for
+	// a CREATE change set. That is not part of executing it, even though
+	// it can carry the same timestamp as the change set.
+	if e.ResourceStatus == types.ResourceStatus(statusReviewInProgress) {
+		return false
+	}
+	if tok := aws.ToString(e.ClientRequestToken); tok != "" && f.tokens != nil {
+		return f.tokens[tok]
+	}
+	return !aws.ToTime(e.Timestamp).Before(f.since)
+}
+
+// waiter follows one stack operation until the stack settles, reporting
+// each new event once.
+type waiter struct {
+	d         *Deployer
+	stack     string // name, for messages
+	stackID   string // what is polled; an ID still answers after deletion
+	operation string
+	filter    eventFilter
+	seen      map[string]bool
+	events    []ResourceEvent // this operation's events, oldest first
+	started   time.Time
+	last      *types.Stack
+	// before is the stack as it was before the operation started, or nil.
+	// See settled.
+	before *types.Stack
+}
+
+func (d *Deployer) newWaiter(stack, stackID, operation string, filter eventFilter) *waiter {
+	return &waiter{
+		d: d, stack: stack, stackID: stackID, operation: operation,
+		filter: filter, seen: map[string]bool{}, started: time.Now(),
+	}
+}
+
+// status is the last status seen, or "" before the first poll.
+func (w *waiter) status() string {
+	if w.last == nil {
+		return ""
+	}
+	return string(w.last.StackStatus)
+}
+
+func (w *waiter) begin() {
+	w.d.emit(WaitStarted{Time: time.Now(), Stack: w.stack, Operation: w.operation})
+}
+
+func (w *waiter) end() {
+	w.d.emit(WaitEnded{Time: time.Now(), Started: w.started, StackStatus: w.status()})
+}
+
+// baseline marks the events already on the stack as seen, for operations
+// that have no change set creation time to filter by, and takes the newest
+// one's time as the filter's since.
+func (w *waiter) baseline(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := w.d.API.DescribeStackEvents(cctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(w.stackID)})
+	if err != nil {
+		return fmt.Errorf("describe events of stack %s: %w", w.stack, err)
+	}
+	for i, e := range out.StackEvents {
+		if i == 0 {
+			w.filter.since = aws.ToTime(e.Timestamp)
+		}
+		w.seen[aws.ToString(e.EventId)] = true
+	}
+	return nil
+}
+
+// wait polls until the stack settles, ctx is done (returning ctx.Err()),
+// the deadline passes (returning errDeadline), or polling fails for good.
+func (w *waiter) wait(ctx context.Context, deadline time.Time) error {
+	var failures int
+	for {
+		pollStart := time.Now()
+		settled, err := w.poll(ctx)
+		switch {
+		case err == nil:
+			failures = 0
+			w.d.emit(Polled{Time: time.Now(), Started: w.started, StackStatus: w.status()})
+			if settled {
+				return nil
+			}
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !isTransient(err):
+			return err
+		default:
+			failures++
+			if failures > maxTransientFailures {
+				return fmt.Errorf("gave up after %d failed polls in a row: %w", failures, err)
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return errDeadline
+		}
+		// Poll on a fixed cadence, so a stack that settles is noticed
+		// within one interval however long the calls took.
+		delay := w.d.interval() - time.Since(pollStart)
+		if failures > 0 {
+			delay = w.d.backoff(failures)
+			w.d.note(w.stack, "Reading stack %s failed (%s); trying again in %s", w.stack, briefly(err), delay.Round(time.Millisecond))
+		}
+		if err := sleep(ctx, delay, deadline); err != nil {
+			return err
+		}
+	}
+}
+
+// poll reads the stack and its new events once.
+func (w *waiter) poll(ctx context.Context) (settled bool, err error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := w.d.API.DescribeStacks(cctx, &cloudformation.DescribeStacksInput{StackName: aws.String(w.stackID)})
+	if err != nil && isNotFound(err) {
+		// Polling is by stack ID, which answers DELETE_COMPLETE for a
+		// deleted stack for 90 days; "does not exist" means the same.
+		w.last = &types.Stack{StackId: aws.String(w.stackID), StackName: aws.String(w.stack), StackStatus: statusDeleteComplete}
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("describe stack %s: %w", w.stack, err)
+	}
+	if len(out.Stacks) == 0 {
+		return false, fmt.Errorf("describe stack %s: no stack in the answer", w.stack)
+	}
+	stack := out.Stacks[0]
+	// Events are read after the status, so that when the status is final
+	// the events that led to it have been read too.
+	if err := w.readEvents(cctx, aws.ToString(stack.StackId)); err != nil {
+		return false, err
+	}
+	w.last = &stack
+	return w.settled(stack), nil
+}
+
+// settled reports whether the operation is over.
+func (w *waiter) settled(s types.Stack) bool {
+	// REVIEW_IN_PROGRESS is a stack whose CREATE change set has not
+	// started executing yet.
+	if status := string(s.StackStatus); inProgress(status) || status == statusReviewInProgress {
+		return false
+	}
+	// DescribeStacks is eventually consistent: just after
+	// ExecuteChangeSet it may still show the state the previous operation
+	// left. A state that is unchanged in status and update time, with no
+	// event of this operation yet, is taken as not started (for a while).
+	if b := w.before; b != nil && len(w.events) == 0 && time.Since(w.started) < staleGrace &&
+		b.StackStatus == s.StackStatus && aws.ToTime(b.LastUpdatedTime).Equal(aws.ToTime(s.LastUpdatedTime)) {
+		return false
+	}
+	return true
+}
+
+const staleGrace = 30 * time.Second
+
+// readEvents reads events newest first, page by page, until it reaches one
+// already seen or one from before the operation, then reports the new ones
+// oldest first. Nothing is marked seen unless the whole read succeeds, so a
+// failed read loses nothing and the next poll repeats it.
+func (w *waiter) readEvents(ctx context.Context, stackID string) error {
+	var fresh []types.StackEvent
+	inBatch := map[string]bool{}
+	var token *string
+	for page := 0; page < maxEventPages; page++ {
+		out, err := w.d.API.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{
+			StackName: aws.String(w.stackID),
+			NextToken: token,
+		})
+		if err != nil {
+			return fmt.Errorf("describe events of stack %s: %w", w.stack, err)
+		}
+		done := false
+		for _, e := range out.StackEvents {
+			id := aws.ToString(e.EventId)
+			if w.seen[id] || inBatch[id] || !w.filter.belongs(e) {
+				done = true
+				break
+			}
+			inBatch[id] = true
+			fresh = append(fresh, e)
+		}
+		if done || out.NextToken == nil {
+			break
+		}
+		token = out.NextToken
+	}
+	for i := len(fresh) - 1; i >= 0; i-- {
+		e := toResourceEvent(fresh[i], w.stack, stackID)
+		w.seen[e.ID] = true
+		w.events = append(w.events, e)
+		w.d.emit(e)
+	}
+	return nil
+}
+
+func toResourceEvent(e types.StackEvent, stackName, stackID string) ResourceEvent {
+	out := ResourceEvent{
+		ID:           aws.ToString(e.EventId),
+		Time:         aws.ToTime(e.Timestamp),
+		LogicalID:    aws.ToString(e.LogicalResourceId),
+		PhysicalID:   aws.ToString(e.PhysicalResourceId),
+		ResourceType: aws.ToString(e.ResourceType),
+		Status:       string(e.ResourceStatus),
+		Reason:       aws.ToString(e.ResourceStatusReason),
+	}
+	// Hook invocations are events too, with the hook's status in place of
+	// the resource's.
+	if out.Status == "" && e.HookStatus != "" {
+		out.Status = string(e.HookStatus)
+		out.Reason = aws.ToString(e.HookStatusReason)
+	}
+	out.StackLevel = out.ResourceType == "AWS::CloudFormation::Stack" &&
+		(out.PhysicalID == stackID || out.LogicalID == stackName)
+	return out
+}
+
+// rootCause picks the event that explains a failed operation: the first
+// resource that failed, not counting those cancelled because another one
+// failed, nor the stack's own summary ("The following resource(s) failed
+// to create: [...]") when a resource says more.
+func rootCause(events []ResourceEvent) (ResourceEvent, bool) {
+	failed := func(e ResourceEvent) bool { return strings.HasSuffix(e.Status, "_FAILED") }
+	for _, e := range events {
+		if !e.StackLevel && failed(e) && !isCancellation(e.Reason) {
+			return e, true
+		}
+	}
+	for _, e := range events {
+		if !e.StackLevel && failed(e) {
+			return e, true
+		}
+	}
+	for _, e := range events {
+		if e.StackLevel && e.Reason != "" && (failed(e) || containsFold(e.Status, "ROLLBACK")) {
+			return e, true
+		}
+	}
+	return ResourceEvent{}, false
+}
+
+// isCancellation reports a reason CloudFormation gives to resources it
+// stopped because a sibling failed ("Resource creation cancelled",
+// "Resource update cancelled").
+func isCancellation(reason string) bool {
+	return containsFold(reason, "Resource creation cancelled") ||
+		containsFold(reason, "Resource update cancelled") ||
+		containsFold(reason, "Resource deletion cancelled")
+}
+
+// briefly names a transient error for a progress note: the API error code,
+// or the error itself for a connection problem.
+func briefly(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	for inner := errors.Unwrap(err); inner != nil; inner = errors.Unwrap(err) {
+		err = inner
+	}
+	return err.Error()
+}
