@@ -104,7 +104,7 @@ func TestDeterministic(t *testing.T) {
 	for _, v := range allVariants() {
 		for _, asJSON := range []bool{false, true} {
 			first := render(t, v.cfg(), asJSON)
-			for i := 0; i < 20; i++ {
+			for i := 0; i < 5; i++ {
 				if again := render(t, v.cfg(), asJSON); !bytes.Equal(first, again) {
 					t.Fatalf("%s (json=%v): run %d differs from the first", v.name, asJSON, i)
 				}
