@@ -12,7 +12,7 @@ import (
 )
 
 // document builds cfg into a plain template tree.
-func document(t *testing.T, cfg stack.Config) format.Document {
+func document(t testing.TB, cfg stack.Config) format.Document {
 	t.Helper()
 	tmpl, err := stack.Build(cfg)
 	if err != nil {

@@ -27,6 +27,16 @@ type motoStack struct {
 	resources map[string]string // logical ID -> type
 }
 
+// networkParameters are the template parameters for the seeded network.
+func networkParameters(n testenv.Network) map[string]string {
+	return map[string]string{
+		"VpcId":            n.VpcID,
+		"PublicSubnetIds":  strings.Join(n.PublicSubnets, ","),
+		"PrivateSubnetIds": strings.Join(n.PrivateSubnets, ","),
+		"CertificateArn":   n.CertificateArn,
+	}
+}
+
 func cfnClient(m *testenv.Moto) *cloudformation.Client {
 	return cloudformation.New(cloudformation.Options{
 		Region:       m.Region,
@@ -94,12 +104,7 @@ func TestDeployToMoto(t *testing.T) {
 	m := testenv.StartMoto(t)
 	network := m.Seed(t)
 	client := cfnClient(m)
-	params := map[string]string{
-		"VpcId":            network.VpcID,
-		"PublicSubnetIds":  strings.Join(network.PublicSubnets, ","),
-		"PrivateSubnetIds": strings.Join(network.PrivateSubnets, ","),
-		"CertificateArn":   network.CertificateArn,
-	}
+	params := networkParameters(network)
 
 	// The existing-cluster variant joins a cluster made outside the stack,
 	// and the domain variants need a hosted zone.
@@ -308,12 +313,7 @@ func TestSideBySide(t *testing.T) {
 	n := m.Seed(t)
 	client := cfnClient(m)
 	body := render(t, stack.Default(), false)
-	params := map[string]string{
-		"VpcId":            n.VpcID,
-		"PublicSubnetIds":  strings.Join(n.PublicSubnets, ","),
-		"PrivateSubnetIds": strings.Join(n.PrivateSubnets, ","),
-		"CertificateArn":   n.CertificateArn,
-	}
+	params := networkParameters(n)
 	a := createStack(t, client, "app-blue", body, params)
 	b := createStack(t, client, "app-green", body, params)
 	for id := range a.physical {

@@ -22,20 +22,12 @@ const goldenDir = "../testdata"
 // render builds cfg and writes it as YAML or JSON.
 func render(t testing.TB, cfg stack.Config, asJSON bool) []byte {
 	t.Helper()
-	tmpl, err := stack.Build(cfg)
-	if err != nil {
-		t.Fatalf("Build: %v", err)
-	}
-	doc, err := format.FromGoformation(tmpl)
-	if err != nil {
-		t.Fatalf("FromGoformation: %v", err)
-	}
-	var out []byte
+	doc := document(t, cfg)
+	write := format.YAML
 	if asJSON {
-		out, err = format.JSON(doc)
-	} else {
-		out, err = format.YAML(doc)
+		write = format.JSON
 	}
+	out, err := write(doc)
 	if err != nil {
 		t.Fatalf("format: %v", err)
 	}

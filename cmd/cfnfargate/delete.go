@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -41,14 +42,11 @@ func deleteCommand() *cli.Command {
 					return err
 				}
 			}
-			ctx, stop := interruptible(c.Context, c.App.ErrWriter)
-			defer stop()
-			c.Context = ctx
-			d, err := newDeployer(c, c.App.Writer)
-			if err != nil {
+			var res *deploy.DeleteResult
+			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				res, err = d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
 				return err
-			}
-			res, err := d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
+			})
 			if err != nil {
 				return err
 			}

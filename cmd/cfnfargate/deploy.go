@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 func deployCommand() *cli.Command {
@@ -30,14 +33,11 @@ func deployCommand() *cli.Command {
 			in.NoWait = c.Bool("no-wait")
 			in.TerminationProtection = c.Bool("termination-protection")
 
-			ctx, stop := interruptible(c.Context, c.App.ErrWriter)
-			defer stop()
-			c.Context = ctx
-			d, err := newDeployer(c, c.App.Writer)
-			if err != nil {
+			var res *deploy.Result
+			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				res, err = d.Deploy(ctx, in)
 				return err
-			}
-			res, err := d.Deploy(ctx, in)
+			})
 			if err != nil {
 				return err
 			}
@@ -72,14 +72,11 @@ func diffCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := interruptible(c.Context, c.App.ErrWriter)
-			defer stop()
-			c.Context = ctx
-			d, err := newDeployer(c, c.App.Writer)
-			if err != nil {
+			var plan *deploy.Plan
+			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				plan, err = d.Diff(ctx, in)
 				return err
-			}
-			plan, err := d.Diff(ctx, in)
+			})
 			if err != nil {
 				return err
 			}

@@ -166,21 +166,24 @@ func renderDocument(cfg stack.Config) ([]byte, format.Document, error) {
 	return body, doc, err
 }
 
-// newDeployer connects to CloudFormation and renders progress to w.
-func newDeployer(c *cli.Context, w io.Writer) (*deploy.Deployer, error) {
-	client, err := deploy.NewClient(c.Context, deploy.ClientOptions{
+// withDeployer runs act with a deployer connected to CloudFormation, whose
+// progress goes to stdout, and a context that the first Ctrl-C cancels.
+func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deployer) error) error {
+	ctx, stop := interruptible(c.Context, c.App.ErrWriter)
+	defer stop()
+	client, err := deploy.NewClient(ctx, deploy.ClientOptions{
 		Region:      c.String("region"),
 		Profile:     c.String("profile"),
 		EndpointURL: c.String("endpoint-url"),
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	opts := progress.Options{}
-	if f, ok := w.(*os.File); ok {
+	if f, ok := c.App.Writer.(*os.File); ok {
 		opts = progress.Detect(f, os.Getenv)
 	}
-	return deploy.New(client, progress.New(w, opts)), nil
+	return act(ctx, deploy.New(client, progress.New(c.App.Writer, opts)))
 }
 
 // interruptible returns a context that the first Ctrl-C cancels, so that

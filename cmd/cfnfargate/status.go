@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 func statusCommand() *cli.Command {
@@ -20,11 +23,11 @@ func statusCommand() *cli.Command {
 			if outFormat != "text" && outFormat != "json" {
 				return badInput(fmt.Errorf("--format: %q is not a status format: use text or json", outFormat))
 			}
-			d, err := newDeployer(c, c.App.ErrWriter)
-			if err != nil {
+			var st *deploy.StackStatus
+			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				st, err = d.Status(ctx, c.String("stack"))
 				return err
-			}
-			st, err := d.Status(c.Context, c.String("stack"))
+			})
 			if err != nil {
 				return err
 			}

@@ -110,13 +110,9 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	typ, previous, err := changeSetType(in.StackName, stack)
+	typ, params, err := changeSetInputs(in, stack, declared)
 	if err != nil {
 		return nil, err
-	}
-	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
-	if len(problems) > 0 {
-		return nil, &InputError{Problems: problems}
 	}
 	if stack != nil && string(stack.StackStatus) == statusRollbackComplete {
 		if err := d.replaceFailedCreate(ctx, in, stack, deadline); err != nil {
@@ -319,6 +315,21 @@ func (d *Deployer) readyStack(ctx context.Context, name string, deadline time.Ti
 		return nil, fmt.Errorf("wait for stack %s: %w", name, err)
 	}
 	return d.describe(ctx, name)
+}
+
+// changeSetInputs decides the change set's type and the parameter values
+// to send: given values, previous values kept on an update, and an
+// *InputError naming the flag of a required parameter that has neither.
+func changeSetInputs(in Input, stack *types.Stack, declared []templateParameter) (types.ChangeSetType, []types.Parameter, error) {
+	typ, previous, err := changeSetType(in.StackName, stack)
+	if err != nil {
+		return "", nil, err
+	}
+	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
+	if len(problems) > 0 {
+		return "", nil, &InputError{Problems: problems}
+	}
+	return typ, params, nil
 }
 
 // changeSetType decides between CREATE and UPDATE, and for an update

@@ -36,13 +36,9 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 				Advice: stateAdvice(in.StackName, status) + "; until then every resource in the template would be added"}
 		}
 	}
-	typ, previous, err := changeSetType(in.StackName, stack)
+	typ, params, err := changeSetInputs(in, stack, declared)
 	if err != nil {
 		return nil, err
-	}
-	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
-	if len(problems) > 0 {
-		return nil, &InputError{Problems: problems}
 	}
 	ownStack := stack == nil
 	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff"}, deadline)

@@ -74,10 +74,23 @@ func stringNode(s string) *yaml.Node {
 	switch {
 	case strings.Contains(s, "\n"):
 		n.Style = yaml.LiteralStyle
-	case yaml11Implicit.MatchString(s):
+	case yaml11Special(s):
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+// yaml11Special reports whether a YAML 1.1 reader would take plain s for
+// something other than a string. Only strings that start like a number or
+// are one of the special words can be, so most skip the regexp.
+func yaml11Special(s string) bool {
+	if s == "" {
+		return false
+	}
+	if !strings.ContainsRune("0123456789+-.~<=yYnNtTfFoO", rune(s[0])) {
+		return false
+	}
+	return yaml11Implicit.MatchString(s)
 }
 
 // yaml11Implicit matches plain scalars that a YAML 1.1 reader, such as
