@@ -37,23 +37,23 @@ func deleteCommand() *cli.Command {
 			if err := check.Err(); err != nil {
 				return err
 			}
-			if !c.Bool("yes") {
-				if err := confirm(c, name); err != nil {
+			return withDeployer(c, func(ctx context.Context, d *deploy.Deployer) error {
+				// Ask only about a stack that exists: deleting a missing
+				// stack succeeds without a question.
+				if _, err := d.Status(ctx, name); errors.Is(err, deploy.ErrStackNotFound) {
+					fmt.Fprintf(c.App.Writer, "Stack %s does not exist; there is nothing to delete.\n", name)
+					return nil
+				} else if err != nil {
 					return err
 				}
-			}
-			var res *deploy.DeleteResult
-			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
-				res, err = d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
+				if !c.Bool("yes") {
+					if err := confirm(c, name); err != nil {
+						return err
+					}
+				}
+				_, err := d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
 				return err
 			})
-			if err != nil {
-				return err
-			}
-			if res.Existed {
-				fmt.Fprintf(c.App.Writer, "Stack %s is deleted.\n", name)
-			}
-			return nil
 		},
 	}
 }

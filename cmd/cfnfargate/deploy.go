@@ -41,13 +41,9 @@ func deployCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			switch {
-			case res.NoChanges:
-				fmt.Fprintf(c.App.Writer, "Stack %s is up to date (%s).\n", res.StackName, res.Status)
-			case in.NoWait:
-				fmt.Fprintf(c.App.Writer, "Stack %s is %s; follow it with: cfnfargate status --stack %s\n", res.StackName, res.Status, res.StackName)
-			default:
-				fmt.Fprintf(c.App.Writer, "Stack %s is %s.\n", res.StackName, res.Status)
+			// The progress lines already said how the stack ended.
+			if in.NoWait && !res.NoChanges {
+				fmt.Fprintf(c.App.Writer, "Not waiting: stack %s is %s; follow it with: cfnfargate status --stack %s\n", res.StackName, res.Status, res.StackName)
 			}
 			printOutputs(c.App.Writer, res.Outputs)
 			return nil

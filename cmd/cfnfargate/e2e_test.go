@@ -122,8 +122,8 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "CREATE_COMPLETE") {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
-		if !strings.Contains(stdout, "+ Service") && !strings.Contains(stdout, "Service") {
-			t.Errorf("the plan does not list the service:\n%s", stdout)
+		if !regexp.MustCompile(`\+ Add\s+Service\s+AWS::ECS::Service`).MatchString(stdout) {
+			t.Errorf("the plan does not add the service:\n%s", stdout)
 		}
 		if got := stackStatus("example-app"); got != "CREATE_COMPLETE" {
 			t.Errorf("status = %s", got)
@@ -193,7 +193,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		if got := stackStatus("example-app"); !strings.HasPrefix(got, "absent") {
 			t.Errorf("after delete the stack is %s", got)
 		}
-		code, stdout, stderr = cf.run("delete", "--stack", "example-app", "--yes")
+		code, stdout, stderr = cf.run("delete", "--stack", "example-app")
 		if code != 0 || !strings.Contains(stdout+stderr, "does not exist") {
 			t.Errorf("deleting a missing stack: exit %d\n%s\n%s", code, stdout, stderr)
 		}

@@ -312,7 +312,9 @@ func readSettings(c *cli.Context) (resolved, error) {
 		return resolved{}, badInput(err)
 	}
 	if len(problems) > 0 {
-		return resolved{}, badInput(&problemsError{title: "invalid settings", problems: problems})
+		// The settings that could be read come back too, so that callers
+		// can check their own flags against them.
+		return resolved{Config: cfg, Given: given}, badInput(&problemsError{title: "invalid settings", problems: problems})
 	}
 	return resolved{Config: cfg, Given: given}, nil
 }

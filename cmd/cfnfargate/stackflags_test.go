@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+)
+
+// captureInput runs the deploy flags through stackInput, as the deploy and
+// diff commands do, and returns what would be sent.
+func captureInput(t *testing.T, args ...string) (deploy.Input, error) {
+	t.Helper()
+	clearEnv(t)
+	var in deploy.Input
+	var err error
+	app := &cli.App{
+		Writer: &strings.Builder{}, ErrWriter: &strings.Builder{},
+		Commands: []*cli.Command{{
+			Name:  "deploy",
+			Flags: append(append(awsFlags(), parameterFlags()...), append([]cli.Flag{timeoutFlag()}, settingsFlags()...)...),
+			Action: func(c *cli.Context) error {
+				in, err = stackInput(c)
+				return nil
+			},
+		}},
+	}
+	if runErr := app.Run(append([]string{"cfnfargate", "deploy"}, args...)); runErr != nil {
+		t.Fatal(runErr)
+	}
+	return in, err
+}
+
+var network = []string{"--stack", "shop",
+	"--vpc-id", "vpc-0abc1234def567890",
+	"--public-subnets", "subnet-0aaa1111bbb22223a,subnet-0aaa1111bbb22223b",
+	"--private-subnets", "subnet-0ccc3333ddd44445c",
+	"--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"}
+
+// TestStackInput proves what deploy and diff send: the network
+// parameters, the settings that are parameters only when given, the
+// capabilities the template needs, tags and the service role.
+func TestStackInput(t *testing.T) {
+	base := map[string]string{
+		"VpcId":            "vpc-0abc1234def567890",
+		"PublicSubnetIds":  "subnet-0aaa1111bbb22223a,subnet-0aaa1111bbb22223b",
+		"PrivateSubnetIds": "subnet-0ccc3333ddd44445c",
+		"CertificateArn":   "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+	}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	tests := []struct {
+		name       string
+		args       []string
+		wantParams map[string]string
+		wantTags   map[string]string
+	}{
+		{"settings not given are not sent", nil, base, map[string]string{}},
+		{"image, count and public tasks given", []string{"--image", "nginx:1.27", "--desired-count", "3", "--public-tasks"},
+			with(map[string]string{"ContainerImage": "nginx:1.27", "DesiredCount": "3", "AssignPublicIp": "ENABLED"}), map[string]string{}},
+		{"public tasks turned off explicitly", []string{"--public-tasks=false"},
+			with(map[string]string{"AssignPublicIp": "DISABLED"}), map[string]string{}},
+		{"no DesiredCount parameter with autoscaling", []string{"--desired-count", "3", "--max-count", "4", "--scale-cpu-percent", "50"},
+			base, map[string]string{}},
+		{"other parameters and tags", []string{"--parameter", "Extra=1", "--tag", "team=payments", "--tag", "env=prod"},
+			with(map[string]string{"Extra": "1"}), map[string]string{"team": "payments", "env": "prod"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := captureInput(t, append(append([]string{}, network...), tt.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(in.Parameters, tt.wantParams) {
+				t.Errorf("parameters = %v\nwant %v", in.Parameters, tt.wantParams)
+			}
+			if !reflect.DeepEqual(in.Tags, tt.wantTags) {
+				t.Errorf("tags = %v, want %v", in.Tags, tt.wantTags)
+			}
+			if !reflect.DeepEqual(in.Capabilities, []string{"CAPABILITY_IAM"}) {
+				t.Errorf("capabilities = %v, want CAPABILITY_IAM", in.Capabilities)
+			}
+			if in.StackName != "shop" || !strings.HasPrefix(in.TemplateBody, "AWSTemplateFormatVersion") {
+				t.Errorf("stack %q, template %.40q", in.StackName, in.TemplateBody)
+			}
+		})
+	}
+
+	in, err := captureInput(t, append(append([]string{}, network...), "--role-arn", "arn:aws:iam::123456789012:role/cfn-deployer")...)
+	if err != nil || in.RoleARN != "arn:aws:iam::123456789012:role/cfn-deployer" {
+		t.Errorf("role = %q, err %v", in.RoleARN, err)
+	}
+}
+
+// TestStackInputRejects proves deploy input problems and settings problems
+// come back together, naming each flag.
+func TestStackInputRejects(t *testing.T) {
+	_, err := captureInput(t, "--stack", "9lives", "--vpc-id", "vpc-1", "--public-subnets", "subnet-0aaa1111bbb22223a",
+		"--certificate-arn", "arn:aws:iam::123456789012:server-certificate/x", "--timeout", "-5s", "--cpu", "3", "--internal")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"--stack:", "--vpc-id:", "--certificate-arn:", "--timeout:", "--cpu:", "--allow-cidr:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// An internal load balancer sits in the private subnets, so one public
+	// subnet is enough.
+	if strings.Contains(err.Error(), "--public-subnets") {
+		t.Errorf("one public subnet was refused for an internal load balancer:\n%v", err)
+	}
+	if code := report(&strings.Builder{}, err); code != exitBadInput {
+		t.Errorf("exit %d, want %d", code, exitBadInput)
+	}
+}
+
+// TestInterruptible proves the first Ctrl-C cancels the context (so the
+// deployer can cancel an update and show the rollback) instead of killing
+// the process, and that stop releases the signal.
+func TestInterruptible(t *testing.T) {
+	var stderr strings.Builder
+	ctx, stop := interruptible(context.Background(), &stderr)
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the context was not cancelled by SIGINT")
+	}
+	if !strings.Contains(stderr.String(), "press Ctrl-C again") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+}
