@@ -46,6 +46,10 @@ func deployCommand() *cli.Command {
 				fmt.Fprintf(c.App.Writer, "Not waiting: stack %s is %s; follow it with: cfnfargate status --stack %s\n", res.StackName, res.Status, res.StackName)
 			}
 			printOutputs(c.App.Writer, res.Outputs)
+			// The stack deployed; what went wrong after that is a warning.
+			for _, w := range res.Warnings {
+				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
+			}
 			return nil
 		},
 	}

@@ -47,7 +47,7 @@ type changeSetSpec struct {
 
 // createChangeSet creates a change set and waits until CloudFormation has
 // worked out its changes.
-func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec, deadline time.Time) (*changeSet, error) {
+func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec) (*changeSet, error) {
 	in := spec.in
 	input := &cloudformation.CreateChangeSetInput{
 		StackName:     aws.String(in.StackName),
@@ -68,10 +68,10 @@ func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec, dead
 	}
 	out, err := d.API.CreateChangeSet(ctx, input)
 	if err != nil {
-		return nil, fmt.Errorf("create change set for stack %s: %w", in.StackName, err)
+		return nil, fmt.Errorf("create change set for stack %s: %w", in.StackName, readable(err))
 	}
 	cs := &changeSet{ID: aws.ToString(out.Id), StackID: aws.ToString(out.StackId), Type: spec.typ}
-	if err := d.awaitChangeSet(ctx, cs, in.StackName, deadline); err != nil {
+	if err := d.awaitChangeSet(ctx, cs, in.StackName); err != nil {
 		return cs, err
 	}
 	return cs, nil
@@ -79,19 +79,20 @@ func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec, dead
 
 // awaitChangeSet polls the change set until it is ready or has failed, then
 // reads its changes into cs.Plan. A change set is usually ready in a few
-// seconds, so polling starts faster than the stack poll interval.
-func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack string, deadline time.Time) error {
+// seconds, so polling starts faster than the stack poll interval. When ctx
+// ends it returns its cause (errDeadline when the deadline passed).
+func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack string) error {
 	var failures int
 	for attempt := 0; ; attempt++ {
 		out, err := d.describeChangeSetPage(ctx, cs.ID, nil)
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return context.Cause(ctx)
 			}
 			failures++
 			if !isTransient(err) || failures > maxTransientFailures {
-				return fmt.Errorf("describe change set %s: %w", cs.ID, err)
+				return fmt.Errorf("describe change set %s: %w", cs.ID, readable(err))
 			}
 		case out.Status == types.ChangeSetStatusCreateComplete:
 			cs.Created = aws.ToTime(out.CreationTime)
@@ -108,14 +109,11 @@ func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack stri
 		default:
 			failures = 0
 		}
-		if !time.Now().Before(deadline) {
-			return errDeadline
-		}
 		delay := min(d.interval(), 250*time.Millisecond<<min(attempt, 4))
 		if failures > 0 {
 			delay = d.backoff(failures)
 		}
-		if err := sleep(ctx, delay, deadline); err != nil {
+		if err := sleep(ctx, delay); err != nil {
 			return err
 		}
 	}
@@ -136,7 +134,7 @@ func (d *Deployer) readPlan(ctx context.Context, cs *changeSet, stack string, fi
 		}
 		var err error
 		if out, err = d.describeChangeSetPage(ctx, cs.ID, out.NextToken); err != nil {
-			return fmt.Errorf("describe change set %s: %w", cs.ID, err)
+			return fmt.Errorf("describe change set %s: %w", cs.ID, readable(err))
 		}
 	}
 }
@@ -152,7 +150,8 @@ func (d *Deployer) describeChangeSetPage(ctx context.Context, id string, token *
 
 // cleanUp deletes a change set that will not be executed and, when this run
 // created it, the REVIEW_IN_PROGRESS stack CloudFormation made to hold it.
-// It runs on a context of its own so that Ctrl-C does not leave them behind.
+// It runs on a context of its own, bounded by cleanupTimeout, so that
+// neither Ctrl-C nor the operation's deadline leaves them behind.
 func (d *Deployer) cleanUp(ctx context.Context, cs *changeSet, stack string, ownStack bool) error {
 	if cs == nil {
 		return nil
@@ -162,14 +161,14 @@ func (d *Deployer) cleanUp(ctx context.Context, cs *changeSet, stack string, own
 	var errs []error
 	if cs.ID != "" {
 		if _, err := d.API.DeleteChangeSet(cctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.ID)}); err != nil {
-			errs = append(errs, fmt.Errorf("delete change set %s: %w", cs.ID, err))
+			errs = append(errs, fmt.Errorf("delete change set %s: %w", cs.ID, readable(err)))
 		}
 	}
 	if ownStack && cs.StackID != "" {
 		// Delete by ID, not name: the ID cannot match a stack someone else
 		// has created under the same name in the meantime.
 		if _, err := d.API.DeleteStack(cctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.StackID)}); err != nil {
-			errs = append(errs, fmt.Errorf("delete review stack %s: %w", stack, err))
+			errs = append(errs, fmt.Errorf("delete review stack %s: %w", stack, readable(err)))
 		}
 	}
 	if len(errs) > 0 {

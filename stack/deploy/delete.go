@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,8 +17,10 @@ type DeleteInput struct {
 	// RetainResources lists logical IDs to leave in place. CloudFormation
 	// accepts it only for a stack in DELETE_FAILED.
 	RetainResources []string
-	Timeout         time.Duration // zero means DefaultTimeout
-	NoWait          bool
+	// Timeout bounds the whole call, every API call included; zero means
+	// DefaultTimeout.
+	Timeout time.Duration
+	NoWait  bool
 }
 
 // DeleteResult is the outcome of a successful Delete.
@@ -35,7 +36,9 @@ type DeleteResult struct {
 // Delete deletes the stack and waits until it is gone, reporting progress.
 // A stack that does not exist is a success with Existed false. A stack busy
 // with another operation is waited for first. A stack with termination
-// protection is a *BlockedError.
+// protection is a *BlockedError. When ctx is cancelled it returns an
+// *InterruptedError, and when DeleteInput.Timeout runs out a *TimeoutError;
+// a delete that has started carries on either way.
 func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, error) {
 	var check Check
 	check.StackName("--stack", in.StackName)
@@ -49,11 +52,12 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 	if in.Timeout == 0 {
 		in.Timeout = DefaultTimeout
 	}
-	deadline := time.Now().Add(in.Timeout)
+	ctx, cancel := bounded(ctx, in.Timeout)
+	defer cancel()
 
-	stack, err := d.describe(ctx, in.StackName)
+	stack, err := d.describe(ctx, in.StackName, in.Timeout)
 	if err == nil && stack != nil && inProgress(string(stack.StackStatus)) && string(stack.StackStatus) != statusDeleteInProgress {
-		stack, err = d.readyStack(ctx, in.StackName, deadline, in.Timeout, "deleting")
+		stack, err = d.readyStack(ctx, in.StackName, in.Timeout, "deleting")
 	}
 	if err != nil {
 		return nil, err
@@ -67,7 +71,7 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 			Advice: "it has termination protection; turn it off with " +
 				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "` and delete again"}
 	}
-	status, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, in.RetainResources, deadline, in.Timeout, in.NoWait)
+	status, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, in.RetainResources, in.Timeout, in.NoWait)
 	if err != nil {
 		return nil, err
 	}
@@ -77,12 +81,15 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 // deleteAndWait deletes a stack (unless a delete is already running) and
 // waits for DELETE_COMPLETE.
 func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.Stack, roleARN string, retain []string,
-	deadline time.Time, timeout time.Duration, noWait bool) (string, error) {
+	timeout time.Duration, noWait bool) (string, error) {
 	stackID := aws.ToString(stack.StackId)
 	w := d.newWaiter(name, stackID, "delete", eventFilter{tokens: map[string]bool{}})
 	// Deleting has no change set whose creation time separates old events
 	// from new ones, so the events already there are marked seen first.
 	if err := w.baseline(ctx); err != nil {
+		if ctx.Err() != nil {
+			return "", stopped(ctx, name, "", timeout, "nothing was changed")
+		}
 		return "", err
 	}
 	if string(stack.StackStatus) != statusDeleteInProgress {
@@ -100,9 +107,14 @@ func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.
 		}
 		if _, err := d.API.DeleteStack(ctx, input); err != nil {
 			if ctx.Err() != nil {
-				return "", &InterruptedError{Stack: name, Status: string(stack.StackStatus), Hint: "the stack may or may not be deleting; check with `cfnfargate status --stack " + name + "`"}
+				// No answer: the delete may or may not have started.
+				status := string(stack.StackStatus)
+				if timedOut(ctx) {
+					status = ""
+				}
+				return "", stopped(ctx, name, status, timeout, "the stack may or may not be deleting; check with `cfnfargate status --stack "+name+"`")
 			}
-			return "", fmt.Errorf("delete stack %s: %w", name, err)
+			return "", fmt.Errorf("delete stack %s: %w", name, readable(err))
 		}
 	} else {
 		// Someone else's delete: its events carry their token, not ours.
@@ -113,14 +125,12 @@ func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.
 		return statusDeleteInProgress, nil
 	}
 	w.begin()
-	err := w.wait(ctx, deadline)
+	err := w.wait(ctx)
 	w.end()
 	switch {
-	case ctx.Err() != nil:
-		return "", &InterruptedError{Stack: name, Status: w.status(),
-			Hint: fmt.Sprintf("CloudFormation carries on deleting it; check on it with `cfnfargate status --stack %s`", name)}
-	case errors.Is(err, errDeadline):
-		return "", &TimeoutError{Stack: name, Status: w.status(), After: timeout}
+	case err != nil && ctx.Err() != nil:
+		return "", stopped(ctx, name, w.status(), timeout,
+			fmt.Sprintf("CloudFormation carries on deleting it; check on it with `cfnfargate status --stack %s`", name))
 	case err != nil:
 		return "", fmt.Errorf("wait for stack %s to delete: %w", name, err)
 	}

@@ -3,11 +3,15 @@ package deploy
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
 )
 
 const testTemplate = `AWSTemplateFormatVersion: "2010-09-09"
@@ -824,14 +828,28 @@ func TestDiffCleansUpOnInterrupt(t *testing.T) {
 	d, _ := newTestDeployer(sim)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
+		defer cancel()
+		// Give up, well before Diff's own timeout, rather than spin for
+		// ever if DescribeChangeSet never comes.
+		giveUp := time.After(5 * time.Second)
 		for len(sim.callsTo("DescribeChangeSet")) == 0 {
-			time.Sleep(time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return
+			case <-giveUp:
+				t.Errorf("no DescribeChangeSet call to interrupt; calls %v", sim.actions())
+				return
+			case <-time.After(time.Millisecond):
+			}
 		}
-		cancel()
 	}()
 
 	_, err := d.Diff(ctx, testInput())
+	cancel()
+	<-watched
 	var ie *InterruptedError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Fatalf("Diff error = %v; want *InterruptedError saying nothing was changed", err)
@@ -864,5 +882,368 @@ func TestDeployCreatesIntoReviewStack(t *testing.T) {
 	}
 	if len(sim.callsTo("DeleteStack")) != 0 {
 		t.Error("the review stack was deleted")
+	}
+}
+
+// Proves: --timeout bounds every API call, not only the waits: a call the
+// server accepts and never answers ends with the operation's deadline as a
+// *TimeoutError (exit 1), and a cancelled parent context as an
+// *InterruptedError (exit 130). The change set left by an unanswered
+// ExecuteChangeSet is still deleted, on a context of its own.
+func TestCallsWithoutAnswerEndWithTheOperation(t *testing.T) {
+	t.Parallel()
+	type run func(context.Context, *Deployer, time.Duration) error
+	deploy := func(ctx context.Context, d *Deployer, timeout time.Duration) error {
+		in := testInput()
+		in.Timeout = timeout
+		_, err := d.Deploy(ctx, in)
+		return err
+	}
+	diff := func(ctx context.Context, d *Deployer, timeout time.Duration) error {
+		in := testInput()
+		in.Timeout = timeout
+		_, err := d.Diff(ctx, in)
+		return err
+	}
+	del := func(ctx context.Context, d *Deployer, timeout time.Duration) error {
+		_, err := d.Delete(ctx, DeleteInput{StackName: "demo", Timeout: timeout})
+		return err
+	}
+	tests := []struct {
+		name        string
+		run         run
+		stack       string // status of an existing stack; "" for none
+		hang        string // the action the server never answers
+		interrupt   bool   // cancel the parent context once the call hangs
+		wantMessage string
+		cleanedUp   []string // calls made after the hang, on their own context
+	}{
+		{name: "deploy, DescribeStacks", run: deploy, hang: "DescribeStacks",
+			wantMessage: "stack demo is in an unknown state (no poll succeeded)"},
+		{name: "deploy, DescribeStacks, Ctrl-C", run: deploy, hang: "DescribeStacks", interrupt: true,
+			wantMessage: "interrupted; nothing was changed"},
+		{name: "deploy, ExecuteChangeSet", run: deploy, hang: "ExecuteChangeSet",
+			wantMessage: "unknown state", cleanedUp: []string{"DeleteChangeSet"}},
+		{name: "deploy, ExecuteChangeSet, Ctrl-C", run: deploy, hang: "ExecuteChangeSet", interrupt: true,
+			wantMessage: "may have started", cleanedUp: []string{"DeleteChangeSet"}},
+		{name: "diff, CreateChangeSet", run: diff, hang: "CreateChangeSet",
+			wantMessage: "unknown state"},
+		{name: "delete, DeleteStack", run: del, stack: statusUpdateComplete, hang: "DeleteStack",
+			wantMessage: "unknown state"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := newSimulator(t)
+			if tt.stack != "" {
+				sim.addStack("demo", tt.stack, nil)
+			}
+			sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+			sim.hang = map[string]bool{tt.hang: true}
+			d, _ := newTestDeployer(sim)
+			// A safety net, not a measurement: without the bound the call
+			// would hang for ever; this deadline then ends it as an
+			// *InterruptedError, which fails the timeout cases.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if tt.interrupt {
+				sim.onHold = func(string) { cancel() }
+			}
+
+			err := tt.run(ctx, d, 500*time.Millisecond)
+			var te *TimeoutError
+			var ie *InterruptedError
+			switch {
+			case tt.interrupt && !errors.As(err, &ie):
+				t.Fatalf("error = %v (%T); want *InterruptedError", err, err)
+			case !tt.interrupt && !errors.As(err, &te):
+				t.Fatalf("error = %v (%T); want *TimeoutError", err, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantMessage) {
+				t.Errorf("error %q does not contain %q", err, tt.wantMessage)
+			}
+			if wantExit := map[bool]int{false: ExitFailure, true: ExitInterrupted}[tt.interrupt]; ExitCode(err) != wantExit {
+				t.Errorf("ExitCode = %d; want %d", ExitCode(err), wantExit)
+			}
+			acts := sim.actions()
+			after := acts[indexOf(acts, tt.hang)+1:]
+			if !slices.Equal(after, tt.cleanedUp) {
+				t.Errorf("calls after the unanswered %s: %v; want %v", tt.hang, after, tt.cleanedUp)
+			}
+		})
+	}
+}
+
+// Proves: termination protection is turned on, by stack ID, after a create
+// that was waited for and after a deploy without changes, and not again for
+// a stack that has it; when CloudFormation refuses it, the deploy still
+// succeeds with its status and outputs, and the refusal is a warning in
+// Result.Warnings and a Note.
+func TestDeployTurnsOnTerminationProtection(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		existing    bool // an UPDATE_COMPLETE stack and a change set without changes
+		protected   bool // the existing stack has protection already
+		refuse      bool
+		wantStatus  string
+		wantCalls   int
+		wantWarning bool
+	}{
+		{name: "create", wantStatus: statusCreateComplete, wantCalls: 1},
+		{name: "no changes", existing: true, wantStatus: statusUpdateComplete, wantCalls: 1},
+		{name: "no changes, already protected", existing: true, protected: true, wantStatus: statusUpdateComplete},
+		{name: "create, refused", refuse: true, wantStatus: statusCreateComplete, wantCalls: 1, wantWarning: true},
+		{name: "no changes, refused", existing: true, refuse: true, wantStatus: statusUpdateComplete, wantCalls: 1, wantWarning: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := newSimulator(t)
+			sim.outputs = []simOutput{{"URL", "http://demo.example"}}
+			if tt.existing {
+				st := sim.addStack("demo", statusUpdateComplete, map[string]string{"VpcId": "vpc-0123abcd", "PublicSubnetIds": "x", "ImageTag": "v1"})
+				st.terminationProtection = tt.protected
+				sim.noChanges = true
+			}
+			sim.onExecute = func(*simStack, *simChangeSet) *script { return createScript(resources(2), 5*time.Millisecond) }
+			sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+			if tt.refuse {
+				sim.refuse = map[string]simRefusal{"UpdateTerminationProtection": {http.StatusForbidden, "AccessDenied",
+					"User is not authorized to perform: cloudformation:UpdateTerminationProtection"}}
+			}
+			d, rec := newTestDeployer(sim)
+			in := testInput()
+			in.TerminationProtection = true
+
+			res, err := d.Deploy(context.Background(), in)
+			if err != nil {
+				t.Fatalf("Deploy: %v", err)
+			}
+			if res.Status != tt.wantStatus || len(res.Outputs) != 1 {
+				t.Errorf("Result = %+v; want %s with the outputs", res, tt.wantStatus)
+			}
+			calls := sim.callsTo("UpdateTerminationProtection")
+			if len(calls) != tt.wantCalls {
+				t.Fatalf("%d UpdateTerminationProtection calls; want %d", len(calls), tt.wantCalls)
+			}
+			st := sim.stack("demo")
+			for _, c := range calls {
+				if c.Form.Get("StackName") != st.id || c.Form.Get("EnableTerminationProtection") != "true" {
+					t.Errorf("UpdateTerminationProtection form %v; want StackName %s and EnableTerminationProtection true", c.Form, st.id)
+				}
+			}
+			var protected bool
+			sim.locked(func() { protected = st.terminationProtection })
+			if protected == tt.refuse {
+				t.Errorf("stack protected = %v; want %v", protected, !tt.refuse)
+			}
+			if !tt.wantWarning {
+				if len(res.Warnings) != 0 {
+					t.Errorf("Warnings = %q; want none", res.Warnings)
+				}
+				return
+			}
+			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "AccessDenied: User is not authorized") ||
+				!strings.Contains(res.Warnings[0], "--enable-termination-protection --stack-name demo") {
+				t.Fatalf("Warnings = %q; want one naming the refusal and the command to run", res.Warnings)
+			}
+			if !strings.Contains(rec.notes(), res.Warnings[0]) {
+				t.Errorf("notes %q do not report the warning", rec.notes())
+			}
+		})
+	}
+}
+
+// Proves: Ctrl-C that comes too late to cancel an update (CloudFormation
+// refuses CancelUpdateStack because the update is in its cleanup phase) is
+// not an interruption once the update completes: Deploy returns the
+// successful Result with its outputs, and a Note says so.
+func TestDeployLateInterruptAfterUpdateCompletes(t *testing.T) {
+	t.Parallel()
+	sim := newSimulator(t)
+	sim.addStack("demo", statusUpdateComplete, map[string]string{"VpcId": "vpc-0123abcd", "PublicSubnetIds": "x", "ImageTag": "v1"})
+	sim.outputs = []simOutput{{"URL", "http://demo.example"}}
+	sim.onExecute = func(*simStack, *simChangeSet) *script {
+		return newScript().stack(statusUpdateInProgress, "User Initiated").
+			wait(10*time.Millisecond).res("Service", "AWS::ECS::Service", statusUpdateComplete, "").
+			stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "").
+			wait(200*time.Millisecond).stack(statusUpdateComplete, "")
+	}
+	sim.changes = []simChange{{action: "Modify", logicalID: "Service", resType: "AWS::ECS::Service", replacement: "False"}}
+	d, rec := newTestDeployer(sim)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec.onEvent = func(e Event) {
+		if re, ok := e.(ResourceEvent); ok && re.StackLevel && re.Status == "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" {
+			cancel()
+		}
+	}
+
+	res, err := d.Deploy(ctx, testInput())
+	if err != nil {
+		t.Fatalf("Deploy: %v; want the completed update", err)
+	}
+	if res.Status != statusUpdateComplete || len(res.Outputs) != 1 {
+		t.Errorf("Result = %+v; want UPDATE_COMPLETE with the outputs", res)
+	}
+	if n := len(sim.callsTo("CancelUpdateStack")); n != 1 {
+		t.Errorf("%d CancelUpdateStack calls; want the one that came too late", n)
+	}
+	if !strings.Contains(rec.notes(), "The update of stack demo completed before it could be cancelled") {
+		t.Errorf("notes %q do not say the update completed", rec.notes())
+	}
+}
+
+// Proves: a stack in ROLLBACK_COMPLETE with termination protection is a
+// *BlockedError, and the note that it is being deleted and created again is
+// not reported, since it is not.
+func TestDeployKeepsProtectedStackInRollbackComplete(t *testing.T) {
+	t.Parallel()
+	sim := newSimulator(t)
+	st := sim.addStack("demo", statusRollbackComplete, nil)
+	st.terminationProtection = true
+	d, rec := newTestDeployer(sim)
+
+	_, err := d.Deploy(context.Background(), testInput())
+	var be *BlockedError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "termination protection") {
+		t.Fatalf("Deploy error = %v; want *BlockedError about termination protection", err)
+	}
+	if notes := rec.notes(); strings.Contains(notes, "deleting it") {
+		t.Errorf("notes %q announce a delete that does not happen", notes)
+	}
+	if n := len(sim.callsTo("DeleteStack")) + len(sim.callsTo("CreateChangeSet")); n != 0 {
+		t.Errorf("calls %v; want no DeleteStack nor CreateChangeSet", sim.actions())
+	}
+}
+
+// Proves: an API error reads as the context and "Code: Message", without
+// the SDK's operation, HTTP status and request ID, while the SDK error,
+// request ID included, stays reachable with errors.As.
+func TestDeployErrorReadsAsCodeAndMessage(t *testing.T) {
+	t.Parallel()
+	sim := newSimulator(t)
+	sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+	sim.refuse = map[string]simRefusal{"ExecuteChangeSet": {http.StatusBadRequest, "ValidationError", "Role is invalid or cannot be assumed"}}
+	d, _ := newTestDeployer(sim)
+
+	_, err := d.Deploy(context.Background(), testInput())
+	if err == nil {
+		t.Fatal("Deploy succeeded; want the ExecuteChangeSet error")
+	}
+	if want := "execute change set for stack demo: ValidationError: Role is invalid or cannot be assumed"; err.Error() != want {
+		t.Errorf("error = %q; want %q", err, want)
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationError" {
+		t.Errorf("errors.As(smithy.APIError) = %v; want the ValidationError", apiErr)
+	}
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" || re.HTTPStatusCode() != http.StatusBadRequest {
+		t.Errorf("errors.As(*awshttp.ResponseError) = %v; want the HTTP response with its request ID", re)
+	}
+}
+
+// Proves: each poll reads event pages only until it reaches an event
+// already seen or from an earlier operation: with 300 old events, 10 to a
+// page, no poll reads more than 2 pages (one, or two when new events fill
+// the first).
+func TestDeployReadsOnlyNewEventPages(t *testing.T) {
+	t.Parallel()
+	sim := newSimulator(t)
+	sim.eventPageSize = 10
+	st := sim.addStack("demo", statusUpdateComplete, map[string]string{"VpcId": "vpc-0123abcd", "PublicSubnetIds": "x", "ImageTag": "v1"})
+	sim.seedEvents(st, 300)
+	sim.onExecute = func(*simStack, *simChangeSet) *script { return updateScript(resources(4), 25*time.Millisecond) }
+	sim.changes = []simChange{{action: "Modify", logicalID: "Resource01", resType: "AWS::EC2::SecurityGroup", replacement: "False"}}
+	d, rec := newTestDeployer(sim)
+
+	if _, err := d.Deploy(context.Background(), testInput()); err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	if got, want := rec.eventIDs(), sim.eventIDs(st, byToken); !slices.Equal(got, want) {
+		t.Errorf("reported events %v; want %v", got, want)
+	}
+	var pages []int // DescribeStackEvents calls of each poll after ExecuteChangeSet
+	executed := false
+	for _, a := range sim.actions() {
+		switch {
+		case a == "ExecuteChangeSet":
+			executed = true
+		case !executed:
+		case a == "DescribeStacks":
+			pages = append(pages, 0)
+		case a == "DescribeStackEvents" && len(pages) > 0:
+			pages[len(pages)-1]++
+		}
+	}
+	if len(pages) < 3 {
+		t.Fatalf("%d polls; the scenario did not run", len(pages))
+	}
+	if worst := slices.Max(pages); worst > 2 {
+		t.Errorf("event pages per poll %v; want at most 2", pages)
+	}
+}
+
+// Proves: a DescribeStacks answer that still shows the stack as it was
+// before ExecuteChangeSet (same status, same update time, no event of the
+// update yet) is not taken for the end of the update: Deploy waits through
+// the stale reads and reports every event of the real update.
+func TestDeployWaitsOutStaleReadsAfterExecute(t *testing.T) {
+	t.Parallel()
+	sim := newSimulator(t)
+	st := sim.addStack("demo", statusUpdateComplete, map[string]string{"VpcId": "vpc-0123abcd", "PublicSubnetIds": "x", "ImageTag": "v1"})
+	sim.staleReads = 3
+	sim.onExecute = func(*simStack, *simChangeSet) *script { return updateScript(resources(2), 10*time.Millisecond) }
+	sim.changes = []simChange{{action: "Modify", logicalID: "Resource01", resType: "AWS::EC2::SecurityGroup", replacement: "False"}}
+	d, rec := newTestDeployer(sim)
+
+	res, err := d.Deploy(context.Background(), testInput())
+	if err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	want := sim.eventIDs(st, byToken)
+	if got := rec.eventIDs(); res.Status != statusUpdateComplete || !slices.Equal(got, want) {
+		t.Errorf("Status %s, reported events %v; want UPDATE_COMPLETE after all of %v", res.Status, got, want)
+	}
+	var served int
+	sim.locked(func() { served = sim.staleServed })
+	if served != sim.staleReads {
+		t.Errorf("served %d of %d stale reads; want Deploy to poll through all of them", served, sim.staleReads)
+	}
+}
+
+// Proves: --role-arn reaches CloudFormation as RoleARN on every call that
+// takes one: CreateChangeSet, the DeleteStack of a stack replaced after a
+// failed create, and the DeleteStack of Delete.
+func TestRoleARNIsSent(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::123456789012:role/cfn-deployer"
+	sim := newSimulator(t)
+	sim.addStack("demo", statusRollbackComplete, nil)
+	sim.onExecute = func(*simStack, *simChangeSet) *script { return createScript(resources(1), 5*time.Millisecond) }
+	sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+	d, _ := newTestDeployer(sim)
+	in := testInput()
+	in.RoleARN = role
+
+	if _, err := d.Deploy(context.Background(), in); err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	if _, err := d.Delete(context.Background(), DeleteInput{StackName: "demo", RoleARN: role, Timeout: 5 * time.Second}); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	var calls []simCall
+	for _, action := range []string{"CreateChangeSet", "DeleteStack"} {
+		calls = append(calls, sim.callsTo(action)...)
+	}
+	if len(calls) != 3 {
+		t.Fatalf("calls %v; want a CreateChangeSet and two DeleteStack", sim.actions())
+	}
+	for _, c := range calls {
+		if got := c.Form.Get("RoleARN"); got != role {
+			t.Errorf("%s RoleARN = %q; want %q", c.Action, got, role)
+		}
 	}
 }

@@ -60,7 +60,8 @@ type Input struct {
 	// TerminationProtection turns termination protection on once the
 	// stack exists. False leaves the stack's setting as it is.
 	TerminationProtection bool
-	// Timeout bounds the whole call; zero means DefaultTimeout.
+	// Timeout bounds the whole call, every API call included; zero means
+	// DefaultTimeout.
 	Timeout time.Duration
 	// NoWait returns as soon as the change set is executing.
 	NoWait bool
@@ -78,6 +79,10 @@ type Result struct {
 	NoChanges bool
 	Plan      Plan
 	Outputs   []Output
+	// Warnings are problems that did not stop the deploy, such as
+	// termination protection that could not be turned on. Each one is
+	// also reported as a Note.
+	Warnings []string
 }
 
 // Output is a stack output.
@@ -98,15 +103,21 @@ type Output struct {
 //
 // When ctx is cancelled during an update, Deploy cancels the update, keeps
 // reporting until the rollback settles (for up to Input.Timeout), and then
-// returns an *InterruptedError; during a create it returns one at once.
+// returns an *InterruptedError, or the Result if the update completed before
+// it could be cancelled; during a create it returns one at once. When
+// Input.Timeout runs out, it returns a *TimeoutError.
+//
+// Termination protection that cannot be turned on after a successful deploy
+// is one of Result.Warnings, not an error.
 func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	in, declared, err := prepare(in)
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(in.Timeout)
+	ctx, cancel := bounded(ctx, in.Timeout)
+	defer cancel()
 
-	stack, err := d.readyStack(ctx, in.StackName, deadline, in.Timeout, "deploying")
+	stack, err := d.readyStack(ctx, in.StackName, in.Timeout, "deploying")
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +126,7 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	if stack != nil && string(stack.StackStatus) == statusRollbackComplete {
-		if err := d.replaceFailedCreate(ctx, in, stack, deadline); err != nil {
+		if err := d.replaceFailedCreate(ctx, in, stack); err != nil {
 			return nil, err
 		}
 		stack = nil
@@ -124,7 +135,7 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
 	ownStack := stack == nil
 
-	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate"}, deadline)
+	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate"})
 	if err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}
@@ -133,7 +144,7 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 		return d.keep(ctx, in, cs, stack, ownStack, res)
 	}
 	d.emit(PlanReady{Plan: cs.Plan})
-	return d.execute(ctx, in, cs, stack, ownStack, deadline, res)
+	return d.execute(ctx, in, cs, stack, ownStack, res)
 }
 
 // keep finishes a deploy whose change set has no changes: a success that
@@ -150,15 +161,13 @@ func (d *Deployer) keep(ctx context.Context, in Input, cs *changeSet, stack *typ
 	res.Status = string(stack.StackStatus)
 	res.Outputs = outputs(stack.Outputs)
 	if in.TerminationProtection && !aws.ToBool(stack.EnableTerminationProtection) {
-		if err := d.protect(ctx, in.StackName, cs.StackID); err != nil {
-			return nil, err
-		}
+		d.protect(ctx, res)
 	}
 	return res, nil
 }
 
 // execute runs the change set and, unless NoWait, follows it to the end.
-func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before *types.Stack, ownStack bool, deadline time.Time, res *Result) (*Result, error) {
+func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before *types.Stack, ownStack bool, res *Result) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}
@@ -172,8 +181,14 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 	}); err != nil {
 		// The execution may have started even though the call failed (a
 		// lost answer), so the stack is not deleted, only the change set.
-		err = fmt.Errorf("execute change set for stack %s: %w", in.StackName, err)
-		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, false, in.Timeout)
+		if cerr := d.cleanUp(ctx, cs, in.StackName, false); cerr != nil {
+			d.note(in.StackName, "%v", cerr)
+		}
+		if ctx.Err() != nil {
+			return nil, stopped(ctx, in.StackName, "", in.Timeout, fmt.Sprintf(
+				"the change set may have started running before the interruption; check with `cfnfargate status --stack %s`", in.StackName))
+		}
+		return nil, fmt.Errorf("execute change set for stack %s: %w", in.StackName, readable(err))
 	}
 	operation := "update"
 	if cs.Type == types.ChangeSetTypeCreate {
@@ -181,52 +196,48 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 	}
 	d.note(in.StackName, "Executing change set: %s of stack %s started", operation, in.StackName)
 	if in.NoWait {
-		if in.TerminationProtection {
-			if err := d.protect(ctx, in.StackName, cs.StackID); err != nil {
-				return nil, err
-			}
-		}
 		res.Status = strings.ToUpper(operation) + "_IN_PROGRESS"
+		if in.TerminationProtection {
+			d.protect(ctx, res)
+		}
 		return res, nil
 	}
 
 	w := d.newWaiter(in.StackName, cs.StackID, operation, eventFilter{tokens: map[string]bool{token: true}, since: cs.Created})
 	w.before = before
-	final, err := d.follow(ctx, w, operation, in, deadline)
+	final, err := d.follow(ctx, w, operation, in)
 	if err != nil {
 		return nil, err
 	}
 	res.Status = string(final.StackStatus)
 	res.Outputs = outputs(final.Outputs)
 	if in.TerminationProtection && !aws.ToBool(final.EnableTerminationProtection) {
-		if err := d.protect(ctx, in.StackName, cs.StackID); err != nil {
-			return res, err
-		}
+		d.protect(ctx, res)
 	}
 	return res, nil
 }
 
 // follow waits for an executed change set and turns the way it ended into
 // the stack or an error.
-func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in Input, deadline time.Time) (*types.Stack, error) {
+func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in Input) (*types.Stack, error) {
 	w.begin()
-	err := w.wait(ctx, deadline)
+	err := w.wait(ctx)
 	// Only an interruption that stopped the wait counts: one that came
 	// after the stack settled changes nothing.
-	interrupted := err != nil && ctx.Err() != nil
-	if interrupted && operation == "update" {
+	if err != nil && interrupted(ctx) && operation == "update" {
 		err = d.cancelUpdate(ctx, w, in)
 		w.end()
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		return w.last, nil
 	}
 	w.end()
 	switch {
-	case interrupted:
-		return nil, &InterruptedError{Stack: in.StackName, Status: w.status(), Hint: fmt.Sprintf(
+	case err != nil && ctx.Err() != nil:
+		return nil, stopped(ctx, in.StackName, w.status(), in.Timeout, fmt.Sprintf(
 			"CloudFormation carries on creating it; check on it with `cfnfargate status --stack %s` "+
-				"or delete it with `cfnfargate delete --stack %s`", in.StackName, in.StackName)}
-	case errors.Is(err, errDeadline):
-		return nil, &TimeoutError{Stack: in.StackName, Status: w.status(), After: in.Timeout}
+				"or delete it with `cfnfargate delete --stack %s`", in.StackName, in.StackName))
 	case err != nil:
 		return nil, fmt.Errorf("wait for stack %s: %w", in.StackName, err)
 	}
@@ -243,8 +254,11 @@ func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in I
 // sees the stack back in a stable state. The follow-up runs on a context
 // that is not cancelled, bounded by a fresh timeout; a second Ctrl-C is the
 // caller's to handle (exit at once).
+//
+// It returns nil when the update completed before the cancel could take
+// effect: the deploy succeeded after all, and w.last is the stack.
 func (d *Deployer) cancelUpdate(ctx context.Context, w *waiter, in Input) error {
-	follow, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.Timeout)
+	follow, cancel := bounded(context.WithoutCancel(ctx), in.Timeout)
 	defer cancel()
 	token := newName("cfnfargate-cancel")
 	d.note(in.StackName, "Interrupted: cancelling the update of stack %s and waiting for the rollback (press Ctrl-C again to stop waiting)", in.StackName)
@@ -255,17 +269,18 @@ func (d *Deployer) cancelUpdate(ctx context.Context, w *waiter, in Input) error 
 	if err != nil {
 		// Typically the update finished between the last poll and the
 		// cancel; the wait below reports how it ended.
-		d.note(in.StackName, "Could not cancel the update: %v", err)
+		d.note(in.StackName, "Could not cancel the update: %s", briefly(err))
 	}
 	w.filter.tokens[token] = true
-	werr := w.wait(follow, time.Now().Add(in.Timeout))
+	werr := w.wait(follow)
 	status := w.status()
 	hint := ""
 	switch {
 	case werr != nil:
 		hint = fmt.Sprintf("stopped waiting for the rollback (%v); check on it with `cfnfargate status --stack %s`", werr, in.StackName)
 	case status == statusUpdateComplete:
-		hint = "the update finished before it could be cancelled"
+		d.note(in.StackName, "The update of stack %s completed before it could be cancelled", in.StackName)
+		return nil
 	case status == statusUpdateRollbackComplete:
 		hint = "the update was cancelled and rolled back; the stack runs its previous version"
 	default:
@@ -292,29 +307,31 @@ func failure(stack, operation string, w *waiter) error {
 // readyStack describes the stack and, if an operation is running on it,
 // waits for that to finish before the next step (what, for messages). It
 // returns nil for a stack that does not exist.
-func (d *Deployer) readyStack(ctx context.Context, name string, deadline time.Time, timeout time.Duration, what string) (*types.Stack, error) {
-	stack, err := d.describe(ctx, name)
+func (d *Deployer) readyStack(ctx context.Context, name string, timeout time.Duration, what string) (*types.Stack, error) {
+	stack, err := d.describe(ctx, name, timeout)
 	if err != nil || stack == nil || !inProgress(string(stack.StackStatus)) {
 		return stack, err
 	}
 	status := string(stack.StackStatus)
 	d.note(name, "Stack %s is %s; waiting for that to finish before %s", name, status, what)
 	w := d.newWaiter(name, aws.ToString(stack.StackId), status, eventFilter{})
-	if err := w.baseline(ctx); err != nil {
-		return nil, err
+	err = w.baseline(ctx)
+	if err == nil {
+		w.begin()
+		err = w.wait(ctx)
+		w.end()
 	}
-	w.begin()
-	err = w.wait(ctx, deadline)
-	w.end()
 	switch {
-	case ctx.Err() != nil:
-		return nil, &InterruptedError{Stack: name, Status: w.status(), Hint: "stopped waiting before " + what + "; nothing was changed"}
-	case errors.Is(err, errDeadline):
-		return nil, &TimeoutError{Stack: name, Status: w.status(), After: timeout}
+	case err != nil && ctx.Err() != nil:
+		last := w.status()
+		if last == "" {
+			last = status
+		}
+		return nil, stopped(ctx, name, last, timeout, "stopped waiting before "+what+"; nothing was changed")
 	case err != nil:
 		return nil, fmt.Errorf("wait for stack %s: %w", name, err)
 	}
-	return d.describe(ctx, name)
+	return d.describe(ctx, name, timeout)
 }
 
 // changeSetInputs decides the change set's type and the parameter values
@@ -359,14 +376,14 @@ func changeSetType(name string, stack *types.Stack) (types.ChangeSetType, map[st
 // replaceFailedCreate deletes a stack that a failed first create left in
 // ROLLBACK_COMPLETE. Such a stack has no resources and CloudFormation
 // cannot update it, so every later deploy would fail until it is deleted.
-func (d *Deployer) replaceFailedCreate(ctx context.Context, in Input, stack *types.Stack, deadline time.Time) error {
-	d.note(in.StackName, "Stack %s is in ROLLBACK_COMPLETE after a failed create and holds no resources; deleting it before creating it again", in.StackName)
+func (d *Deployer) replaceFailedCreate(ctx context.Context, in Input, stack *types.Stack) error {
 	if aws.ToBool(stack.EnableTerminationProtection) {
 		return &BlockedError{Stack: in.StackName, Status: statusRollbackComplete,
 			Advice: "it has termination protection, so it cannot be deleted and created again; turn it off with " +
 				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "`"}
 	}
-	_, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, nil, deadline, in.Timeout, false)
+	d.note(in.StackName, "Stack %s is in ROLLBACK_COMPLETE after a failed create and holds no resources; deleting it before creating it again", in.StackName)
+	_, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, nil, in.Timeout, false)
 	return err
 }
 
@@ -377,40 +394,52 @@ func (d *Deployer) abandonChangeSet(ctx context.Context, err error, cs *changeSe
 		d.note(stack, "%v", cerr)
 	}
 	switch {
-	case ctx.Err() != nil:
+	case interrupted(ctx):
 		return &InterruptedError{Stack: stack, Hint: "the change set was deleted before it ran; nothing was changed"}
 	case errors.Is(err, errDeadline):
+		// awaitChangeSet ran out of time.
 		return &TimeoutError{Stack: stack, Status: "waiting for its change set", After: timeout}
+	case timedOut(ctx):
+		// A call that got no answer in time.
+		return &TimeoutError{Stack: stack, After: timeout}
 	}
 	return err
 }
 
-// describe returns the stack, or nil if it does not exist.
-func (d *Deployer) describe(ctx context.Context, name string) (*types.Stack, error) {
+// describe returns the stack, or nil if it does not exist. timeout is the
+// operation's, for the *TimeoutError when ctx reaches its deadline.
+func (d *Deployer) describe(ctx context.Context, name string, timeout time.Duration) (*types.Stack, error) {
 	out, err := d.API.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	switch {
 	case isNotFound(err):
 		return nil, nil
 	case err != nil && ctx.Err() != nil:
-		return nil, &InterruptedError{Stack: name, Hint: "nothing was changed"}
+		return nil, stopped(ctx, name, "", timeout, "nothing was changed")
 	case err != nil:
-		return nil, fmt.Errorf("describe stack %s: %w", name, err)
+		return nil, fmt.Errorf("describe stack %s: %w", name, readable(err))
 	case len(out.Stacks) == 0:
 		return nil, nil
 	}
 	return &out.Stacks[0], nil
 }
 
-func (d *Deployer) protect(ctx context.Context, name, stackID string) error {
+// protect turns on termination protection for the stack res deployed. The
+// deploy has succeeded by then, so a failure is one of res.Warnings (and a
+// Note), not an error that would lose the result and its outputs.
+func (d *Deployer) protect(ctx context.Context, res *Result) {
 	_, err := d.API.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
-		StackName:                   aws.String(stackID),
+		StackName:                   aws.String(res.StackID),
 		EnableTerminationProtection: aws.Bool(true),
 	})
 	if err != nil {
-		return fmt.Errorf("turn on termination protection for stack %s: %w", name, err)
+		warning := fmt.Sprintf("could not turn on termination protection for stack %s (%s); turn it on with "+
+			"`aws cloudformation update-termination-protection --enable-termination-protection --stack-name %s`",
+			res.StackName, briefly(err), res.StackName)
+		res.Warnings = append(res.Warnings, warning)
+		d.note(res.StackName, "Warning: %s", warning)
+		return
 	}
-	d.note(name, "Termination protection is on for stack %s", name)
-	return nil
+	d.note(res.StackName, "Termination protection is on for stack %s", res.StackName)
 }
 
 // prepare checks the input, fills in defaults and reads the template's

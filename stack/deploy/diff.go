@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -15,13 +14,15 @@ import (
 //
 // Diff does not wait for a busy stack and does not delete a stack left in
 // ROLLBACK_COMPLETE; both are a *BlockedError that says what Deploy would do.
+// Input.Timeout bounds it; when it runs out, Diff returns a *TimeoutError.
 func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 	in, declared, err := prepare(in)
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(in.Timeout)
-	stack, err := d.describe(ctx, in.StackName)
+	ctx, cancel := bounded(ctx, in.Timeout)
+	defer cancel()
+	stack, err := d.describe(ctx, in.StackName, in.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +42,7 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 		return nil, err
 	}
 	ownStack := stack == nil
-	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff"}, deadline)
+	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff"})
 	if err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}

@@ -115,17 +115,24 @@ func (e *BlockedError) Error() string {
 
 func (e *BlockedError) ExitCode() int { return ExitFailure }
 
-// TimeoutError reports that the wait ran out while the stack was still in
-// progress. CloudFormation carries on with the operation. Exit code 1.
+// TimeoutError reports that the operation ran out of time, while the stack
+// was still in progress or while an API call got no answer. CloudFormation
+// carries on with whatever it had started. Exit code 1.
 type TimeoutError struct {
-	Stack  string
+	Stack string
+	// Status is the last status seen, or empty when no read of the stack
+	// succeeded before the time ran out.
 	Status string
 	After  time.Duration
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("timed out after %s: stack %s is still %s and CloudFormation carries on with it; "+
-		"check on it with `cfnfargate status --stack %s`", e.After, e.Stack, e.Status, e.Stack)
+	state := fmt.Sprintf("is still %s and CloudFormation carries on with it", e.Status)
+	if e.Status == "" {
+		state = "is in an unknown state (no poll succeeded)"
+	}
+	return fmt.Sprintf("timed out after %s: stack %s %s; check on it with `cfnfargate status --stack %s`",
+		e.After, e.Stack, state, e.Stack)
 }
 
 func (e *TimeoutError) ExitCode() int { return ExitFailure }

@@ -64,6 +64,30 @@ type simulator struct {
 	faultsFrom  time.Time
 	faultServed int
 	settledAt   time.Time // when the last stack operation settled
+	// hang lists actions the server never answers: it holds each such
+	// request until the client gives up or the test ends, as a server that
+	// accepted the connection and went silent. onHold, if set, is called
+	// (without the lock) when it starts holding one.
+	hang   map[string]bool
+	onHold func(action string)
+	stop   chan struct{} // closed when the test ends, to release held requests
+	// refuse lists actions answered with an API error instead.
+	refuse map[string]simRefusal
+	// staleReads is how many DescribeStacks calls after ExecuteChangeSet
+	// are answered from before the execution, as an eventually consistent
+	// read may be. The DescribeStackEvents call that follows a stale
+	// DescribeStacks is stale too. staleServed counts them.
+	staleReads  int
+	staleServed int
+	staleStack  *xmlStack // the stack as it was before ExecuteChangeSet
+	staleEvents int       // how many events it had then
+	lastStale   bool      // the last DescribeStacks answer was stale
+}
+
+// simRefusal is the API error an action in simulator.refuse answers with.
+type simRefusal struct {
+	status        int
+	code, message string
 }
 
 type simCall struct {
@@ -152,9 +176,13 @@ func newSimulator(t testing.TB) *simulator {
 		executed:       map[string]bool{},
 		eventPageSize:  100,
 		changeSetDelay: 15 * time.Millisecond,
+		stop:           make(chan struct{}),
 	}
 	s.srv = httptest.NewServer(s)
 	t.Cleanup(s.srv.Close)
+	// Cleanups run last first: held requests are released before Close,
+	// which waits for every request to finish.
+	t.Cleanup(func() { close(s.stop) })
 	return s
 }
 
@@ -265,10 +293,26 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
 	action := r.PostForm.Get("Action")
 	s.calls = append(s.calls, simCall{Action: action, Form: r.PostForm, At: now})
+	if s.hang[action] {
+		onHold := s.onHold
+		s.mu.Unlock()
+		if onHold != nil {
+			onHold(action)
+		}
+		select {
+		case <-r.Context().Done():
+		case <-s.stop:
+		}
+		return
+	}
+	defer s.mu.Unlock()
+	if refusal, ok := s.refuse[action]; ok {
+		s.fail(w, refusal.status, refusal.code, refusal.message)
+		return
+	}
 	if r.PostForm.Get("Version") != "2010-05-15" {
 		s.fail(w, http.StatusBadRequest, "InvalidParameterValue", "missing Version")
 		return
@@ -390,8 +434,10 @@ func (s *simulator) reply(w http.ResponseWriter, action string, result any) {
 	if err := xml.NewEncoder(&buf).EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}}); err != nil {
 		s.t.Errorf("encode %s: %v", action, err)
 	}
-	fmt.Fprintf(&buf, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, s.nextID("req"), action)
+	id := s.nextID("req")
+	fmt.Fprintf(&buf, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, id, action)
 	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("X-Amzn-Requestid", id)
 	w.Write(buf.Bytes())
 }
 
@@ -402,10 +448,12 @@ func (s *simulator) fail(w http.ResponseWriter, status int, code, message string
 	}
 	var msg bytes.Buffer
 	xml.EscapeText(&msg, []byte(message))
+	id := s.nextID("req")
 	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("X-Amzn-Requestid", id)
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
-		simNamespace, kind, code, msg.String(), s.nextID("req"))
+		simNamespace, kind, code, msg.String(), id)
 }
 
 func (s *simulator) notFound(w http.ResponseWriter, name string) {
@@ -418,6 +466,20 @@ func (s *simulator) describeStacks(w http.ResponseWriter, f url.Values) {
 		s.notFound(w, f.Get("StackName"))
 		return
 	}
+	s.lastStale = s.staleStack != nil && s.staleServed < s.staleReads && s.staleStack.StackId == st.id
+	if s.lastStale {
+		s.staleServed++
+		s.reply(w, "DescribeStacks", struct {
+			Stacks []xmlStack `xml:"Stacks>member"`
+		}{[]xmlStack{*s.staleStack}})
+		return
+	}
+	s.reply(w, "DescribeStacks", struct {
+		Stacks []xmlStack `xml:"Stacks>member"`
+	}{[]xmlStack{s.stackXML(st)}})
+}
+
+func (s *simulator) stackXML(st *simStack) xmlStack {
 	x := xmlStack{
 		StackId: st.id, StackName: st.name, StackStatus: st.status, StackStatusReason: st.reason,
 		CreationTime: stamp(st.created), EnableTerminationProtection: st.terminationProtection,
@@ -438,9 +500,7 @@ func (s *simulator) describeStacks(w http.ResponseWriter, f url.Values) {
 			x.Outputs = append(x.Outputs, xmlOutput{OutputKey: o.key, OutputValue: o.value, Description: "the " + o.key})
 		}
 	}
-	s.reply(w, "DescribeStacks", struct {
-		Stacks []xmlStack `xml:"Stacks>member"`
-	}{[]xmlStack{x}})
+	return x
 }
 
 // describeStackEvents answers newest first, eventPageSize at a time. The
@@ -453,6 +513,9 @@ func (s *simulator) describeStackEvents(w http.ResponseWriter, f url.Values) {
 		return
 	}
 	start := len(st.events) - 1
+	if s.lastStale && s.staleStack.StackId == st.id {
+		start = s.staleEvents - 1
+	}
 	if tok := f.Get("NextToken"); tok != "" {
 		start = -1
 		for i, e := range st.events {
@@ -584,6 +647,10 @@ func (s *simulator) executeChangeSet(w http.ResponseWriter, f url.Values) {
 		return
 	}
 	st := s.find(cs.stackID)
+	if s.staleReads > 0 {
+		stale := s.stackXML(st)
+		s.staleStack, s.staleEvents = &stale, len(st.events)
+	}
 	delete(s.changeSets, cs.id)
 	s.executed[token] = true
 	if cs.typ == "UPDATE" {
@@ -655,6 +722,22 @@ func (s *simulator) updateTerminationProtection(w http.ResponseWriter, f url.Val
 	}
 	st.terminationProtection = f.Get("EnableTerminationProtection") == "true"
 	s.reply(w, "UpdateTerminationProtection", struct{ StackId string }{st.id})
+}
+
+// seedEvents gives a stack n events of an earlier operation, older than
+// any this test makes, as a long-lived stack has.
+func (s *simulator) seedEvents(st *simStack, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := make([]simEvent, 0, n+len(st.events))
+	for i := range n {
+		old = append(old, simEvent{
+			id: s.nextID(st.name), logicalID: fmt.Sprintf("Old%03d", i), physicalID: fmt.Sprintf("old-%03d", i),
+			resType: "AWS::Logs::LogGroup", status: statusUpdateComplete, token: "earlier-operation",
+			at: st.created.Add(-time.Duration(n-i) * time.Second),
+		})
+	}
+	st.events = append(old, st.events...)
 }
 
 // Scripts of common operations.

@@ -1,9 +1,11 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -33,7 +35,8 @@ func (d *Deployer) Status(ctx context.Context, stackName string) (*StackStatus, 
 	if err := check.Err(); err != nil {
 		return nil, err
 	}
-	stack, err := d.describe(ctx, stackName)
+	// Status has no timeout of its own: only the caller ends ctx.
+	stack, err := d.describe(ctx, stackName, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -56,24 +59,47 @@ func (d *Deployer) Status(ctx context.Context, stackName string) (*StackStatus, 
 	return st, nil
 }
 
-// WriteText writes the status for people: status, reason, last update and
-// the outputs as an aligned table.
+// WriteText writes the status for people: status, reason, last update in
+// local time, and the outputs as a table of their own.
 func (s *StackStatus) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	return s.writeText(w, time.Local)
+}
+
+// writeText writes the text of WriteText with times in loc. The outputs
+// are aligned apart from the rows above them, so that a long output key
+// does not push every value to the right.
+func (s *StackStatus) writeText(w io.Writer, loc *time.Location) error {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Stack:\t%s\n", s.Name)
 	fmt.Fprintf(tw, "Status:\t%s\n", s.Status)
 	if s.Reason != "" {
 		fmt.Fprintf(tw, "Reason:\t%s\n", s.Reason)
 	}
-	fmt.Fprintf(tw, "Last updated:\t%s\n", s.Updated.Local().Format(time.RFC1123))
+	fmt.Fprintf(tw, "Last updated:\t%s\n", s.Updated.In(loc).Format(time.RFC1123))
 	if advice := stateAdvice(s.Name, s.Status); advice != "" {
 		fmt.Fprintf(tw, "Note:\t%s\n", advice)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	if len(s.Outputs) > 0 {
-		fmt.Fprintf(tw, "Outputs:\t\n")
+		b.WriteString("Outputs:\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, o := range s.Outputs {
 			fmt.Fprintf(tw, "  %s\t%s\n", o.Key, o.Value)
 		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	return tw.Flush()
+	// tabwriter pads a cell even when nothing follows it on the line (an
+	// output whose value is empty).
+	var out strings.Builder
+	for line := range strings.Lines(b.String()) {
+		out.WriteString(strings.TrimRight(line, " \n"))
+		out.WriteString("\n")
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
 }

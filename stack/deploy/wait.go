@@ -30,8 +30,39 @@ const (
 	maxEventPages = 20
 )
 
-// errDeadline is returned by waits that reach the deadline of the operation.
+// errDeadline is the cause of an operation's context that reached its
+// deadline (see bounded), and what waits return when it does.
 var errDeadline = errors.New("deadline reached")
+
+// bounded returns ctx limited to the operation's timeout. Every call and
+// wait of the operation runs on it, so that a server that accepts the
+// connection and never answers costs the timeout, not forever. The cause of
+// the deadline is errDeadline, which tells a timeout from the caller's
+// cancellation (Ctrl-C): see timedOut and interrupted.
+func bounded(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, timeout, errDeadline)
+}
+
+// timedOut reports whether ctx ended because the operation's deadline passed.
+func timedOut(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), errDeadline)
+}
+
+// interrupted reports whether ctx ended because the caller cancelled it.
+func interrupted(ctx context.Context) bool {
+	return ctx.Err() != nil && !timedOut(ctx)
+}
+
+// stopped is the error for an operation whose context ended: a
+// *TimeoutError when its deadline passed, else an *InterruptedError. status
+// is the stack's last known status ("" if none) and hint what the
+// interruption leaves behind.
+func stopped(ctx context.Context, stack, status string, timeout time.Duration, hint string) error {
+	if timedOut(ctx) {
+		return &TimeoutError{Stack: stack, Status: status, After: timeout}
+	}
+	return &InterruptedError{Stack: stack, Status: status, Hint: hint}
+}
 
 var throttleCodes = map[string]bool{
 	"Throttling":           true,
@@ -84,17 +115,14 @@ func (d *Deployer) backoff(failures int) time.Duration {
 	return base/2 + rand.N(base/2+1)
 }
 
-// sleep waits for delay, or until deadline if that comes first, or until
-// ctx is done.
-func sleep(ctx context.Context, delay time.Duration, deadline time.Time) error {
-	if until := time.Until(deadline); delay > until {
-		delay = max(until, 0)
-	}
+// sleep waits for delay, or until ctx is done, returning its cause
+// (errDeadline when the operation's deadline passed).
+func sleep(ctx context.Context, delay time.Duration) error {
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return context.Cause(ctx)
 	case <-t.C:
 		return nil
 	}
@@ -176,7 +204,7 @@ func (w *waiter) baseline(ctx context.Context) error {
 	defer cancel()
 	out, err := w.d.API.DescribeStackEvents(cctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(w.stackID)})
 	if err != nil {
-		return fmt.Errorf("describe events of stack %s: %w", w.stack, err)
+		return fmt.Errorf("describe events of stack %s: %w", w.stack, readable(err))
 	}
 	for i, e := range out.StackEvents {
 		if i == 0 {
@@ -187,9 +215,10 @@ func (w *waiter) baseline(ctx context.Context) error {
 	return nil
 }
 
-// wait polls until the stack settles, ctx is done (returning ctx.Err()),
-// the deadline passes (returning errDeadline), or polling fails for good.
-func (w *waiter) wait(ctx context.Context, deadline time.Time) error {
+// wait polls until the stack settles, ctx is done (returning its cause:
+// errDeadline when the operation's deadline passed), or polling fails for
+// good.
+func (w *waiter) wait(ctx context.Context) error {
 	var failures int
 	for {
 		pollStart := time.Now()
@@ -202,7 +231,7 @@ func (w *waiter) wait(ctx context.Context, deadline time.Time) error {
 				return nil
 			}
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return context.Cause(ctx)
 		case !isTransient(err):
 			return err
 		default:
@@ -211,9 +240,6 @@ func (w *waiter) wait(ctx context.Context, deadline time.Time) error {
 				return fmt.Errorf("gave up after %d failed polls in a row: %w", failures, err)
 			}
 		}
-		if !time.Now().Before(deadline) {
-			return errDeadline
-		}
 		// Poll on a fixed cadence, so a stack that settles is noticed
 		// within one interval however long the calls took.
 		delay := w.d.interval() - time.Since(pollStart)
@@ -221,7 +247,7 @@ func (w *waiter) wait(ctx context.Context, deadline time.Time) error {
 			delay = w.d.backoff(failures)
 			w.d.note(w.stack, "Reading stack %s failed (%s); trying again in %s", w.stack, briefly(err), delay.Round(time.Millisecond))
 		}
-		if err := sleep(ctx, delay, deadline); err != nil {
+		if err := sleep(ctx, delay); err != nil {
 			return err
 		}
 	}
@@ -239,7 +265,7 @@ func (w *waiter) poll(ctx context.Context) (settled bool, err error) {
 		return true, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("describe stack %s: %w", w.stack, err)
+		return false, fmt.Errorf("describe stack %s: %w", w.stack, readable(err))
 	}
 	if len(out.Stacks) == 0 {
 		return false, fmt.Errorf("describe stack %s: no stack in the answer", w.stack)
@@ -288,7 +314,7 @@ func (w *waiter) readEvents(ctx context.Context, stackID string) error {
 			NextToken: token,
 		})
 		if err != nil {
-			return fmt.Errorf("describe events of stack %s: %w", w.stack, err)
+			return fmt.Errorf("describe events of stack %s: %w", w.stack, readable(err))
 		}
 		done := false
 		for _, e := range out.StackEvents {
@@ -368,15 +394,41 @@ func isCancellation(reason string) bool {
 		containsFold(reason, "Resource deletion cancelled")
 }
 
-// briefly names a transient error for a progress note: the API error code,
-// or the error itself for a connection problem.
+// briefly names an error for a progress note or a message: "Code: Message"
+// for an API error, or the innermost error for a connection problem.
 func briefly(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
+		if apiErr.ErrorMessage() == "" {
+			return apiErr.ErrorCode()
+		}
 		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
 	}
 	for inner := errors.Unwrap(err); inner != nil; inner = errors.Unwrap(err) {
 		err = inner
 	}
 	return err.Error()
+}
+
+// briefError is an SDK error that reads as "Code: Message". The SDK's own
+// text repeats the operation, the HTTP status and the request ID ("operation
+// error CloudFormation: ExecuteChangeSet, https response error StatusCode:
+// 400, RequestID: ..., api error ValidationError: ..."), which buries the
+// message. Unwrap returns the SDK error, so errors.As still finds the
+// smithy.APIError, the HTTP response and the request ID.
+type briefError struct{ err error }
+
+func (e *briefError) Error() string { return briefly(e.err) }
+func (e *briefError) Unwrap() error { return e.err }
+
+// readable wraps an API error from the SDK in a briefError before the
+// package adds its context to it. Other errors (a connection that failed,
+// a cancelled context) are returned as they are: their whole text is the
+// explanation.
+func readable(err error) error {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	return &briefError{err: err}
 }

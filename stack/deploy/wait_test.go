@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -82,5 +83,40 @@ func TestIsTransient(t *testing.T) {
 	}
 	if !isNotFound(tests[5].err) || isNotFound(tests[6].err) || isNotFound(errors.New("does not exist")) {
 		t.Error("isNotFound misclassifies")
+	}
+}
+
+// Proves: the delay after failed polls doubles with each failure from the
+// poll interval, stops growing at maxBackoff, and is jittered within the
+// upper half of that: between base/2 and base, different from draw to draw.
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		interval time.Duration
+		failures int
+		base     time.Duration
+	}{
+		{20 * time.Millisecond, 1, 20 * time.Millisecond},
+		{20 * time.Millisecond, 2, 40 * time.Millisecond},
+		{20 * time.Millisecond, 3, 80 * time.Millisecond},
+		{DefaultPollInterval, 1, 2 * time.Second},
+		{DefaultPollInterval, 4, 16 * time.Second},
+		{DefaultPollInterval, 5, 30 * time.Second}, // 32 s, capped
+		{DefaultPollInterval, 12, 30 * time.Second},
+		{DefaultPollInterval, 100, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		d := &Deployer{PollInterval: tt.interval}
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			got := d.backoff(tt.failures)
+			if got < tt.base/2 || got > tt.base {
+				t.Fatalf("backoff(%d) with interval %s = %s; want within [%s, %s]", tt.failures, tt.interval, got, tt.base/2, tt.base)
+			}
+			seen[got] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("backoff(%d) with interval %s gave %d distinct delays in 200 draws; want jitter", tt.failures, tt.interval, len(seen))
+		}
 	}
 }
