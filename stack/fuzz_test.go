@@ -10,9 +10,10 @@ import (
 )
 
 // FuzzBuild proves that any config either fails Validate with a
-// *ValidationError or builds a template that formats as YAML and JSON and
-// stays under the TemplateBody limit: never a panic, never a partial
-// template.
+// *ValidationError or builds a template that formats as YAML and JSON:
+// never a panic, never a partial template. (Size is not checked: thousands
+// of environment variables make a valid template too large to deploy
+// inline, which deploy reports; emit still writes it for an S3 upload.)
 func FuzzBuild(f *testing.F) {
 	d := stack.Default()
 	f.Add(d.Name, d.Container.Image, d.Container.Port, d.Container.CPU, d.Container.Memory, d.Service.DesiredCount,
@@ -62,15 +63,11 @@ func FuzzBuild(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		y, err := format.YAML(doc)
-		if err != nil {
+		if _, err := format.YAML(doc); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := format.JSON(doc); err != nil {
 			t.Fatal(err)
-		}
-		if len(y) > maxTemplateBody {
-			t.Fatalf("template is %d bytes", len(y))
 		}
 	})
 }
