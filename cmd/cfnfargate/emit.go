@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/format"
 )
 
@@ -34,6 +35,10 @@ func emitCommand() *cli.Command {
 			body, err := renderTemplate(s.Config, outFormat)
 			if err != nil {
 				return err
+			}
+			if len(body) > deploy.MaxTemplateBody {
+				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: the template is %d bytes, over the %d bytes CloudFormation takes inline; upload it to S3 (the console does this for you), as deploy cannot send it\n",
+					len(body), deploy.MaxTemplateBody)
 			}
 			if path := c.String("output"); path != "" {
 				return writeFileAtomic(path, body)

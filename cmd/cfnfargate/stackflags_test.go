@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,5 +148,23 @@ func TestInterruptible(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "press Ctrl-C again") {
 		t.Errorf("stderr = %q", stderr.String())
+	}
+}
+
+// TestTemplateTooLarge proves a template over the TemplateBody limit is bad
+// input for deploy, before anything is sent, while emit still writes it
+// with a warning.
+func TestTemplateTooLarge(t *testing.T) {
+	args := []string{}
+	for i := 0; i < 2000; i++ {
+		args = append(args, "--env", "VARIABLE_"+strconv.Itoa(i)+"=value")
+	}
+	_, err := captureInput(t, append(append([]string{}, network...), args...)...)
+	if err == nil || !strings.Contains(err.Error(), "CloudFormation accepts at most 51200 bytes") {
+		t.Errorf("deploy of a large template: %v", err)
+	}
+	code, stdout, stderr := runCLI(t, append([]string{"emit"}, args...)...)
+	if code != 0 || len(stdout) <= deploy.MaxTemplateBody || !strings.Contains(stderr, "warning: the template is") {
+		t.Errorf("emit: exit %d, %d bytes, stderr %q", code, len(stdout), stderr)
 	}
 }
