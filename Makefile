@@ -27,7 +27,7 @@ golden:
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	cfn-lint $(GOLDEN)
+	cfn-lint $(GOLDEN) --regions us-east-1
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -35,6 +35,7 @@ bench:
 # A short fuzzing run of each fuzz target; the seed corpus runs in `make test`.
 fuzz:
 	$(GO) test ./stack/ -run '^$$' -fuzz FuzzBuild -fuzztime 30s
+	$(GO) test ./stack/ -run '^$$' -fuzz FuzzFeatures -fuzztime 30s
 	$(GO) test ./cmd/cfnfargate/ -run '^$$' -fuzz FuzzConfigFile -fuzztime 30s
 
 clean:

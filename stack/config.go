@@ -177,6 +177,9 @@ type LoadBalancer struct {
 	Stickiness int
 	// DisableHTTP2 turns off HTTP/2 between clients and the load balancer.
 	DisableHTTP2 bool
+	// DualStack gives the load balancer IPv6 addresses as well as IPv4
+	// ones. Its subnets need IPv6 ranges.
+	DualStack bool
 }
 
 // AccessLogs writes the load balancer's access logs to S3. It is off while

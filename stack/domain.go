@@ -8,21 +8,27 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/route53"
 )
 
-// addDomain points the custom domain at the load balancer with alias A and
-// AAAA records, and creates a DNS-validated certificate for it when the
+// addDomain points the custom domain at the load balancer with an alias A
+// record (and AAAA for a dual-stack load balancer), and creates a DNS-validated certificate for it when the
 // CertificateArn parameter is left empty.
 func addDomain(t *cloudformation.Template, cfg Config) {
 	d := cfg.Domain
 	if d.Name == "" {
 		return
 	}
-	for id, recordType := range map[string]string{idRecordIPv4: "A", idRecordIPv6: "AAAA"} {
+	records := map[string]string{idRecordIPv4: "A"}
+	if cfg.LoadBalancer.DualStack {
+		// An IPv4-only load balancer has no IPv6 address to alias.
+		records[idRecordIPv6] = "AAAA"
+	}
+	for id, recordType := range records {
 		t.Resources[id] = &route53.RecordSet{
 			HostedZoneId: cloudformation.String(d.HostedZoneID),
 			Name:         d.Name,
 			Type:         recordType,
 			AliasTarget: &route53.RecordSet_AliasTarget{
-				// The dualstack name answers both A and AAAA queries.
+				// The dualstack name answers both A and AAAA queries (only A
+				// ones for an IPv4-only load balancer).
 				DNSName:              cloudformation.Sub("dualstack.${" + idLoadBalancer + ".DNSName}"),
 				HostedZoneId:         cloudformation.GetAtt(idLoadBalancer, "CanonicalHostedZoneID"),
 				EvaluateTargetHealth: cloudformation.Bool(true),

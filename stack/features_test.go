@@ -50,7 +50,10 @@ func TestSecretPermissions(t *testing.T) {
 	sub := func(s string) map[string]any { return map[string]any{"Fn::Sub": s} }
 	assertEqual(t, "secret statements", statements[1:], []any{
 		map[string]any{"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": []any{
+			// prod/db-AbCdEf may be a full ARN or the partial ARN of a
+			// secret named so: both forms are granted.
 			sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"),
+			sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf-??????"),
 			sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:api-key-??????"),
 		}},
 		map[string]any{"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": []any{
@@ -113,8 +116,13 @@ func TestInternal(t *testing.T) {
 // created only when no ARN is given, and the URL output uses the domain.
 func TestDomain(t *testing.T) {
 	doc := document(t, variantConfig(t, "domain"))
+	if hasResource(doc, "DnsRecordIpv6") {
+		t.Error("an IPv4-only load balancer got an AAAA record")
+	}
+	dualstack := variantConfig(t, "domain")
+	dualstack.LoadBalancer.DualStack = true
 	for id, typ := range map[string]string{"DnsRecord": "A", "DnsRecordIpv6": "AAAA"} {
-		p := props(t, doc, id)
+		p := props(t, document(t, dualstack), id)
 		assertEqual(t, id+" type", p["Type"], typ)
 		assertEqual(t, id+" alias", at(t, p, "AliasTarget", "DNSName"), map[string]any{"Fn::Sub": "dualstack.${LoadBalancer.DNSName}"})
 	}

@@ -71,3 +71,50 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFeatures proves the same for the production features: any mix either
+// fails Validate with problems or builds a template that formats.
+func FuzzFeatures(f *testing.F) {
+	f.Add(true, 1, 3, "x86_64", false, false, "10.0.0.0/8", "app.example.com", "Z1", "A=arn:aws:ssm:us-east-1:123456789012:parameter/a",
+		50, 200, 2, 10, 60, 1000, 1, "1.4.0", "curl -f http://localhost/", 3600)
+	f.Add(false, 0, 0, "arm64", true, true, "fd00::/8,10.0.0.0/16", "", "", "", 100, 200, 0, 0, 0, 0, 0, "LATEST", "", 0)
+	f.Add(true, -1, 5000, "arm", true, false, "10.0.0.1/8,10.0.0.1/8", "a..b", "/hostedzone/Z", "=", 101, 99, 5, 2, 0, -1, 7, "1.3.0", "a\nb", -1)
+	f.Fuzz(func(t *testing.T, spot bool, spotBase, spotWeight int, arch string, internal, dualstack bool, cidrs, domain, zone, secret string,
+		minHealthy, maxPercent, minCount, maxCount, cpuPercent, requests, desired int, platform, containerCheck string, stickiness int) {
+		cfg := stack.Default()
+		cfg.Service.Spot = stack.Spot{Enabled: spot, Base: spotBase, Weight: spotWeight}
+		cfg.Container.Arch = arch
+		cfg.LoadBalancer.Internal = internal
+		cfg.LoadBalancer.DualStack = dualstack
+		if cidrs != "" {
+			cfg.LoadBalancer.AllowCIDRs = strings.Split(cidrs, ",")
+		}
+		cfg.Domain = stack.Domain{Name: domain, HostedZoneID: zone}
+		if name, arn, ok := strings.Cut(secret, "="); ok {
+			cfg.Container.Secrets = []stack.Secret{{Name: name, ARN: arn}}
+		}
+		cfg.Service.MinHealthyPercent, cfg.Service.MaxPercent = minHealthy, maxPercent
+		cfg.Scaling.MinCount, cfg.Scaling.MaxCount = minCount, maxCount
+		cfg.Scaling.CPUPercent, cfg.Scaling.RequestsPerTarget = cpuPercent, requests
+		cfg.Service.DesiredCount = desired
+		cfg.Service.PlatformVersion = platform
+		cfg.Container.HealthCheck.Command = containerCheck
+		cfg.LoadBalancer.Stickiness = stickiness
+
+		tmpl, err := stack.Build(cfg)
+		if err != nil {
+			var verr *stack.ValidationError
+			if !errors.As(err, &verr) || len(verr.Problems) == 0 || tmpl != nil {
+				t.Fatalf("Build = %v, %v; want a ValidationError with problems and no template", tmpl, err)
+			}
+			return
+		}
+		doc, err := format.FromGoformation(tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := format.YAML(doc); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

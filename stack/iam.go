@@ -98,7 +98,9 @@ func secretStatements(secrets []Secret) []statement {
 	var secretARNs, parameterARNs []string
 	for _, s := range secrets {
 		if strings.Contains(s.ARN, ":secretsmanager:") {
-			secretARNs = appendUnique(secretARNs, partitionNeutral(secretResource(s.ARN)))
+			for _, arn := range secretResources(s.ARN) {
+				secretARNs = appendUnique(secretARNs, partitionNeutral(arn))
+			}
 		} else {
 			parameterARNs = appendUnique(parameterARNs, partitionNeutral(s.ARN))
 		}
@@ -123,26 +125,27 @@ func secretStatements(secrets []Secret) []statement {
 	return out
 }
 
-// secretResource is the secret's own ARN: ECS accepts a JSON key, version
-// stage and version ID after it (NAME:json-key:stage:id), which IAM does
-// not.
+// secretResources are the IAM resources that cover a secret given by ARN.
+// ECS accepts a JSON key, version stage and version ID after the secret
+// (NAME:json-key:stage:id), which IAM does not, so they are cut off.
 //
-// A partial ARN, without the six random characters Secrets Manager appends
-// to the name, gets the "-??????" wildcard the Secrets Manager user guide
-// recommends, so that it matches that one secret and not others that start
-// with the same name.
-func secretResource(arn string) string {
+// A full secret ARN ends in a hyphen and six random characters that
+// Secrets Manager appends to the name; a partial ARN lacks them and needs
+// the "-??????" wildcard the Secrets Manager user guide recommends, which
+// matches that one secret and not others that start with the same name.
+// A name such as "app-config" cannot be told apart from a full ARN, so it
+// gets both forms.
+func secretResources(arn string) []string {
 	parts := strings.SplitN(arn, ":", 8)
 	if len(parts) < 7 {
-		return arn
+		return []string{arn}
 	}
-	if !secretSuffix.MatchString(parts[6]) {
-		parts[6] += "-??????"
+	secret := strings.Join(parts[:7], ":")
+	if secretSuffix.MatchString(parts[6]) {
+		return []string{secret, secret + "-??????"}
 	}
-	return strings.Join(parts[:7], ":")
+	return []string{secret + "-??????"}
 }
-
-var secretSuffix = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 
 func appendUnique(list []string, s string) []string {
 	if slices.Contains(list, s) {
@@ -163,3 +166,5 @@ func policyDocument(statements ...statement) map[string]any {
 		"Statement": list,
 	}
 }
+
+var secretSuffix = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)

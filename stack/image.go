@@ -9,11 +9,12 @@ type ecrImage struct {
 	Account    string
 	Region     string
 	Repository string
-	// DomainSuffix is "amazonaws.com", or "amazonaws.com.cn" in China.
-	DomainSuffix string
+	// Host is the registry host as written, e.g.
+	// 123456789012.dkr.ecr-fips.us-east-1.amazonaws.com.
+	Host string
 }
 
-var ecrImagePattern = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)/([a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@.*)?$`)
+var ecrImagePattern = regexp.MustCompile(`^(([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)/([a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@.*)?$`)
 
 // parseECRImage reports whether image lives in a private ECR repository, and
 // which one.
@@ -22,21 +23,21 @@ func parseECRImage(image string) (ecrImage, bool) {
 	if m == nil {
 		return ecrImage{}, false
 	}
-	return ecrImage{Account: m[1], Region: m[2], DomainSuffix: m[3], Repository: m[4]}, true
+	return ecrImage{Host: m[1], Account: m[2], Region: m[3], Repository: m[4]}, true
 }
 
 // Registry is the registry host of the image, e.g.
 // 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
-func (e ecrImage) Registry() string {
-	return e.Account + ".dkr.ecr." + e.Region + "." + e.DomainSuffix
-}
+func (e ecrImage) Registry() string { return e.Host }
 
 // imagePatternFor is the AllowedPattern of the ContainerImage parameter for
 // an ECR image: the execution role may pull only from this repository, so a
 // deploy that points the parameter elsewhere is stopped by CloudFormation
 // before ECS fails to pull.
 func (e ecrImage) imagePatternFor() string {
-	return "^" + regexp.QuoteMeta(e.Registry()+"/"+e.Repository) + `(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$`
+	// The tag and digest parts are those the image validation accepts, so
+	// the default always matches its own pattern.
+	return "^" + regexp.QuoteMeta(e.Registry()+"/"+e.Repository) + imageTagAndDigest + "$"
 }
 
 // containerName is the container's name in the task definition.

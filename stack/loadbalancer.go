@@ -49,9 +49,14 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 	if lb.Internal {
 		scheme, subnets = "internal", ParamPrivateSubnetIDs
 	}
+	var ipAddressType *string
+	if lb.DualStack {
+		ipAddressType = cloudformation.String("dualstack")
+	}
 	t.Resources[idLoadBalancer] = override(&elb.LoadBalancer{
 		Type:                   cloudformation.String("application"),
 		Scheme:                 cloudformation.String(scheme),
+		IpAddressType:          ipAddressType,
 		SecurityGroups:         []string{cloudformation.GetAtt(idLoadBalancerSG, "GroupId")},
 		LoadBalancerAttributes: loadBalancerAttributes(cfg),
 		Tags:                   resourceTags(cfg),

@@ -14,6 +14,14 @@ func addLogGroup(t *cloudformation.Template, cfg Config) {
 		// The stack name keeps two stacks of the same app apart.
 		LogGroupName: cloudformation.SubPtr("/ecs/${AWS::StackName}/" + cfg.Name),
 	}
+	if cfg.DeletionProtection {
+		// A kept log group outlives its stack: a stack created again under
+		// the same name would fail on "already exists". The stack ID's
+		// unique part keeps the names apart.
+		group.LogGroupName = cloudformation.String(cloudformation.SubVars("/ecs/${AWS::StackName}/"+cfg.Name+"-${StackUUID}", map[string]any{
+			"StackUUID": cloudformation.Select(2, cloudformation.Split("/", cloudformation.Ref("AWS::StackId"))),
+		}))
+	}
 	if cfg.Logs.RetentionDays > 0 {
 		group.RetentionInDays = cloudformation.Int(cfg.Logs.RetentionDays)
 	}

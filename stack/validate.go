@@ -87,6 +87,7 @@ const (
 	KeyIdleTimeout            = "idle-timeout"
 	KeyNoHTTP2                = "no-http2"
 	KeyTag                    = "tag"
+	KeyDualStack              = "dualstack"
 )
 
 // Validate reports every problem with c at once, as a *ValidationError, or
@@ -111,7 +112,7 @@ func (c Config) Validate() error {
 	v.spot(c.Service.Spot, c.Container.Arch)
 	v.arch(c.Container.Arch)
 	v.loadBalancer(c.LoadBalancer)
-	v.deployment(c.Service)
+	v.deployment(c.Service, c.Scaling)
 	v.containerHealthCheck(c.Container.HealthCheck)
 	v.cluster(c.Service.Cluster)
 	if c.Container.EphemeralStorage != 0 {
@@ -165,8 +166,11 @@ func (v *validator) name(name string) {
 var imagePattern = regexp.MustCompile(`^` +
 	`(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?` +
 	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
-	`(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?` +
-	`(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`)
+	imageTagAndDigest + `$`)
+
+// imageTagAndDigest is the optional :tag and @digest of an image reference.
+const imageTagAndDigest = `(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?` +
+	`(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?`
 
 func (v *validator) image(image string) {
 	switch {

@@ -37,7 +37,7 @@ var (
 	hostedZonePatt  = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
 	bucketPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	clusterPattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	platformPattern = regexp.MustCompile(`^(LATEST|1\.4\.0|1\.3\.0)$`)
+	platformPattern = regexp.MustCompile(`^(LATEST|1\.4\.0)$`)
 )
 
 func (v *validator) domain(d Domain) {
@@ -55,8 +55,13 @@ func (v *validator) domain(d Domain) {
 			valid = false
 		}
 	}
-	if !valid {
+	switch {
+	case !valid:
 		v.add(KeyDomainName, "%q is not a fully qualified domain name: use lowercase labels of letters, digits and hyphens, e.g. app.example.com", d.Name)
+	case len(name) > 64:
+		// The stack may create the certificate, and ACM limits a
+		// certificate's domain name to 64 characters.
+		v.add(KeyDomainName, "%q is %d characters long: an ACM certificate's domain name allows up to 64", d.Name, len(name))
 	}
 	switch {
 	case d.HostedZoneID == "":
@@ -116,9 +121,28 @@ func (v *validator) loadBalancer(lb LoadBalancer) {
 	if lb.Internal && len(lb.AllowCIDRs) == 0 {
 		v.add(KeyAllowCIDR, "an internal load balancer needs at least one source network: add --allow-cidr, e.g. 10.0.0.0/8")
 	}
+	seen := map[string]bool{}
+	perFamily := map[bool]int{}
 	for _, c := range lb.AllowCIDRs {
-		if p, err := netip.ParsePrefix(c); err != nil || p.Masked() != p {
+		p, err := netip.ParsePrefix(c)
+		switch {
+		case err != nil || p.Masked() != p:
 			v.add(KeyAllowCIDR, "%q is not a network in CIDR notation: use e.g. 10.0.0.0/16 or 2001:db8::/32, with no host bits set", c)
+			continue
+		case seen[p.String()]:
+			v.add(KeyAllowCIDR, "%s is given twice: EC2 rejects duplicate rules", c)
+		case p.Addr().Is6() && !lb.DualStack:
+			v.add(KeyAllowCIDR, "%s is an IPv6 network, but the load balancer is IPv4 only: add --dualstack", c)
+		}
+		seen[p.String()] = true
+		perFamily[p.Addr().Is4()]++
+	}
+	// Each network opens two ports, and a security group holds 60 inbound
+	// rules per address family by default (VPC quotas).
+	for is4, n := range perFamily {
+		if n > maxNetworksPerFamily {
+			family := map[bool]string{true: "IPv4", false: "IPv6"}[is4]
+			v.add(KeyAllowCIDR, "%d %s networks: allowed up to %d, as each takes two of the security group's 60 %s rules", n, family, maxNetworksPerFamily, family)
 		}
 	}
 	if b := lb.AccessLogs.Bucket; b != "" {
@@ -142,16 +166,32 @@ func (v *validator) loadBalancer(lb LoadBalancer) {
 	}
 }
 
+const maxNetworksPerFamily = 30
+
 func isIPv4(s string) bool {
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Is4()
 }
 
-func (v *validator) deployment(s Service) {
+// deployment checks that ECS can make progress in a rolling deployment. It
+// rounds the lower bound up and the upper bound down: with one task,
+// min-healthy-percent 50 and max-percent 150 both come to one task, so ECS
+// can neither start a new task nor stop the old one.
+func (v *validator) deployment(s Service, scaling Scaling) {
 	v.intRange(KeyMinHealthyPercent, s.MinHealthyPercent, 0, 100)
 	v.intRange(KeyMaxPercent, s.MaxPercent, 100, 400)
-	if s.MaxPercent <= s.MinHealthyPercent {
-		v.add(KeyMaxPercent, "%d must be above min-healthy-percent %d, or ECS cannot start a new task before stopping an old one", s.MaxPercent, s.MinHealthyPercent)
+	lo, hi := s.DesiredCount, s.DesiredCount
+	if scaling.Enabled() {
+		lo, hi = max(scaling.MinCount, 1), scaling.MaxCount
+	}
+	for n := max(lo, 1); n <= hi; n++ {
+		least := (n*s.MinHealthyPercent + 99) / 100
+		most := n * s.MaxPercent / 100
+		if most <= least {
+			v.add(KeyMaxPercent, "with %d task(s), min-healthy-percent %d and max-percent %d both allow %d running task(s), so a deployment can neither start a new task nor stop an old one: lower min-healthy-percent or raise max-percent",
+				n, s.MinHealthyPercent, s.MaxPercent, most)
+			return
+		}
 	}
 }
 
@@ -188,7 +228,7 @@ func (v *validator) cluster(name string) {
 
 func (v *validator) platformVersion(pv string) {
 	if !platformPattern.MatchString(pv) {
-		v.add(KeyPlatformVersion, "%q is not a Fargate platform version for Linux: use LATEST, 1.4.0 or 1.3.0", pv)
+		v.add(KeyPlatformVersion, "%q is not a Fargate platform version for Linux: use LATEST or 1.4.0 (1.3.0 lacks ECS Exec, ephemeral storage, arm64 and secret JSON keys)", pv)
 	}
 }
 

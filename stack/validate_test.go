@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -95,7 +96,43 @@ func TestValidateRejects(t *testing.T) {
 		}, "waf-acl-arn", "not a regional WAFv2 web ACL ARN"},
 		{"min healthy over 100", func(c *stack.Config) { c.Service.MinHealthyPercent = 101 }, "min-healthy-percent", "allowed 0 to 100"},
 		{"max percent under 100", func(c *stack.Config) { c.Service.MaxPercent = 90 }, "max-percent", "allowed 100 to 400"},
-		{"max not above min", func(c *stack.Config) { c.Service.MinHealthyPercent = 100; c.Service.MaxPercent = 100 }, "max-percent", "must be above min-healthy-percent"},
+		{"max not above min", func(c *stack.Config) { c.Service.MinHealthyPercent = 100; c.Service.MaxPercent = 100 }, "max-percent", "can neither start a new task nor stop an old one"},
+		{"percentages round to one task", func(c *stack.Config) { c.Service.MinHealthyPercent = 50; c.Service.MaxPercent = 150 }, "max-percent", "with 1 task(s)"},
+		{"percentages stuck at the autoscaling minimum", func(c *stack.Config) {
+			c.Service.MinHealthyPercent = 60
+			c.Service.MaxPercent = 120
+			c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 10, CPUPercent: 50}
+		}, "max-percent", "with 2 task(s)"},
+		{"domain too long for a certificate", func(c *stack.Config) {
+			c.Domain = stack.Domain{Name: strings.Repeat("a", 60) + ".example.com", HostedZoneID: "Z1"}
+		}, "domain-name", "allows up to 64"},
+		{"cidr twice", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8", "10.0.0.0/8"} }, "allow-cidr", "given twice"},
+		{"too many networks", func(c *stack.Config) {
+			for i := 0; i < 31; i++ {
+				c.LoadBalancer.AllowCIDRs = append(c.LoadBalancer.AllowCIDRs, fmt.Sprintf("10.%d.0.0/16", i))
+			}
+		}, "allow-cidr", "allowed up to 30"},
+		{"IPv6 network without dual stack", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"2001:db8::/32"} }, "allow-cidr", "add --dualstack"},
+		{"platform 1.3.0", func(c *stack.Config) { c.Service.PlatformVersion = "1.3.0" }, "platform-version", "1.3.0 lacks"},
+		{"negative min count", func(c *stack.Config) { c.Scaling = stack.Scaling{MinCount: -1, MaxCount: 2, CPUPercent: 50} }, "min-count", "allowed 0 to"},
+		{"scale-out cooldown", func(c *stack.Config) {
+			c.Scaling = stack.Scaling{MaxCount: 2, CPUPercent: 50, ScaleOutCooldown: 4000}
+		}, "scale-out-cooldown", "allowed 0 to 3600"},
+		{"negative spot base", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Base: -1} }, "spot-base", "allowed 0 to"},
+		{"container check interval", func(c *stack.Config) {
+			c.Container.HealthCheck.Command = "true"
+			c.Container.HealthCheck.Interval = 400
+		}, "container-health-check-interval", "allowed 5 to 300"},
+		{"container check start period", func(c *stack.Config) {
+			c.Container.HealthCheck.Command = "true"
+			c.Container.HealthCheck.StartPeriod = 301
+		}, "container-health-check-start-period", "allowed 0 to 300"},
+		{"container check timeout over 60", func(c *stack.Config) {
+			c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "true", Interval: 120, Timeout: 61, Retries: 3}
+		}, "container-health-check-timeout", "allowed 2 to 60"},
+		{"prefix with slash", func(c *stack.Config) {
+			c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "logs-bucket", Prefix: "/x"}
+		}, "access-logs-prefix", "no leading or trailing slash"},
 		{"container check multi-line", func(c *stack.Config) { c.Container.HealthCheck.Command = "a\nb" }, "container-health-check", "one shell command line"},
 		{"container check retries", func(c *stack.Config) { c.Container.HealthCheck.Command = "true"; c.Container.HealthCheck.Retries = 11 }, "container-health-check-retries", "allowed 1 to 10"},
 		{"container check timeout", func(c *stack.Config) {
@@ -103,7 +140,7 @@ func TestValidateRejects(t *testing.T) {
 		}, "container-health-check-timeout", "shorter than the container health-check interval"},
 		{"cluster name", func(c *stack.Config) { c.Service.Cluster = "my cluster" }, "cluster", "not an ECS cluster name"},
 		{"ephemeral storage", func(c *stack.Config) { c.Container.EphemeralStorage = 10 }, "ephemeral-storage", "allowed 21 to 200"},
-		{"platform version", func(c *stack.Config) { c.Service.PlatformVersion = "1.5.0" }, "platform-version", "use LATEST, 1.4.0 or 1.3.0"},
+		{"platform version", func(c *stack.Config) { c.Service.PlatformVersion = "1.5.0" }, "platform-version", "use LATEST or 1.4.0"},
 		{"idle timeout", func(c *stack.Config) { c.LoadBalancer.IdleTimeout = 5000 }, "idle-timeout", "allowed 1 to 4000"},
 		{"stickiness", func(c *stack.Config) { c.LoadBalancer.Stickiness = -1 }, "stickiness", "allowed 1 to 604800"},
 		{"exec with read-only root", func(c *stack.Config) { c.Service.EnableExec = true; c.Container.ReadOnlyRootFilesystem = true }, "enable-exec", "read-only root filesystem"},
@@ -148,6 +185,12 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"matcher list and range", func(c *stack.Config) { c.HealthCheck.Matcher = "200,204,300-399" }},
 		{"ports at the edges", func(c *stack.Config) { c.Container.Port = 65535 }},
+		{"IPv6 networks with dual stack", func(c *stack.Config) {
+			c.LoadBalancer.DualStack = true
+			c.LoadBalancer.AllowCIDRs = []string{"2001:db8::/32", "10.0.0.0/8"}
+		}},
+		{"stop-then-start deployments", func(c *stack.Config) { c.Service.MinHealthyPercent = 0; c.Service.MaxPercent = 100 }},
+		{"FIPS ECR image", func(c *stack.Config) { c.Container.Image = "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:v1" }},
 		{"no environment", func(c *stack.Config) { c.Container.Environment = nil }},
 		{"logs kept forever", func(c *stack.Config) { c.Logs.RetentionDays = 0 }},
 		{"zero tasks", func(c *stack.Config) { c.Service.DesiredCount = 0 }},
@@ -229,5 +272,30 @@ func TestECRImageParameterPattern(t *testing.T) {
 	}
 	if _, ok := at(t, document(t, stack.Default()), "Parameters", "ContainerImage").(map[string]any)["AllowedPattern"]; ok {
 		t.Error("a public image must not restrict the ContainerImage parameter")
+	}
+}
+
+// TestImageDefaultMatchesItsPattern proves the ContainerImage parameter's
+// default always satisfies its own AllowedPattern (CloudFormation rejects
+// the template otherwise), for every image form the validation accepts.
+func TestImageDefaultMatchesItsPattern(t *testing.T) {
+	for _, image := range []string{
+		"nginx:latest",
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1",
+		"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:v1",
+		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app",
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha512:" + strings.Repeat("A", 128),
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2@sha256:" + strings.Repeat("b", 64),
+	} {
+		cfg := stack.Default()
+		cfg.Container.Image = image
+		param := at(t, document(t, cfg), "Parameters", "ContainerImage").(map[string]any)
+		pattern, ok := param["AllowedPattern"].(string)
+		if !ok {
+			continue // a public image is not restricted
+		}
+		if !regexp.MustCompile(pattern).MatchString(param["Default"].(string)) {
+			t.Errorf("%s: the default does not match AllowedPattern %s", image, pattern)
+		}
 	}
 }

@@ -92,6 +92,7 @@ var featureVariants = []variant{
 	{"internal", func() stack.Config {
 		c := stack.Default()
 		c.LoadBalancer.Internal = true
+		c.LoadBalancer.DualStack = true
 		c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8", "fd00::/8"}
 		return c
 	}},
@@ -112,6 +113,9 @@ var featureVariants = []variant{
 	}},
 	{"deployment-tuning", func() stack.Config {
 		c := stack.Default()
+		// Two tasks: with one, 50% and 150% both round to one task and a
+		// deployment could not move.
+		c.Service.DesiredCount = 2
 		c.Service.MinHealthyPercent = 50
 		c.Service.MaxPercent = 150
 		c.LoadBalancer.DeregistrationDelay = 10
@@ -194,6 +198,7 @@ func everything() stack.Config {
 	c.HealthCheck.Path = "/health"
 	c.HealthCheck.Interval = 30
 	c.HealthCheck.Timeout = 5
+	c.LoadBalancer.DualStack = true
 	c.LoadBalancer.AllowCIDRs = []string{"203.0.113.0/24", "2001:db8::/32"}
 	c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "example-alb-logs", Prefix: "everything"}
 	c.LoadBalancer.WAFWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789"

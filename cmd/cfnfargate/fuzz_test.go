@@ -19,8 +19,8 @@ func FuzzConfigFile(f *testing.F) {
 	f.Add([]byte("{cpu: {a: 1}}"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := parseConfigFile("fuzz.yaml", data)
-		if err != nil {
+		file, problems, err := parseConfigFile("fuzz.yaml", data)
+		if err != nil || len(problems) > 0 {
 			return
 		}
 		cfg := stack.Default()

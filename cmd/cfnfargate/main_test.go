@@ -123,8 +123,11 @@ func TestBadInput(t *testing.T) {
 		{"bad environment variable", map[string]string{"CFNFARGATE_CONTAINER_PORT": "http"}, nil, []string{`CFNFARGATE_CONTAINER_PORT: "http" is not a whole number`}},
 		{"bad boolean variable", map[string]string{"CFNFARGATE_PUBLIC_TASKS": "maybe"}, nil, []string{`CFNFARGATE_PUBLIC_TASKS: "maybe" is not true or false`}},
 		{"validation names the variable", map[string]string{"CFNFARGATE_SSL_POLICY": "old"}, nil, []string{"CFNFARGATE_SSL_POLICY: \"old\" is not a known ELB security policy"}},
-		{"unknown config key", nil, []string{"--config", unknownKey}, []string{"line 2: unknown key \"cpus\""}},
+		{"unknown config key", nil, []string{"--config", unknownKey}, []string{"line 2: unknown key \"cpus\": did you mean \"cpu\"?"}},
 		{"bad config values", nil, []string{"--config", badValue}, []string{"memory in " + badValue + " line 1: \"lots\" is not a whole number", `"3": expected KEY=VALUE`}},
+		{"unknown key with other problems", nil, []string{"--config", unknownKey, "--memory", "x", "--name", "a b"},
+			[]string{"line 2: unknown key \"cpus\"", `--memory: "x" is not a whole number`, "--name:"}},
+		{"unreadable cpu does not blame memory", nil, []string{"--cpu", "x", "--memory", "3"}, []string{`--cpu: "x" is not a whole number`}},
 		{"config not a mapping", nil, []string{"--config", notMapping}, []string{"expected a mapping"}},
 		{"config not YAML", nil, []string{"--config", notYAML}, []string{"not valid YAML"}},
 		{"missing config file", nil, []string{"--config", filepath.Join(dir, "nope.yaml")}, []string{"--config:", "no such file"}},
@@ -158,6 +161,9 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+	if _, _, stderr := runCLI(t, "emit", "--cpu", "x", "--memory", "3"); strings.Contains(stderr, "--memory") {
+		t.Errorf("an unreadable --cpu made --memory look wrong too:\n%s", stderr)
 	}
 	if code, _, stderr := runCLI(t, "deploi"); code != exitBadInput || !strings.Contains(stderr, `unknown command "deploi"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
@@ -221,7 +227,7 @@ func TestEveryFeatureFlag(t *testing.T) {
 		"--min-count", "2", "--max-count", "20", "--scale-cpu-percent", "60", "--scale-requests-per-target", "500",
 		"--scale-in-cooldown", "300", "--scale-out-cooldown", "60",
 		"--health-check-path", "/health", "--health-check-interval", "30", "--health-check-timeout", "5",
-		"--allow-cidr", "203.0.113.0/24", "--allow-cidr", "2001:db8::/32",
+		"--dualstack", "--allow-cidr", "203.0.113.0/24", "--allow-cidr", "2001:db8::/32",
 		"--access-logs-bucket", "example-alb-logs", "--access-logs-prefix", "everything",
 		"--waf-acl-arn", "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
 		"--idle-timeout", "120", "--stickiness", "3600", "--deregistration-delay", "15",

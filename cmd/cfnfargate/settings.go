@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -105,7 +104,7 @@ var settings = []setting{
 	intSetting(stack.KeyMinHealthyPercent, "deployment: lowest running percent of the desired count", func(c *stack.Config) *int { return &c.Service.MinHealthyPercent }),
 	intSetting(stack.KeyMaxPercent, "deployment: highest running percent of the desired count", func(c *stack.Config) *int { return &c.Service.MaxPercent }),
 	stringSetting(stack.KeyCluster, "join this existing ECS cluster instead of creating one", func(c *stack.Config) *string { return &c.Service.Cluster }),
-	stringSetting(stack.KeyPlatformVersion, "Fargate platform version: LATEST, 1.4.0 or 1.3.0", func(c *stack.Config) *string { return &c.Service.PlatformVersion }),
+	stringSetting(stack.KeyPlatformVersion, "Fargate platform version: LATEST or 1.4.0", func(c *stack.Config) *string { return &c.Service.PlatformVersion }),
 	// Load balancer.
 	boolSetting(stack.KeyInternal, "internal load balancer in the private subnets (needs --allow-cidr)", func(c *stack.Config, b bool) { c.LoadBalancer.Internal = b }),
 	{key: stack.KeyAllowCIDR, usage: "network allowed to reach the load balancer instead of anywhere, `CIDR`, repeatable", list: true,
@@ -115,6 +114,7 @@ var settings = []setting{
 	stringSetting(stack.KeyWAFACLArn, "regional AWS WAF web ACL to associate with the load balancer", func(c *stack.Config) *string { return &c.LoadBalancer.WAFWebACLArn }),
 	intSetting(stack.KeyIdleTimeout, "load balancer idle timeout in seconds (1-4000); 0 keeps AWS's 60", func(c *stack.Config) *int { return &c.LoadBalancer.IdleTimeout }),
 	intSetting(stack.KeyStickiness, "sticky sessions: cookie lifetime in seconds; 0 turns them off", func(c *stack.Config) *int { return &c.LoadBalancer.Stickiness }),
+	boolSetting(stack.KeyDualStack, "give the load balancer IPv6 addresses too (its subnets need IPv6 ranges)", func(c *stack.Config, b bool) { c.LoadBalancer.DualStack = b }),
 	boolSetting(stack.KeyNoHTTP2, "turn off HTTP/2 on the load balancer", func(c *stack.Config, b bool) { c.LoadBalancer.DisableHTTP2 = b }),
 	boolSetting(stack.KeyDeletionProtection, "protect the load balancer from deletion and keep the log group", func(c *stack.Config, b bool) { c.DeletionProtection = b }),
 	{key: stack.KeyTag, usage: "tag `KEY=VALUE` for every taggable resource (and, on deploy, the stack), repeatable", list: true,
@@ -275,10 +275,14 @@ func readSettings(c *cli.Context) (resolved, error) {
 	}
 	var file map[string]configValue
 	if configPath != "" {
+		var fileProblems []string
 		var err error
-		file, err = readConfigFile(configPath)
+		file, fileProblems, err = readConfigFile(configPath)
 		if err != nil {
 			return resolved{}, badInput(err)
+		}
+		for _, p := range fileProblems {
+			problems = append(problems, "config file "+configPath+" "+p)
 		}
 	}
 
@@ -301,6 +305,11 @@ func readSettings(c *cli.Context) (resolved, error) {
 	// Validate even when some values could not be read, so that one run
 	// lists every problem; a value that could not be read still holds its
 	// default, so its own validation is skipped.
+	// Memory is checked against the CPU; an unreadable CPU would make that
+	// check name the wrong pair.
+	if unreadable[stack.KeyCPU] {
+		unreadable[stack.KeyMemory] = true
+	}
 	var verr *stack.ValidationError
 	if err := cfg.Validate(); errors.As(err, &verr) {
 		for _, p := range verr.Problems {
@@ -356,30 +365,32 @@ type configValue struct {
 	line   int
 }
 
-// readConfigFile reads a YAML mapping of setting keys to values. Unknown
-// keys, and values of the wrong shape, are errors.
-func readConfigFile(path string) (map[string]configValue, error) {
+// readConfigFile reads a YAML mapping of setting keys to values. A file
+// that cannot be read, or is not such a mapping, is an error; unknown keys
+// and values of the wrong shape are problems, returned with the values that
+// could be read so that every problem is reported at once.
+func readConfigFile(path string) (map[string]configValue, []string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
+		return nil, nil, fmt.Errorf("--config: %w", err)
 	}
 	return parseConfigFile(path, data)
 }
 
-func parseConfigFile(path string, data []byte) (map[string]configValue, error) {
+func parseConfigFile(path string, data []byte) (map[string]configValue, []string, error) {
 	var root yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return map[string]configValue{}, nil // an empty file sets nothing
+			return map[string]configValue{}, nil, nil // an empty file sets nothing
 		}
-		return nil, fmt.Errorf("config file %s: not valid YAML: %w", path, err)
+		return nil, nil, fmt.Errorf("config file %s: not valid YAML: %w", path, err)
 	}
 	if len(root.Content) == 0 {
-		return map[string]configValue{}, nil
+		return map[string]configValue{}, nil, nil
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("config file %s: expected a mapping of settings such as \"cpu: 512\" at line %d", path, doc.Line)
+		return nil, nil, fmt.Errorf("config file %s: expected a mapping of settings such as \"cpu: 512\" at line %d", path, doc.Line)
 	}
 	known := map[string]setting{}
 	for _, s := range settings {
@@ -391,7 +402,7 @@ func parseConfigFile(path string, data []byte) (map[string]configValue, error) {
 		k, v := doc.Content[i], doc.Content[i+1]
 		s, ok := known[k.Value]
 		if !ok {
-			problems = append(problems, fmt.Sprintf("line %d: unknown key %q: allowed keys are %s", k.Line, k.Value, knownKeys()))
+			problems = append(problems, fmt.Sprintf("line %d: unknown key %q: %s", k.Line, k.Value, suggestKey(k.Value)))
 			continue
 		}
 		if _, dup := out[k.Value]; dup {
@@ -405,10 +416,7 @@ func parseConfigFile(path string, data []byte) (map[string]configValue, error) {
 		}
 		out[k.Value] = configValue{values: values, line: k.Line}
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("config file %s:\n  %s", path, strings.Join(problems, "\n  "))
-	}
-	return out, nil
+	return out, problems, nil
 }
 
 // configValues turns a config-file value into the strings a flag would
@@ -449,11 +457,38 @@ func configValues(s setting, v *yaml.Node) ([]string, error) {
 	return nil, errors.New("expected a list of KEY=VALUE strings, or a mapping of KEY: VALUE")
 }
 
-func knownKeys() string {
-	keys := make([]string, len(settings))
-	for i, s := range settings {
-		keys[i] = s.key
+// suggestKey names the known key closest to an unknown one, or tells where
+// the keys are listed.
+func suggestKey(unknown string) string {
+	best, bestDistance := "", 4
+	for _, s := range settings {
+		if d := editDistance(unknown, s.key); d < bestDistance {
+			best, bestDistance = s.key, d
+		}
 	}
-	sort.Strings(keys)
-	return strings.Join(keys, ", ")
+	if best != "" {
+		return fmt.Sprintf("did you mean %q? (the keys are the flag names of 'cfnfargate emit --help')", best)
+	}
+	return "the keys are the flag names of 'cfnfargate emit --help', without the dashes in front"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
