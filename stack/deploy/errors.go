@@ -160,7 +160,7 @@ func (e *InterruptedError) Error() string {
 func (e *InterruptedError) ExitCode() int { return ExitInterrupted }
 
 // ErrStackNotFound is wrapped by Status when the stack does not exist.
-var ErrStackNotFound = errors.New("stack does not exist")
+var ErrStackNotFound = errors.New("does not exist")
 
 func orUnknown(s string) string {
 	if s == "" {
