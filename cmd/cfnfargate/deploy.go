@@ -10,8 +10,7 @@ import (
 )
 
 func deployCommand() *cli.Command {
-	flags := append(awsFlags(), parameterFlags()...)
-	flags = append(flags,
+	flags := stackCommandFlags(
 		timeoutFlag(),
 		&cli.BoolFlag{Name: "no-wait", Usage: "return once the change set is executing", EnvVars: []string{envName("no-wait")}},
 		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection", EnvVars: []string{envName("termination-protection")}},
@@ -22,7 +21,7 @@ func deployCommand() *cli.Command {
 		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
 		Description: "Prints the plan, executes it and shows each stack event until the stack settles.\n" +
 			"Exit status: 0 deployed or no changes, 1 failed, 2 bad input, 130 interrupted.",
-		Flags:        append(flags, settingsFlags()...),
+		Flags:        flags,
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			in, err := stackInput(c)
@@ -56,8 +55,7 @@ func deployCommand() *cli.Command {
 }
 
 func diffCommand() *cli.Command {
-	flags := append(awsFlags(), parameterFlags()...)
-	flags = append(flags,
+	flags := stackCommandFlags(
 		&cli.BoolFlag{Name: "exit-code", Usage: "exit with status 1 when there are changes, like git diff --exit-code"},
 	)
 	return &cli.Command{
@@ -65,7 +63,7 @@ func diffCommand() *cli.Command {
 		Usage: "show what a deploy would change, through a change set that is then deleted",
 		Description: "Each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
 			"for a modification, whether the resource is replaced and which properties cause it.",
-		Flags:        append(flags, settingsFlags()...),
+		Flags:        flags,
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			in, err := stackInput(c)
@@ -89,4 +87,12 @@ func diffCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// stackCommandFlags are the flags of deploy and diff: AWS access, the
+// template parameters, the command's own, then every template setting.
+func stackCommandFlags(own ...cli.Flag) []cli.Flag {
+	flags := append(awsFlags(), parameterFlags()...)
+	flags = append(flags, own...)
+	return append(flags, settingsFlags()...)
 }

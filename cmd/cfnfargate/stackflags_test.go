@@ -26,7 +26,7 @@ func captureInput(t *testing.T, args ...string) (deploy.Input, error) {
 		Writer: &strings.Builder{}, ErrWriter: &strings.Builder{},
 		Commands: []*cli.Command{{
 			Name:  "deploy",
-			Flags: append(append(awsFlags(), parameterFlags()...), append([]cli.Flag{timeoutFlag()}, settingsFlags()...)...),
+			Flags: stackCommandFlags(timeoutFlag()),
 			Action: func(c *cli.Context) error {
 				in, err = stackInput(c)
 				return nil

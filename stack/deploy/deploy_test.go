@@ -467,9 +467,7 @@ func TestDeployCancelsUpdateOnInterrupt(t *testing.T) {
 // the stack, and the error says how to check on or delete it.
 func TestDeployStopsWaitingForCreateOnInterrupt(t *testing.T) {
 	t.Parallel()
-	sim := newSimulator(t)
-	sim.onExecute = func(*simStack, *simChangeSet) *script { return createScript(resources(3), 10*time.Second) }
-	sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+	sim := slowCreateSimulator(t)
 	d, rec := newTestDeployer(sim)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -501,9 +499,7 @@ func TestDeployStopsWaitingForCreateOnInterrupt(t *testing.T) {
 // still in progress.
 func TestDeployTimesOut(t *testing.T) {
 	t.Parallel()
-	sim := newSimulator(t)
-	sim.onExecute = func(*simStack, *simChangeSet) *script { return createScript(resources(3), 10*time.Second) }
-	sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+	sim := slowCreateSimulator(t)
 	d, _ := newTestDeployer(sim)
 	in := testInput()
 	in.Timeout = 250 * time.Millisecond
@@ -800,9 +796,7 @@ func TestStatus(t *testing.T) {
 // turns on termination protection when asked.
 func TestDeployNoWaitWithTerminationProtection(t *testing.T) {
 	t.Parallel()
-	sim := newSimulator(t)
-	sim.onExecute = func(*simStack, *simChangeSet) *script { return createScript(resources(3), 10*time.Second) }
-	sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+	sim := slowCreateSimulator(t)
 	d, _ := newTestDeployer(sim)
 	in := testInput()
 	in.NoWait, in.TerminationProtection = true, true
@@ -1246,4 +1240,13 @@ func TestRoleARNIsSent(t *testing.T) {
 			t.Errorf("%s RoleARN = %q; want %q", c.Action, got, role)
 		}
 	}
+}
+
+// slowCreateSimulator plays a create of three resources that takes 10 s
+// after the change set executes, for tests that stop before it settles.
+func slowCreateSimulator(t *testing.T) *simulator {
+	sim := newSimulator(t)
+	sim.onExecute = func(*simStack, *simChangeSet) *script { return createScript(resources(3), 10*time.Second) }
+	sim.changes = []simChange{{action: "Add", logicalID: "Cluster", resType: "AWS::ECS::Cluster"}}
+	return sim
 }
