@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/cfnfargate
 GOLDEN   := $(wildcard testdata/*.yaml testdata/*.json)
 
-.PHONY: all build test golden lint bench fuzz clean
+.PHONY: all build test golden schemas lint bench fuzz clean
 
 all: build
 
@@ -21,8 +21,14 @@ test:
 # Rewrite the golden templates in testdata/ from the code. Review the diff
 # (git diff testdata/) before committing.
 golden:
-	$(GO) test ./stack/ -run 'TestGolden$$' -count=1 -update
-	git --no-pager diff --stat -- testdata/ || true
+	$(GO) test ./stack/ -run 'TestGolden$$|TestUpdateSafety$$' -count=1 -update
+	git --no-pager diff --stat -- testdata/ README.md || true
+
+# Extract the create-only properties of the resource types the templates use
+# from cfn-lint's bundled schemas into testdata/schemas/ (after a cfn-lint
+# upgrade, or when a template gains a resource type).
+schemas:
+	$(GO) generate ./stack
 
 lint:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi

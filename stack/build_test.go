@@ -84,7 +84,7 @@ func normalize(v any) any {
 func TestServiceWiring(t *testing.T) {
 	doc := document(t, stack.Default())
 	service := at(t, doc, "Resources", "Service").(map[string]any)
-	assertEqual(t, "Service DependsOn", service["DependsOn"], []any{"HttpsListener"})
+	assertEqual(t, "Service DependsOn", service["DependsOn"], []any{"HttpsListener", "ClusterCapacityProviders"})
 
 	p := props(t, doc, "Service")
 	assertEqual(t, "HealthCheckGracePeriodSeconds", p["HealthCheckGracePeriodSeconds"], 60)
@@ -127,7 +127,7 @@ func TestListeners(t *testing.T) {
 
 	https := props(t, doc, "HttpsListener")
 	assertEqual(t, "certificate", at(t, https, "Certificates", 0, "CertificateArn"), ref("CertificateArn"))
-	assertEqual(t, "ssl policy", https["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06")
+	assertEqual(t, "ssl policy", https["SslPolicy"], stack.DefaultSSLPolicy)
 	assertEqual(t, "forward", at(t, https, "DefaultActions", 0, "TargetGroupArn"), ref("TargetGroup"))
 
 	lb := props(t, doc, "LoadBalancer")
@@ -203,7 +203,7 @@ func TestIAMLeastPrivilege(t *testing.T) {
 		{"ECR image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1", []any{logs,
 			map[string]any{
 				"Sid": "PullImage", "Effect": "Allow",
-				"Action":   []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				"Action":   []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"},
 				"Resource": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ecr:eu-west-1:123456789012:repository/team/api"},
 			},
 			map[string]any{"Sid": "GetRegistryToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
@@ -211,7 +211,7 @@ func TestIAMLeastPrivilege(t *testing.T) {
 		{"ECR image in China by digest", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api@sha256:" + strings.Repeat("a", 64), []any{logs,
 			map[string]any{
 				"Sid": "PullImage", "Effect": "Allow",
-				"Action":   []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				"Action":   []any{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"},
 				"Resource": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ecr:cn-north-1:123456789012:repository/api"},
 			},
 			map[string]any{"Sid": "GetRegistryToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},

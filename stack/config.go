@@ -50,11 +50,20 @@ type Container struct {
 	// Arch is the CPU architecture: ArchX86 or ArchARM64.
 	Arch                   string
 	ReadOnlyRootFilesystem bool
+	// WritablePaths are the directories the container can write to when
+	// ReadOnlyRootFilesystem is on: each is a volume on the task's
+	// ephemeral storage. Empty means DefaultWritablePaths.
+	WritablePaths []string
 	// EphemeralStorage is the task's storage in GiB, 21 to 200; 0 keeps
 	// Fargate's default of 20 GiB.
 	EphemeralStorage int
 	HealthCheck      ContainerHealthCheck
 }
+
+// DefaultWritablePaths are writable under a read-only root filesystem
+// unless Container.WritablePaths says otherwise: most images and language
+// runtimes write temporary files to /tmp.
+var DefaultWritablePaths = []string{"/tmp"}
 
 // CPU architectures of Container.Arch.
 const (
@@ -114,7 +123,9 @@ type Service struct {
 // Spot runs tasks on Fargate Spot.
 type Spot struct {
 	Enabled bool
-	// Base tasks always run on regular Fargate.
+	// Base tasks always run on regular Fargate. Fargate never moves a task
+	// from Spot to regular capacity when Spot capacity runs short (ECS best
+	// practices guide, "Fargate Spot"), so the default keeps one there.
 	Base int
 	// Weight is how many Spot tasks run, beyond the base, for each regular
 	// one; 0 runs every task beyond the base on Spot.
@@ -194,13 +205,27 @@ type Logs struct {
 	RetentionDays int
 }
 
+// DefaultImage is the built-in image: the blog post's nginx, from ECR
+// Public rather than Docker Hub, whose anonymous pulls are rate-limited per
+// source IP (shared by every task behind one NAT gateway), and with a
+// stable-branch tag rather than the moving "latest". ECS resolves the tag
+// to a digest once per deployment, so every task of a deployment runs the
+// same image.
+const DefaultImage = "public.ecr.aws/nginx/nginx:1.28"
+
+// DefaultSSLPolicy is the HTTPS listener's security policy: the one AWS
+// recommends and the ELB console's default, hybrid post-quantum key
+// exchange with TLS 1.3 and a restricted TLS 1.2 (ELB user guide,
+// "Security policies for your Application Load Balancer").
+const DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
 // Default returns the built-in settings: the blog post's setup, with our
 // safer choices for logs, TLS and deployments.
 func Default() Config {
 	return Config{
 		Name: "example-app",
 		Container: Container{
-			Image:       "nginx:latest",
+			Image:       DefaultImage,
 			Port:        80,
 			CPU:         256,
 			Memory:      512,
@@ -216,18 +241,27 @@ func Default() Config {
 			MinHealthyPercent:      100,
 			MaxPercent:             200,
 			PlatformVersion:        "LATEST",
+			Spot:                   Spot{Base: 1},
 		},
 		Scaling: Scaling{ScaleInCooldown: 300, ScaleOutCooldown: 60},
+		// Fast target health checks: a new target is healthy after one
+		// passing check and the healthy threshold applies only to a target
+		// recovering from unhealthy (ECS developer guide, "Optimize load
+		// balancer health check parameters"). A 10 s interval puts a new
+		// task in service within about 10 s of registering and takes a hung
+		// one out within 3 failed checks, about 30-35 s; three, not two, so
+		// that one slow response does not drop a task. AWS's defaults
+		// (30 s, 5 and 2) would take minutes to notice.
 		HealthCheck: HealthCheck{
 			Path:               "/",
 			Matcher:            "200",
-			Interval:           120,
-			Timeout:            3,
-			HealthyThreshold:   3,
-			UnhealthyThreshold: 2,
+			Interval:           10,
+			Timeout:            5,
+			HealthyThreshold:   2,
+			UnhealthyThreshold: 3,
 		},
 		LoadBalancer: LoadBalancer{
-			SSLPolicy:           "ELBSecurityPolicy-TLS13-1-2-2021-06",
+			SSLPolicy:           DefaultSSLPolicy,
 			DeregistrationDelay: 30,
 		},
 		Logs: Logs{RetentionDays: 30},

@@ -136,7 +136,16 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 	// moto accepts resource types it does not model and creates nothing for
 	// them: say which, so a reader knows what this test did not see.
 	var skipped []string
-	for id, r := range document(t, cfg)["Resources"].(map[string]any) {
+	doc := document(t, cfg)
+	// The target group's logical ID depends on the load balancer's scheme.
+	var tgID string
+	var tgPort any
+	for id, r := range doc["Resources"].(map[string]any) {
+		if r.(map[string]any)["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" {
+			tgID, tgPort = id, r.(map[string]any)["Properties"].(map[string]any)["Port"]
+		}
+	}
+	for id, r := range doc["Resources"].(map[string]any) {
 		typ := r.(map[string]any)["Type"].(string)
 		if physical, ok := s.physical[id]; ok && physical != "" {
 			continue
@@ -198,8 +207,8 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 		case 443:
 			if l.Protocol != "HTTPS" || l.SslPolicy != cfg.LoadBalancer.SSLPolicy ||
 				len(l.Certificates) != 1 || l.Certificates[0].CertificateArn != wantCertificate ||
-				len(l.Actions) != 1 || l.Actions[0].TargetGroupArn != s.physical["TargetGroup"] {
-				t.Errorf("port 443 listener = %+v, want HTTPS with %s and %s, forwarding to %s", l, cfg.LoadBalancer.SSLPolicy, wantCertificate, s.physical["TargetGroup"])
+				len(l.Actions) != 1 || l.Actions[0].TargetGroupArn != s.physical[tgID] {
+				t.Errorf("port 443 listener = %+v, want HTTPS with %s and %s, forwarding to %s", l, cfg.LoadBalancer.SSLPolicy, wantCertificate, s.physical[tgID])
 			}
 		default:
 			t.Errorf("unexpected listener on port %d", l.Port)
@@ -217,10 +226,12 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 			VpcID           string `xml:"VpcId"`
 		} `xml:"DescribeTargetGroupsResult>TargetGroups>member"`
 	}
-	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeTargetGroups", url.Values{"TargetGroupArns.member.1": {s.physical["TargetGroup"]}}), &tgs)
-	if len(tgs.TargetGroups) != 1 || tgs.TargetGroups[0].TargetType != "ip" || tgs.TargetGroups[0].Port != cfg.Container.Port ||
+	// The group's port is the template's fixed default, whatever the
+	// container port: ECS registers each task with the container port.
+	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeTargetGroups", url.Values{"TargetGroupArns.member.1": {s.physical[tgID]}}), &tgs)
+	if len(tgs.TargetGroups) != 1 || tgs.TargetGroups[0].TargetType != "ip" || fmt.Sprint(tgs.TargetGroups[0].Port) != fmt.Sprint(tgPort) ||
 		tgs.TargetGroups[0].HealthCheckPath != cfg.HealthCheck.Path || tgs.TargetGroups[0].VpcID != n.VpcID {
-		t.Errorf("target groups = %+v, want one ip group on port %d checking %s in %s", tgs.TargetGroups, cfg.Container.Port, cfg.HealthCheck.Path, n.VpcID)
+		t.Errorf("target groups = %+v, want one ip group %s on port %v checking %s in %s", tgs.TargetGroups, tgID, tgPort, cfg.HealthCheck.Path, n.VpcID)
 	}
 
 	cluster := s.physical["Cluster"]

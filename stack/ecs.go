@@ -1,7 +1,10 @@
 package stack
 
 import (
+	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
@@ -23,21 +26,29 @@ func addECS(t *cloudformation.Template, cfg Config) {
 			}},
 			Tags: resourceTags(cfg),
 		}
-		if cfg.Service.Spot.Enabled {
-			t.Resources[idCapacityProviders] = &ecs.ClusterCapacityProviderAssociations{
-				Cluster:                         cloudformation.Ref(idCluster),
-				CapacityProviders:               []string{"FARGATE", "FARGATE_SPOT"},
-				DefaultCapacityProviderStrategy: clusterStrategy(cfg.Service.Spot),
-			}
+		// Both Fargate providers are always associated, with or without
+		// Spot, so that turning Spot on or off is a change of the service's
+		// strategy only. Removing FARGATE_SPOT from the cluster while the
+		// service still uses it fails with "The specified capacity provider
+		// is in use" (ECS PutClusterCapacityProviders).
+		t.Resources[idCapacityProviders] = &ecs.ClusterCapacityProviderAssociations{
+			Cluster:                         cloudformation.Ref(idCluster),
+			CapacityProviders:               []string{"FARGATE", "FARGATE_SPOT"},
+			DefaultCapacityProviderStrategy: clusterStrategy(cfg.Service.Spot),
 		}
 	}
 
 	t.Resources[idTaskSG] = &ec2.SecurityGroup{
+		// EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* in
+		// a GroupDescription and a rule Description, up to 255 characters
+		// (EC2 API reference: CreateSecurityGroup, IpRange); anything else,
+		// an apostrophe say, fails the create with InvalidParameterValue.
+		// TestAWSRules checks every description in every template.
 		GroupDescription: "Tasks: the container port from the load balancer only",
 		VpcId:            cloudformation.RefPtr(ParamVpcID),
 		SecurityGroupEgress: []ec2.SecurityGroup_Egress{{
 			CidrIp:      cloudformation.String("0.0.0.0/0"),
-			Description: cloudformation.String("Image pulls, logs and the application's own outbound calls"),
+			Description: cloudformation.String("Image pulls, logs and outbound calls of the app"),
 			IpProtocol:  "-1",
 		}},
 		Tags: resourceTags(cfg),
@@ -73,6 +84,12 @@ func addECS(t *cloudformation.Template, cfg Config) {
 	}
 	if cfg.Container.EphemeralStorage != 0 {
 		task.EphemeralStorage = &ecs.TaskDefinition_EphemeralStorage{SizeInGiB: cloudformation.Int(cfg.Container.EphemeralStorage)}
+	}
+	for _, w := range writableVolumes(cfg.Container) {
+		// A volume with no host path or file system configuration is a
+		// bind mount on the task's ephemeral storage on Fargate (ECS
+		// developer guide, "Bind mounts").
+		task.Volumes = append(task.Volumes, ecs.TaskDefinition_Volume{Name: cloudformation.String(w.volume)})
 	}
 	t.Resources[idTaskDefinition] = task
 
@@ -117,6 +134,13 @@ func containerDefinition(cfg Config) ecs.TaskDefinition_ContainerDefinition {
 	}
 	if c.ReadOnlyRootFilesystem {
 		def.ReadonlyRootFilesystem = cloudformation.Bool(true)
+		for _, w := range writableVolumes(c) {
+			def.MountPoints = append(def.MountPoints, ecs.TaskDefinition_MountPoint{
+				ContainerPath: cloudformation.String(w.path),
+				SourceVolume:  cloudformation.String(w.volume),
+				ReadOnly:      cloudformation.Bool(false),
+			})
+		}
 	}
 	if cfg.Service.EnableExec {
 		// ECS Exec sessions leave orphaned processes without an init
@@ -160,7 +184,7 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		LoadBalancers: []ecs.Service_LoadBalancer{{
 			ContainerName:  cloudformation.String(containerName(cfg)),
 			ContainerPort:  cloudformation.Int(cfg.Container.Port),
-			TargetGroupArn: cloudformation.RefPtr(idTargetGroup),
+			TargetGroupArn: cloudformation.RefPtr(targetGroupID(cfg)),
 		}},
 		PropagateTags:        cloudformation.String("SERVICE"),
 		EnableECSManagedTags: cloudformation.Bool(true),
@@ -176,16 +200,24 @@ func serviceResource(cfg Config) cloudformation.Resource {
 	if s.EnableExec {
 		service.EnableExecuteCommand = cloudformation.Bool(true)
 	}
-	if s.Spot.Enabled {
-		// A capacity provider strategy replaces the launch type; the two
-		// cannot be set together.
+	switch {
+	case s.Cluster == "":
+		// The service in a cluster of its own always has a capacity
+		// provider strategy and never a launch type (the two cannot be set
+		// together). Dropping the strategy from the template would not move
+		// the service off Spot: CloudFormation reads a missing
+		// CapacityProviderStrategy as "do not change it" (AWS::ECS::Service
+		// reference), and the cluster's FARGATE_SPOT association could then
+		// not be removed. Changing the strategy itself starts a new
+		// deployment.
 		service.CapacityProviderStrategy = serviceStrategy(s.Spot)
-		if s.Cluster == "" {
-			// ECS rejects a strategy naming a provider the cluster is not yet
-			// associated with.
-			service.AWSCloudFormationDependsOn = append(service.AWSCloudFormationDependsOn, idCapacityProviders)
-		}
-	} else {
+		// ECS rejects a strategy naming a provider the cluster is not yet
+		// associated with.
+		service.AWSCloudFormationDependsOn = append(service.AWSCloudFormationDependsOn, idCapacityProviders)
+	case s.Spot.Enabled:
+		// An existing cluster must already have the Fargate providers.
+		service.CapacityProviderStrategy = serviceStrategy(s.Spot)
+	default:
 		service.LaunchType = cloudformation.String("FARGATE")
 	}
 	overrides := map[string]any{
@@ -193,6 +225,11 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// picked by the condition, not a list that contains it.
 		"NetworkConfiguration.AwsvpcConfiguration.Subnets": cloudformation.If(condPublicTasks,
 			cloudformation.Ref(ParamPublicSubnetIDs), cloudformation.Ref(ParamPrivateSubnetIDs)),
+		// Set explicitly: ECS treats a service that never had the value as
+		// DISABLED on update, and then never moves tasks out of a crowded
+		// Availability Zone (AWS::ECS::Service reference,
+		// AvailabilityZoneRebalancing). goformation v7.14.9 predates it.
+		"AvailabilityZoneRebalancing": "ENABLED",
 	}
 	// With autoscaling, the service has no DesiredCount: CloudFormation
 	// would send it with every update of the service and undo the
@@ -205,6 +242,42 @@ func serviceResource(cfg Config) cloudformation.Resource {
 	return override(service, overrides)
 }
 
+// writableVolume is a writable directory of a read-only container and the
+// task volume behind it.
+type writableVolume struct {
+	path   string
+	volume string
+}
+
+// writableVolumes are the volumes of a read-only root filesystem: the
+// configured writable paths, or DefaultWritablePaths. A volume is named
+// after its path, with every character ECS does not allow in a volume name
+// (letters, digits, hyphens and underscores, up to 255: ECS API reference,
+// Volume) turned into a hyphen, and a number added where two paths would
+// otherwise share a name.
+func writableVolumes(c Container) []writableVolume {
+	if !c.ReadOnlyRootFilesystem {
+		return nil
+	}
+	paths := c.WritablePaths
+	if len(paths) == 0 {
+		paths = DefaultWritablePaths
+	}
+	out := make([]writableVolume, len(paths))
+	used := map[string]bool{}
+	for i, p := range paths {
+		name := "writable" + volumeNameUnsafe.ReplaceAllString(strings.TrimSuffix(p, "/"), "-")
+		for n := 2; used[name]; n++ {
+			name = fmt.Sprintf("writable%s-%d", volumeNameUnsafe.ReplaceAllString(strings.TrimSuffix(p, "/"), "-"), n)
+		}
+		used[name] = true
+		out[i] = writableVolume{path: p, volume: name}
+	}
+	return out
+}
+
+var volumeNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
 // spotWeights returns the weights of regular Fargate and Fargate Spot
 // beyond the base.
 func spotWeights(s Spot) (regular, spot int) {
@@ -214,7 +287,13 @@ func spotWeights(s Spot) (regular, spot int) {
 	return 1, s.Weight
 }
 
+// serviceStrategy is the service's capacity provider strategy: regular
+// Fargate alone without Spot, else the base on regular Fargate and the
+// rest split by weight.
 func serviceStrategy(s Spot) []ecs.Service_CapacityProviderStrategyItem {
+	if !s.Enabled {
+		return []ecs.Service_CapacityProviderStrategyItem{{CapacityProvider: cloudformation.String("FARGATE"), Weight: cloudformation.Int(1)}}
+	}
 	regular, spot := spotWeights(s)
 	var items []ecs.Service_CapacityProviderStrategyItem
 	if s.Base > 0 || regular > 0 {

@@ -69,6 +69,7 @@ func FuzzBuild(f *testing.F) {
 		if _, err := format.JSON(doc); err != nil {
 			t.Fatal(err)
 		}
+		checkAWSRules(t, "fuzzed config", doc)
 	})
 }
 
@@ -76,11 +77,12 @@ func FuzzBuild(f *testing.F) {
 // fails Validate with problems or builds a template that formats.
 func FuzzFeatures(f *testing.F) {
 	f.Add(true, 1, 3, "x86_64", false, false, "10.0.0.0/8", "app.example.com", "Z1", "A=arn:aws:ssm:us-east-1:123456789012:parameter/a",
-		50, 200, 2, 10, 60, 1000, 1, "1.4.0", "curl -f http://localhost/", 3600)
-	f.Add(false, 0, 0, "arm64", true, true, "fd00::/8,10.0.0.0/16", "", "", "", 100, 200, 0, 0, 0, 0, 0, "LATEST", "", 0)
-	f.Add(true, -1, 5000, "arm", true, false, "10.0.0.1/8,10.0.0.1/8", "a..b", "/hostedzone/Z", "=", 101, 99, 5, 2, 0, -1, 7, "1.3.0", "a\nb", -1)
+		50, 200, 2, 10, 60, 1000, 1, "1.4.0", "curl -f http://localhost/", 3600, true, "/tmp,/var/cache/nginx,/var/run")
+	f.Add(false, 0, 0, "arm64", true, true, "fd00::/8,10.0.0.0/16", "", "", "", 100, 200, 0, 0, 0, 0, 0, "LATEST", "", 0, false, "")
+	f.Add(true, -1, 5000, "arm", true, false, "10.0.0.1/8,10.0.0.1/8", "a..b", "/hostedzone/Z", "=", 101, 99, 5, 2, 0, -1, 7, "1.3.0", "a\nb", -1, true, "/,tmp,/a/../b,/x y")
 	f.Fuzz(func(t *testing.T, spot bool, spotBase, spotWeight int, arch string, internal, dualstack bool, cidrs, domain, zone, secret string,
-		minHealthy, maxPercent, minCount, maxCount, cpuPercent, requests, desired int, platform, containerCheck string, stickiness int) {
+		minHealthy, maxPercent, minCount, maxCount, cpuPercent, requests, desired int, platform, containerCheck string, stickiness int,
+		readOnly bool, writable string) {
 		cfg := stack.Default()
 		cfg.Service.Spot = stack.Spot{Enabled: spot, Base: spotBase, Weight: spotWeight}
 		cfg.Container.Arch = arch
@@ -100,6 +102,10 @@ func FuzzFeatures(f *testing.F) {
 		cfg.Service.PlatformVersion = platform
 		cfg.Container.HealthCheck.Command = containerCheck
 		cfg.LoadBalancer.Stickiness = stickiness
+		cfg.Container.ReadOnlyRootFilesystem = readOnly
+		if writable != "" {
+			cfg.Container.WritablePaths = strings.Split(writable, ",")
+		}
 
 		tmpl, err := stack.Build(cfg)
 		if err != nil {
@@ -116,5 +122,6 @@ func FuzzFeatures(f *testing.F) {
 		if _, err := format.YAML(doc); err != nil {
 			t.Fatal(err)
 		}
+		checkAWSRules(t, "fuzzed config", doc)
 	})
 }

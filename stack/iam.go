@@ -76,7 +76,14 @@ func executionPolicy(cfg Config) map[string]any {
 			statement{
 				"Sid":    "PullImage",
 				"Effect": "Allow",
-				"Action": []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				// BatchImportUpstreamImage and CreateRepository let the first
+				// pull of a pull-through-cache image fetch it from upstream
+				// and create its repository (ECR user guide, "IAM
+				// permissions required to sync an upstream registry with a
+				// pull through cache"); on any other repository they do
+				// nothing.
+				"Action": []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+					"ecr:BatchImportUpstreamImage", "ecr:CreateRepository"},
 				"Resource": cloudformation.Sub("arn:${AWS::Partition}:ecr:" + ecr.Region + ":" + ecr.Account +
 					":repository/" + ecr.Repository),
 			},

@@ -25,6 +25,7 @@ const (
 	idHTTPListener         = "HttpListener"
 	idHTTPSListener        = "HttpsListener"
 	idTargetGroup          = "TargetGroup"
+	idInternalTargetGroup  = "InternalTargetGroup"
 	idTaskRole             = "TaskRole"
 	idExecutionRole        = "ExecutionRole"
 	idCluster              = "Cluster"
@@ -52,3 +53,18 @@ const (
 	OutputServiceName         = "ServiceName"
 	OutputLogGroupName        = "LogGroupName"
 )
+
+// targetGroupID is the target group's logical ID, which differs between an
+// internet-facing and an internal load balancer. Scheme is create-only, so
+// switching it replaces the load balancer, and ELB lets a target group
+// belong to only one load balancer ("Load balancers per target group: 1",
+// ALB quotas): a new listener on the new load balancer cannot take over the
+// old target group and the update would roll back
+// (cloudformation-coverage-roadmap #780). A new logical ID makes
+// CloudFormation create a new target group with the new load balancer.
+func targetGroupID(cfg Config) string {
+	if cfg.LoadBalancer.Internal {
+		return idInternalTargetGroup
+	}
+	return idTargetGroup
+}

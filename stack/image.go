@@ -2,6 +2,7 @@ package stack
 
 import (
 	"regexp"
+	"strings"
 )
 
 // ecrImage is an image stored in an Amazon ECR private repository.
@@ -38,6 +39,19 @@ func (e ecrImage) imagePatternFor() string {
 	// The tag and digest parts are those the image validation accepts, so
 	// the default always matches its own pattern.
 	return "^" + regexp.QuoteMeta(e.Registry()+"/"+e.Repository) + imageTagAndDigest + "$"
+}
+
+// imageRepositoryName is the last part of an image's repository path,
+// without registry, tag or digest: "nginx" for public.ecr.aws/nginx/nginx:1.28.
+func imageRepositoryName(image string) string {
+	if i := strings.Index(image, "@"); i >= 0 {
+		image = image[:i]
+	}
+	if i := strings.LastIndex(image, "/"); i >= 0 {
+		image = image[i+1:]
+	}
+	name, _, _ := strings.Cut(image, ":")
+	return name
 }
 
 // containerName is the container's name in the task definition.

@@ -17,7 +17,7 @@ import (
 func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 	lb := cfg.LoadBalancer
 	t.Resources[idLoadBalancerSG] = &ec2.SecurityGroup{
-		GroupDescription:     loadBalancerSGDescription(lb),
+		GroupDescription:     loadBalancerSGDescription,
 		VpcId:                cloudformation.RefPtr(ParamVpcID),
 		SecurityGroupIngress: loadBalancerIngress(lb),
 		// A security group without inline egress rules gets an allow-all
@@ -93,16 +93,23 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 		Certificates:    []elb.Listener_Certificate{{CertificateArn: &certificate}},
 		DefaultActions: []elb.Listener_Action{{
 			Type:           "forward",
-			TargetGroupArn: cloudformation.RefPtr(idTargetGroup),
+			TargetGroupArn: cloudformation.RefPtr(targetGroupID(cfg)),
 		}},
 	}
 
 	hc := cfg.HealthCheck
-	t.Resources[idTargetGroup] = &elb.TargetGroup{
+	t.Resources[targetGroupID(cfg)] = &elb.TargetGroup{
 		// Fargate tasks in awsvpc mode register by IP address, not instance.
-		TargetType:                 cloudformation.String("ip"),
-		Protocol:                   cloudformation.String("HTTP"),
-		Port:                       cloudformation.Int(cfg.Container.Port),
+		TargetType: cloudformation.String("ip"),
+		Protocol:   cloudformation.String("HTTP"),
+		// Port is create-only: tying it to the container port would replace
+		// the target group on a port change, and the listener would forward
+		// to an empty group until new tasks pass their checks, minutes of
+		// 503s. It is only a default: ECS registers each task with the
+		// container port of the service's LoadBalancers entry, and the
+		// health check uses traffic-port, the port a target registered with
+		// (ELB API reference, RegisterTargets and HealthCheckPort).
+		Port:                       cloudformation.Int(targetGroupPort),
 		VpcId:                      cloudformation.RefPtr(ParamVpcID),
 		HealthCheckProtocol:        cloudformation.String("HTTP"),
 		HealthCheckPath:            cloudformation.String(hc.Path),
@@ -123,12 +130,15 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 	}
 }
 
-func loadBalancerSGDescription(lb LoadBalancer) string {
-	if len(lb.AllowCIDRs) > 0 {
-		return "Load balancer: HTTP and HTTPS from the allowed networks, out only to the tasks"
-	}
-	return "Load balancer: HTTP and HTTPS from anywhere, out only to the tasks"
-}
+// targetGroupPort is the target group's fixed default port.
+const targetGroupPort = 80
+
+// loadBalancerSGDescription is the same whatever the sources:
+// GroupDescription is create-only, and a description that named them would
+// replace the group, and both rules that refer to it, when --allow-cidr is
+// turned on or off, with a moment of 5xx errors while the load balancer
+// moves to the new group.
+const loadBalancerSGDescription = "Load balancer: HTTP and HTTPS in, out only to the tasks"
 
 // loadBalancerIngress opens 80 and 443 to the allowed networks, or to all
 // of IPv4 and IPv6.

@@ -11,16 +11,17 @@ import (
 // write, so that it has a retention period and is deleted with the stack.
 func addLogGroup(t *cloudformation.Template, cfg Config) {
 	group := &logs.LogGroup{
-		// The stack name keeps two stacks of the same app apart.
-		LogGroupName: cloudformation.SubPtr("/ecs/${AWS::StackName}/" + cfg.Name),
-	}
-	if cfg.DeletionProtection {
-		// A kept log group outlives its stack: a stack created again under
-		// the same name would fail on "already exists". The stack ID's
-		// unique part keeps the names apart.
-		group.LogGroupName = cloudformation.String(cloudformation.SubVars("/ecs/${AWS::StackName}/"+cfg.Name+"-${StackUUID}", map[string]any{
+		// The stack name keeps two stacks of the same app apart, and the
+		// unique part of the stack ID keeps a stack apart from the log
+		// group a deleted stack of the same name kept (with
+		// --deletion-protection). The name is the same with and without
+		// protection: LogGroupName is create-only, and a name that changed
+		// with the setting would replace the group, deleting its logs or,
+		// when the old group was kept, failing with "already exists" when
+		// the setting is turned off again.
+		LogGroupName: cloudformation.String(cloudformation.SubVars("/ecs/${AWS::StackName}/"+cfg.Name+"-${StackUUID}", map[string]any{
 			"StackUUID": cloudformation.Select(2, cloudformation.Split("/", cloudformation.Ref("AWS::StackId"))),
-		}))
+		})),
 	}
 	if cfg.Logs.RetentionDays > 0 {
 		group.RetentionInDays = cloudformation.Int(cfg.Logs.RetentionDays)

@@ -10,10 +10,17 @@ func addOutputs(t *cloudformation.Template, cfg Config) {
 		Description: cloudformation.String("DNS name of the load balancer; point your domain's CNAME or alias record here."),
 		Value:       cloudformation.GetAtt(idLoadBalancer, "DNSName"),
 	}
-	t.Outputs[OutputServiceURL] = cloudformation.Output{
+	url := cloudformation.Output{
 		Description: cloudformation.String("HTTPS URL of the service."),
 		Value:       serviceURL(cfg),
 	}
+	if cfg.Domain.Name == "" {
+		// The listener serves the ACM certificate, which can never cover
+		// the load balancer's own *.elb.amazonaws.com name: ACM validates
+		// only names whose DNS you control.
+		url.Description = cloudformation.String("HTTPS URL on the load balancer's own DNS name. The certificate does not cover this name, so browsers warn: point a DNS record of the certificate's domain at LoadBalancerDNSName, or emit with --domain-name.")
+	}
+	t.Outputs[OutputServiceURL] = url
 	t.Outputs[OutputClusterName] = cloudformation.Output{
 		Description: cloudformation.String("Name of the ECS cluster."),
 		Value:       clusterName(cfg),

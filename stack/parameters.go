@@ -8,6 +8,14 @@ import (
 // (aws, aws-cn, aws-us-gov, ...).
 const CertificateArnPattern = `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$`
 
+// notPrivateECRPattern matches any image except one whose registry host
+// starts with a 12-digit account ID and a dot, which is how every private
+// ECR host starts (ACCOUNT.dkr.ecr.REGION..., ACCOUNT.dkr.ecr-fips...,
+// ACCOUNT.dkr-ecr.REGION.on.aws). It says "not 12 digits and then a
+// non-digit" without lookahead, which Go's regexp (used by the tests)
+// lacks; Java's, which CloudFormation uses, reads it the same way.
+const notPrivateECRPattern = `^(?:[0-9]{0,11}(?:[^0-9]|$)|[0-9]{13}).*$`
+
 // addParameters adds the template's parameters, the conditions that read
 // them, and the console metadata that groups and labels them.
 func addParameters(t *cloudformation.Template, cfg Config) {
@@ -50,6 +58,14 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 	if ecr, ok := parseECRImage(cfg.Container.Image); ok {
 		image.AllowedPattern = cloudformation.String(ecr.imagePatternFor())
 		image.ConstraintDescription = cloudformation.String("must be an image of the ECR repository " + ecr.Registry() + "/" + ecr.Repository + ": the execution role may pull only from it")
+	} else {
+		// On Fargate the execution role pulls private ECR images (ECS
+		// developer guide, "Amazon ECS task execution IAM role"), and this
+		// template's role has no ECR permissions: a private ECR image typed
+		// in the console would fail every task with CannotPullContainerError
+		// and roll the stack back.
+		image.AllowedPattern = cloudformation.String(notPrivateECRPattern)
+		image.ConstraintDescription = cloudformation.String("must not be a private Amazon ECR image (a host that starts with an account ID): this template's execution role cannot pull from ECR. Emit the template again with --image set to the ECR image to get pull permissions for its repository")
 	}
 	t.Parameters[ParamContainerImage] = image
 

@@ -30,7 +30,7 @@ func addScaling(t *cloudformation.Template, cfg Config) {
 		t.Resources[idRequestScaling] = scalingPolicy("requests", float64(s.RequestsPerTarget), &aas.ScalingPolicy_PredefinedMetricSpecification{
 			PredefinedMetricType: "ALBRequestCountPerTarget",
 			ResourceLabel: cloudformation.SubPtr("${" + idLoadBalancer + ".LoadBalancerFullName}/${" +
-				idTargetGroup + ".TargetGroupFullName}"),
+				targetGroupID(cfg) + ".TargetGroupFullName}"),
 		}, s)
 	}
 }

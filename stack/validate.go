@@ -81,6 +81,7 @@ const (
 	KeyContainerHCStartPeriod = "container-health-check-start-period"
 	KeyCluster                = "cluster"
 	KeyReadOnlyRootFS         = "read-only-root-fs"
+	KeyWritablePath           = "writable-path"
 	KeyEphemeralStorage       = "ephemeral-storage"
 	KeyPlatformVersion        = "platform-version"
 	KeyStickiness             = "stickiness"
@@ -107,9 +108,10 @@ func (c Config) Validate() error {
 	v.intRange(KeyDeregistrationDelay, c.LoadBalancer.DeregistrationDelay, 0, 3600)
 	v.scaling(c.Scaling)
 	v.execAndReadOnly(c)
+	v.writablePaths(c.Container)
 	v.domain(c.Domain)
 	v.secrets(c.Container.Secrets, c.Container.Environment)
-	v.spot(c.Service.Spot, c.Container.Arch)
+	v.spot(c.Service.Spot)
 	v.arch(c.Container.Arch)
 	v.loadBalancer(c.LoadBalancer)
 	v.deployment(c.Service, c.Scaling)
@@ -124,6 +126,49 @@ func (c Config) Validate() error {
 		return nil
 	}
 	return &ValidationError{Problems: v.problems}
+}
+
+// Warnings reports settings that are valid but likely not what the user
+// wants. Callers print them; they never stop a build.
+func (c Config) Warnings() []Problem {
+	var w []Problem
+	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
+		w = append(w, Problem{Key: KeyWritablePath, Message: fmt.Sprintf(
+			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; add --writable-path for %s",
+			c.Container.Image, strings.Join(missing, " and "))})
+	}
+	if p := c.LoadBalancer.SSLPolicy; sslPolicyName.MatchString(p) && !slices.Contains(SSLPolicies, p) {
+		w = append(w, Problem{Key: KeySSLPolicy, Message: fmt.Sprintf(
+			"%q is not one of the policies cfnfargate knows; ELB rejects an unknown name when it creates the listener (check it with: aws elbv2 describe-ssl-policies --names %s)", p, p)})
+	}
+	return w
+}
+
+// nginxWritable are the directories the official nginx image writes to at
+// start-up ("Running nginx in read-only mode", the image's documentation).
+var nginxWritable = []string{"/var/cache/nginx", "/var/run"}
+
+// nginxUnwritable returns the directories nginx needs that a read-only
+// container of an nginx image cannot write to.
+func nginxUnwritable(c Container) []string {
+	if !c.ReadOnlyRootFilesystem || imageRepositoryName(c.Image) != "nginx" {
+		return nil
+	}
+	writable := c.WritablePaths
+	if len(writable) == 0 {
+		writable = DefaultWritablePaths
+	}
+	var missing []string
+	for _, need := range nginxWritable {
+		covered := slices.ContainsFunc(writable, func(p string) bool {
+			p = strings.TrimSuffix(p, "/")
+			return need == p || strings.HasPrefix(need, p+"/")
+		})
+		if !covered {
+			missing = append(missing, need)
+		}
+	}
+	return missing
 }
 
 const (
@@ -235,6 +280,11 @@ func (v *validator) environment(env []EnvVar) {
 			v.add(KeyEnv, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (KEY=VALUE)", e.Name)
 		case seen[e.Name]:
 			v.add(KeyEnv, "%s is set twice: give each variable once", e.Name)
+		case e.Value == "":
+			// ECS drops an environment entry whose value is empty when it
+			// registers the task definition, so the application would see the
+			// variable unset, not empty (terraform-provider-aws #39533).
+			v.add(KeyEnv, "%s has an empty value, and ECS drops such variables: the container would not see it at all. Give a value, or leave the variable out", e.Name)
 		}
 		seen[e.Name] = true
 	}
@@ -306,8 +356,22 @@ func joinInts(ns []int) string {
 
 // SSLPolicies are the predefined ELB security policies an HTTPS listener of
 // an Application Load Balancer accepts. Source: "Security policies for your
-// Application Load Balancer" in the ELB user guide.
+// Application Load Balancer" in the ELB user guide (2026), which adds new
+// ones from time to time; list them with `aws elbv2 describe-ssl-policies`.
 var SSLPolicies = []string{
+	"ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-0-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
 	"ELBSecurityPolicy-TLS13-1-2-2021-06",
 	"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
 	"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
@@ -315,12 +379,6 @@ var SSLPolicies = []string{
 	"ELBSecurityPolicy-TLS13-1-1-2021-06",
 	"ELBSecurityPolicy-TLS13-1-0-2021-06",
 	"ELBSecurityPolicy-TLS13-1-3-2021-06",
-	"ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-	"ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-	"ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
-	"ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
-	"ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
-	"ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
 	"ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
 	"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
 	"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
@@ -342,8 +400,14 @@ var SSLPolicies = []string{
 	"ELBSecurityPolicy-2015-05",
 }
 
+// sslPolicyName is the shape of a predefined policy's name. A name of that
+// shape that is not in SSLPolicies is accepted with a warning: AWS adds
+// policies (the RFC 9151 ones, say) faster than this list, and ELB itself
+// rejects an unknown name with a clear error when the listener is created.
+var sslPolicyName = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]{1,100}$`)
+
 func (v *validator) sslPolicy(policy string) {
-	if !slices.Contains(SSLPolicies, policy) {
-		v.add(KeySSLPolicy, "%q is not a known ELB security policy: use one of the ELBSecurityPolicy-* names, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06 (list them with: aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name')", policy)
+	if !sslPolicyName.MatchString(policy) {
+		v.add(KeySSLPolicy, "%q is not an ELB security policy name: use one of the predefined ELBSecurityPolicy-* policies, e.g. %s (list them with: aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name')", policy, DefaultSSLPolicy)
 	}
 }

@@ -95,18 +95,19 @@ func (v *validator) secrets(secrets []Secret, env []EnvVar) {
 	}
 }
 
-func (v *validator) spot(s Spot, arch string) {
+// spot checks the Spot split. Fargate Spot runs ARM64 tasks on platform
+// version 1.4.0 or later (ECS API reference, CapacityProviderStrategyItem,
+// since 2024-09), and platformVersion allows only LATEST and 1.4.0, so any
+// architecture goes with Spot.
+func (v *validator) spot(s Spot) {
 	if !s.Enabled {
-		if s.Base != 0 || s.Weight != 0 {
+		if s.Base != Default().Service.Spot.Base || s.Weight != 0 {
 			v.add(KeySpot, "spot-base and spot-weight need spot: add --spot")
 		}
 		return
 	}
 	v.intRange(KeySpotBase, s.Base, 0, 100000)
 	v.intRange(KeySpotWeight, s.Weight, 0, 1000)
-	if arch == ArchARM64 {
-		v.add(KeySpot, "Fargate Spot does not run arm64 tasks: use arch x86_64, or leave out spot")
-	}
 }
 
 func (v *validator) arch(arch string) {
@@ -192,6 +193,43 @@ func (v *validator) deployment(s Service, scaling Scaling) {
 				n, s.MinHealthyPercent, s.MaxPercent, most)
 			return
 		}
+	}
+}
+
+// maxWritablePaths bounds --writable-path: each is a volume and a mount
+// point, and a handful covers every image we know.
+const maxWritablePaths = 20
+
+var writablePathPattern = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
+
+// writablePaths checks the writable directories of a read-only root
+// filesystem. Each becomes a task volume named after it, and ECS allows
+// only letters, digits, hyphens and underscores, up to 255, in a volume
+// name (ECS API reference, Volume), so paths keep to those characters and
+// dots.
+func (v *validator) writablePaths(c Container) {
+	if len(c.WritablePaths) == 0 {
+		return
+	}
+	if !c.ReadOnlyRootFilesystem {
+		v.add(KeyWritablePath, "is set without read-only-root-fs: with a writable root filesystem every path is writable already; add --read-only-root-fs or leave out writable-path")
+		return
+	}
+	if len(c.WritablePaths) > maxWritablePaths {
+		v.add(KeyWritablePath, "%d paths: allowed up to %d", len(c.WritablePaths), maxWritablePaths)
+	}
+	seen := map[string]bool{}
+	for _, p := range c.WritablePaths {
+		clean := strings.TrimSuffix(p, "/")
+		switch {
+		case !writablePathPattern.MatchString(clean) || len(clean) > 200:
+			v.add(KeyWritablePath, "%q is not an absolute directory path: use / and letters, digits, dots, hyphens and underscores, up to 200 characters, e.g. /var/cache/nginx", p)
+		case slices.Contains(strings.Split(clean, "/"), "..") || slices.Contains(strings.Split(clean, "/"), "."):
+			v.add(KeyWritablePath, "%q has . or .. in it: give the directory's plain absolute path", p)
+		case seen[clean]:
+			v.add(KeyWritablePath, "%s is given twice", p)
+		}
+		seen[clean] = true
 	}
 }
 

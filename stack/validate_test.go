@@ -52,7 +52,30 @@ func TestValidateRejects(t *testing.T) {
 		{"unhealthy threshold", func(c *stack.Config) { c.HealthCheck.UnhealthyThreshold = 1 }, "unhealthy-threshold", "allowed 2 to 10"},
 		{"grace period negative", func(c *stack.Config) { c.Service.HealthCheckGracePeriod = -5 }, "health-check-grace-period", "out of range"},
 		{"log retention", func(c *stack.Config) { c.Logs.RetentionDays = 31 }, "log-retention-days", "allowed 0, 1, 3"},
-		{"ssl policy", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "TLS13" }, "ssl-policy", "not a known ELB security policy"},
+		{"ssl policy", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "TLS13" }, "ssl-policy", "not an ELB security policy name"},
+		{"ssl policy with spaces", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13 1-2" }, "ssl-policy", "not an ELB security policy name"},
+		{"empty env value", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "EMPTY", Value: ""}} }, "env", "ECS drops such variables"},
+		{"writable path without read-only", func(c *stack.Config) { c.Container.WritablePaths = []string{"/tmp"} }, "writable-path", "without read-only-root-fs"},
+		{"writable path relative", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"tmp"}
+		}, "writable-path", "not an absolute directory path"},
+		{"writable path root", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/"}
+		}, "writable-path", "not an absolute directory path"},
+		{"writable path dot-dot", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/var/../etc"}
+		}, "writable-path", "has . or .."},
+		{"writable path twice", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/tmp", "/tmp/"}
+		}, "writable-path", "given twice"},
+		{"writable path characters", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/my dir"}
+		}, "writable-path", "not an absolute directory path"},
 		{"deregistration delay", func(c *stack.Config) { c.LoadBalancer.DeregistrationDelay = 4000 }, "deregistration-delay", "allowed 0 to 3600"},
 
 		// Production features.
@@ -78,7 +101,6 @@ func TestValidateRejects(t *testing.T) {
 		{"secret shadows env", func(c *stack.Config) {
 			c.Container.Secrets = []stack.Secret{{Name: "BUILD", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "set twice"},
-		{"spot on arm64", func(c *stack.Config) { c.Service.Spot.Enabled = true; c.Container.Arch = stack.ArchARM64 }, "spot", "does not run arm64"},
 		{"spot base without spot", func(c *stack.Config) { c.Service.Spot.Base = 2 }, "spot", "need spot"},
 		{"spot weight too high", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Weight: 5000} }, "spot-weight", "allowed 0 to 1000"},
 		{"arch", func(c *stack.Config) { c.Container.Arch = "arm" }, "arch", "use x86_64 or arm64"},
@@ -270,8 +292,34 @@ func TestECRImageParameterPattern(t *testing.T) {
 			t.Errorf("pattern matches %q = %v, want %v", image, got, want)
 		}
 	}
-	if _, ok := at(t, document(t, stack.Default()), "Parameters", "ContainerImage").(map[string]any)["AllowedPattern"]; ok {
-		t.Error("a public image must not restrict the ContainerImage parameter")
+}
+
+// TestPublicImageParameterRefusesPrivateECR proves the template emitted
+// with a non-ECR image refuses, at the console, a private ECR image that its
+// execution role could not pull, and accepts every other image.
+func TestPublicImageParameterRefusesPrivateECR(t *testing.T) {
+	param := at(t, document(t, stack.Default()), "Parameters", "ContainerImage").(map[string]any)
+	pattern := regexp.MustCompile(param["AllowedPattern"].(string))
+	for image, want := range map[string]bool{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1":                         false,
+		"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:v1":                         false,
+		"123456789012.dkr-ecr.eu-west-1.on.aws/app:v1":                                     false,
+		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app":                             false,
+		"public.ecr.aws/nginx/nginx:1.28":                                                  true,
+		"nginx:latest":                                                                     true,
+		"ghcr.io/org/app:1":                                                                true,
+		"1234567890123.dkr.ecr.eu-west-1.amazonaws.com/x:1":                                true, // 13 digits: not an account
+		"12345678901.dkr.ecr.eu-west-1.amazonaws.com/x:1":                                  true, // 11 digits
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/x@sha256:" + strings.Repeat("a", 64): false,
+		"myregistry.example.com/123456789012/app:1":                                        true,
+		"registry.example.com:5000/app@sha256:" + strings.Repeat("a", 64):                  true,
+	} {
+		if got := pattern.MatchString(image); got != want {
+			t.Errorf("pattern matches %q = %v, want %v", image, got, want)
+		}
+	}
+	if !strings.Contains(param["ConstraintDescription"].(string), "--image") {
+		t.Errorf("ConstraintDescription %q does not say to emit again with --image", param["ConstraintDescription"])
 	}
 }
 
@@ -281,6 +329,7 @@ func TestECRImageParameterPattern(t *testing.T) {
 func TestImageDefaultMatchesItsPattern(t *testing.T) {
 	for _, image := range []string{
 		"nginx:latest",
+		stack.DefaultImage,
 		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:v1",
 		"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:v1",
 		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app",
@@ -290,10 +339,7 @@ func TestImageDefaultMatchesItsPattern(t *testing.T) {
 		cfg := stack.Default()
 		cfg.Container.Image = image
 		param := at(t, document(t, cfg), "Parameters", "ContainerImage").(map[string]any)
-		pattern, ok := param["AllowedPattern"].(string)
-		if !ok {
-			continue // a public image is not restricted
-		}
+		pattern := param["AllowedPattern"].(string)
 		if !regexp.MustCompile(pattern).MatchString(param["Default"].(string)) {
 			t.Errorf("%s: the default does not match AllowedPattern %s", image, pattern)
 		}

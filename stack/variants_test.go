@@ -43,7 +43,7 @@ var variants = []variant{
 			{Name: "BUILD", Value: "v2.0.0"},
 			{Name: "LOG_LEVEL", Value: "debug"},
 			{Name: "GREETING", Value: "<hello & welcome>"},
-			{Name: "EMPTY", Value: ""},
+			{Name: "SPACE", Value: " "},
 		}
 		c.Service.ContainerInsights = false
 		c.Logs.RetentionDays = 0
@@ -134,6 +134,9 @@ var featureVariants = []variant{
 	{"hardening", func() stack.Config {
 		c := stack.Default()
 		c.Container.ReadOnlyRootFilesystem = true
+		// The README's hardening example: what the default nginx image
+		// needs to start read-only.
+		c.Container.WritablePaths = []string{"/tmp", "/var/cache/nginx", "/var/run"}
 		c.Container.EphemeralStorage = 50
 		c.Service.PlatformVersion = "1.4.0"
 		return c
@@ -152,7 +155,8 @@ var featureVariants = []variant{
 	}},
 	{"spot-autoscaling", func() stack.Config {
 		c := stack.Default()
-		c.Service.Spot = stack.Spot{Enabled: true}
+		// All on Spot: an explicit choice, with spot-base 0.
+		c.Service.Spot = stack.Spot{Enabled: true, Base: 0}
 		c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, CPUPercent: 70, ScaleInCooldown: 300, ScaleOutCooldown: 60}
 		return c
 	}},
@@ -186,7 +190,8 @@ func everything() stack.Config {
 		{Name: "FLAGS", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
 	}
 	// Not ReadOnlyRootFilesystem: ECS Exec cannot run with it, and
-	// Validate refuses the pair. Spot rules out arm64 the same way.
+	// Validate refuses the pair. Spot runs arm64 on platform 1.4.0.
+	c.Container.Arch = stack.ArchARM64
 	c.Container.EphemeralStorage = 30
 	c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "curl -f http://localhost:8080/health || exit 1", Interval: 30, Timeout: 5, Retries: 3, StartPeriod: 10}
 	c.Service.EnableExec = true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -36,6 +37,7 @@ func emitCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			printWarnings(c.App.ErrWriter, s.Config.Warnings())
 			if len(body) > deploy.MaxTemplateBody {
 				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: the template is %d bytes, over the %d bytes CloudFormation takes inline; upload it to S3 (the console does this for you), as deploy cannot send it\n",
 					len(body), deploy.MaxTemplateBody)
@@ -46,6 +48,14 @@ func emitCommand() *cli.Command {
 			_, err = c.App.Writer.Write(body)
 			return err
 		},
+	}
+}
+
+// printWarnings prints the settings that are valid but likely wrong, each
+// naming its flag.
+func printWarnings(w io.Writer, problems []stack.Problem) {
+	for _, p := range problems {
+		fmt.Fprintf(w, "cfnfargate: warning: --%s: %s\n", p.Key, p.Message)
 	}
 }
 

@@ -1,0 +1,568 @@
+package stack_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+)
+
+// awsRule is one constraint that an AWS service enforces when CloudFormation
+// calls it, and that neither cfn-lint nor moto checks: a template that
+// breaks it passes both and still fails on AWS. Each names its source.
+type awsRule struct {
+	name   string
+	source string
+	// check returns one line per violation in the template.
+	check func(doc format.Document) []string
+}
+
+var (
+	// ec2Description is the character set EC2 allows in a security group's
+	// GroupDescription and in a rule's Description, up to 255 characters.
+	ec2Description = regexp.MustCompile(`^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{0,255}$`)
+	// iamDescription is the pattern of an IAM role's Description.
+	iamDescription = regexp.MustCompile(`^[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{00A1}-\x{00FF}]*$`)
+	// tagCharacters are the characters AWS allows in tag keys and values
+	// across services.
+	tagCharacters = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	// elbName is a load balancer's or target group's Name.
+	elbName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
+	// ecsName is the character set of an ECS task family, container name
+	// and volume name, up to 255.
+	ecsName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	// logGroupName is the character set of a CloudWatch Logs group name.
+	logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+)
+
+// awsRules are the deploy-time rules every template must keep.
+var awsRules = []awsRule{
+	{
+		name:   "security group descriptions",
+		source: "EC2 API reference, CreateSecurityGroup (GroupDescription) and IpRange / Ipv6Range / UserIdGroupPair (Description): up to 255 characters of a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$*; cfn-lint issue #173",
+		check: func(doc format.Document) []string {
+			var bad []string
+			checkText := func(where string, v any) {
+				if s, ok := v.(string); ok && !ec2Description.MatchString(s) {
+					bad = append(bad, fmt.Sprintf("%s %q has characters EC2 rejects, or is over 255", where, s))
+				}
+			}
+			for id, props := range resourcesOfType(doc, "AWS::EC2::SecurityGroup") {
+				checkText(id+".GroupDescription", props["GroupDescription"])
+				for _, list := range []string{"SecurityGroupIngress", "SecurityGroupEgress"} {
+					rules, _ := props[list].([]any)
+					for i, r := range rules {
+						rule, _ := r.(map[string]any)
+						checkText(fmt.Sprintf("%s.%s[%d].Description", id, list, i), rule["Description"])
+					}
+				}
+			}
+			for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+				for id, props := range resourcesOfType(doc, typ) {
+					checkText(id+".Description", props["Description"])
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "IAM role descriptions",
+		source: "IAM API reference, CreateRole (Description): up to 1000 characters matching [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::IAM::Role") {
+				s, ok := props["Description"].(string)
+				if ok && (!iamDescription.MatchString(s) || utf8.RuneCountInString(s) > 1000) {
+					bad = append(bad, fmt.Sprintf("%s.Description %q has characters IAM rejects, or is over 1000", id, s))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "tags",
+		source: "Tagging AWS resources, \"Tag naming limits and requirements\": keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@, no aws: prefix; ECS TagResource: 50 tags per resource, with ECS's managed tags",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, r := range resources(doc) {
+				props, _ := r["Properties"].(map[string]any)
+				tags, _ := props["Tags"].([]any)
+				if strings.HasPrefix(r["Type"].(string), "AWS::ECS::") && len(tags) > 40 {
+					bad = append(bad, fmt.Sprintf("%s has %d tags: ECS adds its own managed tags within a limit of 50", id, len(tags)))
+				}
+				for _, tag := range tags {
+					kv, _ := tag.(map[string]any)
+					key, _ := kv["Key"].(string)
+					value, _ := kv["Value"].(string)
+					switch {
+					case key == "" || utf8.RuneCountInString(key) > 128 || utf8.RuneCountInString(value) > 256:
+						bad = append(bad, fmt.Sprintf("%s tag %q=%q is too long or has no key", id, key, value))
+					case strings.HasPrefix(strings.ToLower(key), "aws:"):
+						bad = append(bad, fmt.Sprintf("%s tag %q uses the reserved aws: prefix", id, key))
+					case !tagCharacters.MatchString(key) || !tagCharacters.MatchString(value):
+						bad = append(bad, fmt.Sprintf("%s tag %q=%q has characters AWS rejects", id, key, value))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "load balancer and target group names",
+		source: "ELB API reference, CreateLoadBalancer and CreateTargetGroup (Name): up to 32 alphanumeric characters or hyphens, not starting or ending with a hyphen; a load balancer's not starting with internal-",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for _, typ := range []string{"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup"} {
+				for id, props := range resourcesOfType(doc, typ) {
+					name, ok := props["Name"]
+					if !ok {
+						continue // CloudFormation generates a valid one
+					}
+					s, literal := name.(string)
+					if !literal || !elbName.MatchString(s) || (strings.HasSuffix(typ, "LoadBalancer") && strings.HasPrefix(s, "internal-")) {
+						bad = append(bad, fmt.Sprintf("%s.Name %v is not a valid ELB name of at most 32 characters", id, name))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "no empty environment values",
+		source: "ECS drops an environment entry whose value is empty when it registers the task definition (terraform-provider-aws #39533, amazon-ecs-deploy-task-definition #224)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, c := range containers(doc) {
+				env, _ := c["Environment"].([]any)
+				for _, e := range env {
+					kv, _ := e.(map[string]any)
+					if v, ok := kv["Value"]; !ok || v == "" {
+						bad = append(bad, fmt.Sprintf("%s: environment variable %v has an empty value", id, kv["Name"]))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "environment and secret names unique",
+		source: "ECS RegisterTaskDefinition rejects a container whose environment and secrets name the same variable twice (ContainerDefinition, environment and secrets)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, c := range containers(doc) {
+				seen := map[any]bool{}
+				for _, list := range []string{"Environment", "Secrets"} {
+					items, _ := c[list].([]any)
+					for _, item := range items {
+						name := item.(map[string]any)["Name"]
+						if seen[name] {
+							bad = append(bad, fmt.Sprintf("%s: variable %v is set twice", id, name))
+						}
+						seen[name] = true
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "read-only root filesystem has a writable mount",
+		source: "ECS task definition ReadonlyRootFilesystem; the official nginx image's \"Running nginx in read-only mode\" (it needs /var/cache/nginx and /var/run), and most images write to /tmp; a MountPoint's SourceVolume must name a task Volume (RegisterTaskDefinition)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::TaskDefinition") {
+				volumes := map[any]bool{}
+				list, _ := props["Volumes"].([]any)
+				for _, v := range list {
+					volumes[v.(map[string]any)["Name"]] = true
+				}
+				defs, _ := props["ContainerDefinitions"].([]any)
+				for _, d := range defs {
+					c := d.(map[string]any)
+					mounts, _ := c["MountPoints"].([]any)
+					if c["ReadonlyRootFilesystem"] == true && len(mounts) == 0 {
+						bad = append(bad, fmt.Sprintf("%s container %v: read-only root filesystem with no writable mount point", id, c["Name"]))
+					}
+					for _, m := range mounts {
+						mp := m.(map[string]any)
+						if !volumes[mp["SourceVolume"]] {
+							bad = append(bad, fmt.Sprintf("%s container %v: mount point %v names no task volume", id, c["Name"], mp["SourceVolume"]))
+						}
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "ECS names",
+		source: "ECS API reference, RegisterTaskDefinition (family), ContainerDefinition (name) and Volume (name): up to 255 letters, digits, hyphens and underscores",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::TaskDefinition") {
+				names := []any{props["Family"]}
+				defs, _ := props["ContainerDefinitions"].([]any)
+				for _, d := range defs {
+					names = append(names, d.(map[string]any)["Name"])
+				}
+				vols, _ := props["Volumes"].([]any)
+				for _, v := range vols {
+					names = append(names, v.(map[string]any)["Name"])
+				}
+				for _, n := range names {
+					if s, ok := literalText(n); ok && !ecsName.MatchString(s) {
+						bad = append(bad, fmt.Sprintf("%s: name %q has characters ECS rejects", id, s))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "log group names",
+		source: "CloudWatch Logs API reference, CreateLogGroup (logGroupName): 1-512 characters of a-zA-Z0-9, _-/.#",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::Logs::LogGroup") {
+				if s, ok := literalText(props["LogGroupName"]); ok && !logGroupName.MatchString(s) {
+					bad = append(bad, fmt.Sprintf("%s.LogGroupName %q has characters CloudWatch Logs rejects", id, s))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "service load balancer names its container and port",
+		source: "ECS CreateService: a LoadBalancer's containerName and containerPort must match a container and port mapping of the task definition",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				td := refTarget(props["TaskDefinition"])
+				defs, _ := at2(doc, "Resources", td, "Properties", "ContainerDefinitions").([]any)
+				lbs, _ := props["LoadBalancers"].([]any)
+				for _, l := range lbs {
+					lb := l.(map[string]any)
+					found := false
+					for _, d := range defs {
+						c := d.(map[string]any)
+						if fmt.Sprint(c["Name"]) != fmt.Sprint(lb["ContainerName"]) {
+							continue
+						}
+						ports, _ := c["PortMappings"].([]any)
+						for _, p := range ports {
+							if fmt.Sprint(p.(map[string]any)["ContainerPort"]) == fmt.Sprint(lb["ContainerPort"]) {
+								found = true
+							}
+						}
+					}
+					if !found {
+						bad = append(bad, fmt.Sprintf("%s: load balancer entry %v:%v matches no container port of %s", id, lb["ContainerName"], lb["ContainerPort"], td))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "capacity provider strategy",
+		source: "ECS API reference, CapacityProviderStrategyItem: only one provider may have a base; a service cannot set both a launch type and a strategy (CreateService); a strategy may only name providers associated with the cluster (PutClusterCapacityProviders)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			associated := map[string][]any{}
+			for _, props := range resourcesOfType(doc, "AWS::ECS::ClusterCapacityProviderAssociations") {
+				list, _ := props["CapacityProviders"].([]any)
+				associated[refTarget(props["Cluster"])] = list
+			}
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				items, _ := props["CapacityProviderStrategy"].([]any)
+				if len(items) > 0 && props["LaunchType"] != nil {
+					bad = append(bad, id+": both LaunchType and CapacityProviderStrategy")
+				}
+				bases := 0
+				for _, it := range items {
+					item := it.(map[string]any)
+					if b, ok := item["Base"]; ok && fmt.Sprint(b) != "0" {
+						bases++
+					}
+					if providers, ok := associated[refTarget(props["Cluster"])]; ok && !slices.Contains(providers, item["CapacityProvider"]) {
+						bad = append(bad, fmt.Sprintf("%s: strategy names %v, which the cluster is not associated with", id, item["CapacityProvider"]))
+					}
+				}
+				if bases > 1 {
+					bad = append(bad, id+": more than one capacity provider has a base")
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "Availability Zone rebalancing set",
+		source: "AWS::ECS::Service reference, AvailabilityZoneRebalancing: a service that never had the value set is treated as DISABLED on update",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				if props["AvailabilityZoneRebalancing"] != "ENABLED" {
+					bad = append(bad, id+": AvailabilityZoneRebalancing is not ENABLED")
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "target group health check timeout under the interval",
+		source: "ELB API reference, CreateTargetGroup: the health check timeout must be smaller than the interval",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::TargetGroup") {
+				var interval, timeout int
+				fmt.Sscan(fmt.Sprint(props["HealthCheckIntervalSeconds"]), &interval)
+				fmt.Sscan(fmt.Sprint(props["HealthCheckTimeoutSeconds"]), &timeout)
+				if timeout >= interval {
+					bad = append(bad, fmt.Sprintf("%s: health check timeout %d s is not under the interval %d s", id, timeout, interval))
+				}
+			}
+			return bad
+		},
+	},
+}
+
+// checkAWSRules fails t with every violation of every rule in doc.
+func checkAWSRules(t testing.TB, what string, doc format.Document) {
+	t.Helper()
+	for _, r := range awsRules {
+		for _, v := range r.check(doc) {
+			t.Errorf("%s breaks %q: %s\n\t(source: %s)", what, r.name, v, r.source)
+		}
+	}
+}
+
+// TestAWSRules proves every golden configuration keeps the rules AWS
+// enforces at deploy time. The YAML golden files are byte for byte what
+// these configurations build (TestGolden); the JSON one is read back too.
+func TestAWSRules(t *testing.T) {
+	for _, v := range allVariants() {
+		checkAWSRules(t, v.name, document(t, v.cfg()))
+	}
+	data, err := os.ReadFile(filepath.Join(goldenDir, "default.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := format.Parse(data)
+	if err != nil {
+		t.Fatalf("default.json: %v", err)
+	}
+	checkAWSRules(t, "default.json", doc)
+}
+
+// TestAWSRulesCatch proves each rule fails the templates it is there to
+// stop, among them the defects found in review: each case is a working
+// template with one thing broken.
+func TestAWSRulesCatch(t *testing.T) {
+	tests := []struct {
+		rule  string
+		cfg   func() stack.Config
+		spoil func(doc format.Document)
+	}{
+		{"security group descriptions", stack.Default, func(doc format.Document) {
+			// The description every template had before issue 7.
+			rule := at2(doc, "Resources", "TaskSecurityGroup", "Properties", "SecurityGroupEgress").([]any)[0].(map[string]any)
+			rule["Description"] = "Image pulls, logs and the application's own outbound calls"
+		}},
+		{"security group descriptions", stack.Default, func(doc format.Document) {
+			propsOf(doc, "TaskFromLoadBalancerIngress")["Description"] = "from the ALB — only"
+		}},
+		{"security group descriptions", stack.Default, func(doc format.Document) {
+			propsOf(doc, "TaskSecurityGroup")["GroupDescription"] = strings.Repeat("a", 256)
+		}},
+		{"IAM role descriptions", stack.Default, func(doc format.Document) {
+			propsOf(doc, "TaskRole")["Description"] = "Role → of the app"
+		}},
+		{"tags", stack.Default, func(doc format.Document) {
+			propsOf(doc, "Cluster")["Tags"] = []any{map[string]any{"Key": "team", "Value": "a;b"}}
+		}},
+		{"tags", stack.Default, func(doc format.Document) {
+			propsOf(doc, "Cluster")["Tags"] = []any{map[string]any{"Key": "aws:x", "Value": "1"}}
+		}},
+		{"load balancer and target group names", stack.Default, func(doc format.Document) {
+			propsOf(doc, "TargetGroup")["Name"] = strings.Repeat("t", 33)
+		}},
+		{"no empty environment values", stack.Default, func(doc format.Document) {
+			c := firstContainer(doc)
+			c["Environment"] = append(c["Environment"].([]any), map[string]any{"Name": "EMPTY", "Value": ""})
+		}},
+		{"environment and secret names unique", stack.Default, func(doc format.Document) {
+			c := firstContainer(doc)
+			c["Secrets"] = []any{map[string]any{"Name": "BUILD", "ValueFrom": "arn"}}
+		}},
+		{"read-only root filesystem has a writable mount", stack.Default, func(doc format.Document) {
+			// What --read-only-root-fs emitted before issue 7.
+			firstContainer(doc)["ReadonlyRootFilesystem"] = true
+		}},
+		{"read-only root filesystem has a writable mount", hardening, func(doc format.Document) {
+			delete(propsOf(doc, "TaskDefinition"), "Volumes")
+		}},
+		{"ECS names", hardening, func(doc format.Document) {
+			propsOf(doc, "TaskDefinition")["Volumes"].([]any)[0].(map[string]any)["Name"] = "writable/tmp"
+		}},
+		{"log group names", stack.Default, func(doc format.Document) {
+			propsOf(doc, "LogGroup")["LogGroupName"] = "/ecs/my app"
+		}},
+		{"service load balancer names its container and port", stack.Default, func(doc format.Document) {
+			propsOf(doc, "Service")["LoadBalancers"].([]any)[0].(map[string]any)["ContainerPort"] = 8080
+		}},
+		{"capacity provider strategy", stack.Default, func(doc format.Document) {
+			// What a template without Spot emitted before issue 7, now
+			// next to the strategy.
+			propsOf(doc, "Service")["LaunchType"] = "FARGATE"
+		}},
+		{"capacity provider strategy", stack.Default, func(doc format.Document) {
+			propsOf(doc, "ClusterCapacityProviders")["CapacityProviders"] = []any{"FARGATE_SPOT"}
+		}},
+		{"Availability Zone rebalancing set", stack.Default, func(doc format.Document) {
+			delete(propsOf(doc, "Service"), "AvailabilityZoneRebalancing")
+		}},
+		{"target group health check timeout under the interval", stack.Default, func(doc format.Document) {
+			propsOf(doc, "TargetGroup")["HealthCheckTimeoutSeconds"] = 10
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			doc := document(t, tt.cfg())
+			var rule awsRule
+			for _, r := range awsRules {
+				if r.name == tt.rule {
+					rule = r
+				}
+			}
+			if rule.check == nil {
+				t.Fatalf("no rule named %q", tt.rule)
+			}
+			if v := rule.check(doc); len(v) > 0 {
+				t.Fatalf("the unbroken template already breaks the rule: %v", v)
+			}
+			tt.spoil(doc)
+			if v := rule.check(doc); len(v) == 0 {
+				t.Errorf("rule %q did not catch the broken template", tt.rule)
+			}
+		})
+	}
+}
+
+func hardening() stack.Config {
+	for _, v := range allVariants() {
+		if v.name == "hardening" {
+			return v.cfg()
+		}
+	}
+	panic("no hardening variant")
+}
+
+// resources returns the template's resources by logical ID.
+func resources(doc format.Document) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	all, _ := doc["Resources"].(map[string]any)
+	for id, r := range all {
+		out[id], _ = r.(map[string]any)
+	}
+	return out
+}
+
+// resourcesOfType returns the properties of every resource of type typ.
+func resourcesOfType(doc format.Document, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range resources(doc) {
+		if r["Type"] == typ {
+			p, _ := r["Properties"].(map[string]any)
+			out[id] = p
+		}
+	}
+	return out
+}
+
+// containers returns every container definition, keyed by where it is.
+func containers(doc format.Document) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, props := range resourcesOfType(doc, "AWS::ECS::TaskDefinition") {
+		defs, _ := props["ContainerDefinitions"].([]any)
+		for i, d := range defs {
+			out[fmt.Sprintf("%s container %d", id, i)], _ = d.(map[string]any)
+		}
+	}
+	return out
+}
+
+// propsOf returns the properties of resource id.
+func propsOf(doc format.Document, id string) map[string]any {
+	return at2(doc, "Resources", id, "Properties").(map[string]any)
+}
+
+func firstContainer(doc format.Document) map[string]any {
+	return at2(doc, "Resources", "TaskDefinition", "Properties", "ContainerDefinitions").([]any)[0].(map[string]any)
+}
+
+// literalText returns the text of a string, or of a Fn::Sub with its ${...}
+// variables replaced by "x", which stands for what CloudFormation fills in
+// (stack names and IDs keep to letters, digits and hyphens). Other values
+// are not literal.
+func literalText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case map[string]any:
+		sub, ok := x["Fn::Sub"]
+		if !ok {
+			return "", false
+		}
+		if list, ok := sub.([]any); ok && len(list) > 0 {
+			sub = list[0]
+		}
+		s, ok := sub.(string)
+		return subVariable.ReplaceAllString(s, "x"), ok
+	}
+	return "", false
+}
+
+// refTarget returns the logical ID a {"Ref": ID} names, or "".
+func refTarget(v any) string {
+	m, _ := v.(map[string]any)
+	s, _ := m["Ref"].(string)
+	return s
+}
+
+// at2 walks doc along map keys and returns nil where the path ends.
+func at2(doc any, path ...string) any {
+	cur := doc
+	for _, k := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	return cur
+}
+
+// TestAWSRulesNamed keeps each rule's name unique, so TestAWSRulesCatch
+// finds the one it means, and sorted output stable.
+func TestAWSRulesNamed(t *testing.T) {
+	var names []string
+	for _, r := range awsRules {
+		if r.source == "" {
+			t.Errorf("rule %q has no source", r.name)
+		}
+		names = append(names, r.name)
+	}
+	sorted := slices.Clone(names)
+	sort.Strings(sorted)
+	if len(slices.Compact(sorted)) != len(names) {
+		t.Errorf("rule names are not unique: %v", names)
+	}
+}

@@ -1,0 +1,771 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+)
+
+// Resource types the update-safety invariants talk about.
+const (
+	typeLoadBalancer  = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	typeTargetGroup   = "AWS::ElasticLoadBalancingV2::TargetGroup"
+	typeSecurityGroup = "AWS::EC2::SecurityGroup"
+	typeService       = "AWS::ECS::Service"
+	typeCluster       = "AWS::ECS::Cluster"
+	typeTaskDef       = "AWS::ECS::TaskDefinition"
+	typeLogGroup      = "AWS::Logs::LogGroup"
+)
+
+const (
+	createOnlyFile = "../testdata/schemas/create-only.json"
+	readmeFile     = "../README.md"
+	tableBegin     = "<!-- update-safety:begin -->\n"
+	tableEnd       = "<!-- update-safety:end -->"
+)
+
+// updateChange is one change a user can make to an existing stack: the
+// stack is emitted with from, then updated with to, and the other way round.
+type updateChange struct {
+	name     string // the README's Change column
+	from, to string // how each side is called in failure messages
+	before   func() stack.Config
+	after    func() stack.Config
+	// renamesLogGroup marks the one change allowed to replace the log group:
+	// its name is derived from the application name.
+	renamesLogGroup bool
+}
+
+// with returns a config function: the default settings changed by edit.
+func with(edit func(*stack.Config)) func() stack.Config {
+	return func() stack.Config {
+		c := stack.Default()
+		edit(&c)
+		return c
+	}
+}
+
+// feature turns one variant of variants_test.go on and off.
+func feature(name, variant string) updateChange {
+	var cfg func() stack.Config
+	for _, v := range allVariants() {
+		if v.name == variant {
+			cfg = v.cfg
+		}
+	}
+	if cfg == nil {
+		panic("no variant " + variant)
+	}
+	return updateChange{name: name, from: "off", to: "on", before: stack.Default, after: cfg}
+}
+
+// updateChanges are the rows of the README's update-safety table. Each
+// setting changes alone, from the defaults, except where Validate needs a
+// companion setting (an internal load balancer needs --allow-cidr).
+var updateChanges = []updateChange{
+	{name: "`--name`", from: "example-app", to: "other-app", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Name = "other-app" }), renamesLogGroup: true},
+	{name: "`--image` (a new tag)", from: "nginx:latest", to: "nginx:1.27", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Container.Image = "nginx:1.27" })},
+	{name: "`--container-port`", from: "80", to: "8080", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Container.Port = 8080 })},
+	{name: "`--cpu`, `--memory`", from: "256/512", to: "1024/2048", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Container.CPU, c.Container.Memory = 1024, 2048 })},
+	{name: "`--desired-count`", from: "1", to: "3", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Service.DesiredCount = 3 })},
+	{name: "`--public-tasks` on/off", from: "off", to: "on", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Service.PublicTasks = true })},
+	{name: "`--internal` on/off (same `--allow-cidr`)", from: "internet-facing", to: "internal",
+		before: with(func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8"} }),
+		after: with(func(c *stack.Config) {
+			c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8"}
+			c.LoadBalancer.Internal = true
+		})},
+	{name: "`--allow-cidr` on/off", from: "anywhere", to: "203.0.113.0/24", before: stack.Default,
+		after: with(func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"203.0.113.0/24"} })},
+	{name: "`--allow-cidr` another network", from: "203.0.113.0/24", to: "198.51.100.0/24",
+		before: with(func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"203.0.113.0/24"} }),
+		after:  with(func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"198.51.100.0/24"} })},
+	{name: "`--dualstack` on/off", from: "off", to: "on", before: stack.Default,
+		after: with(func(c *stack.Config) { c.LoadBalancer.DualStack = true })},
+	feature("`--spot` on/off", "spot"),
+	feature("`--domain-name` on/off", "domain"),
+	feature("`--deletion-protection` on/off", "deletion-protection"),
+	feature("`--internal --dualstack --allow-cidr` on/off", "internal"),
+	feature("Autoscaling on/off", "autoscaling"),
+	feature("`--secret` on/off", "secrets"),
+	feature("`--enable-exec` on/off", "exec"),
+	feature("`--arch arm64` on/off", "arm64"),
+	feature("ALB access logs on/off", "access-logs"),
+	feature("`--waf-acl-arn` on/off", "waf"),
+	feature("Deployment tuning on/off", "deployment-tuning"),
+	feature("`--container-health-check` on/off", "container-health-check"),
+	feature("`--cluster` (existing cluster) on/off", "existing-cluster"),
+	feature("Hardening on/off", "hardening"),
+	feature("Stickiness, idle timeout, HTTP/2 on/off", "stickiness"),
+	feature("`--tag` on/off", "tags"),
+}
+
+// TestUpdateSafety proves that no change in updateChanges, made to an
+// existing stack in either direction, makes CloudFormation replace a
+// resource in a way that fails the update or drops traffic needlessly; and
+// that the README's table of replacements is the one these predictions give.
+//
+// The prediction (predictUpdate) follows the resource schemas'
+// createOnlyProperties, extracted from cfn-lint into
+// testdata/schemas/create-only.json by go generate ./stack:
+//
+//   - a logical ID only in the old template is removed, only in the new one
+//     added; one whose type changed is both;
+//   - a resource in both is replaced when the normalized JSON of any of its
+//     create-only properties differs (a property present on one side only
+//     counts; /properties/A/B paths walk nested maps, * every list item);
+//   - it is also replaced when a create-only value, unchanged as text, refers
+//     (Ref, Fn::GetAtt, Fn::Sub ${X} or ${X.Attr}) to a resource that is
+//     replaced or removed, since the physical ID or attribute it resolves to
+//     changes; this propagates to a fixpoint;
+//   - or when it refers to a parameter whose Default changed (cfnfargate
+//     passes settings such as --image as parameter defaults) or to a condition
+//     (Fn::If) whose definition or inputs changed.
+//
+// Each direction of each change must keep these invariants:
+//
+//   - no target group is replaced or removed under a kept load balancer (the
+//     listener would forward to an empty group: 503s until tasks register);
+//   - a load balancer that is replaced, added or removed brings new target
+//     groups: ELB allows one load balancer per target group, so the new
+//     listener could not forward to the old one (ALB quotas, "Load balancers per target group: 1");
+//   - no security group is replaced under a kept load balancer (brief 5xx
+//     while the rules follow the new group);
+//   - a service updated in place never loses its CapacityProviderStrategy:
+//     without the property CloudFormation leaves the strategy as it was
+//     (AWS::ECS::Service reference); a replaced service starts afresh;
+//   - only a change of --name may replace the log group: a replaced group is
+//     deleted with its logs, or kept and in the way of a later rename.
+func TestUpdateSafety(t *testing.T) {
+	createOnly := loadCreateOnly(t)
+	rows := make([]string, 0, len(updateChanges))
+	for _, c := range updateChanges {
+		t.Run(c.name, func(t *testing.T) {
+			before, after := document(t, c.before()), document(t, c.after())
+			forward := predictUpdate(t, createOnly.CreateOnlyProperties, before, after)
+			backward := predictUpdate(t, createOnly.CreateOnlyProperties, after, before)
+			for _, d := range []struct {
+				direction string
+				plan      updatePlan
+			}{{c.from + " → " + c.to, forward}, {c.to + " → " + c.from, backward}} {
+				for _, problem := range d.plan.violations(c.renamesLogGroup) {
+					t.Errorf("%s, %s: %s", c.name, d.direction, problem)
+				}
+			}
+			rows = append(rows, tableRow(c, forward, backward))
+		})
+	}
+	if len(rows) != len(updateChanges) {
+		return // -run picked some changes only: the table would be partial
+	}
+	t.Run("README", func(t *testing.T) {
+		table := "| Change | Resources replaced | Interrupts traffic? |\n|---|---|---|\n" +
+			strings.Join(rows, "") +
+			fmt.Sprintf("\nPredicted from the `createOnlyProperties` of the resource schemas in cfn-lint %s.\n", createOnly.CfnLint)
+		checkReadmeSection(t, table)
+	})
+}
+
+// createOnlySchemas is testdata/schemas/create-only.json, written by
+// internal/schemagen.
+type createOnlySchemas struct {
+	CfnLint              string              `json:"cfnLintVersion"`
+	CreateOnlyProperties map[string][]string `json:"createOnlyProperties"`
+}
+
+func loadCreateOnly(t *testing.T) createOnlySchemas {
+	t.Helper()
+	raw, err := os.ReadFile(createOnlyFile)
+	if err != nil {
+		t.Fatalf("%v (run go generate ./stack)", err)
+	}
+	var s createOnlySchemas
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatalf("%s: %v", createOnlyFile, err)
+	}
+	return s
+}
+
+// resource is one entry of a template's Resources.
+type resource struct {
+	Type       string
+	Properties map[string]any
+	Retained   bool // UpdateReplacePolicy: Retain
+}
+
+func resourcesOf(doc format.Document) map[string]resource {
+	out := map[string]resource{}
+	all, _ := doc["Resources"].(map[string]any)
+	for id, r := range all {
+		m, _ := r.(map[string]any)
+		typ, _ := m["Type"].(string)
+		props, _ := m["Properties"].(map[string]any)
+		out[id] = resource{Type: typ, Properties: props, Retained: m["UpdateReplacePolicy"] == "Retain"}
+	}
+	return out
+}
+
+// updatePlan is what CloudFormation does to each resource when a stack of
+// the old template is updated to the new one.
+type updatePlan struct {
+	old, new map[string]resource
+	replaced map[string]string // logical ID: why
+	added    []string
+	removed  []string
+}
+
+// predictUpdate predicts the plan of an update from old to new; see
+// TestUpdateSafety for the rules.
+func predictUpdate(t *testing.T, createOnly map[string][]string, before, after format.Document) updatePlan {
+	t.Helper()
+	p := updatePlan{old: resourcesOf(before), new: resourcesOf(after), replaced: map[string]string{}}
+	gone := map[string]bool{} // removed, or the same ID with another type
+	for id, r := range p.old {
+		if n, ok := p.new[id]; !ok || n.Type != r.Type {
+			p.removed = append(p.removed, id)
+			gone[id] = true
+		}
+	}
+	for id, r := range p.new {
+		if o, ok := p.old[id]; !ok || o.Type != r.Type {
+			p.added = append(p.added, id)
+		}
+		if _, ok := createOnly[r.Type]; !ok {
+			t.Fatalf("%s has no createOnlyProperties in %s: run go generate ./stack", r.Type, createOnlyFile)
+		}
+	}
+	slices.Sort(p.added)
+	slices.Sort(p.removed)
+
+	changedInputs := changedParametersAndConditions(before, after)
+	var kept []string
+	for id, r := range p.new {
+		if !gone[id] && p.old[id].Type == r.Type {
+			kept = append(kept, id)
+		}
+	}
+	slices.Sort(kept)
+
+	// First the resources whose create-only values differ, or refer to an
+	// input whose value changes.
+	for _, id := range kept {
+		for _, path := range createOnly[p.new[id].Type] {
+			was, is := valueAt(p.old[id].Properties, path), valueAt(p.new[id].Properties, path)
+			if canonical(was) != canonical(is) {
+				p.replaced[id] = fmt.Sprintf("%s changes from %s to %s", path, canonical(was), canonical(is))
+				break
+			}
+			if in := firstReferenced(is, changedInputs); in != "" {
+				p.replaced[id] = fmt.Sprintf("%s refers to %s, whose value changes", path, in)
+				break
+			}
+		}
+	}
+	// Then the resources whose create-only values refer to a resource that
+	// gets a new physical ID, until nothing changes.
+	for changed := true; changed; {
+		changed = false
+		renewed := maps.Clone(gone)
+		for id := range p.replaced {
+			renewed[id] = true
+		}
+		for _, id := range kept {
+			if _, ok := p.replaced[id]; ok {
+				continue
+			}
+			for _, path := range createOnly[p.new[id].Type] {
+				is := valueAt(p.new[id].Properties, path)
+				if target := firstReferenced(is, renewed); target != "" {
+					p.replaced[id] = fmt.Sprintf("%s refers to %s, which is replaced", path, target)
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	return p
+}
+
+// changedParametersAndConditions lists the parameters whose Default differs
+// between the templates, and the conditions ("Condition:Name") whose
+// definition differs or uses a changed parameter or condition.
+func changedParametersAndConditions(before, after format.Document) map[string]bool {
+	changed := map[string]bool{}
+	oldParams, _ := before["Parameters"].(map[string]any)
+	newParams, _ := after["Parameters"].(map[string]any)
+	for name, p := range newParams {
+		o, ok := oldParams[name].(map[string]any)
+		if !ok || canonical(o["Default"]) != canonical(p.(map[string]any)["Default"]) {
+			changed[name] = true
+		}
+	}
+	oldConds, _ := before["Conditions"].(map[string]any)
+	newConds, _ := after["Conditions"].(map[string]any)
+	for more := true; more; {
+		more = false
+		for name, c := range newConds {
+			key := "Condition:" + name
+			if !changed[key] && (canonical(oldConds[name]) != canonical(c) || firstReferenced(c, changed) != "") {
+				changed[key] = true
+				more = true
+			}
+		}
+	}
+	return changed
+}
+
+// valueAt returns the value at a create-only path such as /properties/A/B
+// (a JSON pointer, with * for every item of a list) in props. A missing value
+// is nil, and an intrinsic function met on the way is returned whole.
+func valueAt(props map[string]any, path string) any {
+	unescape := strings.NewReplacer("~1", "/", "~0", "~")
+	var v any = props
+	segments := strings.Split(strings.TrimPrefix(path, "/properties/"), "/")
+	for i, seg := range segments {
+		seg = unescape.Replace(seg)
+		switch x := v.(type) {
+		case map[string]any:
+			if isIntrinsic(x) {
+				return x
+			}
+			v = x[seg]
+		case []any:
+			if seg != "*" {
+				return nil
+			}
+			items := make([]any, len(x))
+			rest := "/properties/" + strings.Join(segments[i+1:], "/")
+			for j, item := range x {
+				if m, ok := item.(map[string]any); ok {
+					items[j] = valueAt(m, rest)
+				} else {
+					items[j] = item
+				}
+			}
+			return items
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func isIntrinsic(m map[string]any) bool {
+	if len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::")
+	}
+	return false
+}
+
+// canonical is v as JSON with sorted keys and plain numbers.
+func canonical(v any) string {
+	raw, _ := json.Marshal(normalize(v))
+	return string(raw)
+}
+
+// subVariable is ${X} or ${X.Attr} in Fn::Sub; ${!X} is a literal.
+var subVariable = regexp.MustCompile(`\$\{([^!}][^}.]*)(\.[^}]*)?\}`)
+
+// firstReferenced returns, in sorted order, the first name in names that v
+// refers to through Ref, Fn::GetAtt, Fn::Sub, or (as "Condition:Name")
+// Fn::If and Condition; or "" when there is none.
+func firstReferenced(v any, names map[string]bool) string {
+	found := map[string]bool{}
+	collectReferences(v, found)
+	var hits []string
+	for n := range found {
+		if names[n] {
+			hits = append(hits, n)
+		}
+	}
+	slices.Sort(hits)
+	if len(hits) == 0 {
+		return ""
+	}
+	return hits[0]
+}
+
+func collectReferences(v any, found map[string]bool) {
+	switch x := v.(type) {
+	case []any:
+		for _, item := range x {
+			collectReferences(item, found)
+		}
+	case map[string]any:
+		for k, arg := range x {
+			switch k {
+			case "Ref":
+				if s, ok := arg.(string); ok {
+					found[s] = true
+				}
+			case "Condition":
+				if s, ok := arg.(string); ok {
+					found["Condition:"+s] = true
+				}
+			case "Fn::GetAtt":
+				switch a := arg.(type) {
+				case string:
+					found[strings.SplitN(a, ".", 2)[0]] = true
+				case []any:
+					if len(a) > 0 {
+						if s, ok := a[0].(string); ok {
+							found[s] = true
+						}
+					}
+				}
+			case "Fn::If":
+				if a, ok := arg.([]any); ok && len(a) > 0 {
+					if s, ok := a[0].(string); ok {
+						found["Condition:"+s] = true
+					}
+				}
+			case "Fn::Sub":
+				body, vars := arg, map[string]any{}
+				if a, ok := arg.([]any); ok && len(a) == 2 {
+					body = a[0]
+					vars, _ = a[1].(map[string]any)
+				}
+				if s, ok := body.(string); ok {
+					for _, m := range subVariable.FindAllStringSubmatch(s, -1) {
+						if _, local := vars[m[1]]; !local {
+							found[m[1]] = true
+						}
+					}
+				}
+				collectReferences(vars, found)
+				continue
+			}
+			collectReferences(arg, found)
+		}
+	}
+}
+
+// ofType lists the logical IDs of resources of type typ, sorted.
+func ofType(resources map[string]resource, typ string) []string {
+	var ids []string
+	for id, r := range resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (p updatePlan) isAdded(id string) bool   { return slices.Contains(p.added, id) }
+func (p updatePlan) isRemoved(id string) bool { return slices.Contains(p.removed, id) }
+
+// keptLoadBalancer returns a load balancer that keeps its logical ID and is
+// not replaced, or "".
+func (p updatePlan) keptLoadBalancer() string {
+	for _, id := range ofType(p.new, typeLoadBalancer) {
+		if _, replaced := p.replaced[id]; !replaced && !p.isAdded(id) {
+			return id
+		}
+	}
+	return ""
+}
+
+// renewed lists the resources of type typ that get new physical IDs:
+// replaced, or removed while another of the type is added (a new logical ID).
+func (p updatePlan) renewed(typ string) []string {
+	var ids []string
+	for _, id := range ofType(p.old, typ) {
+		if _, ok := p.replaced[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	if renamed := p.renamed(typ); len(renamed) > 0 {
+		ids = append(ids, renamed...)
+	}
+	return ids
+}
+
+// renamed lists "Old → New" for removed resources of type typ that have an
+// added resource of the same type, paired in sorted order.
+func (p updatePlan) renamed(typ string) []string {
+	var gone, came []string
+	for _, id := range p.removed {
+		if p.old[id].Type == typ {
+			gone = append(gone, id)
+		}
+	}
+	for _, id := range p.added {
+		if p.new[id].Type == typ {
+			came = append(came, id)
+		}
+	}
+	var out []string
+	for i := 0; i < len(gone) && i < len(came); i++ {
+		out = append(out, gone[i]+" → "+came[i])
+	}
+	return out
+}
+
+// violations lists the invariants of TestUpdateSafety this plan breaks.
+func (p updatePlan) violations(renamesLogGroup bool) []string {
+	var problems []string
+	lb := p.keptLoadBalancer()
+	if lb != "" {
+		for _, id := range ofType(p.old, typeTargetGroup) {
+			if why, ok := p.replaced[id]; ok {
+				problems = append(problems, fmt.Sprintf("target group %s is replaced (%s) under the kept load balancer %s: the listener forwards to an empty group until new tasks pass health checks", id, why, lb))
+			} else if p.isRemoved(id) {
+				problems = append(problems, fmt.Sprintf("target group %s is removed under the kept load balancer %s", id, lb))
+			}
+		}
+		for _, id := range ofType(p.old, typeSecurityGroup) {
+			if why, ok := p.replaced[id]; ok {
+				problems = append(problems, fmt.Sprintf("security group %s is replaced (%s) under the kept load balancer %s: brief 5xx while the rules move to the new group", id, why, lb))
+			}
+		}
+	}
+
+	var lbChanges []string
+	for _, id := range ofType(p.old, typeLoadBalancer) {
+		if why, ok := p.replaced[id]; ok {
+			lbChanges = append(lbChanges, fmt.Sprintf("%s is replaced (%s)", id, why))
+		} else if p.isRemoved(id) {
+			lbChanges = append(lbChanges, id+" is removed")
+		}
+	}
+	for _, id := range ofType(p.new, typeLoadBalancer) {
+		if p.isAdded(id) {
+			lbChanges = append(lbChanges, id+" is added")
+		}
+	}
+	if len(lbChanges) > 0 {
+		for _, id := range ofType(p.new, typeTargetGroup) {
+			if _, replaced := p.replaced[id]; !replaced && !p.isAdded(id) {
+				problems = append(problems, fmt.Sprintf("load balancer %s, but target group %s is kept: ELB allows one load balancer per target group, so the new listener cannot use it", strings.Join(lbChanges, "; "), id))
+			}
+		}
+	}
+
+	for _, id := range ofType(p.old, typeService) {
+		if _, ok := p.old[id].Properties["CapacityProviderStrategy"]; !ok {
+			continue
+		}
+		// A replaced or new service is created with the new template's
+		// settings; only an update in place keeps the old strategy.
+		if _, replaced := p.replaced[id]; replaced || p.isRemoved(id) {
+			continue
+		}
+		if _, ok := p.new[id].Properties["CapacityProviderStrategy"]; !ok {
+			problems = append(problems, fmt.Sprintf("service %s loses its CapacityProviderStrategy: CloudFormation reads a missing one as \"leave it\", so the service stays on the old strategy", id))
+		}
+	}
+
+	if !renamesLogGroup {
+		for _, id := range ofType(p.old, typeLogGroup) {
+			if why, ok := p.replaced[id]; ok {
+				problems = append(problems, fmt.Sprintf("log group %s is replaced (%s) by a change that is not --name", id, why))
+			}
+		}
+		for _, r := range p.renamed(typeLogGroup) {
+			problems = append(problems, fmt.Sprintf("log group %s gets a new logical ID by a change that is not --name", r))
+		}
+	}
+	return problems
+}
+
+// impact is what a plan does to traffic, as the README's "Interrupts
+// traffic?" column says it. The rules are checked most disruptive first and
+// the first that holds decides:
+//
+//   - a new load balancer has a new DNS name: clients, and the domain's
+//     alias record, move to it;
+//   - a new service (or cluster) starts its tasks from scratch beside the
+//     old one, which is then deleted;
+//   - a new target group under a kept load balancer is empty until new tasks
+//     pass health checks: 503s;
+//   - a new security group under a kept load balancer: brief 5xx while the
+//     rules follow it;
+//   - a new task definition is an ordinary rolling deployment: no.
+//
+// A replaced security-group rule alone is no interruption: CloudFormation
+// creates the new rule (its ports or peer differ, so both can exist) and
+// deletes the old one only at cleanup. A replaced log group interrupts
+// nothing, but its old logs are deleted unless both templates retain it.
+// A lower rank is a worse impact.
+func impact(p updatePlan) (rank int, text string) {
+	lb := p.keptLoadBalancer()
+	switch {
+	case len(p.renewed(typeLoadBalancer)) > 0:
+		rank, text = 0, "yes: a new load balancer, with a new DNS name"
+	case len(p.renewed(typeCluster)) > 0 || len(p.renewed(typeService)) > 0:
+		rank, text = 1, "likely: a new service starts its tasks from scratch"
+	case lb != "" && len(p.renewed(typeTargetGroup)) > 0:
+		rank, text = 2, "yes: 503s until the new target group has a healthy task"
+	case lb != "" && len(p.renewed(typeSecurityGroup)) > 0:
+		rank, text = 3, "yes: brief 5xx while the rules move to the new security group"
+	case len(p.renewed(typeTaskDef)) > 0:
+		rank, text = 4, "no: a rolling deployment"
+	default:
+		rank, text = 5, "no"
+	}
+	for _, id := range ofType(p.old, typeLogGroup) {
+		if _, ok := p.replaced[id]; !ok {
+			continue
+		}
+		switch {
+		case p.old[id].Retained && p.new[id].Retained:
+			text += "; the old log group is kept"
+		case p.old[id].Retained || p.new[id].Retained:
+			text += "; the old log group may be deleted, with its logs"
+		default:
+			text += "; the old log group is deleted, with its logs"
+		}
+	}
+	return rank, text
+}
+
+// tableRow is the README row of change c: the resources replaced in either
+// direction, and the worse direction's impact.
+func tableRow(c updateChange, forward, backward updatePlan) string {
+	var ids []string
+	for _, p := range []updatePlan{forward, backward} {
+		for id := range p.replaced {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	var cells []string
+	for _, id := range ids {
+		cells = append(cells, "`"+id+"`")
+	}
+	// New logical IDs for the same type, named as in the forward direction.
+	var types []string
+	for _, id := range forward.removed {
+		if !slices.Contains(types, forward.old[id].Type) {
+			types = append(types, forward.old[id].Type)
+		}
+	}
+	for _, typ := range types {
+		for _, r := range forward.renamed(typ) {
+			from, to, _ := strings.Cut(r, " → ")
+			cells = append(cells, "`"+from+"` → `"+to+"`")
+		}
+	}
+	replaced := "none"
+	if len(cells) > 0 {
+		replaced = strings.Join(cells, ", ")
+	}
+	rank, text := impact(forward)
+	if r, t := impact(backward); r < rank {
+		text = t
+	}
+	return fmt.Sprintf("| %s | %s | %s |\n", c.name, replaced, text)
+}
+
+// checkReadmeSection compares table with README.md between the
+// update-safety markers, or with -update rewrites that section.
+func checkReadmeSection(t *testing.T, table string) {
+	t.Helper()
+	raw, err := os.ReadFile(readmeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	begin := strings.Index(readme, tableBegin)
+	end := strings.Index(readme, tableEnd)
+	if begin < 0 || end < begin {
+		t.Fatalf("%s has no %q ... %q section", readmeFile, strings.TrimSpace(tableBegin), tableEnd)
+	}
+	start := begin + len(tableBegin)
+	if readme[start:end] == table {
+		return
+	}
+	if *update {
+		out := readme[:start] + table + readme[end:]
+		if err := os.WriteFile(readmeFile, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: the update-safety table differs from the predictions; run make golden and review the diff\n--- got:\n%s", filepath.Base(readmeFile), table)
+}
+
+// TestPredictUpdate proves the replacement rules of predictUpdate on small
+// templates: a create-only change replaces, any other change does not, and a
+// replacement spreads through Ref, Fn::GetAtt and Fn::Sub (but not through
+// an Fn::Sub variable of the same name), as do a changed type and a changed
+// parameter default.
+func TestPredictUpdate(t *testing.T) {
+	createOnly := map[string][]string{
+		"Test::LB":       {"/properties/Scheme"},
+		"Test::Listener": {"/properties/LoadBalancerArn"},
+		"Test::Other":    {"/properties/Peer/Id"},
+	}
+	type res = map[string]any
+	doc := func(params res, resources res) format.Document {
+		return format.Document{"Parameters": params, "Resources": resources}
+	}
+	lb := func(scheme string) res {
+		return res{"Type": "Test::LB", "Properties": res{"Scheme": scheme, "Idle": 60}}
+	}
+	listener := res{"Type": "Test::Listener", "Properties": res{"LoadBalancerArn": ref("LB")}}
+	other := func(peer any) res { return res{"Type": "Test::Other", "Properties": res{"Peer": res{"Id": peer}}} }
+	tests := []struct {
+		name                     string
+		before, after            format.Document
+		replaced, added, removed []string
+	}{
+		{"a change to a property that is not create-only replaces nothing",
+			doc(nil, res{"LB": lb("a"), "L": listener}),
+			doc(nil, res{"LB": res{"Type": "Test::LB", "Properties": res{"Scheme": "a", "Idle": 120}}, "L": listener}),
+			nil, nil, nil},
+		{"a create-only change replaces the resource and, through Ref, what refers to it",
+			doc(nil, res{"LB": lb("a"), "L": listener, "O": other("fixed")}),
+			doc(nil, res{"LB": lb("b"), "L": listener, "O": other("fixed")}),
+			[]string{"L", "LB"}, nil, nil},
+		{"a nested create-only path compares the nested value",
+			doc(nil, res{"O": other("x")}), doc(nil, res{"O": other("y")}),
+			[]string{"O"}, nil, nil},
+		{"Fn::GetAtt and Fn::Sub spread a replacement, to a fixpoint",
+			doc(nil, res{"LB": lb("a"), "O": other(getAtt("LB", "Arn")), "P": other(map[string]any{"Fn::Sub": "x/${O}"})}),
+			doc(nil, res{"LB": lb("b"), "O": other(getAtt("LB", "Arn")), "P": other(map[string]any{"Fn::Sub": "x/${O}"})}),
+			[]string{"LB", "O", "P"}, nil, nil},
+		{"an Fn::Sub variable shadows the resource of the same name",
+			doc(nil, res{"LB": lb("a"), "O": other(map[string]any{"Fn::Sub": []any{"${LB}", res{"LB": "fixed"}}})}),
+			doc(nil, res{"LB": lb("b"), "O": other(map[string]any{"Fn::Sub": []any{"${LB}", res{"LB": "fixed"}}})}),
+			[]string{"LB"}, nil, nil},
+		{"a new type under the same logical ID is removed and added, and replaces what refers to it",
+			doc(nil, res{"LB": lb("a"), "L": listener}),
+			doc(nil, res{"LB": other("x"), "L": listener}),
+			[]string{"L"}, []string{"LB"}, []string{"LB"}},
+		{"a changed parameter default replaces what refers to it",
+			doc(res{"Image": res{"Default": "v1"}}, res{"O": other(ref("Image"))}),
+			doc(res{"Image": res{"Default": "v2"}}, res{"O": other(ref("Image"))}),
+			[]string{"O"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := predictUpdate(t, createOnly, tt.before, tt.after)
+			replaced := slices.Sorted(maps.Keys(p.replaced))
+			assertEqual(t, "replaced", replaced, tt.replaced)
+			assertEqual(t, "added", p.added, tt.added)
+			assertEqual(t, "removed", p.removed, tt.removed)
+		})
+	}
+}
