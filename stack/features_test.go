@@ -81,7 +81,28 @@ func TestSpot(t *testing.T) {
 		map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 3},
 	})
 
-	cfg := variantConfig(t, "spot")
+	// Without Spot, the service still has a strategy, all on regular
+	// Fargate, and the cluster both providers: turning Spot off is then a
+	// strategy change, not the removal CloudFormation would ignore.
+	doc = document(t, stack.Default())
+	assertEqual(t, "strategy without Spot", props(t, doc, "Service")["CapacityProviderStrategy"], []any{
+		map[string]any{"CapacityProvider": "FARGATE", "Weight": 1},
+	})
+	assertEqual(t, "providers without Spot", props(t, doc, "ClusterCapacityProviders")["CapacityProviders"], []any{"FARGATE", "FARGATE_SPOT"})
+	if _, ok := props(t, doc, "Service")["LaunchType"]; ok {
+		t.Error("LaunchType is set on a service in the stack's own cluster")
+	}
+
+	// --spot alone keeps one task on regular Fargate: Fargate never falls
+	// back from Spot to on-demand capacity.
+	cfg := stack.Default()
+	cfg.Service.Spot.Enabled = true
+	assertEqual(t, "spot alone", props(t, document(t, cfg), "Service")["CapacityProviderStrategy"], []any{
+		map[string]any{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 0},
+		map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1},
+	})
+
+	cfg = variantConfig(t, "spot")
 	cfg.Service.Spot = stack.Spot{Enabled: true}
 	cfg.Service.Cluster = "shared"
 	doc = document(t, cfg)
@@ -183,4 +204,32 @@ func TestCapabilities(t *testing.T) {
 	if got := stack.Capabilities(none); got != nil {
 		t.Errorf("no IAM: got %v, want none", got)
 	}
+}
+
+// TestWritablePaths proves a read-only container gets a task volume on the
+// task's storage and a mount point for each writable path, /tmp by default,
+// and a writable root filesystem gets none.
+func TestWritablePaths(t *testing.T) {
+	if _, ok := props(t, document(t, stack.Default()), "TaskDefinition")["Volumes"]; ok {
+		t.Error("a writable root filesystem has volumes")
+	}
+
+	cfg := stack.Default()
+	cfg.Container.ReadOnlyRootFilesystem = true
+	doc := document(t, cfg)
+	assertEqual(t, "default volumes", props(t, doc, "TaskDefinition")["Volumes"], []any{map[string]any{"Name": "writable-tmp"}})
+	assertEqual(t, "default mounts", at(t, props(t, doc, "TaskDefinition"), "ContainerDefinitions", 0, "MountPoints"), []any{
+		map[string]any{"ContainerPath": "/tmp", "SourceVolume": "writable-tmp", "ReadOnly": false},
+	})
+
+	cfg.Container.WritablePaths = []string{"/var/cache/nginx", "/var/run", "/var.run", "/var-run"}
+	doc = document(t, cfg)
+	assertEqual(t, "volumes", props(t, doc, "TaskDefinition")["Volumes"], []any{
+		map[string]any{"Name": "writable-var-cache-nginx"},
+		map[string]any{"Name": "writable-var-run"},
+		map[string]any{"Name": "writable-var-run-2"},
+		map[string]any{"Name": "writable-var-run-3"},
+	})
+	mounts := at(t, props(t, doc, "TaskDefinition"), "ContainerDefinitions", 0, "MountPoints").([]any)
+	assertEqual(t, "last mount", mounts[3], map[string]any{"ContainerPath": "/var-run", "SourceVolume": "writable-var-run-3", "ReadOnly": false})
 }

@@ -217,6 +217,18 @@ func TestValidateAccepts(t *testing.T) {
 		{"logs kept forever", func(c *stack.Config) { c.Logs.RetentionDays = 0 }},
 		{"zero tasks", func(c *stack.Config) { c.Service.DesiredCount = 0 }},
 		{"query in health path", func(c *stack.Config) { c.HealthCheck.Path = "/health?deep=1" }},
+		// Fargate Spot runs ARM64 on platform 1.4.0 and later (ECS API
+		// reference, CapacityProviderStrategyItem).
+		{"spot on arm64", func(c *stack.Config) { c.Service.Spot.Enabled = true; c.Container.Arch = stack.ArchARM64 }},
+		{"all on spot, explicitly", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Base: 0} }},
+		{"FIPS post-quantum TLS policy", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09" }},
+		{"a policy newer than the list", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2027-01" }},
+		{"read-only with its default writable /tmp", func(c *stack.Config) { c.Container.ReadOnlyRootFilesystem = true }},
+		{"writable hidden directory", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/home/app/.cache", "/var/run/"}
+		}},
+		{"space as a value", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "SEP", Value: " "}} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,5 +355,54 @@ func TestImageDefaultMatchesItsPattern(t *testing.T) {
 		if !regexp.MustCompile(pattern).MatchString(param["Default"].(string)) {
 			t.Errorf("%s: the default does not match AllowedPattern %s", image, pattern)
 		}
+	}
+}
+
+// TestWarnings proves the settings that are valid but likely wrong are
+// named, and that good settings give no warning.
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*stack.Config)
+		key    string // "" means no warning
+		want   string
+	}{
+		{"defaults", func(*stack.Config) {}, "", ""},
+		{"nginx read-only without its paths", func(c *stack.Config) { c.Container.ReadOnlyRootFilesystem = true },
+			"writable-path", "/var/cache/nginx and /var/run"},
+		{"nginx from Docker Hub, one path missing", func(c *stack.Config) {
+			c.Container.Image = "nginx:1.27"
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/tmp", "/var/cache"}
+		}, "writable-path", "add --writable-path for /var/run"},
+		{"nginx with its paths", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/tmp", "/var/cache/nginx", "/var/run"}
+		}, "", ""},
+		{"unprivileged nginx writes to /tmp only", func(c *stack.Config) {
+			c.Container.Image = "nginxinc/nginx-unprivileged:1.28"
+			c.Container.ReadOnlyRootFilesystem = true
+		}, "", ""},
+		{"unknown policy of the right shape", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2027-01" },
+			"ssl-policy", "not one of the policies cfnfargate knows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := stack.Default()
+			tt.change(&cfg)
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("Validate() = %v; a warning case must be valid", err)
+			}
+			got := cfg.Warnings()
+			if tt.key == "" {
+				if len(got) > 0 {
+					t.Errorf("Warnings() = %v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Key != tt.key || !strings.Contains(got[0].Message, tt.want) {
+				t.Errorf("Warnings() = %v, want one for %s containing %q", got, tt.key, tt.want)
+			}
+		})
 	}
 }

@@ -246,3 +246,63 @@ func TestEveryFeatureFlag(t *testing.T) {
 		t.Errorf("the flags did not produce testdata/everything.yaml:\n%s", stdout)
 	}
 }
+
+// TestWritablePathAndWarnings proves --writable-path reaches the template
+// from a flag, the environment or the config file, a bad one exits 2 with
+// nothing on stdout, and emit warns, without failing, when a read-only
+// nginx cannot write where it must.
+func TestWritablePathAndWarnings(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "app.yaml")
+	if err := os.WriteFile(config, []byte("read-only-root-fs: true\nwritable-path:\n  - /tmp\n  - /var/cache/nginx\n  - /var/run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		stdout   []string // each must appear
+		noStdout bool
+		warning  string // "" means stderr must be empty
+	}{
+		{name: "read-only nginx warns", args: []string{"emit", "--read-only-root-fs"},
+			stdout: []string{"ContainerPath: /tmp"}, warning: "warning: --writable-path: the image public.ecr.aws/nginx/nginx:1.28 looks like nginx"},
+		{name: "flags", args: []string{"emit", "--read-only-root-fs", "--writable-path", "/tmp", "--writable-path", "/var/cache/nginx", "--writable-path", "/var/run"},
+			stdout: []string{"ContainerPath: /var/cache/nginx", "SourceVolume: writable-var-run"}},
+		{name: "environment", env: map[string]string{"CFNFARGATE_READ_ONLY_ROOT_FS": "true", "CFNFARGATE_WRITABLE_PATH": "/tmp,/var/cache/nginx,/var/run"},
+			args: []string{"emit"}, stdout: []string{"ContainerPath: /var/run"}},
+		{name: "config file", args: []string{"emit", "--config", config}, stdout: []string{"ContainerPath: /var/cache/nginx"}},
+		{name: "without read-only", args: []string{"emit", "--writable-path", "/tmp"}, code: 2, noStdout: true,
+			warning: "writable-path: is set without read-only-root-fs"},
+		{name: "relative path", args: []string{"emit", "--read-only-root-fs", "--writable-path", "tmp"}, code: 2, noStdout: true,
+			warning: `writable-path: "tmp" is not an absolute directory path`},
+		{name: "empty env value", args: []string{"emit", "--env", "EMPTY="}, code: 2, noStdout: true,
+			warning: "env: EMPTY has an empty value, and ECS drops such variables"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q", want)
+				}
+			}
+			if tt.noStdout && stdout != "" {
+				t.Errorf("bad input printed a template: %.80s", stdout)
+			}
+			if tt.warning == "" && stderr != "" {
+				t.Errorf("stderr = %q, want nothing", stderr)
+			}
+			if tt.warning != "" && !strings.Contains(stderr, tt.warning) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.warning)
+			}
+		})
+	}
+}
