@@ -74,8 +74,8 @@ func feature(name, variant string) updateChange {
 var updateChanges = []updateChange{
 	{name: "`--name`", from: "example-app", to: "other-app", before: stack.Default,
 		after: with(func(c *stack.Config) { c.Name = "other-app" }), renamesLogGroup: true},
-	{name: "`--image` (a new tag)", from: "nginx:latest", to: "nginx:1.27", before: stack.Default,
-		after: with(func(c *stack.Config) { c.Container.Image = "nginx:1.27" })},
+	{name: "`--image` (a new tag)", from: stack.DefaultImage, to: "public.ecr.aws/nginx/nginx:1.29", before: stack.Default,
+		after: with(func(c *stack.Config) { c.Container.Image = "public.ecr.aws/nginx/nginx:1.29" })},
 	{name: "`--container-port`", from: "80", to: "8080", before: stack.Default,
 		after: with(func(c *stack.Config) { c.Container.Port = 8080 })},
 	{name: "`--cpu`, `--memory`", from: "256/512", to: "1024/2048", before: stack.Default,

@@ -19,7 +19,8 @@ func deleteCommand() *cli.Command {
 		Name:  "delete",
 		Usage: "delete the stack and wait until it is gone",
 		Description: "Asks for confirmation on a terminal unless --yes is given; without a terminal, --yes is required.\n" +
-			"Deleting a stack that does not exist succeeds.",
+			"Deleting a stack that does not exist succeeds. A stack with termination protection, or whose load balancer\n" +
+			"has deletion protection, is refused before anything is deleted (exit 1).",
 		Flags: append(awsFlags(),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "delete without asking"},
 			&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes to delete", EnvVars: []string{envName("role-arn")}},

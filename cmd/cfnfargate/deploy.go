@@ -1,26 +1,35 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
 )
 
 func deployCommand() *cli.Command {
 	flags := stackCommandFlags(
 		timeoutFlag(),
 		&cli.BoolFlag{Name: "no-wait", Usage: "return once the change set is executing", EnvVars: []string{envName("no-wait")}},
-		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection", EnvVars: []string{envName("termination-protection")}},
+		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection (--deletion-protection does too)", EnvVars: []string{envName("termination-protection")}},
+		&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a change set that replaces the load balancer, a target group, a security group, the cluster or the log group, without asking",
+			EnvVars: []string{envName("allow-replacement")}},
 	)
 	return &cli.Command{
 		Name:      "deploy",
 		Usage:     "create or update the stack through a change set, and wait for it",
 		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
 		Description: "Prints the plan, executes it and shows each stack event until the stack settles.\n" +
-			"Exit status: 0 deployed or no changes, 1 failed, 2 bad input, 130 interrupted.",
+			"A plan that replaces the load balancer, a target group, a security group, the cluster or the log group\n" +
+			"is executed only with --allow-replacement or after confirmation on a terminal.\n" +
+			"Exit status: 0 deployed or no changes, 1 failed or replacement refused, 2 bad input, 130 interrupted.",
 		Flags:        flags,
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
@@ -30,13 +39,19 @@ func deployCommand() *cli.Command {
 			}
 			in.Timeout = c.Duration("timeout")
 			in.NoWait = c.Bool("no-wait")
-			in.TerminationProtection = c.Bool("termination-protection")
+			in.TerminationProtection = in.TerminationProtection || c.Bool("termination-protection")
+			in.AllowReplacement = c.Bool("allow-replacement")
+			in.ConfirmReplacement = confirmReplacement(c, in.StackName)
 
 			var res *deploy.Result
 			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
 				res, err = d.Deploy(ctx, in)
 				return err
 			})
+			var refused *deploy.ReplacementError
+			if errors.As(err, &refused) {
+				return fmt.Errorf("%w\nTo replace them, deploy again with --allow-replacement", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -62,7 +77,9 @@ func diffCommand() *cli.Command {
 		Name:  "diff",
 		Usage: "show what a deploy would change, through a change set that is then deleted",
 		Description: "Each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
-			"for a modification, whether the resource is replaced and which properties cause it.",
+			"for a modification, whether the resource is replaced and which properties cause it.\n" +
+			"Replacements that deploy asks about (load balancer, target group, security group, cluster, log group)\n" +
+			"are listed first, with what each means.",
 		Flags:        flags,
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
@@ -86,6 +103,33 @@ func diffCommand() *cli.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// confirmReplacement asks on a terminal before a deploy replaces resources
+// (the plan, with the replacements first, is printed by then); without a
+// terminal it is nil, and the deploy refuses unless --allow-replacement.
+func confirmReplacement(c *cli.Context, name string) func(context.Context, []deploy.Replacement) (bool, error) {
+	if !progress.IsTerminal(os.Stdin) {
+		return nil
+	}
+	return func(ctx context.Context, replacements []deploy.Replacement) (bool, error) {
+		fmt.Fprintf(c.App.ErrWriter, "This deploy replaces %d resource(s), as listed at the top of the plan. Type the stack name to replace them: ",
+			len(replacements))
+		answer := make(chan string, 1)
+		// The read cannot be cancelled; on Ctrl-C it is left to the end of
+		// the process, which comes soon after.
+		go func() {
+			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+			answer <- line
+		}()
+		select {
+		case line := <-answer:
+			return strings.TrimSpace(line) == name, nil
+		case <-ctx.Done():
+			fmt.Fprintln(c.App.ErrWriter)
+			return false, ctx.Err()
+		}
 	}
 }
 

@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
@@ -118,12 +123,22 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 	})
 
 	t.Run("create", func(t *testing.T) {
-		code, stdout, stderr := cf.run(deployArgs()...)
+		// The role exists, as IAM names it, so the create looks it up and
+		// need not wait for a new role to spread (package deploy's moto
+		// tests create it). The proxy shows that the IAM client follows
+		// --endpoint-url.
+		m.Query(t, "iam", "CreateRole", url.Values{"RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
+			"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
+		proxy, actions := motoProxy(t, m.Endpoint, "")
+		code, stdout, stderr := cf.run(deployArgs("--endpoint-url", proxy)...)
 		if code != 0 || !strings.Contains(stdout, "CREATE_COMPLETE") {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
 		if !regexp.MustCompile(`\+ Add\s+Service\s+AWS::ECS::Service`).MatchString(stdout) {
 			t.Errorf("the plan does not add the service:\n%s", stdout)
+		}
+		if got := actions(); !slices.Contains(got, "GetRole") || slices.Contains(got, "CreateServiceLinkedRole") || strings.Contains(stderr, "warning") {
+			t.Errorf("actions %v, stderr %q; want the ECS role looked up through the endpoint and found", got, stderr)
 		}
 		if got := stackStatus("example-app"); got != "CREATE_COMPLETE" {
 			t.Errorf("status = %s", got)
@@ -182,11 +197,69 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		}
 	})
 
+	t.Run("replacement needs a decision", func(t *testing.T) {
+		// moto's change sets never say Replacement, so a proxy marks the
+		// cluster's modification as a replacement: a SIMULATION of
+		// CloudFormation's answer for a change that replaces it. (moto
+		// loses a load balancer that a stack update modifies, which the
+		// delete below needs.)
+		proxy, _ := motoProxy(t, m.Endpoint, "AWS::ECS::Cluster")
+		changeSets := func() int {
+			return len(testenv.XMLValues(m.Query(t, "cloudformation", "ListChangeSets", url.Values{"StackName": {"example-app"}}), "ChangeSetId"))
+		}
+		before, status := changeSets(), stackStatus("example-app")
+		change := []string{"--no-container-insights", "--endpoint-url", proxy}
+
+		code, stdout, stderr := cf.run(append([]string{"diff", "--stack", "example-app"}, append(network, change...)...)...)
+		top := strings.Index(stdout, "Replacements to decide on:")
+		if code != 0 || top < 0 || top > strings.Index(stdout, "~ Modify") ||
+			!strings.Contains(stdout, "Cluster (AWS::ECS::Cluster) is replaced: the service is created again in a new cluster") {
+			t.Errorf("diff does not list the replacement first: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+
+		code, stdout, stderr = cf.run(deployArgs(change...)...)
+		if code != exitFailed || !strings.Contains(stderr, "every task restarts") || !strings.Contains(stderr, "nothing was changed") ||
+			!strings.Contains(stderr, "--allow-replacement") {
+			t.Errorf("deploy of a replacement without a terminal or --allow-replacement: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		if after := changeSets(); after != before {
+			t.Errorf("the refused deploy left a change set behind: %d before, %d after", before, after)
+		}
+		if got := stackStatus("example-app"); got != status {
+			t.Errorf("the refused deploy changed the stack from %s to %s", status, got)
+		}
+
+		code, stdout, stderr = cf.run(deployArgs(append(change, "--allow-replacement")...)...)
+		if code != 0 || !strings.Contains(stdout, "UPDATE_COMPLETE") {
+			t.Errorf("deploy --allow-replacement: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+	})
+
 	t.Run("delete", func(t *testing.T) {
 		if code, _, stderr := cf.run("delete", "--stack", "example-app"); code != exitBadInput || !strings.Contains(stderr, "--yes") {
 			t.Errorf("delete without a terminal or --yes: exit %d, stderr %s", code, stderr)
 		}
+		// moto's CloudFormation does not pass LoadBalancerAttributes to
+		// its ELB, so protection is turned on as --deletion-protection
+		// would have it on AWS.
+		lbs := testenv.XMLValues(m.Query(t, "elasticloadbalancing", "DescribeLoadBalancers", nil), "LoadBalancerArn")
+		if len(lbs) != 1 {
+			t.Fatalf("load balancers %v; want the stack's one", lbs)
+		}
+		protect := func(on string) {
+			m.Query(t, "elasticloadbalancing", "ModifyLoadBalancerAttributes", url.Values{"LoadBalancerArn": {lbs[0]},
+				"Attributes.member.1.Key": {"deletion_protection.enabled"}, "Attributes.member.1.Value": {on}})
+		}
+		protect("true")
 		code, stdout, stderr := cf.run("delete", "--stack", "example-app", "--yes")
+		if code != exitFailed || !strings.Contains(stderr, "deletion protection") || !strings.Contains(stderr, "Key=deletion_protection.enabled,Value=false") {
+			t.Errorf("delete of a stack with a protected load balancer: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		if got := stackStatus("example-app"); got != "UPDATE_COMPLETE" {
+			t.Errorf("after the refused delete the stack is %s; want it untouched", got)
+		}
+		protect("false")
+		code, stdout, stderr = cf.run("delete", "--stack", "example-app", "--yes")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 		}
@@ -198,4 +271,70 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 			t.Errorf("deleting a missing stack: exit %d\n%s\n%s", code, stdout, stderr)
 		}
 	})
+}
+
+// motoProxy forwards every request to target (moto), records the action
+// of each, and returns its URL and the actions so far. When replace names a
+// resource type, DescribeChangeSet answers mark a modification of that type
+// as Replacement True.
+func motoProxy(t *testing.T, target, replace string) (string, func() []string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	resourceChange := regexp.MustCompile(`(?s)<ResourceChange>.*?</ResourceChange>`)
+	var mu sync.Mutex
+	var actions []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		form, _ := url.ParseQuery(string(body))
+		action := form.Get("Action")
+		if action == "" { // a JSON protocol: X-Amz-Target is Service.Action
+			_, action, _ = strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		}
+		mu.Lock()
+		actions = append(actions, action)
+		mu.Unlock()
+		req, err := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header = r.Header.Clone()
+		req.Header.Del("Accept-Encoding") // let the transport undo any gzip
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		answer, err := io.ReadAll(resp.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if replace != "" && action == "DescribeChangeSet" {
+			answer = resourceChange.ReplaceAllFunc(answer, func(rc []byte) []byte {
+				if !bytes.Contains(rc, []byte("<Action>Modify</Action>")) || !bytes.Contains(rc, []byte("<ResourceType>"+replace+"</ResourceType>")) {
+					return rc
+				}
+				return bytes.Replace(rc, []byte("</ResourceChange>"), []byte("<Replacement>True</Replacement></ResourceChange>"), 1)
+			})
+		}
+		for k, v := range resp.Header {
+			if k != "Content-Length" && k != "Content-Encoding" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(resp.StatusCode)
+		w.Write(answer)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(actions)
+	}
 }

@@ -122,7 +122,7 @@ func TestBadInput(t *testing.T) {
 		{"env syntax", nil, []string{"--env", "NOEQUALS"}, []string{`--env: "NOEQUALS": expected KEY=VALUE`}},
 		{"bad environment variable", map[string]string{"CFNFARGATE_CONTAINER_PORT": "http"}, nil, []string{`CFNFARGATE_CONTAINER_PORT: "http" is not a whole number`}},
 		{"bad boolean variable", map[string]string{"CFNFARGATE_PUBLIC_TASKS": "maybe"}, nil, []string{`CFNFARGATE_PUBLIC_TASKS: "maybe" is not true or false`}},
-		{"validation names the variable", map[string]string{"CFNFARGATE_SSL_POLICY": "old"}, nil, []string{"CFNFARGATE_SSL_POLICY: \"old\" is not a known ELB security policy"}},
+		{"validation names the variable", map[string]string{"CFNFARGATE_SSL_POLICY": "old"}, nil, []string{"CFNFARGATE_SSL_POLICY: \"old\" is not an ELB security policy name"}},
 		{"unknown config key", nil, []string{"--config", unknownKey}, []string{"line 2: unknown key \"cpus\": did you mean \"cpu\"?"}},
 		{"bad config values", nil, []string{"--config", badValue}, []string{"memory in " + badValue + " line 1: \"lots\" is not a whole number", `"3": expected KEY=VALUE`}},
 		{"unknown key with other problems", nil, []string{"--config", unknownKey, "--memory", "x", "--name", "a b"},
@@ -139,7 +139,7 @@ func TestBadInput(t *testing.T) {
 		{"tag syntax", nil, []string{"--tag", "=x"}, []string{`--tag: "=x": expected KEY=VALUE`}},
 		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr: an internal load balancer needs at least one source network"}},
 		{"bad network from the environment", map[string]string{"CFNFARGATE_ALLOW_CIDR": "10.0.0.0/8,office"}, nil, []string{`CFNFARGATE_ALLOW_CIDR: "office" is not a network`}},
-		{"spot and arm64", nil, []string{"--spot", "--arch", "arm64"}, []string{"--spot: Fargate Spot does not run arm64 tasks"}},
+		{"spot weight without spot", nil, []string{"--spot-weight", "3"}, []string{"--spot: spot-base and spot-weight need spot"}},
 		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--hosted-zone-id: is required with domain-name"}},
 	}
 	for _, tt := range tests {
@@ -218,7 +218,7 @@ func TestEveryFeatureFlag(t *testing.T) {
 		"--env", "BUILD=v3", "--env", "MODE=production",
 		"--secret", "DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
 		"--secret", "FLAGS=arn:aws:ssm:us-east-1:123456789012:parameter/app/flags",
-		"--ephemeral-storage", "30",
+		"--arch", "arm64", "--ephemeral-storage", "30",
 		"--container-health-check", "curl -f http://localhost:8080/health || exit 1",
 		"--container-health-check-interval", "30", "--container-health-check-timeout", "5",
 		"--container-health-check-retries", "3", "--container-health-check-start-period", "10",

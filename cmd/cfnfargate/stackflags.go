@@ -26,7 +26,7 @@ func awsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "stack", Usage: "stack `NAME`", EnvVars: []string{envName("stack")}},
 		&cli.StringFlag{Name: "region", Usage: "AWS `REGION` (default: from AWS_REGION or the profile)", EnvVars: []string{envName("region")}},
 		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config `PROFILE` (default: AWS_PROFILE)", EnvVars: []string{envName("profile")}},
-		&cli.StringFlag{Name: "endpoint-url", Usage: "CloudFormation endpoint `URL`, e.g. for an emulator (default: AWS_ENDPOINT_URL)", EnvVars: []string{envName("endpoint_url")}},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "endpoint `URL` of every AWS API used (CloudFormation, IAM, ELB), e.g. for an emulator (default: AWS_ENDPOINT_URL)", EnvVars: []string{envName("endpoint_url")}},
 	}
 }
 
@@ -82,8 +82,17 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		check.Subnets("--public-subnets", public, 2)
 		check.Subnets("--private-subnets", private, 1)
 	}
+	check.DisjointSubnets("--public-subnets", public, "--private-subnets", private)
 	if arn := c.String("certificate-arn"); arn != "" && !certificateArn.MatchString(arn) {
 		check.Add("--certificate-arn", "%q is not an ACM certificate ARN; expected arn:aws:acm:REGION:ACCOUNT:certificate/ID", arn)
+	} else if arn != "" {
+		// The region as the SDK will resolve it, read from the flags, the
+		// environment and the profile without calling AWS. A configuration
+		// that does not load is reported when the client is made.
+		region, err := deploy.Region(c.Context, deploy.ClientOptions{Region: c.String("region"), Profile: c.String("profile")})
+		if err == nil {
+			check.CertificateRegion("--certificate-arn", arn, region)
+		}
 	}
 	check.RoleARN("--role-arn", c.String("role-arn"))
 	params := check.Parameters("--parameter", c.StringSlice("parameter"))
@@ -110,6 +119,7 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	if len(problems) > 0 {
 		return deploy.Input{}, badInput(&problemsError{title: "invalid input", problems: problems})
 	}
+	printWarnings(c.App.ErrWriter, s.Config.Warnings())
 
 	for name, value := range map[string]string{
 		stack.ParamVpcID:            c.String("vpc-id"),
@@ -149,6 +159,11 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		Capabilities:   stack.Capabilities(doc),
 		Tags:           tags,
 		RoleARN:        c.String("role-arn"),
+		// Deletion protection on the load balancer alone does not protect
+		// the application: deleting the stack removes the service first
+		// and fails only at the load balancer. Termination protection
+		// stops the delete before it starts.
+		TerminationProtection: s.Config.DeletionProtection,
 	}, nil
 }
 
@@ -166,12 +181,13 @@ func renderDocument(cfg stack.Config) ([]byte, format.Document, error) {
 	return body, doc, err
 }
 
-// withDeployer runs act with a deployer connected to CloudFormation, whose
-// progress goes to stdout, and a context that the first Ctrl-C cancels.
+// withDeployer runs act with a deployer connected to CloudFormation, IAM
+// and Elastic Load Balancing, whose progress goes to stdout, and a context
+// that the first Ctrl-C cancels.
 func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deployer) error) error {
 	ctx, stop := interruptible(c.Context, c.App.ErrWriter)
 	defer stop()
-	client, err := deploy.NewClient(ctx, deploy.ClientOptions{
+	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{
 		Region:      c.String("region"),
 		Profile:     c.String("profile"),
 		EndpointURL: c.String("endpoint-url"),
@@ -183,7 +199,7 @@ func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deploy
 	if f, ok := c.App.Writer.(*os.File); ok {
 		opts = progress.Detect(f, os.Getenv)
 	}
-	return act(ctx, deploy.New(client, progress.New(c.App.Writer, opts)))
+	return act(ctx, clients.Deployer(progress.New(c.App.Writer, opts)))
 }
 
 // interruptible returns a context that the first Ctrl-C cancels, so that

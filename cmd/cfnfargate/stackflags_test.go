@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +24,8 @@ import (
 func captureInput(t *testing.T, args ...string) (deploy.Input, error) {
 	t.Helper()
 	clearEnv(t)
+	// The region of the certificate in network.
+	isolateAWS(t, "eu-west-1")
 	var in deploy.Input
 	var err error
 	app := &cli.App{
@@ -166,5 +172,122 @@ func TestTemplateTooLarge(t *testing.T) {
 	code, stdout, stderr := runCLI(t, append([]string{"emit"}, args...)...)
 	if code != 0 || len(stdout) <= deploy.MaxTemplateBody || !strings.Contains(stderr, "warning: the template is") {
 		t.Errorf("emit: exit %d, %d bytes, stderr %q", code, len(stdout), stderr)
+	}
+}
+
+// isolateAWS gives the test an AWS configuration of its own: no profile
+// files, fake credentials, the region given ("" for none) and no endpoint
+// overrides, so that the developer's settings cannot change the outcome
+// and nothing can reach AWS.
+func isolateAWS(t *testing.T, region string) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE":                 filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE":     filepath.Join(dir, "credentials"),
+		"AWS_PROFILE":                     "",
+		"AWS_DEFAULT_PROFILE":             "",
+		"AWS_ACCESS_KEY_ID":               "testing",
+		"AWS_SECRET_ACCESS_KEY":           "testing",
+		"AWS_EC2_METADATA_DISABLED":       "true",
+		"AWS_ENDPOINT_URL":                "",
+		"AWS_ENDPOINT_URL_CLOUDFORMATION": "",
+		"AWS_REGION":                      region,
+		"AWS_DEFAULT_REGION":              "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// requestCounter is an endpoint that counts the requests it gets, to prove
+// that a command sent none.
+func requestCounter(t *testing.T) (url string, count func() int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Error(w, "this test expects no AWS request", http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, n.Load
+}
+
+// TestDeployCatchesLocalMistakesBeforeAnyRequest proves that deploy and
+// diff reject, with exit 2 and without sending a single request, a
+// certificate in another region than the stack (the region coming from
+// --region, AWS_REGION or the profile, as the SDK resolves it) and a subnet
+// given as both public and private; and that a certificate in the stack's
+// region passes.
+func TestDeployCatchesLocalMistakesBeforeAnyRequest(t *testing.T) {
+	const euCert = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	base := []string{"--stack", "shop", "--vpc-id", "vpc-0abc1234def567890",
+		"--public-subnets", "subnet-0aaa1111bbb22223a,subnet-0aaa1111bbb22223b",
+		"--private-subnets", "subnet-0ccc3333ddd44445c", "--certificate-arn", euCert}
+	tests := []struct {
+		name      string
+		envRegion string
+		profile   string // region of a profile "shop" in the config file, passed with --profile
+		args      []string
+		want      string
+	}{
+		{name: "region from --region", args: []string{"--region", "us-east-1"},
+			want: "--certificate-arn: the certificate is in eu-west-1 but the stack deploys to us-east-1; ACM certificates must be in the load balancer's region"},
+		{name: "region from AWS_REGION", envRegion: "ap-southeast-2",
+			want: "--certificate-arn: the certificate is in eu-west-1 but the stack deploys to ap-southeast-2"},
+		{name: "region from the profile", profile: "us-west-2",
+			want: "--certificate-arn: the certificate is in eu-west-1 but the stack deploys to us-west-2"},
+		{name: "subnet in both lists", envRegion: "eu-west-1",
+			args: []string{"--private-subnets", "subnet-0ccc3333ddd44445c,subnet-0aaa1111bbb22223b"},
+			want: "--private-subnets: subnet subnet-0aaa1111bbb22223b is also given in --public-subnets; a subnet is either public or private"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			isolateAWS(t, tt.envRegion)
+			args := append([]string{}, base...)
+			if tt.profile != "" {
+				if err := os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte("[profile shop]\nregion = "+tt.profile+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, "--profile", "shop")
+			}
+			endpoint, requests := requestCounter(t)
+			args = append(append(args, "--endpoint-url", endpoint), tt.args...)
+			for _, command := range []string{"deploy", "diff"} {
+				code, _, stderr := runCLI(t, append([]string{command}, args...)...)
+				if code != exitBadInput || !strings.Contains(stderr, tt.want) {
+					t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 2 and %q", command, code, stderr, tt.want)
+				}
+			}
+			if n := requests(); n != 0 {
+				t.Errorf("%d requests reached the endpoint; want none", n)
+			}
+		})
+	}
+
+	if _, err := captureInput(t, network...); err != nil {
+		t.Errorf("a certificate in the stack's region (eu-west-1) was refused: %v", err)
+	}
+}
+
+// TestDeletionProtectionTurnsOnTerminationProtection proves that
+// --deletion-protection also asks deploy for stack termination protection,
+// because the load balancer's protection alone lets a delete remove the
+// service before it fails.
+func TestDeletionProtectionTurnsOnTerminationProtection(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"--deletion-protection"}, true},
+	} {
+		in, err := captureInput(t, append(append([]string{}, network...), tt.args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.TerminationProtection != tt.want {
+			t.Errorf("%v: TerminationProtection = %v; want %v", tt.args, in.TerminationProtection, tt.want)
+		}
 	}
 }

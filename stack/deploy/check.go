@@ -167,3 +167,41 @@ func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
 }
+
+// CertificateRegion checks that an ACM certificate is in region, the
+// region the stack deploys to. "To use a certificate with Elastic Load
+// Balancing, you must request or import the certificate in the same Region
+// as the load balancer" (ACM User Guide, "Services integrated with ACM");
+// CloudFormation finds out only when it creates the HTTPS listener, minutes
+// into the create. An ARN that does not parse, or an empty region, is not
+// checked here.
+func (c *Check) CertificateRegion(flag, arn, region string) {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 || parts[2] != "acm" || parts[3] == "" || region == "" {
+		return
+	}
+	if certRegion := parts[3]; certRegion != region {
+		c.Add(flag, "the certificate is in %s but the stack deploys to %s; ACM certificates must be in the load balancer's region, "+
+			"so request or import one in %s", certRegion, region, region)
+	}
+}
+
+// DisjointSubnets checks that no subnet is in both lists. The public
+// subnets route to an internet gateway and hold the load balancer; the
+// private ones route through a NAT gateway and hold the tasks. "A subnet
+// can only be associated with one route table at a time" (VPC User Guide,
+// "Configure route tables"), so a subnet cannot be both.
+func (c *Check) DisjointSubnets(publicFlag string, public []string, privateFlag string, private []string) {
+	inPublic := make(map[string]bool, len(public))
+	for _, id := range public {
+		inPublic[id] = true
+	}
+	reported := map[string]bool{}
+	for _, id := range private {
+		if inPublic[id] && !reported[id] {
+			reported[id] = true
+			c.Add(privateFlag, "subnet %s is also given in %s; a subnet is either public or private, so the two lists must not share subnets",
+				id, publicFlag)
+		}
+	}
+}

@@ -42,6 +42,26 @@ func TestCheck(t *testing.T) {
 		{"bad subnet ID", func(c *Check) { c.Subnets("--private-subnets", []string{"subnet-xyz", "subnet-0123abcd"}, 1) },
 			[]string{"--private-subnets: \"subnet-xyz\" is not a subnet ID"}},
 
+		{"certificate in the stack's region", func(c *Check) {
+			c.CertificateRegion("--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc", "eu-west-1")
+		}, nil},
+		{"certificate in another region", func(c *Check) {
+			c.CertificateRegion("--certificate-arn", "arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc", "cn-northwest-1")
+		}, []string{"--certificate-arn: the certificate is in cn-north-1 but the stack deploys to cn-northwest-1; ACM certificates must be in the load balancer's region"}},
+		{"certificate region without a stack region", func(c *Check) {
+			c.CertificateRegion("--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc", "")
+		}, nil},
+		{"not an ACM ARN", func(c *Check) {
+			c.CertificateRegion("--certificate-arn", "arn:aws:iam::123456789012:server-certificate/x", "us-east-1")
+		}, nil},
+		{"separate public and private subnets", func(c *Check) {
+			c.DisjointSubnets("--public-subnets", []string{"subnet-0123abcd"}, "--private-subnets", []string{"subnet-4567abcd"})
+		}, nil},
+		{"subnet public and private", func(c *Check) {
+			c.DisjointSubnets("--public-subnets", []string{"subnet-0123abcd", "subnet-4567abcd"}, "--private-subnets",
+				[]string{"subnet-4567abcd", "subnet-4567abcd", "subnet-89abcdef"})
+		}, []string{"--private-subnets: subnet subnet-4567abcd is also given in --public-subnets; a subnet is either public or private"}},
+
 		{"template at the limit", func(c *Check) { c.TemplateBody(strings.Repeat("x", MaxTemplateBody)) }, nil},
 		{"template over the limit", func(c *Check) { c.TemplateBody(strings.Repeat("x", MaxTemplateBody+1)) },
 			[]string{"the template is 51201 bytes; CloudFormation accepts at most 51200 bytes inline"}},

@@ -36,9 +36,11 @@ type DeleteResult struct {
 // Delete deletes the stack and waits until it is gone, reporting progress.
 // A stack that does not exist is a success with Existed false. A stack busy
 // with another operation is waited for first. A stack with termination
-// protection is a *BlockedError. When ctx is cancelled it returns an
-// *InterruptedError, and when DeleteInput.Timeout runs out a *TimeoutError;
-// a delete that has started carries on either way.
+// protection, or whose load balancer has deletion protection (checked when
+// Deployer.ELB is set), is a *BlockedError and nothing is deleted. When ctx
+// is cancelled it returns an *InterruptedError, and when
+// DeleteInput.Timeout runs out a *TimeoutError; a delete that has started
+// carries on either way.
 func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, error) {
 	var check Check
 	check.StackName("--stack", in.StackName)
@@ -70,6 +72,14 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 		return nil, &BlockedError{Stack: in.StackName, Status: string(stack.StackStatus),
 			Advice: "it has termination protection; turn it off with " +
 				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "` and delete again"}
+	}
+	if string(stack.StackStatus) != statusDeleteInProgress {
+		if err := d.refuseProtectedLoadBalancer(ctx, in.StackName, stack); err != nil {
+			if ctx.Err() != nil {
+				return nil, stopped(ctx, in.StackName, string(stack.StackStatus), in.Timeout, "nothing was deleted")
+			}
+			return nil, err
+		}
 	}
 	status, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, in.RetainResources, in.Timeout, in.NoWait)
 	if err != nil {

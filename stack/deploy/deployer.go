@@ -32,6 +32,16 @@ type Deployer struct {
 	API          API
 	Sink         Sink
 	PollInterval time.Duration
+	// IAM, when set, lets Deploy create the service-linked roles a new
+	// stack needs (see Input); nil skips that step.
+	IAM IAMAPI
+	// ELB, when set, lets Delete refuse a stack whose load balancer has
+	// deletion protection; nil skips that check.
+	ELB ELBAPI
+	// RoleWait is how long a service-linked role that Deploy created gets
+	// to spread through IAM before the change set executes; zero means
+	// DefaultRoleWait.
+	RoleWait time.Duration
 }
 
 // New returns a Deployer with the default poll interval.
@@ -65,6 +75,16 @@ type Input struct {
 	Timeout time.Duration
 	// NoWait returns as soon as the change set is executing.
 	NoWait bool
+	// AllowReplacement executes a change set that replaces a load
+	// balancer, target group, security group, the ECS cluster or the log
+	// group (see Plan.Replacements). Without it Deploy asks
+	// ConfirmReplacement, and without that it deletes the change set and
+	// returns a *ReplacementError.
+	AllowReplacement bool
+	// ConfirmReplacement, when not nil, is asked whether to execute a
+	// change set with such replacements; the plan has been reported by
+	// then. It should return when ctx ends.
+	ConfirmReplacement func(ctx context.Context, replacements []Replacement) (bool, error)
 }
 
 // Result is the outcome of a successful Deploy.
@@ -107,8 +127,14 @@ type Output struct {
 // it could be cancelled; during a create it returns one at once. When
 // Input.Timeout runs out, it returns a *TimeoutError.
 //
-// Termination protection that cannot be turned on after a successful deploy
-// is one of Result.Warnings, not an error.
+// Before a create, Deploy makes sure the service-linked roles the template
+// needs exist (with Deployer.IAM set). A change set that replaces resources
+// runs only as Input.AllowReplacement and Input.ConfirmReplacement allow;
+// otherwise it is deleted and Deploy returns a *ReplacementError.
+//
+// Termination protection that cannot be turned on after a successful
+// deploy, and a service-linked role that could not be checked or created,
+// are among Result.Warnings, not errors.
 func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	in, declared, err := prepare(in)
 	if err != nil {
@@ -134,16 +160,29 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	// A CREATE change set for a stack that does not exist makes a
 	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
 	ownStack := stack == nil
+	var roleCreated time.Time
+	var warnings []string
+	if typ == types.ChangeSetTypeCreate {
+		if roleCreated, warnings, err = d.ensureServiceLinkedRoles(ctx, in); err != nil {
+			return nil, err
+		}
+	}
 
 	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate"})
 	if err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}
-	res := &Result{StackName: in.StackName, StackID: cs.StackID, ChangeSetType: string(typ), Plan: cs.Plan}
+	res := &Result{StackName: in.StackName, StackID: cs.StackID, ChangeSetType: string(typ), Plan: cs.Plan, Warnings: warnings}
 	if cs.NoChanges {
 		return d.keep(ctx, in, cs, stack, ownStack, res)
 	}
 	d.emit(PlanReady{Plan: cs.Plan})
+	if err := d.guardReplacements(ctx, in, cs.Plan); err != nil {
+		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
+	}
+	if err := d.awaitRole(ctx, in.StackName, roleCreated); err != nil {
+		return nil, d.abandonChangeSet(ctx, ctx.Err(), cs, in.StackName, ownStack, in.Timeout)
+	}
 	return d.execute(ctx, in, cs, stack, ownStack, res)
 }
 

@@ -19,11 +19,23 @@
 //	if err := check.Err(); err != nil {
 //		return err // exit 2
 //	}
-//	client, err := deploy.NewClient(ctx, deploy.ClientOptions{Region: region, Profile: profile})
+//	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: region, Profile: profile})
 //	sink := progress.New(os.Stderr, progress.Detect(os.Stderr, os.Getenv))
-//	res, err := deploy.New(client, sink).Deploy(ctx, deploy.Input{
+//	res, err := clients.Deployer(sink).Deploy(ctx, deploy.Input{
 //		StackName: name, TemplateBody: body, Parameters: params, Tags: tags, ...
 //	})
 //
 // and maps the error to its exit status with [ExitCode].
+//
+// Besides CloudFormation, a Deployer may hold IAM and Elastic Load
+// Balancing clients, for what CloudFormation itself gets wrong: before a
+// create, Deploy makes sure the service-linked roles of ECS (and of
+// Application Auto Scaling, for a template that scales) exist, because ECS
+// creates its role and uses it before IAM has spread it; and Delete
+// refuses a stack whose load balancer has deletion protection, because
+// CloudFormation would delete the service before failing at the load
+// balancer. Either client may be nil, which skips its step. Deploy also
+// stops before executing a change set that replaces resources whose
+// replacement needs a decision ([Plan.Replacements]), unless the Input
+// allows or confirms it.
 package deploy

@@ -57,6 +57,8 @@ type simulator struct {
 	onExecute      func(st *simStack, cs *simChangeSet) *script
 	onDelete       func(st *simStack) *script
 	onCancel       func(st *simStack) *script
+	// stackResources is what ListStackResources answers for any stack.
+	stackResources []simStackResource
 	// faults are served, one per request and in order, to the requests
 	// that arrive faultDelay or more after ExecuteChangeSet.
 	faults      []fault
@@ -132,6 +134,8 @@ type simChange struct {
 }
 
 type simOutput struct{ key, value string }
+
+type simStackResource struct{ logicalID, resType, physicalID, status string }
 
 // step is one event of a script; an empty logicalID is the stack's own
 // event, which also sets the stack's status.
@@ -356,6 +360,8 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.cancelUpdateStack(w, f)
 	case "UpdateTerminationProtection":
 		s.updateTerminationProtection(w, f)
+	case "ListStackResources":
+		s.listStackResources(w, f)
 	default:
 		s.fail(w, http.StatusBadRequest, "InvalidAction", "the simulator does not implement "+action)
 	}
@@ -722,6 +728,27 @@ func (s *simulator) updateTerminationProtection(w http.ResponseWriter, f url.Val
 	}
 	st.terminationProtection = f.Get("EnableTerminationProtection") == "true"
 	s.reply(w, "UpdateTerminationProtection", struct{ StackId string }{st.id})
+}
+
+func (s *simulator) listStackResources(w http.ResponseWriter, f url.Values) {
+	if s.find(f.Get("StackName")) == nil {
+		s.notFound(w, f.Get("StackName"))
+		return
+	}
+	type summary struct {
+		LogicalResourceId    string
+		PhysicalResourceId   string
+		ResourceType         string
+		ResourceStatus       string
+		LastUpdatedTimestamp string
+	}
+	var out []summary
+	for _, r := range s.stackResources {
+		out = append(out, summary{r.logicalID, r.physicalID, r.resType, r.status, stamp(time.Now())})
+	}
+	s.reply(w, "ListStackResources", struct {
+		StackResourceSummaries []summary `xml:"StackResourceSummaries>member"`
+	}{out})
 }
 
 // seedEvents gives a stack n events of an earlier operation, older than

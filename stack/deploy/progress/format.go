@@ -78,9 +78,10 @@ func noteLine(n deploy.Note, p palette) string {
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
 
-// writePlan prints a plan as one line per resource: mark, action, logical
-// ID, type and, for modifications, whether the resource is replaced and
-// which properties cause it.
+// writePlan prints a plan: first the replacements that need a decision
+// (deploy.Plan.Replacements) with what they mean, then one line per
+// resource: mark, action, logical ID, type and, for modifications, whether
+// the resource is replaced and which properties cause it.
 func writePlan(w io.Writer, plan deploy.Plan, p palette) {
 	var add, modify, remove int
 	for _, c := range plan.Changes {
@@ -98,6 +99,14 @@ func writePlan(w io.Writer, plan deploy.Plan, p palette) {
 		op = "create"
 	}
 	fmt.Fprintf(w, "Plan for stack %s (%s): %d to add, %d to modify, %d to remove\n", plan.Stack, op, add, modify, remove)
+	// Replacements that need a decision come first, so that a long plan
+	// does not hide them.
+	if risky := plan.Replacements(); len(risky) > 0 {
+		fmt.Fprintln(w, p.paint(ansiRed, "  Replacements to decide on:"))
+		for _, r := range risky {
+			fmt.Fprintf(w, "  %s %s\n", p.paint(ansiRed, "!"), r)
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range plan.Changes {
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s", p.mark(c), c.Action, c.LogicalID, c.ResourceType)

@@ -158,3 +158,38 @@ func TestDetect(t *testing.T) {
 		t.Error("New with Live is not TTY")
 	}
 }
+
+// Proves: a plan that replaces resources needing a decision lists them
+// first, above the resource lines, each with what it means; a plan without
+// them prints no such list.
+func TestPlanListsReplacementsFirst(t *testing.T) {
+	t.Parallel()
+	plan := script()[0].(deploy.PlanReady).Plan
+	for _, tt := range []struct {
+		name string
+		sink func(*strings.Builder) deploy.Sink
+	}{
+		{"plain", func(b *strings.Builder) deploy.Sink { return NewPlain(b) }},
+		{"tty", func(b *strings.Builder) deploy.Sink { return NewTTY(b, true) }},
+	} {
+		var b strings.Builder
+		tt.sink(&b).Event(deploy.PlanReady{Plan: plan})
+		out := sgr.ReplaceAllString(b.String(), "")
+		lines := strings.Split(out, "\n")
+		if len(lines) < 4 || lines[1] != "  Replacements to decide on:" ||
+			!strings.HasPrefix(lines[2], "  ! LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer) is replaced because Scheme, Type changes: a new load balancer has a new DNS name") ||
+			!strings.Contains(lines[3], "+ Add") {
+			t.Errorf("%s: the replacement is not listed first, with its meaning:\n%s", tt.name, out)
+		}
+		if strings.Count(out, "  ! ") != 1 {
+			t.Errorf("%s: want one replacement listed (the service is not guarded):\n%s", tt.name, out)
+		}
+
+		b.Reset()
+		calm := deploy.Plan{Stack: "demo", ChangeSetType: "UPDATE", Changes: plan.Changes[2:]}
+		tt.sink(&b).Event(deploy.PlanReady{Plan: calm})
+		if strings.Contains(b.String(), "Replacements") {
+			t.Errorf("%s: a plan without guarded replacements lists some:\n%s", tt.name, b.String())
+		}
+	}
+}
