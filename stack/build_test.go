@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -128,6 +129,9 @@ func TestListeners(t *testing.T) {
 	https := props(t, doc, "HttpsListener")
 	assertEqual(t, "certificate", at(t, https, "Certificates", 0, "CertificateArn"), ref("CertificateArn"))
 	assertEqual(t, "ssl policy", https["SslPolicy"], stack.DefaultSSLPolicy)
+	if !slices.Contains(stack.SSLPolicies, stack.DefaultSSLPolicy) {
+		t.Errorf("the default policy %s is not among the known ones", stack.DefaultSSLPolicy)
+	}
 	assertEqual(t, "forward", at(t, https, "DefaultActions", 0, "TargetGroupArn"), ref("TargetGroup"))
 
 	lb := props(t, doc, "LoadBalancer")
@@ -330,4 +334,61 @@ func TestParametersAndConsole(t *testing.T) {
 	}
 	slices.Sort(outputs)
 	assertEqual(t, "outputs", outputs, []string{"ClusterName", "LoadBalancerDNSName", "LogGroupName", "ServiceName", "ServiceURL"})
+}
+
+// TestFastHealthChecks proves the default target-group health check puts a
+// new task in service and takes a hung one out quickly: a new target is
+// healthy after its first passing check, and an unhealthy one is out after
+// UnhealthyThreshold failed checks, each up to an interval apart plus the
+// timeout (ECS developer guide, "Optimize load balancer health check
+// parameters"). AWS's own defaults take minutes; the bounds here are the
+// ones the README promises.
+func TestFastHealthChecks(t *testing.T) {
+	tg := props(t, document(t, stack.Default()), "TargetGroup")
+	var interval, timeout, healthy, unhealthy int
+	for field, dst := range map[string]*int{
+		"HealthCheckIntervalSeconds": &interval, "HealthCheckTimeoutSeconds": &timeout,
+		"HealthyThresholdCount": &healthy, "UnhealthyThresholdCount": &unhealthy,
+	} {
+		if _, err := fmt.Sscan(fmt.Sprint(tg[field]), dst); err != nil {
+			t.Fatalf("%s = %v: %v", field, tg[field], err)
+		}
+	}
+	if toHealthy := interval; toHealthy > 15 {
+		t.Errorf("a new task waits up to %d s for its first check; want at most 15", toHealthy)
+	}
+	if toDetect := unhealthy*interval + timeout; toDetect > 60 {
+		t.Errorf("a hung task keeps traffic for up to %d s; want at most 60", toDetect)
+	}
+	if healthy > 2 {
+		t.Errorf("a recovering task needs %d passing checks; want 2", healthy)
+	}
+}
+
+// TestDefaultImage proves the built-in image is not pulled anonymously from
+// Docker Hub, whose pulls are rate-limited per source IP, and is not the
+// moving "latest" tag.
+func TestDefaultImage(t *testing.T) {
+	image := stack.Default().Container.Image
+	host, rest, ok := strings.Cut(image, "/")
+	if !ok || !strings.Contains(host, ".") || host == "docker.io" || host == "registry-1.docker.io" {
+		t.Errorf("default image %s comes from Docker Hub", image)
+	}
+	if _, tag, _ := strings.Cut(rest, ":"); tag == "" || tag == "latest" {
+		t.Errorf("default image %s has a moving tag", image)
+	}
+}
+
+// TestServiceURLSaysWhenTheCertificateCannotMatch proves the ServiceURL
+// output on the load balancer's own name says the certificate does not
+// cover it, and the domain's URL does not.
+func TestServiceURLSaysWhenTheCertificateCannotMatch(t *testing.T) {
+	bare := at(t, document(t, stack.Default()), "Outputs", "ServiceURL", "Description").(string)
+	if !strings.Contains(bare, "certificate does not cover") {
+		t.Errorf("ServiceURL without a domain: %q does not warn about the certificate", bare)
+	}
+	domain := at(t, document(t, variantConfig(t, "domain")), "Outputs", "ServiceURL", "Description").(string)
+	if strings.Contains(domain, "certificate") {
+		t.Errorf("ServiceURL with a domain warns about the certificate: %q", domain)
+	}
 }
