@@ -273,7 +273,7 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "capacity provider strategy",
-		source: "ECS API reference, CapacityProviderStrategyItem: only one provider may have a base; a service cannot set both a launch type and a strategy (CreateService); a strategy may only name providers associated with the cluster (PutClusterCapacityProviders)",
+		source: "ECS API reference, CapacityProviderStrategyItem: only one provider may have a base, and at least one must have a weight above 0; a service cannot set both a launch type and a strategy (CreateService); a strategy may only name providers associated with the cluster (PutClusterCapacityProviders)",
 		check: func(doc format.Document) []string {
 			var bad []string
 			associated := map[string][]any{}
@@ -286,11 +286,14 @@ var awsRules = []awsRule{
 				if len(items) > 0 && props["LaunchType"] != nil {
 					bad = append(bad, id+": both LaunchType and CapacityProviderStrategy")
 				}
-				bases := 0
+				bases, weighted := 0, 0
 				for _, it := range items {
 					item := it.(map[string]any)
 					if b, ok := item["Base"]; ok && fmt.Sprint(b) != "0" {
 						bases++
+					}
+					if w, ok := item["Weight"]; ok && fmt.Sprint(w) != "0" {
+						weighted++
 					}
 					if providers, ok := associated[refTarget(props["Cluster"])]; ok && !slices.Contains(providers, item["CapacityProvider"]) {
 						bad = append(bad, fmt.Sprintf("%s: strategy names %v, which the cluster is not associated with", id, item["CapacityProvider"]))
@@ -298,6 +301,9 @@ var awsRules = []awsRule{
 				}
 				if bases > 1 {
 					bad = append(bad, id+": more than one capacity provider has a base")
+				}
+				if len(items) > 0 && weighted == 0 {
+					bad = append(bad, id+": no capacity provider has a weight above 0")
 				}
 			}
 			return bad
@@ -425,6 +431,9 @@ func TestAWSRulesCatch(t *testing.T) {
 		}},
 		{"capacity provider strategy", stack.Default, func(doc format.Document) {
 			propsOf(doc, "ClusterCapacityProviders")["CapacityProviders"] = []any{"FARGATE_SPOT"}
+		}},
+		{"capacity provider strategy", stack.Default, func(doc format.Document) {
+			propsOf(doc, "Service")["CapacityProviderStrategy"].([]any)[0].(map[string]any)["Weight"] = 0
 		}},
 		{"Availability Zone rebalancing set", stack.Default, func(doc format.Document) {
 			delete(propsOf(doc, "Service"), "AvailabilityZoneRebalancing")

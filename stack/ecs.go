@@ -208,8 +208,7 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// the service off Spot: CloudFormation reads a missing
 		// CapacityProviderStrategy as "do not change it" (AWS::ECS::Service
 		// reference), and the cluster's FARGATE_SPOT association could then
-		// not be removed. Changing the strategy itself starts a new
-		// deployment.
+		// not be removed.
 		service.CapacityProviderStrategy = serviceStrategy(s.Spot)
 		// ECS rejects a strategy naming a provider the cluster is not yet
 		// associated with.
@@ -230,6 +229,20 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// Availability Zone (AWS::ECS::Service reference,
 		// AvailabilityZoneRebalancing). goformation v7.14.9 predates it.
 		"AvailabilityZoneRebalancing": "ENABLED",
+		// ECS refuses to change a service's capacity provider strategy, or
+		// to move it from a launch type to one, without a forced new
+		// deployment ("When switching from launch type to capacity provider
+		// strategy on an existing service, or making a change to a capacity
+		// provider strategy on a service that is already using one, you
+		// must force a new deployment": UpdateService's
+		// InvalidParameterException; aws-cdk #34631). So every update of the
+		// service forces one; the nonce names the placement, so that a
+		// change of it alone is an update too. goformation v7.14.9 predates
+		// the property.
+		"ForceNewDeployment": map[string]any{
+			"EnableForceNewDeployment": true,
+			"ForceNewDeploymentNonce":  placementNonce(service),
+		},
 	}
 	// With autoscaling, the service has no DesiredCount: CloudFormation
 	// would send it with every update of the service and undo the
@@ -240,6 +253,23 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		overrides["DesiredCount"] = cloudformation.Ref(ParamDesiredCount)
 	}
 	return override(service, overrides)
+}
+
+// placementNonce describes where the service's tasks run, such as
+// "FARGATE base 1 weight 0, FARGATE_SPOT weight 3" or "launch type FARGATE".
+func placementNonce(service *ecs.Service) string {
+	if len(service.CapacityProviderStrategy) == 0 {
+		return "launch type " + *service.LaunchType
+	}
+	parts := make([]string, len(service.CapacityProviderStrategy))
+	for i, item := range service.CapacityProviderStrategy {
+		parts[i] = *item.CapacityProvider
+		if item.Base != nil {
+			parts[i] += " base " + strconv.Itoa(*item.Base)
+		}
+		parts[i] += " weight " + strconv.Itoa(*item.Weight)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writableVolume is a writable directory of a read-only container and the

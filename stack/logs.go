@@ -27,10 +27,16 @@ func addLogGroup(t *cloudformation.Template, cfg Config) {
 		group.RetentionInDays = cloudformation.Int(cfg.Logs.RetentionDays)
 	}
 	group.Tags = resourceTags(cfg)
+	// An update that replaces the group (a new --name, or the upgrade from
+	// a version that named it differently) keeps the old one, whose logs
+	// then expire by its retention period, rather than deleting them.
+	group.AWSCloudFormationUpdateReplacePolicy = policies.UpdateReplacePolicy("Retain")
+	// Written out, so a reader sees the two policies differ on purpose
+	// (cfn-lint W3011 asks for both).
+	group.AWSCloudFormationDeletionPolicy = policies.DeletionPolicy("Delete")
 	if cfg.DeletionProtection {
-		// Keep the logs of a deleted or replaced stack for the record.
+		// Keep the logs of a deleted stack for the record.
 		group.AWSCloudFormationDeletionPolicy = policies.DeletionPolicy("Retain")
-		group.AWSCloudFormationUpdateReplacePolicy = policies.UpdateReplacePolicy("Retain")
 	}
 	t.Resources[idLogGroup] = group
 }

@@ -43,6 +43,24 @@ type updateChange struct {
 	// renamesLogGroup marks the one change allowed to replace the log group:
 	// its name is derived from the application name.
 	renamesLogGroup bool
+	// strategyStays marks the one change where the service may keep its
+	// capacity provider strategy when the new template has none, and says
+	// why; the table shows it.
+	strategyStays string
+}
+
+// variantWith returns a config function: the named variant changed by edit.
+func variantWith(name string, edit func(*stack.Config)) func() stack.Config {
+	return func() stack.Config {
+		for _, v := range allVariants() {
+			if v.name == name {
+				c := v.cfg()
+				edit(&c)
+				return c
+			}
+		}
+		panic("no variant " + name)
+	}
 }
 
 // with returns a config function: the default settings changed by edit.
@@ -110,6 +128,13 @@ var updateChanges = []updateChange{
 	feature("Deployment tuning on/off", "deployment-tuning"),
 	feature("`--container-health-check` on/off", "container-health-check"),
 	feature("`--cluster` (existing cluster) on/off", "existing-cluster"),
+	{name: "`--spot` on/off with `--cluster`", from: "off", to: "on",
+		before: variantWith("existing-cluster", func(c *stack.Config) {}),
+		after:  variantWith("existing-cluster", func(c *stack.Config) { c.Service.Spot.Enabled = true }),
+		// An existing cluster may lack the Fargate capacity providers, so
+		// without Spot the service keeps the launch type that works in any
+		// cluster; emit warns about this with --spot --cluster.
+		strategyStays: "turning Spot off leaves the service on its Spot strategy: ECS cannot move a service back to a launch type (emit warns)"},
 	feature("Hardening on/off", "hardening"),
 	feature("Stickiness, idle timeout, HTTP/2 on/off", "stickiness"),
 	feature("`--tag` on/off", "tags"),
@@ -163,7 +188,7 @@ func TestUpdateSafety(t *testing.T) {
 				direction string
 				plan      updatePlan
 			}{{c.from + " → " + c.to, forward}, {c.to + " → " + c.from, backward}} {
-				for _, problem := range d.plan.violations(c.renamesLogGroup) {
+				for _, problem := range d.plan.violations(c.renamesLogGroup, c.strategyStays != "") {
 					t.Errorf("%s, %s: %s", c.name, d.direction, problem)
 				}
 			}
@@ -521,7 +546,7 @@ func (p updatePlan) renamed(typ string) []string {
 }
 
 // violations lists the invariants of TestUpdateSafety this plan breaks.
-func (p updatePlan) violations(renamesLogGroup bool) []string {
+func (p updatePlan) violations(renamesLogGroup, strategyMayStay bool) []string {
 	var problems []string
 	lb := p.keptLoadBalancer()
 	if lb != "" {
@@ -561,7 +586,7 @@ func (p updatePlan) violations(renamesLogGroup bool) []string {
 	}
 
 	for _, id := range ofType(p.old, typeService) {
-		if _, ok := p.old[id].Properties["CapacityProviderStrategy"]; !ok {
+		if _, ok := p.old[id].Properties["CapacityProviderStrategy"]; !ok || strategyMayStay {
 			continue
 		}
 		// A replaced or new service is created with the new template's
@@ -674,6 +699,9 @@ func tableRow(c updateChange, forward, backward updatePlan) string {
 	rank, text := impact(forward)
 	if r, t := impact(backward); r < rank {
 		text = t
+	}
+	if c.strategyStays != "" {
+		text += "; " + c.strategyStays
 	}
 	return fmt.Sprintf("| %s | %s | %s |\n", c.name, replaced, text)
 }

@@ -137,6 +137,16 @@ func (c Config) Warnings() []Problem {
 			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; add --writable-path for %s",
 			c.Container.Image, strings.Join(missing, " and "))})
 	}
+	if s := c.Service.Spot; !s.Enabled && (s.Base != Default().Service.Spot.Base || s.Weight != 0) {
+		w = append(w, Problem{Key: KeySpot, Message: "spot-base and spot-weight have no effect without spot: add --spot, or leave them out"})
+	}
+	if c.Service.Spot.Enabled && c.Service.Cluster != "" {
+		// ECS cannot move a service from a capacity provider strategy back
+		// to a launch type, and CloudFormation ignores a strategy that
+		// disappears from the template (AWS::ECS::Service reference).
+		w = append(w, Problem{Key: KeySpot, Message: fmt.Sprintf(
+			"the cluster %s must already have the FARGATE and FARGATE_SPOT capacity providers; and turning spot off later leaves the service on its Spot strategy, as ECS cannot move a service back to a launch type: to run without Spot then, keep --spot and raise --spot-base to the task count", c.Service.Cluster)})
+	}
 	if p := c.LoadBalancer.SSLPolicy; sslPolicyName.MatchString(p) && !slices.Contains(SSLPolicies, p) {
 		w = append(w, Problem{Key: KeySSLPolicy, Message: fmt.Sprintf(
 			"%q is not one of the policies cfnfargate knows; ELB rejects an unknown name when it creates the listener (check it with: aws elbv2 describe-ssl-policies --names %s)", p, p)})
@@ -162,6 +172,10 @@ func nginxUnwritable(c Container) []string {
 	for _, need := range nginxWritable {
 		covered := slices.ContainsFunc(writable, func(p string) bool {
 			p = strings.TrimSuffix(p, "/")
+			if p == "/run" {
+				// In the image's Debian base, /var/run is a link to /run.
+				p = "/var/run"
+			}
 			return need == p || strings.HasPrefix(need, p+"/")
 		})
 		if !covered {

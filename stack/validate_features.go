@@ -101,10 +101,7 @@ func (v *validator) secrets(secrets []Secret, env []EnvVar) {
 // architecture goes with Spot.
 func (v *validator) spot(s Spot) {
 	if !s.Enabled {
-		if s.Base != Default().Service.Spot.Base || s.Weight != 0 {
-			v.add(KeySpot, "spot-base and spot-weight need spot: add --spot")
-		}
-		return
+		return // spot-base and spot-weight have no effect; see Warnings
 	}
 	v.intRange(KeySpotBase, s.Base, 0, 100000)
 	v.intRange(KeySpotWeight, s.Weight, 0, 1000)

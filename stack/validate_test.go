@@ -101,7 +101,6 @@ func TestValidateRejects(t *testing.T) {
 		{"secret shadows env", func(c *stack.Config) {
 			c.Container.Secrets = []stack.Secret{{Name: "BUILD", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "set twice"},
-		{"spot base without spot", func(c *stack.Config) { c.Service.Spot.Base = 2 }, "spot", "need spot"},
 		{"spot weight too high", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Weight: 5000} }, "spot-weight", "allowed 0 to 1000"},
 		{"arch", func(c *stack.Config) { c.Container.Arch = "arm" }, "arch", "use x86_64 or arm64"},
 		{"internal without cidr", func(c *stack.Config) { c.LoadBalancer.Internal = true }, "allow-cidr", "needs at least one source network"},
@@ -382,6 +381,13 @@ func TestWarnings(t *testing.T) {
 		{"unprivileged nginx writes to /tmp only", func(c *stack.Config) {
 			c.Container.Image = "nginxinc/nginx-unprivileged:1.28"
 			c.Container.ReadOnlyRootFilesystem = true
+		}, "", ""},
+		{"spot base without spot", func(c *stack.Config) { c.Service.Spot.Base = 2 }, "spot", "no effect without spot"},
+		{"spot reset to zero without spot", func(c *stack.Config) { c.Service.Spot = stack.Spot{} }, "spot", "no effect without spot"},
+		{"spot in an existing cluster", func(c *stack.Config) { c.Service.Spot.Enabled = true; c.Service.Cluster = "shared" }, "spot", "must already have the FARGATE and FARGATE_SPOT"},
+		{"nginx with /run for /var/run", func(c *stack.Config) {
+			c.Container.ReadOnlyRootFilesystem = true
+			c.Container.WritablePaths = []string{"/tmp", "/var/cache/nginx", "/run"}
 		}, "", ""},
 		{"unknown policy of the right shape", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2027-01" },
 			"ssl-policy", "not one of the policies cfnfargate knows"},

@@ -139,7 +139,6 @@ func TestBadInput(t *testing.T) {
 		{"tag syntax", nil, []string{"--tag", "=x"}, []string{`--tag: "=x": expected KEY=VALUE`}},
 		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr: an internal load balancer needs at least one source network"}},
 		{"bad network from the environment", map[string]string{"CFNFARGATE_ALLOW_CIDR": "10.0.0.0/8,office"}, nil, []string{`CFNFARGATE_ALLOW_CIDR: "office" is not a network`}},
-		{"spot weight without spot", nil, []string{"--spot-weight", "3"}, []string{"--spot: spot-base and spot-weight need spot"}},
 		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--hosted-zone-id: is required with domain-name"}},
 	}
 	for _, tt := range tests {
@@ -276,6 +275,8 @@ func TestWritablePathAndWarnings(t *testing.T) {
 			warning: "writable-path: is set without read-only-root-fs"},
 		{name: "relative path", args: []string{"emit", "--read-only-root-fs", "--writable-path", "tmp"}, code: 2, noStdout: true,
 			warning: `writable-path: "tmp" is not an absolute directory path`},
+		{name: "spot weight without spot", args: []string{"emit", "--spot-weight", "3"}, stdout: []string{"CapacityProvider: FARGATE\n"},
+			warning: "warning: --spot: spot-base and spot-weight have no effect without spot"},
 		{name: "empty env value", args: []string{"emit", "--env", "EMPTY="}, code: 2, noStdout: true,
 			warning: "env: EMPTY has an empty value, and ECS drops such variables"},
 	}
