@@ -19,7 +19,7 @@ func deployCommand() *cli.Command {
 		timeoutFlag(),
 		&cli.BoolFlag{Name: "no-wait", Usage: "return once the change set is executing", EnvVars: []string{envName("no-wait")}},
 		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection (--deletion-protection does too)", EnvVars: []string{envName("termination-protection")}},
-		&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a change set that replaces the load balancer, a target group, a security group, the cluster or the log group, without asking",
+		&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a change set that replaces the load balancer, a target group, a security group, the cluster, the service or the log group, without asking",
 			EnvVars: []string{envName("allow-replacement")}},
 	)
 	return &cli.Command{
@@ -27,8 +27,8 @@ func deployCommand() *cli.Command {
 		Usage:     "create or update the stack through a change set, and wait for it",
 		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
 		Description: "Prints the plan, executes it and shows each stack event until the stack settles.\n" +
-			"A plan that replaces the load balancer, a target group, a security group, the cluster or the log group\n" +
-			"is executed only with --allow-replacement or after confirmation on a terminal.\n" +
+			"A plan that replaces the load balancer, a target group, a security group, the cluster, the service or\n" +
+			"the log group is executed only with --allow-replacement or after confirmation on a terminal.\n" +
 			"Exit status: 0 deployed or no changes, 1 failed or replacement refused, 2 bad input, 130 interrupted.",
 		Flags:        flags,
 		OnUsageError: usageError,

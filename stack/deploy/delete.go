@@ -37,10 +37,11 @@ type DeleteResult struct {
 // A stack that does not exist is a success with Existed false. A stack busy
 // with another operation is waited for first. A stack with termination
 // protection, or whose load balancer has deletion protection (checked when
-// Deployer.ELB is set), is a *BlockedError and nothing is deleted. When ctx
-// is cancelled it returns an *InterruptedError, and when
-// DeleteInput.Timeout runs out a *TimeoutError; a delete that has started
-// carries on either way.
+// Deployer.ELB is set, unless DeleteInput.RetainResources keeps the load
+// balancer), is a *BlockedError and nothing is deleted; nor is anything
+// when that protection cannot be read. When ctx is cancelled it returns an
+// *InterruptedError, and when DeleteInput.Timeout runs out a *TimeoutError;
+// a delete that has started carries on either way.
 func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, error) {
 	var check Check
 	check.StackName("--stack", in.StackName)
@@ -74,7 +75,7 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "` and delete again"}
 	}
 	if string(stack.StackStatus) != statusDeleteInProgress {
-		if err := d.refuseProtectedLoadBalancer(ctx, in.StackName, stack); err != nil {
+		if err := d.refuseProtectedLoadBalancer(ctx, in.StackName, stack, in.RetainResources); err != nil {
 			if ctx.Err() != nil {
 				return nil, stopped(ctx, in.StackName, string(stack.StackStatus), in.Timeout, "nothing was deleted")
 			}

@@ -32,8 +32,8 @@ type Deployer struct {
 	API          API
 	Sink         Sink
 	PollInterval time.Duration
-	// IAM, when set, lets Deploy create the service-linked roles a new
-	// stack needs (see Input); nil skips that step.
+	// IAM, when set, lets Deploy create the service-linked roles the
+	// stack needs (see Deploy); nil skips that step.
 	IAM IAMAPI
 	// ELB, when set, lets Delete refuse a stack whose load balancer has
 	// deletion protection; nil skips that check.
@@ -42,6 +42,9 @@ type Deployer struct {
 	// to spread through IAM before the change set executes; zero means
 	// DefaultRoleWait.
 	RoleWait time.Duration
+	// pause waits out the rest of RoleWait; nil means sleep. Tests replace
+	// it to tell a wait from none without timing one.
+	pause func(ctx context.Context, delay time.Duration) error
 }
 
 // New returns a Deployer with the default poll interval.
@@ -76,8 +79,8 @@ type Input struct {
 	// NoWait returns as soon as the change set is executing.
 	NoWait bool
 	// AllowReplacement executes a change set that replaces a load
-	// balancer, target group, security group, the ECS cluster or the log
-	// group (see Plan.Replacements). Without it Deploy asks
+	// balancer, target group, security group, the ECS cluster, the ECS
+	// service or the log group (see Plan.Replacements). Without it Deploy asks
 	// ConfirmReplacement, and without that it deletes the change set and
 	// returns a *ReplacementError.
 	AllowReplacement bool
@@ -127,8 +130,10 @@ type Output struct {
 // it could be cancelled; during a create it returns one at once. When
 // Input.Timeout runs out, it returns a *TimeoutError.
 //
-// Before a create, Deploy makes sure the service-linked roles the template
-// needs exist (with Deployer.IAM set). A change set that replaces resources
+// Deploy makes sure the service-linked roles the template needs exist
+// (with Deployer.IAM set): before a create, those of ECS and of Application
+// Auto Scaling; before an update, only the latter, which autoscaling turned
+// on later can need for the first time. A change set that replaces resources
 // runs only as Input.AllowReplacement and Input.ConfirmReplacement allow;
 // otherwise it is deleted and Deploy returns a *ReplacementError.
 //
@@ -160,12 +165,9 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	// A CREATE change set for a stack that does not exist makes a
 	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
 	ownStack := stack == nil
-	var roleCreated time.Time
-	var warnings []string
-	if typ == types.ChangeSetTypeCreate {
-		if roleCreated, warnings, err = d.ensureServiceLinkedRoles(ctx, in); err != nil {
-			return nil, err
-		}
+	roleCreated, warnings, err := d.ensureServiceLinkedRoles(ctx, in, typ == types.ChangeSetTypeCreate)
+	if err != nil {
+		return nil, err
 	}
 
 	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate"})

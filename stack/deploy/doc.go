@@ -30,8 +30,9 @@
 // Besides CloudFormation, a Deployer may hold IAM and Elastic Load
 // Balancing clients, for what CloudFormation itself gets wrong: before a
 // create, Deploy makes sure the service-linked roles of ECS (and of
-// Application Auto Scaling, for a template that scales) exist, because ECS
-// creates its role and uses it before IAM has spread it; and Delete
+// Application Auto Scaling, for a template that scales; before an update,
+// only the latter) exist, because ECS creates its role and uses it before
+// IAM has spread it; and Delete
 // refuses a stack whose load balancer has deletion protection, because
 // CloudFormation would delete the service before failing at the load
 // balancer. Either client may be nil, which skips its step. Deploy also

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +24,10 @@ var _ ELBAPI = (*elbv2.Client)(nil)
 const loadBalancerType = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
 // refuseProtectedLoadBalancer returns a *BlockedError when a load balancer
-// of the stack has deletion protection, before anything is deleted.
+// of the stack has deletion protection, before anything is deleted. A load
+// balancer whose logical ID is in retain is left alone: the delete keeps it,
+// which is how a stack left DELETE_FAILED by a protected load balancer is
+// deleted at last.
 //
 // CloudFormation deletes a stack's resources in reverse dependency order
 // ("Resource A is deleted before resource B" when A refers to B, DependsOn
@@ -31,27 +35,35 @@ const loadBalancerType = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 // the DNS records that refer to the load balancer go first, and the delete
 // fails only at the load balancer: the application is down and the stack is
 // DELETE_FAILED. Checking first keeps the application running.
-func (d *Deployer) refuseProtectedLoadBalancer(ctx context.Context, name string, stack *cftypes.Stack) error {
+func (d *Deployer) refuseProtectedLoadBalancer(ctx context.Context, name string, stack *cftypes.Stack, retain []string) error {
 	if d.ELB == nil {
 		return nil
 	}
-	arns, err := d.stackLoadBalancers(ctx, aws.ToString(stack.StackId))
+	lbs, err := d.stackLoadBalancers(ctx, aws.ToString(stack.StackId))
 	if err != nil {
 		return err
 	}
 	var protected []string
-	for _, arn := range arns {
-		out, err := d.ELB.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	for _, lb := range lbs {
+		if slices.Contains(retain, lb.logicalID) {
+			continue
+		}
+		on, err := d.deletionProtection(ctx, lb.arn)
 		switch {
 		case errorCode(err) == "LoadBalancerNotFound":
 			continue // deleted already, by an earlier delete that failed later
+		case accessDenied(err):
+			// Nothing may be deleted unchecked: a protected load balancer
+			// would fail the delete only after the application is down.
+			return fmt.Errorf("check the deletion protection of load balancer %s before deleting stack %s (nothing was deleted): %w; "+
+				"checking it needs the permission elasticloadbalancing:DescribeLoadBalancerAttributes. "+
+				"Grant it and delete again, or check in the EC2 console that the load balancer's attribute "+
+				"deletion_protection.enabled is false before deleting the stack some other way, such as `aws cloudformation delete-stack --stack-name %s`",
+				lb.arn, name, readable(err), name)
 		case err != nil:
-			return fmt.Errorf("check the deletion protection of load balancer %s before deleting stack %s (nothing was deleted): %w", arn, name, readable(err))
-		}
-		for _, a := range out.Attributes {
-			if aws.ToString(a.Key) == "deletion_protection.enabled" && aws.ToString(a.Value) == "true" {
-				protected = append(protected, arn)
-			}
+			return fmt.Errorf("check the deletion protection of load balancer %s before deleting stack %s (nothing was deleted): %w", lb.arn, name, readable(err))
+		case on:
+			protected = append(protected, lb.arn)
 		}
 	}
 	if len(protected) == 0 {
@@ -70,13 +82,46 @@ func (d *Deployer) refuseProtectedLoadBalancer(ctx context.Context, name string,
 		strings.Join(turnOff, " and "))}
 }
 
-// stackLoadBalancers returns the ARNs of the stack's load balancers that
-// exist.
-func (d *Deployer) stackLoadBalancers(ctx context.Context, stackID string) ([]string, error) {
-	var arns []string
+// deletionProtection reports whether the load balancer arn has deletion
+// protection.
+func (d *Deployer) deletionProtection(ctx context.Context, arn string) (bool, error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := d.ELB.DescribeLoadBalancerAttributes(cctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	if err != nil {
+		return false, err
+	}
+	for _, a := range out.Attributes {
+		if aws.ToString(a.Key) == "deletion_protection.enabled" {
+			return aws.ToString(a.Value) == "true", nil
+		}
+	}
+	return false, nil
+}
+
+// accessDenied reports whether err is an API refusing the caller a
+// permission. ELB answers AccessDenied; AccessDeniedException is the code
+// of the JSON APIs.
+func accessDenied(err error) bool {
+	switch errorCode(err) {
+	case "AccessDenied", "AccessDeniedException":
+		return true
+	}
+	return false
+}
+
+// stackLoadBalancer is a load balancer of the stack that exists.
+type stackLoadBalancer struct {
+	logicalID string
+	arn       string
+}
+
+// stackLoadBalancers returns the stack's load balancers that exist.
+func (d *Deployer) stackLoadBalancers(ctx context.Context, stackID string) ([]stackLoadBalancer, error) {
+	var lbs []stackLoadBalancer
 	var token *string
 	for {
-		out, err := d.API.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stackID), NextToken: token})
+		out, err := d.listStackResources(ctx, stackID, token)
 		if err != nil {
 			return nil, fmt.Errorf("list the resources of stack %s (nothing was deleted): %w", stackID, readable(err))
 		}
@@ -85,11 +130,18 @@ func (d *Deployer) stackLoadBalancers(ctx context.Context, stackID string) ([]st
 				r.ResourceStatus == cftypes.ResourceStatusDeleteComplete {
 				continue
 			}
-			arns = append(arns, aws.ToString(r.PhysicalResourceId))
+			lbs = append(lbs, stackLoadBalancer{logicalID: aws.ToString(r.LogicalResourceId), arn: aws.ToString(r.PhysicalResourceId)})
 		}
 		if out.NextToken == nil {
-			return arns, nil
+			return lbs, nil
 		}
 		token = out.NextToken
 	}
+}
+
+// listStackResources reads one page of the stack's resources.
+func (d *Deployer) listStackResources(ctx context.Context, stackID string, token *string) (*cloudformation.ListStackResourcesOutput, error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return d.API.ListStackResources(cctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stackID), NextToken: token})
 }

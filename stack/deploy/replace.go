@@ -34,17 +34,33 @@ type Replacement struct {
 var replacementMeanings = map[string]string{
 	"AWS::ElasticLoadBalancingV2::LoadBalancer": "a new load balancer has a new DNS name, so DNS records and clients that point at the old name stop working, " +
 		"and open connections are dropped when the old one is deleted",
-	"AWS::ElasticLoadBalancingV2::TargetGroup": "traffic moves to a new target group, with a short window of errors " +
-		"while the tasks register with it and pass their health checks",
+	// The listener and the service both refer to the target group, and the
+	// service DependsOn the HTTPS listener (ECS rejects a service whose
+	// target group has no load balancer), so CloudFormation points the
+	// listener at the new group first and only then updates the service,
+	// whose new deployment starts the tasks that register with it.
+	"AWS::ElasticLoadBalancingV2::TargetGroup": "the listener forwards to a new, empty target group before the service has any task in it, " +
+		"so the application answers HTTP 503 for every request until the new deployment has a healthy task in the new group, usually minutes",
 	"AWS::EC2::SecurityGroup": "a new security group has a new ID; expect a short window of errors while traffic moves, " +
 		"and rules elsewhere that allow the old group (a database's, say) no longer match",
 	"AWS::ECS::Cluster": "the service is created again in a new cluster and every task restarts",
+	// Cluster is create-only on AWS::ECS::Service, so moving the stack to
+	// or from an existing cluster replaces the service. The new one is
+	// created first and the old one deleted in the cleanup at the end of
+	// the update. Without DesiredCount (autoscaling) a new service starts
+	// one task ("AWS::ECS::Service", CloudFormation User Guide), and its
+	// scalable target, whose ResourceId names the service, is new too.
+	"AWS::ECS::Service": "a new service is created and starts all its tasks from scratch, " +
+		"and the old service is deleted with its tasks when the update finishes; " +
+		"behind the same target group requests keep being served, but every task restarts, " +
+		"and with autoscaling the new service starts from one task, not the count the old one had scaled to",
 	"AWS::Logs::LogGroup": "a new, empty log group is made and the old one is deleted with all its logs, " +
 		"unless the template keeps it with a Retain DeletionPolicy or UpdateReplacePolicy",
 }
 
 // Replacements lists the changes that replace a load balancer, a target
-// group, a security group, the ECS cluster or the log group: a Modify with
+// group, a security group, the ECS cluster, the ECS service or the log
+// group: a Modify with
 // Replacement True or Conditional, and a Remove paired with an Add of the
 // same type, because a changed logical ID replaces a resource too.
 func (p Plan) Replacements() []Replacement {

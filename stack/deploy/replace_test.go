@@ -15,13 +15,15 @@ const (
 	typeSG      = "AWS::EC2::SecurityGroup"
 	typeCluster = "AWS::ECS::Cluster"
 	typeLogs    = "AWS::Logs::LogGroup"
+	typeService = "AWS::ECS::Service"
 )
 
 // Proves: Plan.Replacements picks out exactly the replacements that need a
 // decision: a Modify with Replacement True or Conditional of a load
-// balancer, target group, security group, cluster or log group, and a
-// Remove paired with an Add of the same such type (a changed logical ID);
-// not in-place modifications, not other types, not a plain Remove or Add.
+// balancer, target group, security group, cluster, ECS service or log
+// group, and a Remove paired with an Add of the same such type (a changed
+// logical ID); not in-place modifications, not other types, not a plain
+// Remove or Add.
 func TestPlanReplacements(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -37,13 +39,19 @@ func TestPlanReplacements(t *testing.T) {
 			{Action: "Modify", LogicalID: "ServiceSG", ResourceType: typeSG, Replacement: "True"},
 			{Action: "Modify", LogicalID: "Cluster", ResourceType: typeCluster, Replacement: "True"},
 			{Action: "Modify", LogicalID: "LogGroup", ResourceType: typeLogs, Replacement: "Conditional"},
-		}, want: []string{"TargetGroup//true", "ServiceSG//false", "Cluster//false", "LogGroup//true"}},
+			{Action: "Modify", LogicalID: "Service", ResourceType: typeService, Replacement: "Conditional"},
+		}, want: []string{"TargetGroup//true", "ServiceSG//false", "Cluster//false", "LogGroup//true", "Service//true"}},
+		// Cluster is create-only on AWS::ECS::Service: moving to an
+		// existing cluster removes the stack's own and replaces the service.
+		{name: "service moves to an existing cluster", changes: []Change{
+			{Action: "Remove", LogicalID: "Cluster", ResourceType: typeCluster},
+			{Action: "Modify", LogicalID: "Service", ResourceType: typeService, Replacement: "True", ReplacementCauses: []string{"Cluster"}},
+		}, want: []string{"Service//false"}},
 		{name: "in-place modifications", changes: []Change{
 			{Action: "Modify", LogicalID: "LoadBalancer", ResourceType: typeLB, Replacement: "False"},
 			{Action: "Modify", LogicalID: "Cluster", ResourceType: typeCluster},
 		}},
 		{name: "other types replaced", changes: []Change{
-			{Action: "Modify", LogicalID: "Service", ResourceType: "AWS::ECS::Service", Replacement: "True"},
 			{Action: "Modify", LogicalID: "TaskDefinition", ResourceType: "AWS::ECS::TaskDefinition", Replacement: "True"},
 			{Action: "Remove", LogicalID: "OldRole", ResourceType: "AWS::IAM::Role"},
 			{Action: "Add", LogicalID: "NewRole", ResourceType: "AWS::IAM::Role"},
@@ -92,7 +100,11 @@ func TestReplacementString(t *testing.T) {
 			[]string{"AppLogs (AWS::Logs::LogGroup) replaces Logs", "deleted with all its logs"}},
 		{Replacement{LogicalID: "Cluster", ResourceType: typeCluster, Conditional: true, Meaning: replacementMeanings[typeCluster]},
 			[]string{"may be replaced", "every task restarts"}},
-		{Replacement{LogicalID: "TG", ResourceType: typeTG, Meaning: replacementMeanings[typeTG]}, []string{"short window of errors"}},
+		{Replacement{LogicalID: "TG", ResourceType: typeTG, Meaning: replacementMeanings[typeTG]},
+			[]string{"new, empty target group", "HTTP 503 for every request", "until the new deployment has a healthy task in the new group"}},
+		{Replacement{LogicalID: "Service", ResourceType: typeService, Causes: []string{"Cluster"}, Meaning: replacementMeanings[typeService]},
+			[]string{"Service (AWS::ECS::Service) is replaced because Cluster changes", "starts all its tasks from scratch",
+				"the old service is deleted with its tasks", "every task restarts"}},
 		{Replacement{LogicalID: "SG", ResourceType: typeSG, Meaning: replacementMeanings[typeSG]}, []string{"short window of errors"}},
 	} {
 		for _, w := range tt.want {

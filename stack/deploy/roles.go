@@ -19,8 +19,7 @@ import (
 const DefaultRoleWait = 10 * time.Second
 
 // IAMAPI is the part of the IAM API Deploy uses to make sure the
-// service-linked roles a first ECS stack needs exist. *iam.Client satisfies
-// it.
+// service-linked roles a stack needs exist. *iam.Client satisfies it.
 type IAMAPI interface {
 	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 	CreateServiceLinkedRole(context.Context, *iam.CreateServiceLinkedRoleInput, ...func(*iam.Options)) (*iam.CreateServiceLinkedRoleOutput, error)
@@ -36,6 +35,9 @@ type serviceLinkedRole struct {
 	what    string // for messages
 	// needed reports whether a template with these resource types uses it.
 	needed func(types map[string]bool) bool
+	// onUpdate is true for a role an update can need for the first time;
+	// the others are checked only before a create.
+	onUpdate bool
 }
 
 var serviceLinkedRoles = []serviceLinkedRole{
@@ -49,7 +51,8 @@ var serviceLinkedRoles = []serviceLinkedRole{
 		// service-linked role ... if the user that makes the call doesn't
 		// have permissions to create the service-linked role, it isn't
 		// created." Services use the role as well, to manage the ENIs of
-		// awsvpc tasks.
+		// awsvpc tasks. Only a create needs it checked: a stack that
+		// exists has its cluster, so the account has the role.
 		name: "AWSServiceRoleForECS", service: "ecs.amazonaws.com", what: "ECS",
 		needed: func(types map[string]bool) bool {
 			return types["AWS::ECS::Cluster"] || types["AWS::ECS::Service"]
@@ -59,22 +62,26 @@ var serviceLinkedRoles = []serviceLinkedRole{
 		// A scalable target without RoleARN uses Application Auto
 		// Scaling's service-linked role for ECS, which it creates on first
 		// use in the same way ("Service-linked roles for Application Auto
-		// Scaling", Application Auto Scaling User Guide).
+		// Scaling", Application Auto Scaling User Guide). Autoscaling
+		// turned on in an update of a stack may be the account's first use
+		// of it, so an update checks this role too.
 		name: "AWSServiceRoleForApplicationAutoScaling_ECSService", service: "ecs.application-autoscaling.amazonaws.com",
 		what: "Application Auto Scaling for ECS",
 		needed: func(types map[string]bool) bool {
 			return types["AWS::ApplicationAutoScaling::ScalableTarget"]
 		},
+		onUpdate: true,
 	},
 }
 
 // ensureServiceLinkedRoles makes sure the service-linked roles the template
-// needs exist, before the change set that creates the stack. It returns
+// needs exist, before the change set that creates (create true) or updates
+// the stack; an update checks only the roles marked onUpdate. It returns
 // when it created the last one (zero if it created none), for the wait
 // before execution, and a warning for each role it could not make sure of:
 // those do not stop the deploy, which succeeds whenever the role exists
 // after all. It returns an error only when ctx ends.
-func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input) (created time.Time, warnings []string, err error) {
+func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, create bool) (created time.Time, warnings []string, err error) {
 	if d.IAM == nil {
 		return time.Time{}, nil, nil
 	}
@@ -84,7 +91,7 @@ func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input) (crea
 		return time.Time{}, nil, nil
 	}
 	for _, role := range serviceLinkedRoles {
-		if !role.needed(types) {
+		if !role.needed(types) || !create && !role.onUpdate {
 			continue
 		}
 		made, err := d.ensureRole(ctx, role)
@@ -93,7 +100,7 @@ func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input) (crea
 			return time.Time{}, nil, stopped(ctx, in.StackName, "", in.Timeout, "nothing was changed")
 		case err != nil:
 			warning := fmt.Sprintf("could not check or create the %s service-linked role %s (%s); "+
-				"in an account that has never used the service, the create can fail with "+
+				"in an account that has never used the service, the deploy can fail with "+
 				"\"Unable to assume the service linked role\" until the role exists; "+
 				"create it once with `aws iam create-service-linked-role --aws-service-name %s`",
 				role.what, role.name, briefly(err), role.service)
@@ -162,6 +169,9 @@ func (d *Deployer) awaitRole(ctx context.Context, stack string, created time.Tim
 		return nil
 	}
 	d.note(stack, "Waiting %s for IAM to make the new service-linked role visible", wait.Round(time.Second))
+	if d.pause != nil {
+		return d.pause(ctx, wait)
+	}
 	return sleep(ctx, wait)
 }
 

@@ -77,10 +77,16 @@ var autoscalingTemplate = strings.Replace(testTemplate, "Resources:\n",
 // Proves (with a fake IAM, against the simulated CloudFormation API): before
 // a create, Deploy creates the service-linked roles the template needs and
 // only those, leaves existing ones alone, treats "has been taken" as
-// success, and waits RoleWait after creating one before executing. Without
-// permission (AccessDenied, which moto cannot produce) it deploys anyway,
-// with a warning, in Result.Warnings and as a Note, that names the command
-// to run. An update touches no role.
+// success, and waits RoleWait after creating one before executing, and only
+// then. Without permission (AccessDenied, which moto cannot produce) it
+// deploys anyway, with a warning, in Result.Warnings and as a Note, that
+// names the command to run. An update checks only the Application Auto
+// Scaling role, and only for a template that scales: autoscaling turned on
+// later may be the account's first use of it, while a stack that exists has
+// its cluster, so the ECS role.
+//
+// The wait is told by the sleep Deploy asks for, not by the clock, which a
+// slow runner under -race would make flaky.
 func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 	t.Parallel()
 	const ecsRole, scalingRole = "AWSServiceRoleForECS", "AWSServiceRoleForApplicationAutoScaling_ECSService"
@@ -94,6 +100,9 @@ func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 		wantCalls []string
 		waited    bool
 		warning   string
+		// warnFor is the service whose role the warning is about; empty
+		// means ecs.amazonaws.com.
+		warnFor string
 	}{
 		{name: "missing role is created", template: testTemplate,
 			wantCalls: []string{"GetRole " + ecsRole, "CreateServiceLinkedRole ecs.amazonaws.com"}, waited: true},
@@ -103,7 +112,13 @@ func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 			wantCalls: []string{"GetRole " + ecsRole, "GetRole " + scalingRole, "CreateServiceLinkedRole ecs.application-autoscaling.amazonaws.com"},
 			waited:    true},
 		{name: "no ECS resources, no role", template: motoTemplate},
-		{name: "update touches no role", template: testTemplate, update: true},
+		{name: "update without autoscaling touches no role", template: testTemplate, update: true},
+		{name: "update that turns on autoscaling creates its role", template: autoscalingTemplate, update: true,
+			wantCalls: []string{"GetRole " + scalingRole, "CreateServiceLinkedRole ecs.application-autoscaling.amazonaws.com"}, waited: true},
+		{name: "update with autoscaling whose role exists", template: autoscalingTemplate, update: true, existing: []string{scalingRole},
+			wantCalls: []string{"GetRole " + scalingRole}},
+		{name: "update with autoscaling, no permission to read", template: autoscalingTemplate, update: true, getErr: errAccessDenied,
+			wantCalls: []string{"GetRole " + scalingRole}, warning: "AccessDenied", warnFor: "ecs.application-autoscaling.amazonaws.com"},
 		{name: "created meanwhile by someone else", template: testTemplate, createErr: errRoleTaken,
 			wantCalls: []string{"GetRole " + ecsRole, "CreateServiceLinkedRole ecs.amazonaws.com"}},
 		{name: "no permission to read", template: testTemplate, getErr: errAccessDenied,
@@ -133,15 +148,20 @@ func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 			}
 			d, rec := newTestDeployer(sim)
 			d.IAM = fake
-			// Long enough to measure, short enough not to slow the suite.
-			d.RoleWait = 300 * time.Millisecond
+			// Far longer than the deploy takes, so a role created in it
+			// always leaves some of the wait to do.
+			d.RoleWait = time.Hour
+			var pauses []time.Duration
+			d.pause = func(_ context.Context, delay time.Duration) error {
+				pauses = append(pauses, delay)
+				return nil
+			}
 			in := testInput()
 			in.TemplateBody = tt.template
 			if tt.template == motoTemplate {
 				in.Parameters = map[string]string{"TopicName": "demo"}
 			}
 
-			began := time.Now()
 			res, err := d.Deploy(context.Background(), in)
 			if err != nil {
 				t.Fatalf("Deploy: %v", err)
@@ -149,12 +169,12 @@ func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 			if got := fake.called(); !slices.Equal(got, tt.wantCalls) {
 				t.Errorf("IAM calls %v; want %v", got, tt.wantCalls)
 			}
-			execute := sim.callsTo("ExecuteChangeSet")
-			if len(execute) != 1 {
+			if execute := sim.callsTo("ExecuteChangeSet"); len(execute) != 1 {
 				t.Fatalf("%d executions; want 1", len(execute))
 			}
-			if waited := execute[0].At.Sub(began) >= d.RoleWait; waited != tt.waited {
-				t.Errorf("executed %s after the start; want a wait of RoleWait (%s): %v", execute[0].At.Sub(began), d.RoleWait, tt.waited)
+			noted := strings.Contains(rec.notes(), "for IAM to make the new service-linked role visible")
+			if waited := len(pauses) == 1 && pauses[0] > 0 && pauses[0] <= d.RoleWait; waited != tt.waited || noted != tt.waited || len(pauses) > 1 {
+				t.Errorf("paused %v, noted the wait %v; want one pause of at most RoleWait (%s), noted: %v", pauses, noted, d.RoleWait, tt.waited)
 			}
 			if tt.warning == "" {
 				if len(res.Warnings) != 0 {
@@ -162,8 +182,12 @@ func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 				}
 				return
 			}
+			warnFor := tt.warnFor
+			if warnFor == "" {
+				warnFor = "ecs.amazonaws.com"
+			}
 			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], tt.warning) ||
-				!strings.Contains(res.Warnings[0], "`aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com`") {
+				!strings.Contains(res.Warnings[0], "`aws iam create-service-linked-role --aws-service-name "+warnFor+"`") {
 				t.Fatalf("Warnings = %q; want one with %q and the command to run", res.Warnings, tt.warning)
 			}
 			if !strings.Contains(rec.notes(), res.Warnings[0]) {

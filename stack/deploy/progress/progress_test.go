@@ -182,7 +182,7 @@ func TestPlanListsReplacementsFirst(t *testing.T) {
 			t.Errorf("%s: the replacement is not listed first, with its meaning:\n%s", tt.name, out)
 		}
 		if strings.Count(out, "  ! ") != 1 {
-			t.Errorf("%s: want one replacement listed (the service is not guarded):\n%s", tt.name, out)
+			t.Errorf("%s: want one replacement listed (the service is updated in place):\n%s", tt.name, out)
 		}
 
 		b.Reset()
