@@ -24,6 +24,9 @@ type ClientOptions struct {
 	Profile string
 	// EndpointURL is the endpoint of every client, for an emulator.
 	EndpointURL string
+	// Debug lets the SDK log its own lines (retries, warnings) to stderr;
+	// without it they are kept out of the output.
+	Debug bool
 }
 
 // Clients are the AWS clients a Deployer uses, built from one
