@@ -13,6 +13,11 @@ import (
 type Problem struct {
 	Key     string
 	Message string
+	// Related are the other settings a cross-field problem involves, named
+	// with their values in Message. A caller that could not read one of
+	// them can drop the problem: it judged Key against a value the user
+	// did not mean.
+	Related []string
 }
 
 func (p Problem) String() string { return p.Key + ": " + p.Message }
@@ -128,63 +133,6 @@ func (c Config) Validate() error {
 	return &ValidationError{Problems: v.problems}
 }
 
-// Warnings reports settings that are valid but likely not what the user
-// wants. Callers print them; they never stop a build.
-func (c Config) Warnings() []Problem {
-	var w []Problem
-	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
-		w = append(w, Problem{Key: KeyWritablePath, Message: fmt.Sprintf(
-			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; add --writable-path for %s",
-			c.Container.Image, strings.Join(missing, " and "))})
-	}
-	if s := c.Service.Spot; !s.Enabled && (s.Base != Default().Service.Spot.Base || s.Weight != 0) {
-		w = append(w, Problem{Key: KeySpot, Message: "spot-base and spot-weight have no effect without spot: add --spot, or leave them out"})
-	}
-	if c.Service.Spot.Enabled && c.Service.Cluster != "" {
-		// ECS cannot move a service from a capacity provider strategy back
-		// to a launch type, and CloudFormation ignores a strategy that
-		// disappears from the template (AWS::ECS::Service reference).
-		w = append(w, Problem{Key: KeySpot, Message: fmt.Sprintf(
-			"the cluster %s must already have the FARGATE and FARGATE_SPOT capacity providers; and turning spot off later leaves the service on its Spot strategy, as ECS cannot move a service back to a launch type: to run without Spot then, keep --spot and raise --spot-base to the task count", c.Service.Cluster)})
-	}
-	if p := c.LoadBalancer.SSLPolicy; sslPolicyName.MatchString(p) && !slices.Contains(SSLPolicies, p) {
-		w = append(w, Problem{Key: KeySSLPolicy, Message: fmt.Sprintf(
-			"%q is not one of the policies cfnfargate knows; ELB rejects an unknown name when it creates the listener (check it with: aws elbv2 describe-ssl-policies --names %s)", p, p)})
-	}
-	return w
-}
-
-// nginxWritable are the directories the official nginx image writes to at
-// start-up ("Running nginx in read-only mode", the image's documentation).
-var nginxWritable = []string{"/var/cache/nginx", "/var/run"}
-
-// nginxUnwritable returns the directories nginx needs that a read-only
-// container of an nginx image cannot write to.
-func nginxUnwritable(c Container) []string {
-	if !c.ReadOnlyRootFilesystem || imageRepositoryName(c.Image) != "nginx" {
-		return nil
-	}
-	writable := c.WritablePaths
-	if len(writable) == 0 {
-		writable = DefaultWritablePaths
-	}
-	var missing []string
-	for _, need := range nginxWritable {
-		covered := slices.ContainsFunc(writable, func(p string) bool {
-			p = strings.TrimSuffix(p, "/")
-			if p == "/run" {
-				// In the image's Debian base, /var/run is a link to /run.
-				p = "/var/run"
-			}
-			return need == p || strings.HasPrefix(need, p+"/")
-		})
-		if !covered {
-			missing = append(missing, need)
-		}
-	}
-	return missing
-}
-
 const (
 	maxNameLength   = 64
 	maxImageLength  = 255
@@ -198,6 +146,12 @@ type validator struct {
 
 func (v *validator) add(key, format string, args ...any) {
 	v.problems = append(v.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// addCross adds a problem of key that involves the related settings too;
+// its message names each of them with its value.
+func (v *validator) addCross(key string, related []string, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...), Related: related})
 }
 
 func (v *validator) intRange(key string, n, lo, hi int) {
@@ -269,7 +223,7 @@ func (v *validator) fargateSize(cpu, memory int) {
 		return
 	}
 	if !slices.Contains(memories, memory) {
-		v.add(KeyMemory, "%d MiB does not go with cpu %d on Fargate: allowed %s", memory, cpu, describeSizes(memories))
+		v.addCross(KeyMemory, []string{KeyCPU}, "memory %d MiB does not go with cpu %d on Fargate: with cpu %d, memory allows %s", memory, cpu, cpu, describeSizes(memories))
 	}
 }
 
@@ -322,7 +276,8 @@ func (v *validator) healthCheck(h HealthCheck) {
 	v.intRange(KeyHealthCheckInterval, h.Interval, 5, 300)
 	v.intRange(KeyHealthCheckTimeout, h.Timeout, 2, 120)
 	if h.Timeout >= h.Interval {
-		v.add(KeyHealthCheckTimeout, "%d s must be shorter than the health-check interval of %d s", h.Timeout, h.Interval)
+		v.addCross(KeyHealthCheckTimeout, []string{KeyHealthCheckInterval},
+			"health-check-timeout %d s must be shorter than health-check-interval %d s", h.Timeout, h.Interval)
 	}
 	v.intRange(KeyHealthyThreshold, h.HealthyThreshold, 2, 10)
 	v.intRange(KeyUnhealthyThreshold, h.UnhealthyThreshold, 2, 10)

@@ -9,18 +9,16 @@ import (
 
 func (v *validator) scaling(s Scaling) {
 	if !s.Enabled() {
-		if s.MinCount != 0 || s.CPUPercent != 0 || s.RequestsPerTarget != 0 {
-			v.add(KeyMaxCount, "autoscaling settings are given but max-count is 0: set max-count to turn autoscaling on")
-		}
-		return
+		return // the other settings have no effect; see Warnings
 	}
 	v.intRange(KeyMinCount, s.MinCount, 0, maxDesiredCount)
 	v.intRange(KeyMaxCount, s.MaxCount, 1, maxDesiredCount)
 	if s.MinCount > s.MaxCount {
-		v.add(KeyMinCount, "%d is above max-count %d", s.MinCount, s.MaxCount)
+		v.addCross(KeyMinCount, []string{KeyMaxCount}, "min-count %d is above max-count %d", s.MinCount, s.MaxCount)
 	}
 	if s.CPUPercent == 0 && s.RequestsPerTarget == 0 {
-		v.add(KeyMaxCount, "autoscaling needs a target: set scale-cpu-percent, scale-requests-per-target, or both")
+		v.addCross(KeyMaxCount, []string{KeyScaleCPUPercent, KeyScaleRequestsPerTarget},
+			"max-count %d turns autoscaling on, which needs a target: set scale-cpu-percent, scale-requests-per-target, or both", s.MaxCount)
 	}
 	if s.CPUPercent != 0 {
 		v.intRange(KeyScaleCPUPercent, s.CPUPercent, 1, 100)
@@ -42,10 +40,7 @@ var (
 
 func (v *validator) domain(d Domain) {
 	if d.Name == "" {
-		if d.HostedZoneID != "" {
-			v.add(KeyHostedZoneID, "is set without domain-name: give the domain name to serve too")
-		}
-		return
+		return // a hosted zone alone has no effect; see Warnings
 	}
 	name := strings.TrimSuffix(d.Name, ".")
 	labels := strings.Split(name, ".")
@@ -65,7 +60,7 @@ func (v *validator) domain(d Domain) {
 	}
 	switch {
 	case d.HostedZoneID == "":
-		v.add(KeyHostedZoneID, "is required with domain-name: the Route 53 hosted zone (Z...) that holds %s", d.Name)
+		v.addCross(KeyHostedZoneID, []string{KeyDomainName}, "is required with domain-name %s: the Route 53 hosted zone (Z...) that holds it", d.Name)
 	case !hostedZonePatt.MatchString(d.HostedZoneID):
 		v.add(KeyHostedZoneID, "%q is not a Route 53 hosted zone ID: expected uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ (without /hostedzone/)", d.HostedZoneID)
 	}
@@ -86,7 +81,7 @@ func (v *validator) secrets(secrets []Secret, env []EnvVar) {
 		case !envNamePattern.MatchString(s.Name):
 			v.add(KeySecret, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (NAME=ARN)", s.Name)
 		case seen[s.Name]:
-			v.add(KeySecret, "%s is set twice (as a secret or an env variable): give each variable once", s.Name)
+			v.addCross(KeySecret, []string{KeyEnv}, "%s is set twice (as a secret or an env variable): give each variable once", s.Name)
 		}
 		seen[s.Name] = true
 		if !secretsManagerARN.MatchString(s.ARN) && !ssmParameterARN.MatchString(s.ARN) {
@@ -117,7 +112,7 @@ var wafACLARN = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:r
 
 func (v *validator) loadBalancer(lb LoadBalancer) {
 	if lb.Internal && len(lb.AllowCIDRs) == 0 {
-		v.add(KeyAllowCIDR, "an internal load balancer needs at least one source network: add --allow-cidr, e.g. 10.0.0.0/8")
+		v.addCross(KeyAllowCIDR, []string{KeyInternal}, "internal is on, and an internal load balancer needs at least one source network: add --allow-cidr, e.g. 10.0.0.0/8")
 	}
 	seen := map[string]bool{}
 	perFamily := map[bool]int{}
@@ -130,7 +125,7 @@ func (v *validator) loadBalancer(lb LoadBalancer) {
 		case seen[p.String()]:
 			v.add(KeyAllowCIDR, "%s is given twice: EC2 rejects duplicate rules", c)
 		case p.Addr().Is6() && !lb.DualStack:
-			v.add(KeyAllowCIDR, "%s is an IPv6 network, but the load balancer is IPv4 only: add --dualstack", c)
+			v.addCross(KeyAllowCIDR, []string{KeyDualStack}, "%s is an IPv6 network, but dualstack is off and the load balancer IPv4 only: add --dualstack", c)
 		}
 		seen[p.String()] = true
 		perFamily[p.Addr().Is4()]++
@@ -147,8 +142,6 @@ func (v *validator) loadBalancer(lb LoadBalancer) {
 		if !bucketPattern.MatchString(b) || strings.Contains(b, "..") || isIPv4(b) {
 			v.add(KeyAccessLogsBucket, "%q is not an S3 bucket name: use 3 to 63 lowercase letters, digits, dots and hyphens", b)
 		}
-	} else if lb.AccessLogs.Prefix != "" {
-		v.add(KeyAccessLogsPrefix, "is set without access-logs-bucket: give the bucket too")
 	}
 	if p := lb.AccessLogs.Prefix; p != "" && (strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "AWSLogs") || len(p) > 200) {
 		v.add(KeyAccessLogsPrefix, "%q is not allowed: no leading or trailing slash, no \"AWSLogs\", up to 200 characters", p)
@@ -186,7 +179,7 @@ func (v *validator) deployment(s Service, scaling Scaling) {
 		least := (n*s.MinHealthyPercent + 99) / 100
 		most := n * s.MaxPercent / 100
 		if most <= least {
-			v.add(KeyMaxPercent, "with %d task(s), min-healthy-percent %d and max-percent %d both allow %d running task(s), so a deployment can neither start a new task nor stop an old one: lower min-healthy-percent or raise max-percent",
+			v.addCross(KeyMaxPercent, []string{KeyMinHealthyPercent, KeyDesiredCount, KeyMinCount, KeyMaxCount}, "with %d task(s), min-healthy-percent %d and max-percent %d both allow %d running task(s), so a deployment can neither start a new task nor stop an old one: lower min-healthy-percent or raise max-percent",
 				n, s.MinHealthyPercent, s.MaxPercent, most)
 			return
 		}
@@ -209,8 +202,7 @@ func (v *validator) writablePaths(c Container) {
 		return
 	}
 	if !c.ReadOnlyRootFilesystem {
-		v.add(KeyWritablePath, "is set without read-only-root-fs: with a writable root filesystem every path is writable already; add --read-only-root-fs or leave out writable-path")
-		return
+		return // no effect; see Warnings
 	}
 	if len(c.WritablePaths) > maxWritablePaths {
 		v.add(KeyWritablePath, "%d paths: allowed up to %d", len(c.WritablePaths), maxWritablePaths)
@@ -235,7 +227,7 @@ func (v *validator) writablePaths(c Container) {
 // filesystem (ECS developer guide, "Considerations for ECS Exec").
 func (v *validator) execAndReadOnly(c Config) {
 	if c.Service.EnableExec && c.Container.ReadOnlyRootFilesystem {
-		v.add(KeyEnableExec, "ECS Exec does not work with a read-only root filesystem (its agent writes into the container): leave out enable-exec or read-only-root-fs")
+		v.addCross(KeyEnableExec, []string{KeyReadOnlyRootFS}, "ECS Exec does not work with a read-only root filesystem (its agent writes into the container): leave out enable-exec or read-only-root-fs")
 	}
 }
 
@@ -251,7 +243,8 @@ func (v *validator) containerHealthCheck(h ContainerHealthCheck) {
 	v.intRange(KeyContainerHCRetries, h.Retries, 1, 10)
 	v.intRange(KeyContainerHCStartPeriod, h.StartPeriod, 0, 300)
 	if h.Timeout >= h.Interval {
-		v.add(KeyContainerHCTimeout, "%d s must be shorter than the container health-check interval of %d s", h.Timeout, h.Interval)
+		v.addCross(KeyContainerHCTimeout, []string{KeyContainerHCInterval},
+			"container-health-check-timeout %d s must be shorter than container-health-check-interval %d s", h.Timeout, h.Interval)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestValidateRejects(t *testing.T) {
 		{"port zero", func(c *stack.Config) { c.Container.Port = 0 }, "container-port", "allowed 1 to 65535"},
 		{"port too high", func(c *stack.Config) { c.Container.Port = 70000 }, "container-port", "allowed 1 to 65535"},
 		{"cpu not fargate", func(c *stack.Config) { c.Container.CPU = 300 }, "cpu", "allowed 256, 512"},
-		{"memory too small for cpu", func(c *stack.Config) { c.Container.CPU = 1024; c.Container.Memory = 512 }, "memory", "allowed 2048 to 8192 in steps of 1024"},
+		{"memory too small for cpu", func(c *stack.Config) { c.Container.CPU = 1024; c.Container.Memory = 512 }, "memory", "memory 512 MiB does not go with cpu 1024 on Fargate: with cpu 1024, memory allows 2048 to 8192 in steps of 1024"},
 		{"memory off step", func(c *stack.Config) { c.Container.CPU = 8192; c.Container.Memory = 17000 }, "memory", "in steps of 4096"},
 		{"negative desired count", func(c *stack.Config) { c.Service.DesiredCount = -1 }, "desired-count", "allowed 0 to 5000"},
 		{"env bad name", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "1X", Value: "v"}} }, "env", "not a valid variable name"},
@@ -47,7 +48,7 @@ func TestValidateRejects(t *testing.T) {
 		{"matcher trailing comma", func(c *stack.Config) { c.HealthCheck.Matcher = "200," }, "health-check-matcher", "not well formed"},
 		{"interval too short", func(c *stack.Config) { c.HealthCheck.Interval = 4; c.HealthCheck.Timeout = 2 }, "health-check-interval", "allowed 5 to 300"},
 		{"timeout too short", func(c *stack.Config) { c.HealthCheck.Timeout = 1 }, "health-check-timeout", "allowed 2 to 120"},
-		{"timeout not below interval", func(c *stack.Config) { c.HealthCheck.Interval = 10; c.HealthCheck.Timeout = 10 }, "health-check-timeout", "shorter than the health-check interval"},
+		{"timeout not below interval", func(c *stack.Config) { c.HealthCheck.Interval = 10; c.HealthCheck.Timeout = 10 }, "health-check-timeout", "health-check-timeout 10 s must be shorter than health-check-interval 10 s"},
 		{"healthy threshold", func(c *stack.Config) { c.HealthCheck.HealthyThreshold = 11 }, "healthy-threshold", "allowed 2 to 10"},
 		{"unhealthy threshold", func(c *stack.Config) { c.HealthCheck.UnhealthyThreshold = 1 }, "unhealthy-threshold", "allowed 2 to 10"},
 		{"grace period negative", func(c *stack.Config) { c.Service.HealthCheckGracePeriod = -5 }, "health-check-grace-period", "out of range"},
@@ -55,7 +56,6 @@ func TestValidateRejects(t *testing.T) {
 		{"ssl policy", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "TLS13" }, "ssl-policy", "not an ELB security policy name"},
 		{"ssl policy with spaces", func(c *stack.Config) { c.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13 1-2" }, "ssl-policy", "not an ELB security policy name"},
 		{"empty env value", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "EMPTY", Value: ""}} }, "env", "ECS drops such variables"},
-		{"writable path without read-only", func(c *stack.Config) { c.Container.WritablePaths = []string{"/tmp"} }, "writable-path", "without read-only-root-fs"},
 		{"writable path relative", func(c *stack.Config) {
 			c.Container.ReadOnlyRootFilesystem = true
 			c.Container.WritablePaths = []string{"tmp"}
@@ -79,7 +79,6 @@ func TestValidateRejects(t *testing.T) {
 		{"deregistration delay", func(c *stack.Config) { c.LoadBalancer.DeregistrationDelay = 4000 }, "deregistration-delay", "allowed 0 to 3600"},
 
 		// Production features.
-		{"scaling without max", func(c *stack.Config) { c.Scaling.CPUPercent = 50 }, "max-count", "max-count is 0"},
 		{"scaling without target", func(c *stack.Config) { c.Scaling.MaxCount = 4 }, "max-count", "needs a target"},
 		{"scaling min above max", func(c *stack.Config) { c.Scaling = stack.Scaling{MinCount: 5, MaxCount: 2, CPUPercent: 50} }, "min-count", "above max-count"},
 		{"scaling cpu over 100", func(c *stack.Config) { c.Scaling = stack.Scaling{MaxCount: 2, CPUPercent: 150} }, "scale-cpu-percent", "allowed 1 to 100"},
@@ -93,7 +92,6 @@ func TestValidateRejects(t *testing.T) {
 		{"zone with prefix", func(c *stack.Config) {
 			c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "/hostedzone/Z1"}
 		}, "hosted-zone-id", "not a Route 53 hosted zone ID"},
-		{"zone without domain", func(c *stack.Config) { c.Domain.HostedZoneID = "Z1" }, "hosted-zone-id", "without domain-name"},
 		{"secret bad ARN", func(c *stack.Config) { c.Container.Secrets = []stack.Secret{{Name: "A", ARN: "arn:aws:s3:::bucket"}} }, "secret", "not a Secrets Manager secret ARN"},
 		{"secret bad name", func(c *stack.Config) {
 			c.Container.Secrets = []stack.Secret{{Name: "A-B", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
@@ -108,7 +106,6 @@ func TestValidateRejects(t *testing.T) {
 		{"cidr garbage", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"office"} }, "allow-cidr", "not a network in CIDR notation"},
 		{"bucket name", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Bucket = "My_Bucket" }, "access-logs-bucket", "not an S3 bucket name"},
 		{"bucket as IP", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Bucket = "192.168.1.1" }, "access-logs-bucket", "not an S3 bucket name"},
-		{"prefix without bucket", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Prefix = "x" }, "access-logs-prefix", "without access-logs-bucket"},
 		{"prefix with AWSLogs", func(c *stack.Config) {
 			c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "logs-bucket", Prefix: "AWSLogs"}
 		}, "access-logs-prefix", "not allowed"},
@@ -158,7 +155,7 @@ func TestValidateRejects(t *testing.T) {
 		{"container check retries", func(c *stack.Config) { c.Container.HealthCheck.Command = "true"; c.Container.HealthCheck.Retries = 11 }, "container-health-check-retries", "allowed 1 to 10"},
 		{"container check timeout", func(c *stack.Config) {
 			c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "true", Interval: 10, Timeout: 10, Retries: 3}
-		}, "container-health-check-timeout", "shorter than the container health-check interval"},
+		}, "container-health-check-timeout", "container-health-check-timeout 10 s must be shorter than container-health-check-interval 10 s"},
 		{"cluster name", func(c *stack.Config) { c.Service.Cluster = "my cluster" }, "cluster", "not an ECS cluster name"},
 		{"ephemeral storage", func(c *stack.Config) { c.Container.EphemeralStorage = 10 }, "ephemeral-storage", "allowed 21 to 200"},
 		{"platform version", func(c *stack.Config) { c.Service.PlatformVersion = "1.5.0" }, "platform-version", "use LATEST or 1.4.0"},
@@ -382,8 +379,18 @@ func TestWarnings(t *testing.T) {
 			c.Container.Image = "nginxinc/nginx-unprivileged:1.28"
 			c.Container.ReadOnlyRootFilesystem = true
 		}, "", ""},
-		{"spot base without spot", func(c *stack.Config) { c.Service.Spot.Base = 2 }, "spot", "no effect without spot"},
-		{"spot reset to zero without spot", func(c *stack.Config) { c.Service.Spot = stack.Spot{} }, "spot", "no effect without spot"},
+		{"spot base without spot", func(c *stack.Config) { c.Service.Spot.Base = 2 }, "spot-base", "has no effect without spot"},
+		{"spot reset to zero without spot", func(c *stack.Config) { c.Service.Spot = stack.Spot{} }, "spot-base", "has no effect without spot"},
+		{"writable path without read-only", func(c *stack.Config) { c.Container.WritablePaths = []string{"/tmp"} }, "writable-path", "has no effect without read-only-root-fs"},
+		{"scaling without max", func(c *stack.Config) { c.Scaling.CPUPercent = 50 }, "scale-cpu-percent", "has no effect without max-count"},
+		{"cooldown without max", func(c *stack.Config) { c.Scaling.ScaleInCooldown = 60 }, "scale-in-cooldown", "has no effect without max-count"},
+		{"desired count with autoscaling", func(c *stack.Config) {
+			c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, CPUPercent: 60, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+			c.Service.DesiredCount = 3
+		}, "desired-count", "has no effect with autoscaling"},
+		{"container check timing without a command", func(c *stack.Config) { c.Container.HealthCheck.Retries = 5 }, "container-health-check-retries", "has no effect without container-health-check"},
+		{"zone without domain", func(c *stack.Config) { c.Domain.HostedZoneID = "Z1" }, "hosted-zone-id", "has no effect without domain-name"},
+		{"prefix without bucket", func(c *stack.Config) { c.LoadBalancer.AccessLogs.Prefix = "x" }, "access-logs-prefix", "has no effect without access-logs-bucket"},
 		{"spot in an existing cluster", func(c *stack.Config) { c.Service.Spot.Enabled = true; c.Service.Cluster = "shared" }, "spot", "must already have the FARGATE and FARGATE_SPOT"},
 		{"nginx with /run for /var/run", func(c *stack.Config) {
 			c.Container.ReadOnlyRootFilesystem = true
@@ -409,6 +416,56 @@ func TestWarnings(t *testing.T) {
 			if len(got) != 1 || got[0].Key != tt.key || !strings.Contains(got[0].Message, tt.want) {
 				t.Errorf("Warnings() = %v, want one for %s containing %q", got, tt.key, tt.want)
 			}
+		})
+	}
+}
+
+// TestCrossFieldProblemsNameBoth proves a problem that involves two
+// settings names the other one as Related, with both values in the
+// message, so that a caller can tell which setting the user got wrong.
+func TestCrossFieldProblemsNameBoth(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*stack.Config)
+		key     string
+		related string
+		values  []string
+	}{
+		{"health check timing", func(c *stack.Config) { c.HealthCheck.Interval = 10; c.HealthCheck.Timeout = 120 },
+			"health-check-timeout", "health-check-interval", []string{"120", "10"}},
+		{"cpu and memory", func(c *stack.Config) { c.Container.CPU = 512; c.Container.Memory = 512 },
+			"memory", "cpu", []string{"512 MiB", "cpu 512"}},
+		{"scaling bounds", func(c *stack.Config) {
+			c.Scaling = stack.Scaling{MinCount: 5, MaxCount: 2, CPUPercent: 50, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		}, "min-count", "max-count", []string{"min-count 5", "max-count 2"}},
+		{"exec and read-only", func(c *stack.Config) { c.Service.EnableExec = true; c.Container.ReadOnlyRootFilesystem = true },
+			"enable-exec", "read-only-root-fs", []string{"enable-exec", "read-only-root-fs"}},
+		{"IPv6 without dual stack", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"2001:db8::/32"} },
+			"allow-cidr", "dualstack", []string{"2001:db8::/32", "dualstack is off"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := stack.Default()
+			tt.change(&cfg)
+			var verr *stack.ValidationError
+			if !errors.As(cfg.Validate(), &verr) {
+				t.Fatal("Validate() found nothing")
+			}
+			for _, p := range verr.Problems {
+				if p.Key != tt.key {
+					continue
+				}
+				if !slices.Contains(p.Related, tt.related) {
+					t.Errorf("%s: Related = %v, want %s", p, p.Related, tt.related)
+				}
+				for _, v := range tt.values {
+					if !strings.Contains(p.Message, v) {
+						t.Errorf("%s: message lacks %q", p, v)
+					}
+				}
+				return
+			}
+			t.Errorf("no problem for %s in %v", tt.key, verr.Problems)
 		})
 	}
 }

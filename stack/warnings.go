@@ -1,0 +1,121 @@
+package stack
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Warnings reports settings that are valid but likely not what the user
+// wants: settings that have no effect in the chosen mode, and choices that
+// deploy but will not work. Callers print them; they never stop a build.
+func (c Config) Warnings() []Problem {
+	var w []Problem
+	w = append(w, noEffect(c)...)
+	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
+		w = append(w, Problem{Key: KeyWritablePath, Related: []string{KeyImage, KeyReadOnlyRootFS}, Message: fmt.Sprintf(
+			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; add --writable-path for %s",
+			c.Container.Image, strings.Join(missing, " and "))})
+	}
+	if c.Service.Spot.Enabled && c.Service.Cluster != "" {
+		// ECS cannot move a service from a capacity provider strategy back
+		// to a launch type, and CloudFormation ignores a strategy that
+		// disappears from the template (AWS::ECS::Service reference).
+		w = append(w, Problem{Key: KeySpot, Related: []string{KeyCluster}, Message: fmt.Sprintf(
+			"the cluster %s must already have the FARGATE and FARGATE_SPOT capacity providers; and turning spot off later leaves the service on its Spot strategy, as ECS cannot move a service back to a launch type: to run without Spot then, keep --spot and raise --spot-base to the task count", c.Service.Cluster)})
+	}
+	if p := c.LoadBalancer.SSLPolicy; sslPolicyName.MatchString(p) && !slices.Contains(SSLPolicies, p) {
+		w = append(w, Problem{Key: KeySSLPolicy, Message: fmt.Sprintf(
+			"%q is not one of the policies cfnfargate knows; ELB rejects an unknown name when it creates the listener (check it with: aws elbv2 describe-ssl-policies --names %s)", p, p)})
+	}
+	return w
+}
+
+// noEffect reports settings changed from their defaults that the chosen
+// mode ignores, each naming the setting that would turn them on.
+func noEffect(c Config) []Problem {
+	d := Default()
+	var w []Problem
+	ignored := func(key, needs, how string) {
+		w = append(w, Problem{Key: key, Related: []string{needs}, Message: fmt.Sprintf("has no effect without %s: %s, or leave it out", needs, how)})
+	}
+	if s := c.Service.Spot; !s.Enabled {
+		if s.Base != d.Service.Spot.Base {
+			ignored(KeySpotBase, KeySpot, "add --spot")
+		}
+		if s.Weight != d.Service.Spot.Weight {
+			ignored(KeySpotWeight, KeySpot, "add --spot")
+		}
+	}
+	if s := c.Scaling; !s.Enabled() {
+		for key, changed := range map[string]bool{
+			KeyMinCount:               s.MinCount != d.Scaling.MinCount,
+			KeyScaleCPUPercent:        s.CPUPercent != d.Scaling.CPUPercent,
+			KeyScaleRequestsPerTarget: s.RequestsPerTarget != d.Scaling.RequestsPerTarget,
+			KeyScaleInCooldown:        s.ScaleInCooldown != d.Scaling.ScaleInCooldown,
+			KeyScaleOutCooldown:       s.ScaleOutCooldown != d.Scaling.ScaleOutCooldown,
+		} {
+			if changed {
+				ignored(key, KeyMaxCount, "set max-count to turn autoscaling on")
+			}
+		}
+	} else if c.Service.DesiredCount != d.Service.DesiredCount {
+		w = append(w, Problem{Key: KeyDesiredCount, Related: []string{KeyMaxCount}, Message: fmt.Sprintf(
+			"has no effect with autoscaling (max-count %d): the service starts at min-count and scales; leave desired-count out", c.Scaling.MaxCount)})
+	}
+	if h := c.Container.HealthCheck; h.Command == "" {
+		dh := d.Container.HealthCheck
+		for key, changed := range map[string]bool{
+			KeyContainerHCInterval:    h.Interval != dh.Interval,
+			KeyContainerHCTimeout:     h.Timeout != dh.Timeout,
+			KeyContainerHCRetries:     h.Retries != dh.Retries,
+			KeyContainerHCStartPeriod: h.StartPeriod != dh.StartPeriod,
+		} {
+			if changed {
+				ignored(key, KeyContainerHealthCheck, "give the health-check command")
+			}
+		}
+	}
+	if c.Domain.Name == "" && c.Domain.HostedZoneID != "" {
+		ignored(KeyHostedZoneID, KeyDomainName, "give the domain name to serve")
+	}
+	if c.LoadBalancer.AccessLogs.Bucket == "" && c.LoadBalancer.AccessLogs.Prefix != "" {
+		ignored(KeyAccessLogsPrefix, KeyAccessLogsBucket, "give the bucket")
+	}
+	if !c.Container.ReadOnlyRootFilesystem && len(c.Container.WritablePaths) > 0 {
+		ignored(KeyWritablePath, KeyReadOnlyRootFS, "every path is writable without it; add --read-only-root-fs")
+	}
+	slices.SortFunc(w, func(a, b Problem) int { return strings.Compare(a.Key, b.Key) })
+	return w
+}
+
+// nginxWritable are the directories the official nginx image writes to at
+// start-up ("Running nginx in read-only mode", the image's documentation).
+var nginxWritable = []string{"/var/cache/nginx", "/var/run"}
+
+// nginxUnwritable returns the directories nginx needs that a read-only
+// container of an nginx image cannot write to.
+func nginxUnwritable(c Container) []string {
+	if !c.ReadOnlyRootFilesystem || imageRepositoryName(c.Image) != "nginx" {
+		return nil
+	}
+	writable := c.WritablePaths
+	if len(writable) == 0 {
+		writable = DefaultWritablePaths
+	}
+	var missing []string
+	for _, need := range nginxWritable {
+		covered := slices.ContainsFunc(writable, func(p string) bool {
+			p = strings.TrimSuffix(p, "/")
+			if p == "/run" {
+				// In the image's Debian base, /var/run is a link to /run.
+				p = "/var/run"
+			}
+			return need == p || strings.HasPrefix(need, p+"/")
+		})
+		if !covered {
+			missing = append(missing, need)
+		}
+	}
+	return missing
+}
