@@ -19,8 +19,29 @@ func Require(t testing.TB, tool string) string {
 		t.Fatalf("CI=true: required tool %q not found on PATH; install it (%s)", tool, installHint(tool))
 		return ""
 	}
+	recordSkip(tool)
 	t.Skipf("skipping: tool %q not found on PATH; install it (%s), or set CI=true to turn this skip into a failure", tool, installHint(tool))
 	return ""
+}
+
+// SkippedToolsEnv names a file to which Require appends each tool it skips
+// for, one per line, so that `make test` can end with a line that lists
+// them: a green run that skipped the end-to-end tests must say so.
+const SkippedToolsEnv = "CFNFARGATE_SKIPPED_TOOLS_FILE"
+
+func recordSkip(tool string) {
+	path := os.Getenv(SkippedToolsEnv)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return // the summary line is a courtesy; the skip itself is reported
+	}
+	defer f.Close()
+	// One short write with O_APPEND: test binaries running in parallel do
+	// not interleave their lines.
+	_, _ = f.WriteString(tool + " (" + installHint(tool) + ")\n")
 }
 
 // installHint says how to get a tool this package knows how to drive.

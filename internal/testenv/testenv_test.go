@@ -455,3 +455,20 @@ func TestXMLValues(t *testing.T) {
 		})
 	}
 }
+
+// TestRequireRecordsSkips proves a skipped tool is written to the file
+// `make test` reads for its closing line, and a present one is not.
+func TestRequireRecordsSkips(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "skipped")
+	t.Setenv(SkippedToolsEnv, file)
+	t.Setenv("CI", "") // under CI=true a missing tool fails instead
+	t.Run("missing", func(t *testing.T) { Require(t, "cfnfargate-no-such-tool") })
+	t.Run("present", func(t *testing.T) { Require(t, "go") })
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(data); got != "cfnfargate-no-such-tool (see the tool's documentation)\n" {
+		t.Errorf("skipped-tools file = %q", got)
+	}
+}
