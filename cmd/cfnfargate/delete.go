@@ -38,7 +38,7 @@ func deleteCommand() *cli.Command {
 			if err := check.Err(); err != nil {
 				return err
 			}
-			return withDeployer(c, func(ctx context.Context, d *deploy.Deployer) error {
+			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) error {
 				// Ask only about a stack that exists: deleting a missing
 				// stack succeeds without a question.
 				if _, err := d.Status(ctx, name); errors.Is(err, deploy.ErrStackNotFound) {
@@ -48,27 +48,47 @@ func deleteCommand() *cli.Command {
 					return err
 				}
 				if !c.Bool("yes") {
-					if err := confirm(c, name); err != nil {
+					if err := confirm(ctx, c, name); err != nil {
 						return err
 					}
 				}
 				_, err := d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
 				return err
 			})
+			return withHints(c, err)
 		},
 	}
 }
 
 // confirm asks on a terminal before deleting; elsewhere it refuses, so that
-// a script never deletes a stack by accident.
-func confirm(c *cli.Context, name string) error {
-	if !progress.IsTerminal(os.Stdin) {
+// a script never deletes a stack by accident. Ctrl-C at the prompt, or
+// SIGTERM, ends it at once: exit 130, nothing deleted.
+func confirm(ctx context.Context, c *cli.Context, name string) error {
+	in, ok := c.App.Reader.(*os.File)
+	if !ok || !progress.IsTerminal(in) {
 		return badInput(errors.New("--yes: deleting needs confirmation and there is no terminal to ask on; pass --yes to delete " + name))
 	}
-	fmt.Fprintf(c.App.ErrWriter, "Delete stack %s and every resource in it? Type the stack name to confirm: ", name)
-	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	if strings.TrimSpace(answer) != name {
-		return &exitError{code: exitFailed, err: errors.New("not confirmed; nothing was deleted")}
+	interrupted := &exitError{code: exitInterrupted, err: errors.New("interrupted; nothing was deleted")}
+	if ctx.Err() != nil {
+		return interrupted
 	}
-	return nil
+	defer prompting(ctx)()
+	fmt.Fprintf(c.App.ErrWriter, "Delete stack %s and every resource in it? Type the stack name to confirm: ", name)
+	answer := make(chan string, 1)
+	// A read of the terminal cannot be cancelled; after Ctrl-C it is left
+	// to the end of the process, which follows at once.
+	go func() {
+		line, _ := bufio.NewReader(in).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		if strings.TrimSpace(line) != name {
+			return &exitError{code: exitFailed, err: errors.New("not confirmed; nothing was deleted")}
+		}
+		return nil
+	case <-ctx.Done():
+		fmt.Fprintln(c.App.ErrWriter) // after the "^C" the terminal echoed
+		return interrupted
+	}
 }

@@ -53,16 +53,24 @@ func deployCommand() *cli.Command {
 				return fmt.Errorf("%w\nTo replace them, deploy again with --allow-replacement", err)
 			}
 			if err != nil {
-				return err
+				return withHints(c, err)
 			}
-			// The progress lines already said how the stack ended.
+			// The progress lines already said how the stack ended. The
+			// next steps are how to follow a deploy not waited for, or to
+			// act on a warning: on stdout with the first, as the rest of
+			// what a run without waiting reports, else on stderr.
+			hints := c.App.ErrWriter
 			if in.NoWait && !res.NoChanges {
-				fmt.Fprintf(c.App.Writer, "Not waiting: stack %s is %s; follow it with: cfnfargate status --stack %s\n", res.StackName, res.Status, res.StackName)
+				fmt.Fprintf(c.App.Writer, "Not waiting: stack %s is %s.\n", res.StackName, res.Status)
+				hints = c.App.Writer
 			}
 			printOutputs(c.App.Writer, res.Outputs)
 			// The stack deployed; what went wrong after that is a warning.
 			for _, w := range res.Warnings {
 				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
+			}
+			if len(res.NextSteps) > 0 {
+				fmt.Fprintln(hints, stepsHint(c, res.NextSteps))
 			}
 			return nil
 		},
@@ -93,7 +101,7 @@ func diffCommand() *cli.Command {
 				return err
 			})
 			if err != nil {
-				return err
+				return withHints(c, err)
 			}
 			if !plan.HasChanges() {
 				return nil
@@ -110,24 +118,28 @@ func diffCommand() *cli.Command {
 // (the plan, with the replacements first, is printed by then); without a
 // terminal it is nil, and the deploy refuses unless --allow-replacement.
 func confirmReplacement(c *cli.Context, name string) func(context.Context, []deploy.Replacement) (bool, error) {
-	if !progress.IsTerminal(os.Stdin) {
+	in, ok := c.App.Reader.(*os.File)
+	if !ok || !progress.IsTerminal(in) {
 		return nil
 	}
 	return func(ctx context.Context, replacements []deploy.Replacement) (bool, error) {
+		// Ctrl-C at the prompt ends it at once; the deployer then deletes
+		// the change set.
+		defer prompting(ctx)()
 		fmt.Fprintf(c.App.ErrWriter, "This deploy replaces %d resource(s), as listed at the top of the plan. Type the stack name to replace them: ",
 			len(replacements))
 		answer := make(chan string, 1)
-		// The read cannot be cancelled; on Ctrl-C it is left to the end of
-		// the process, which comes soon after.
+		// A read of the terminal cannot be cancelled; after Ctrl-C it is
+		// left to the end of the process, which follows at once.
 		go func() {
-			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+			line, _ := bufio.NewReader(in).ReadString('\n')
 			answer <- line
 		}()
 		select {
 		case line := <-answer:
 			return strings.TrimSpace(line) == name, nil
 		case <-ctx.Done():
-			fmt.Fprintln(c.App.ErrWriter)
+			fmt.Fprintln(c.App.ErrWriter) // after the "^C" the terminal echoed
 			return false, ctx.Err()
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
 )
 
-// buildBinary compiles cfnfargate once for the tests that run it as users do.
+// buildBinary compiles cfnfargate for a test that runs it as users do.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "cfnfargate")
@@ -61,6 +61,9 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts moto_server")
 	}
+	// The binary's environment is its own (binary.env), so it runs beside
+	// other tests.
+	t.Parallel()
 	m := testenv.StartMoto(t)
 	n := m.Seed(t)
 	var env []string
@@ -147,13 +150,17 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 
 	t.Run("redeploy has no changes", func(t *testing.T) {
 		// Real CloudFormation fails a change set without changes ("The
-		// submitted information didn't contain changes"), which deploy
-		// reports as "No changes"; the simulator tests cover that. moto
-		// instead makes an empty change set that executes as a no-op
-		// update, so here the plan must be empty and the deploy succeed.
+		// submitted information didn't contain changes"); the simulator
+		// tests cover that. moto instead readies an empty change set, or
+		// refuses one with "No updates are to be performed": both are no
+		// changes, and nothing is executed.
+		before := len(testenv.XMLValues(m.Query(t, "cloudformation", "DescribeStackEvents", url.Values{"StackName": {"example-app"}}), "EventId"))
 		code, stdout, stderr := cf.run(deployArgs()...)
-		if code != 0 || !(strings.Contains(stdout, "No changes") || strings.Contains(stdout, "0 to add, 0 to modify, 0 to remove")) {
+		if code != 0 || !strings.Contains(stdout, "No changes") || strings.Contains(stdout, "Plan for") {
 			t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		if after := len(testenv.XMLValues(m.Query(t, "cloudformation", "DescribeStackEvents", url.Values{"StackName": {"example-app"}}), "EventId")); after != before {
+			t.Errorf("a deploy without changes added %d stack events; want it to execute nothing", after-before)
 		}
 	})
 
@@ -194,6 +201,49 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		}
 		if got := parameter("ContainerImage"); got != "nginx:1.27" {
 			t.Errorf("after a deploy without --image, ContainerImage = %q, want the previous nginx:1.27", got)
+		}
+	})
+
+	t.Run("diff shows a parameter change", func(t *testing.T) {
+		// moto's change set for a new image lists no resource change; the
+		// parameter is the change, and --exit-code says so.
+		code, stdout, stderr := cf.run(append([]string{"diff", "--stack", "example-app", "--exit-code", "--image", "nginx:1.28"}, network...)...)
+		if code != exitFailed || !strings.Contains(stdout, "~ Parameter ContainerImage: nginx:1.27 → nginx:1.28") {
+			t.Errorf("diff --exit-code of an image bump: exit %d, want 1 and the parameter change\n%s\n%s", code, stdout, stderr)
+		}
+		if !regexp.MustCompile(`Plan for stack example-app \(update\): (0 resource changes|\d+ to add, \d+ to modify, \d+ to remove), 1 parameter change\n`).MatchString(stdout) {
+			t.Errorf("the plan's summary does not count the parameter change:\n%s", stdout)
+		}
+		if got := parameter("ContainerImage"); got != "nginx:1.27" {
+			t.Errorf("after diff, ContainerImage = %q; want nginx:1.27 still", got)
+		}
+	})
+
+	t.Run("hints repeat the AWS flags given", func(t *testing.T) {
+		// A proxy that never answers DescribeStackEvents makes the wait
+		// after ExecuteChangeSet run out of time.
+		proxy := stallingProxy(t, m.Endpoint, "DescribeStackEvents")
+		code, stdout, stderr := cf.run(deployArgs("--image", "nginx:1.28", "--timeout", "3s", "--region", "us-east-1", "--endpoint-url", proxy)...)
+		want := "For stack example-app in us-east-1, account 123456789012:\n" +
+			"  check on it: cfnfargate status --stack example-app --region us-east-1 --endpoint-url " + proxy + "\n"
+		if code != exitFailed || !strings.Contains(stderr, "timed out after 3s") || !strings.Contains(stderr, want) {
+			t.Errorf("deploy that times out: exit %d, want 1 and the hint\n%s\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+		}
+		if strings.Contains(stderr, "--profile") {
+			t.Errorf("the hint repeats --profile, which was not given:\n%s", stderr)
+		}
+
+		// Without waiting, the same: only the flags given (no --region
+		// here; AWS_REGION chose it).
+		code, stdout, stderr = cf.run(deployArgs("--image", "nginx:1.29", "--no-wait", "--endpoint-url", m.Endpoint)...)
+		want = "Not waiting: stack example-app is UPDATE_IN_PROGRESS.\n" +
+			"For stack example-app in us-east-1, account 123456789012:\n" +
+			"  follow it: cfnfargate status --stack example-app --endpoint-url " + m.Endpoint + "\n"
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("deploy --no-wait: exit %d, want 0 and\n%s\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+		}
+		if code, stdout, stderr := cf.run(append([]string{"diff", "--stack", "example-app", "--exit-code", "--image", "nginx:1.29"}, network...)...); code != 0 {
+			t.Errorf("after --no-wait, diff of the same image: exit %d\n%s\n%s", code, stdout, stderr)
 		}
 	})
 
@@ -271,6 +321,44 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 			t.Errorf("deleting a missing stack: exit %d\n%s\n%s", code, stdout, stderr)
 		}
 	})
+}
+
+// stallingProxy forwards every request to target (moto) except those of
+// action, which it holds unanswered until the client gives up, as a server
+// that accepted the connection and went silent.
+func stallingProxy(t *testing.T, target, action string) string {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if form, _ := url.ParseQuery(string(body)); form.Get("Action") == action {
+			<-r.Context().Done()
+			return
+		}
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header = r.Header.Clone()
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // motoProxy forwards every request to target (moto), records the action

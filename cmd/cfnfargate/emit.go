@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +19,8 @@ func emitCommand() *cli.Command {
 			"Settings come from flags, then CFNFARGATE_* variables, then --config, then built-in defaults.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "yaml", Usage: "template format: yaml or json", EnvVars: []string{envName("format")}},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the template to `FILE` instead of stdout", EnvVars: []string{envName("output")}, TakesFile: true},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the template to `FILE` instead of stdout; - is stdout", EnvVars: []string{envName("output")}, TakesFile: true},
+			configFlag(),
 		}, settingsFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
@@ -43,7 +42,7 @@ func emitCommand() *cli.Command {
 					len(body), deploy.MaxTemplateBody)
 			}
 			if path := c.String("output"); path != "" {
-				return writeFileAtomic(path, body)
+				return writeOutput(path, body, c.App.Writer, c.App.ErrWriter)
 			}
 			_, err = c.App.Writer.Write(body)
 			return err
@@ -77,33 +76,4 @@ func renderTemplate(cfg stack.Config, outFormat string) ([]byte, error) {
 		return format.JSON(doc)
 	}
 	return format.YAML(doc)
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// over path, so that path never holds a partial template.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--output: write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	return nil
 }

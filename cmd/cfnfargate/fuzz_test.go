@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/cfnfargate/cfnfargate/stack"
@@ -18,8 +19,10 @@ func FuzzConfigFile(f *testing.F) {
 	f.Add([]byte("- a\n"))
 	f.Add([]byte("{cpu: {a: 1}}"))
 	f.Add([]byte(""))
+	f.Add([]byte("stack: shop\nparameter: {A: b}\ntimeout: 5m\n"))
+	keys := configKeys(newApp(io.Discard, io.Discard).Commands)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, problems, err := parseConfigFile("fuzz.yaml", data)
+		file, problems, err := parseConfigFile("fuzz.yaml", data, keys)
 		if err != nil || len(problems) > 0 {
 			return
 		}

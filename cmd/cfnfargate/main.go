@@ -25,9 +25,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:      "cfnfargate",
 		Usage:     "a container on ECS Fargate behind an HTTPS load balancer, as a CloudFormation template",
+		Version:   buildVersion(),
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
@@ -37,6 +38,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			deleteCommand(),
 		},
+		// A value may hold a comma: --env "GREETING=hello, world",
+		// --tag team=a,b. Lists that the README documents as
+		// comma-separated (subnets, list variables) are split where they
+		// are read.
+		DisableSliceFlagSeparator: true,
 		// Errors are printed once, by run, with the right exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -50,4 +56,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 	}
+	for _, cmd := range app.Commands {
+		cmd.Action = prepared(cmd.Action)
+	}
+	return app
 }

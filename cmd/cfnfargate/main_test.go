@@ -118,7 +118,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"every problem at once", nil, []string{"--cpu", "300", "--memory", "x", "--name", "a b", "--health-check-matcher", "ok"},
 			[]string{"--cpu: 300 is not a Fargate CPU value", `--memory: "x" is not a whole number`, "--name:", "--health-check-matcher:"}},
-		{"fargate pair", nil, []string{"--cpu", "1024", "--memory", "512"}, []string{"--memory: 512 MiB does not go with cpu 1024"}},
+		{"fargate pair", nil, []string{"--cpu", "1024", "--memory", "512"}, []string{"--memory, --cpu: memory 512 MiB does not go with cpu 1024"}},
 		{"env syntax", nil, []string{"--env", "NOEQUALS"}, []string{`--env: "NOEQUALS": expected KEY=VALUE`}},
 		{"bad environment variable", map[string]string{"CFNFARGATE_CONTAINER_PORT": "http"}, nil, []string{`CFNFARGATE_CONTAINER_PORT: "http" is not a whole number`}},
 		{"bad boolean variable", map[string]string{"CFNFARGATE_PUBLIC_TASKS": "maybe"}, nil, []string{`CFNFARGATE_PUBLIC_TASKS: "maybe" is not true or false`}},
@@ -137,9 +137,9 @@ func TestBadInput(t *testing.T) {
 		{"secret syntax", nil, []string{"--secret", "TOKEN"}, []string{`--secret: "TOKEN": expected NAME=ARN`}},
 		{"secret ARN", nil, []string{"--secret", "TOKEN=arn:aws:s3:::b"}, []string{"--secret: TOKEN: \"arn:aws:s3:::b\" is not a Secrets Manager secret ARN"}},
 		{"tag syntax", nil, []string{"--tag", "=x"}, []string{`--tag: "=x": expected KEY=VALUE`}},
-		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr: an internal load balancer needs at least one source network"}},
+		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr, --internal: internal is on, and an internal load balancer needs at least one source network"}},
 		{"bad network from the environment", map[string]string{"CFNFARGATE_ALLOW_CIDR": "10.0.0.0/8,office"}, nil, []string{`CFNFARGATE_ALLOW_CIDR: "office" is not a network`}},
-		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--hosted-zone-id: is required with domain-name"}},
+		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--hosted-zone-id, --domain-name: is required with domain-name"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,12 +271,12 @@ func TestWritablePathAndWarnings(t *testing.T) {
 		{name: "environment", env: map[string]string{"CFNFARGATE_READ_ONLY_ROOT_FS": "true", "CFNFARGATE_WRITABLE_PATH": "/tmp,/var/cache/nginx,/var/run"},
 			args: []string{"emit"}, stdout: []string{"ContainerPath: /var/run"}},
 		{name: "config file", args: []string{"emit", "--config", config}, stdout: []string{"ContainerPath: /var/cache/nginx"}},
-		{name: "without read-only", args: []string{"emit", "--writable-path", "/tmp"}, code: 2, noStdout: true,
-			warning: "writable-path: is set without read-only-root-fs"},
+		{name: "without read-only", args: []string{"emit", "--writable-path", "/tmp"}, stdout: []string{"AWSTemplateFormatVersion"},
+			warning: "warning: --writable-path: has no effect without read-only-root-fs"},
 		{name: "relative path", args: []string{"emit", "--read-only-root-fs", "--writable-path", "tmp"}, code: 2, noStdout: true,
 			warning: `writable-path: "tmp" is not an absolute directory path`},
 		{name: "spot weight without spot", args: []string{"emit", "--spot-weight", "3"}, stdout: []string{"CapacityProvider: FARGATE\n"},
-			warning: "warning: --spot: spot-base and spot-weight have no effect without spot"},
+			warning: "warning: --spot-weight: has no effect without spot"},
 		{name: "empty env value", args: []string{"emit", "--env", "EMPTY="}, code: 2, noStdout: true,
 			warning: "env: EMPTY has an empty value, and ECS drops such variables"},
 	}
@@ -305,5 +305,27 @@ func TestWritablePathAndWarnings(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.warning)
 			}
 		})
+	}
+}
+
+// TestCrossFieldProblemsBlameTheRightFlag proves a problem between two
+// settings names both flags and their values, and is dropped when one of
+// the two could not be read: it would judge the other against a default
+// the user tried to override.
+func TestCrossFieldProblemsBlameTheRightFlag(t *testing.T) {
+	clearEnv(t)
+	code, _, stderr := runCLI(t, "emit", "--health-check-interval", "x", "--health-check-timeout", "120")
+	if code != 2 || !strings.Contains(stderr, `--health-check-interval: "x" is not a whole number`) {
+		t.Errorf("exit %d, stderr %q: want exit 2 naming the unreadable interval", code, stderr)
+	}
+	if strings.Contains(stderr, "--health-check-timeout") {
+		t.Errorf("the timeout is blamed against the default interval: %q", stderr)
+	}
+
+	t.Setenv("CFNFARGATE_HEALTH_CHECK_INTERVAL", "10")
+	code, _, stderr = runCLI(t, "emit", "--health-check-timeout", "12")
+	want := "--health-check-timeout, CFNFARGATE_HEALTH_CHECK_INTERVAL: health-check-timeout 12 s must be shorter than health-check-interval 10 s"
+	if code != 2 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q: want exit 2 and %q", code, stderr, want)
 	}
 }

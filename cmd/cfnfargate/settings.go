@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -228,11 +226,11 @@ func formatEnv(env []stack.EnvVar) string {
 }
 
 // settingsFlags are the flags of every command that builds a template.
+// Their variables are read by lookup, not by the flags, so that a list
+// variable splits on commas while a list flag does not.
 func settingsFlags() []cli.Flag {
 	defaults := stack.Default()
-	flags := []cli.Flag{
-		&cli.StringFlag{Name: "config", Usage: "YAML file of settings, keyed by flag name [$" + envName("config") + "]", TakesFile: true},
-	}
+	var flags []cli.Flag
 	for _, s := range settings {
 		usage := s.usage + " [$" + envName(s.key) + "]"
 		defaultText := ""
@@ -251,6 +249,40 @@ func settingsFlags() []cli.Flag {
 	return flags
 }
 
+// isSetting reports whether a flag name is the key of a template setting.
+func isSetting(name string) bool {
+	for _, s := range settings {
+		if s.key == name {
+			return true
+		}
+	}
+	return false
+}
+
+// splitList splits the value of a list variable, such as
+// CFNFARGATE_ENV=A=1,B=2, at its commas; "\," is a comma inside a value.
+// Spaces around each value are dropped, as the flags drop them.
+func splitList(raw string) []string {
+	if raw == "" {
+		return nil
+	}
+	var values []string
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		switch {
+		case raw[i] == '\\' && i+1 < len(raw) && raw[i+1] == ',':
+			b.WriteByte(',')
+			i++
+		case raw[i] == ',':
+			values = append(values, strings.TrimSpace(b.String()))
+			b.Reset()
+		default:
+			b.WriteByte(raw[i])
+		}
+	}
+	return append(values, strings.TrimSpace(b.String()))
+}
+
 // source says where a setting's value came from, for error messages.
 type source struct {
 	label string // "--cpu", "CFNFARGATE_CPU" or "cpu in app.yaml line 3"
@@ -262,37 +294,41 @@ type resolved struct {
 	Config stack.Config
 	// Given holds the keys the user set by flag, environment or config file.
 	Given map[string]bool
+	// Options name where the command's other flags got their values, when
+	// a list variable or the config file gave them (see applyOptions).
+	Options map[string]string
+}
+
+// label names where the value of the command's flag name came from, for
+// messages: its config key and line, its variable, or the flag.
+func (r resolved) label(name string) string {
+	if l, ok := r.Options[name]; ok {
+		return l
+	}
+	return "--" + name
 }
 
 // readSettings builds the stack.Config from flags, the environment and the
 // config file, in that order of precedence over the built-in defaults. It
-// reports every problem at once, naming the flag, variable or key.
+// also gives the command's other flags their values from the config file
+// (applyOptions), so that one run reports every problem at once, naming the
+// flag, variable or key.
 func readSettings(c *cli.Context) (resolved, error) {
 	cfg := stack.Default()
-	var problems []string
 	sources := map[string]source{}
 
-	configPath := c.String("config")
-	if !c.IsSet("config") {
-		configPath = os.Getenv(envName("config"))
+	file, err := readConfig(c)
+	if err != nil {
+		return resolved{}, err
 	}
-	var file map[string]configValue
-	if configPath != "" {
-		var fileProblems []string
-		var err error
-		file, fileProblems, err = readConfigFile(configPath)
-		if err != nil {
-			return resolved{}, badInput(err)
-		}
-		for _, p := range fileProblems {
-			problems = append(problems, "config file "+configPath+" "+p)
-		}
-	}
+	problems := append([]string(nil), file.problems...)
+	options, optionProblems := applyOptions(c, file)
+	problems = append(problems, optionProblems...)
 
 	given := map[string]bool{}
 	unreadable := map[string]bool{}
 	for _, s := range settings {
-		values, src, ok := lookup(c, s, file, configPath)
+		values, src, ok := lookup(c, s, file)
 		if !ok {
 			sources[s.key] = source{label: "--" + s.key}
 			continue
@@ -306,19 +342,17 @@ func readSettings(c *cli.Context) (resolved, error) {
 	}
 
 	// Validate even when some values could not be read, so that one run
-	// lists every problem; a value that could not be read still holds its
-	// default, so its own validation is skipped.
-	// Memory is checked against the CPU; an unreadable CPU would make that
-	// check name the wrong pair.
-	if unreadable[stack.KeyCPU] {
-		unreadable[stack.KeyMemory] = true
-	}
+	// lists every problem. A value that could not be read still holds its
+	// default, so its own validation is skipped, and so is a cross-field
+	// problem that involves it: it would judge the other setting against a
+	// default the user tried to override.
 	var verr *stack.ValidationError
 	if err := cfg.Validate(); errors.As(err, &verr) {
 		for _, p := range verr.Problems {
-			if !unreadable[p.Key] {
-				problems = append(problems, sources[p.Key].label+": "+p.Message)
+			if unreadable[p.Key] || slices.ContainsFunc(p.Related, func(k string) bool { return unreadable[k] }) {
+				continue
 			}
+			problems = append(problems, problemLabel(p, sources, given)+": "+p.Message)
 		}
 	} else if err != nil {
 		return resolved{}, badInput(err)
@@ -326,14 +360,28 @@ func readSettings(c *cli.Context) (resolved, error) {
 	if len(problems) > 0 {
 		// The settings that could be read come back too, so that callers
 		// can check their own flags against them.
-		return resolved{Config: cfg, Given: given}, badInput(&problemsError{title: "invalid settings", problems: problems})
+		return resolved{Config: cfg, Given: given, Options: options}, badInput(&problemsError{title: "invalid settings", problems: problems})
 	}
-	return resolved{Config: cfg, Given: given}, nil
+	return resolved{Config: cfg, Given: given, Options: options}, nil
+}
+
+// problemLabel names where the settings of p came from: its own, and those
+// of the other settings it involves that the user gave, so that a
+// cross-field problem names both ("--health-check-timeout,
+// CFNFARGATE_HEALTH_CHECK_INTERVAL").
+func problemLabel(p stack.Problem, sources map[string]source, given map[string]bool) string {
+	labels := []string{sources[p.Key].label}
+	for _, k := range p.Related {
+		if given[k] && !slices.Contains(labels, sources[k].label) {
+			labels = append(labels, sources[k].label)
+		}
+	}
+	return strings.Join(labels, ", ")
 }
 
 // lookup finds the value of s: the flag, else the environment, else the
 // config file.
-func lookup(c *cli.Context, s setting, file map[string]configValue, configPath string) ([]string, source, bool) {
+func lookup(c *cli.Context, s setting, file *configFile) ([]string, source, bool) {
 	if c.IsSet(s.key) {
 		src := source{label: "--" + s.key, set: true}
 		switch {
@@ -348,150 +396,12 @@ func lookup(c *cli.Context, s setting, file map[string]configValue, configPath s
 	if raw, ok := os.LookupEnv(envName(s.key)); ok {
 		src := source{label: envName(s.key), set: true}
 		if s.list {
-			if raw == "" {
-				return nil, src, true
-			}
-			return strings.Split(raw, ","), src, true
+			return splitList(raw), src, true
 		}
 		return []string{raw}, src, true
 	}
-	if v, ok := file[s.key]; ok {
-		src := source{label: fmt.Sprintf("%s in %s line %d", s.key, configPath, v.line), set: true}
-		return v.values, src, true
+	if v, ok := file.values[s.key]; ok {
+		return v.values, source{label: file.label(s.key), set: true}, true
 	}
 	return nil, source{}, false
-}
-
-// configValue is one key of the config file, as strings.
-type configValue struct {
-	values []string
-	line   int
-}
-
-// readConfigFile reads a YAML mapping of setting keys to values. A file
-// that cannot be read, or is not such a mapping, is an error; unknown keys
-// and values of the wrong shape are problems, returned with the values that
-// could be read so that every problem is reported at once.
-func readConfigFile(path string) (map[string]configValue, []string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--config: %w", err)
-	}
-	return parseConfigFile(path, data)
-}
-
-func parseConfigFile(path string, data []byte) (map[string]configValue, []string, error) {
-	var root yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return map[string]configValue{}, nil, nil // an empty file sets nothing
-		}
-		return nil, nil, fmt.Errorf("config file %s: not valid YAML: %w", path, err)
-	}
-	if len(root.Content) == 0 {
-		return map[string]configValue{}, nil, nil
-	}
-	doc := root.Content[0]
-	if doc.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("config file %s: expected a mapping of settings such as \"cpu: 512\" at line %d", path, doc.Line)
-	}
-	known := map[string]setting{}
-	for _, s := range settings {
-		known[s.key] = s
-	}
-	out := map[string]configValue{}
-	var problems []string
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		k, v := doc.Content[i], doc.Content[i+1]
-		s, ok := known[k.Value]
-		if !ok {
-			problems = append(problems, fmt.Sprintf("line %d: unknown key %q: %s", k.Line, k.Value, suggestKey(k.Value)))
-			continue
-		}
-		if _, dup := out[k.Value]; dup {
-			problems = append(problems, fmt.Sprintf("line %d: %s is set twice", k.Line, k.Value))
-			continue
-		}
-		values, err := configValues(s, v)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("line %d: %s: %v", v.Line, k.Value, err))
-			continue
-		}
-		out[k.Value] = configValue{values: values, line: k.Line}
-	}
-	return out, problems, nil
-}
-
-// configValues turns a config-file value into the strings a flag would
-// have given.
-func configValues(s setting, v *yaml.Node) ([]string, error) {
-	if !s.list {
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			return nil, errors.New("expected a single value")
-		}
-		return []string{v.Value}, nil
-	}
-	switch v.Kind {
-	case yaml.ScalarNode:
-		if v.Tag == "!!null" {
-			return []string{}, nil
-		}
-		return []string{v.Value}, nil
-	case yaml.SequenceNode:
-		values := make([]string, 0, len(v.Content))
-		for _, item := range v.Content {
-			if item.Kind != yaml.ScalarNode {
-				return nil, errors.New("expected a list of KEY=VALUE strings")
-			}
-			values = append(values, item.Value)
-		}
-		return values, nil
-	case yaml.MappingNode:
-		// env: {KEY: VALUE} reads better than a list; keep the file's order.
-		values := make([]string, 0, len(v.Content)/2)
-		for i := 0; i+1 < len(v.Content); i += 2 {
-			if v.Content[i+1].Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("%s: expected a single value", v.Content[i].Value)
-			}
-			values = append(values, v.Content[i].Value+"="+v.Content[i+1].Value)
-		}
-		return values, nil
-	}
-	return nil, errors.New("expected a list of KEY=VALUE strings, or a mapping of KEY: VALUE")
-}
-
-// suggestKey names the known key closest to an unknown one, or tells where
-// the keys are listed.
-func suggestKey(unknown string) string {
-	best, bestDistance := "", 4
-	for _, s := range settings {
-		if d := editDistance(unknown, s.key); d < bestDistance {
-			best, bestDistance = s.key, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf("did you mean %q? (the keys are the flag names of 'cfnfargate emit --help')", best)
-	}
-	return "the keys are the flag names of 'cfnfargate emit --help', without the dashes in front"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

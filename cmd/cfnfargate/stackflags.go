@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -18,15 +18,18 @@ import (
 	"github.com/cfnfargate/cfnfargate/stack/format"
 )
 
-// awsFlags select the AWS account, region and endpoint. Without them the
-// SDK's own chain applies: AWS_PROFILE, AWS_REGION, SSO, AWS_ENDPOINT_URL
-// and AWS_ENDPOINT_URL_CLOUDFORMATION.
+// awsFlags are the flags of every command that works on a stack: the
+// stack, the config file, which can hold any flag, and AWS access. Without
+// the access flags the SDK's own chain applies: AWS_PROFILE, AWS_REGION,
+// SSO, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDFORMATION.
 func awsFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "stack", Usage: "stack `NAME`", EnvVars: []string{envName("stack")}},
+		configFlag(),
 		&cli.StringFlag{Name: "region", Usage: "AWS `REGION` (default: from AWS_REGION or the profile)", EnvVars: []string{envName("region")}},
 		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config `PROFILE` (default: AWS_PROFILE)", EnvVars: []string{envName("profile")}},
 		&cli.StringFlag{Name: "endpoint-url", Usage: "endpoint `URL` of every AWS API used (CloudFormation, IAM, ELB), e.g. for an emulator (default: AWS_ENDPOINT_URL)", EnvVars: []string{envName("endpoint_url")}},
+		&cli.BoolFlag{Name: "debug", Usage: "print the AWS SDK's own log lines (retries, warnings) on stderr", EnvVars: []string{envName("debug")}},
 	}
 }
 
@@ -34,12 +37,31 @@ func awsFlags() []cli.Flag {
 func parameterFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "vpc-id", Usage: "the VpcId parameter: the existing `VPC`", EnvVars: []string{envName("vpc-id")}},
-		&cli.StringSliceFlag{Name: "public-subnets", Usage: "the PublicSubnetIds parameter: `SUBNETS`, comma-separated, at least two", EnvVars: []string{envName("public-subnets")}},
-		&cli.StringSliceFlag{Name: "private-subnets", Usage: "the PrivateSubnetIds parameter: `SUBNETS`, comma-separated", EnvVars: []string{envName("private-subnets")}},
+		listFlag("public-subnets", "the PublicSubnetIds parameter: `SUBNETS`, comma-separated or repeated, at least two"),
+		listFlag("private-subnets", "the PrivateSubnetIds parameter: `SUBNETS`, comma-separated or repeated"),
 		&cli.StringFlag{Name: "certificate-arn", Usage: "the CertificateArn parameter: an ACM certificate `ARN`", EnvVars: []string{envName("certificate-arn")}},
-		&cli.StringSliceFlag{Name: "parameter", Usage: "any other template parameter, `NAME=VALUE`, repeatable", EnvVars: []string{envName("parameter")}},
+		listFlag("parameter", "any other template parameter, `NAME=VALUE`, repeatable"),
 		&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes for the stack operations", EnvVars: []string{envName("role-arn")}},
 	}
+}
+
+// listFlag is a repeatable flag. Its variable is read by applyOptions, which
+// splits it at commas; the flag itself never splits, so that a value may
+// hold a comma.
+func listFlag(name, usage string) cli.Flag {
+	return &cli.StringSliceFlag{Name: name, Usage: usage + " [$" + envName(name) + "]"}
+}
+
+// subnetList splits each value of a subnets flag at its commas: the
+// flag, its variable and its config key all take a comma-separated list.
+func subnetList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, id := range strings.Split(v, ",") {
+			out = append(out, strings.TrimSpace(id))
+		}
+	}
+	return out
 }
 
 // parameterFlagNames name the flag of each parameter, for error messages.
@@ -70,34 +92,35 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	}
 
 	var check deploy.Check
-	check.StackName("--stack", c.String("stack"))
-	check.VPCID("--vpc-id", c.String("vpc-id"))
-	public, private := trimAll(c.StringSlice("public-subnets")), trimAll(c.StringSlice("private-subnets"))
+	check.StackName(s.label("stack"), c.String("stack"))
+	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
+	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
+	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
 	// The load balancer needs two subnets in different zones: the public
 	// ones, or the private ones when it is internal.
 	if s.Config.LoadBalancer.Internal {
-		check.Subnets("--public-subnets", public, 1)
-		check.Subnets("--private-subnets", private, 2)
+		check.Subnets(publicLabel, public, 1)
+		check.Subnets(privateLabel, private, 2)
 	} else {
-		check.Subnets("--public-subnets", public, 2)
-		check.Subnets("--private-subnets", private, 1)
+		check.Subnets(publicLabel, public, 2)
+		check.Subnets(privateLabel, private, 1)
 	}
-	check.DisjointSubnets("--public-subnets", public, "--private-subnets", private)
+	check.DisjointSubnets(publicLabel, public, privateLabel, private)
 	if arn := c.String("certificate-arn"); arn != "" && !certificateArn.MatchString(arn) {
-		check.Add("--certificate-arn", "%q is not an ACM certificate ARN; expected arn:aws:acm:REGION:ACCOUNT:certificate/ID", arn)
+		check.Add(s.label("certificate-arn"), "%q is not an ACM certificate ARN; expected arn:aws:acm:REGION:ACCOUNT:certificate/ID", arn)
 	} else if arn != "" {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
 		// that does not load is reported when the client is made.
-		region, err := deploy.Region(c.Context, deploy.ClientOptions{Region: c.String("region"), Profile: c.String("profile")})
+		region, err := deploy.Region(c.Context, clientOptions(c))
 		if err == nil {
-			check.CertificateRegion("--certificate-arn", arn, region)
+			check.CertificateRegion(s.label("certificate-arn"), arn, region)
 		}
 	}
-	check.RoleARN("--role-arn", c.String("role-arn"))
-	params := check.Parameters("--parameter", c.StringSlice("parameter"))
+	check.RoleARN(s.label("role-arn"), c.String("role-arn"))
+	params := check.Parameters(s.label("parameter"), c.StringSlice("parameter"))
 	if c.IsSet("timeout") && c.Duration("timeout") <= 0 {
-		check.Add("--timeout", "%s is not a positive duration; give one such as 30m or 1h", c.Duration("timeout"))
+		check.Add(s.label("timeout"), "%s is not a positive duration; give one such as 30m or 1h", c.Duration("timeout"))
 	}
 
 	var body string
@@ -109,6 +132,7 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		}
 		body, doc = string(b), d
 		check.TemplateBody(body)
+		checkParameterNames(&check, s.label("parameter"), params, doc)
 	}
 	var inputErr *deploy.InputError
 	if errors.As(check.Err(), &inputErr) {
@@ -167,6 +191,54 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	}, nil
 }
 
+// checkParameterNames refuses --parameter values that a flag sets, where
+// the flag and --parameter would fight over one value, and names the
+// template does not declare.
+func checkParameterNames(check *deploy.Check, label string, params map[string]string, doc format.Document) {
+	declared, _ := doc["Parameters"].(map[string]any)
+	names := make([]string, 0, len(params))
+	for name := range params {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if flag, ok := parameterFlagNames[name]; ok {
+			check.Add(label, "%s=%s: the %s parameter is set with %s; give %s instead of --parameter", name, params[name], name, flag, flag)
+			continue
+		}
+		if _, ok := declared[name]; !ok {
+			check.Add(label, "the template has no parameter %s; it declares %s", name, declaredParameters(declared))
+		}
+	}
+}
+
+// declaredParameters lists the template's parameters, each with the flag
+// that sets it.
+func declaredParameters(declared map[string]any) string {
+	var names []string
+	for name := range declared {
+		if flag, ok := parameterFlagNames[name]; ok {
+			name += " (" + flag + ")"
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// clientOptions are the AWS access flags.
+func clientOptions(c *cli.Context) deploy.ClientOptions {
+	return deploy.ClientOptions{
+		Region:      c.String("region"),
+		Profile:     c.String("profile"),
+		EndpointURL: c.String("endpoint-url"),
+		Debug:       c.Bool("debug"),
+	}
+}
+
 // renderDocument builds the template as YAML and as a document.
 func renderDocument(cfg stack.Config) ([]byte, format.Document, error) {
 	t, err := stack.Build(cfg)
@@ -183,15 +255,12 @@ func renderDocument(cfg stack.Config) ([]byte, format.Document, error) {
 
 // withDeployer runs act with a deployer connected to CloudFormation, IAM
 // and Elastic Load Balancing, whose progress goes to stdout, and a context
-// that the first Ctrl-C cancels.
+// that the first Ctrl-C or SIGTERM cancels.
 func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deployer) error) error {
-	ctx, stop := interruptible(c.Context, c.App.ErrWriter)
+	out := newConsole(c.App.Writer, c.App.ErrWriter)
+	ctx, stop := interruptible(c.Context, out)
 	defer stop()
-	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{
-		Region:      c.String("region"),
-		Profile:     c.String("profile"),
-		EndpointURL: c.String("endpoint-url"),
-	})
+	clients, err := deploy.NewClients(ctx, clientOptions(c))
 	if err != nil {
 		return err
 	}
@@ -199,37 +268,11 @@ func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deploy
 	if f, ok := c.App.Writer.(*os.File); ok {
 		opts = progress.Detect(f, os.Getenv)
 	}
-	return act(ctx, clients.Deployer(progress.New(c.App.Writer, opts)))
-}
-
-// interruptible returns a context that the first Ctrl-C cancels, so that
-// the deployer can cancel an update and show the rollback; a second Ctrl-C
-// exits at once with status 130.
-func interruptible(parent context.Context, stderr io.Writer) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(parent)
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-signals:
-			fmt.Fprintln(stderr, "\ncfnfargate: interrupted; press Ctrl-C again to exit at once")
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-signals:
-			fmt.Fprintln(stderr, "cfnfargate: interrupted again, exiting")
-			os.Exit(exitInterrupted)
-		case <-done:
-		}
-	}()
-	return ctx, func() {
-		signal.Stop(signals)
-		close(done)
-		cancel()
-	}
+	err = act(ctx, clients.Deployer(progress.New(out.stdout, opts)))
+	// The error that follows goes on a line of its own, not after a live
+	// status line.
+	out.stdout.endLine()
+	return err
 }
 
 // printOutputs writes the stack outputs as aligned "key  value" lines.

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,26 +27,54 @@ import (
 // diff commands do, and returns what would be sent.
 func captureInput(t *testing.T, args ...string) (deploy.Input, error) {
 	t.Helper()
+	c := captureDeploy(t, nil, args...)
+	return c.in, c.err
+}
+
+func captureInputEnv(t *testing.T, env map[string]string, args ...string) (deploy.Input, error) {
+	t.Helper()
+	c := captureDeploy(t, env, args...)
+	return c.in, c.err
+}
+
+// captured is what the deploy command would send, and the flags it reads
+// after stackInput.
+type captured struct {
+	in                                   deploy.Input
+	err                                  error
+	timeout                              time.Duration
+	noWait, terminationProtection, allow bool
+	aws                                  deploy.ClientOptions
+}
+
+// captureDeploy runs the deploy command of newApp, with its flags, up to
+// the point where it would call AWS, with only the given CFNFARGATE_*
+// variables set.
+func captureDeploy(t *testing.T, env map[string]string, args ...string) captured {
+	t.Helper()
 	clearEnv(t)
 	// The region of the certificate in network.
 	isolateAWS(t, "eu-west-1")
-	var in deploy.Input
-	var err error
-	app := &cli.App{
-		Writer: &strings.Builder{}, ErrWriter: &strings.Builder{},
-		Commands: []*cli.Command{{
-			Name:  "deploy",
-			Flags: stackCommandFlags(timeoutFlag()),
-			Action: func(c *cli.Context) error {
-				in, err = stackInput(c)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var got captured
+	app := newApp(io.Discard, io.Discard)
+	for _, cmd := range app.Commands {
+		if cmd.Name == "deploy" {
+			cmd.Action = prepared(func(c *cli.Context) error {
+				got.in, got.err = stackInput(c)
+				got.timeout, got.noWait = c.Duration("timeout"), c.Bool("no-wait")
+				got.terminationProtection, got.allow = c.Bool("termination-protection"), c.Bool("allow-replacement")
+				got.aws = clientOptions(c)
 				return nil
-			},
-		}},
+			})
+		}
 	}
-	if runErr := app.Run(append([]string{"cfnfargate", "deploy"}, args...)); runErr != nil {
-		t.Fatal(runErr)
+	if err := app.Run(append([]string{"cfnfargate", "deploy"}, args...)); err != nil {
+		t.Fatal(err)
 	}
-	return in, err
+	return got
 }
 
 var network = []string{"--stack", "shop",
@@ -84,8 +116,8 @@ func TestStackInput(t *testing.T) {
 			with(map[string]string{"AssignPublicIp": "DISABLED"}), map[string]string{}},
 		{"no DesiredCount parameter with autoscaling", []string{"--desired-count", "3", "--max-count", "4", "--scale-cpu-percent", "50"},
 			base, map[string]string{}},
-		{"other parameters and tags", []string{"--parameter", "Extra=1", "--tag", "team=payments", "--tag", "env=prod"},
-			with(map[string]string{"Extra": "1"}), map[string]string{"team": "payments", "env": "prod"}},
+		{"tags", []string{"--tag", "team=payments", "--tag", "env=prod"},
+			base, map[string]string{"team": "payments", "env": "prod"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,7 +154,7 @@ func TestStackInputRejects(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"--stack:", "--vpc-id:", "--certificate-arn:", "--timeout:", "--cpu:", "--allow-cidr:"} {
+	for _, want := range []string{"--stack:", "--vpc-id:", "--certificate-arn:", "--timeout:", "--cpu:", "--allow-cidr, --internal:"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -137,24 +169,74 @@ func TestStackInputRejects(t *testing.T) {
 	}
 }
 
-// TestInterruptible proves the first Ctrl-C cancels the context (so the
-// deployer can cancel an update and show the rollback) instead of killing
-// the process, and that stop releases the signal.
+// TestInterruptible proves the first Ctrl-C, or SIGTERM as a CI system
+// sends it, cancels the context (so the deployer can cancel an update,
+// delete the change set and show the rollback) instead of killing the
+// process; that its message starts a line of its own after a live status
+// line, without a blank line in a log; and that stop releases the signal.
 func TestInterruptible(t *testing.T) {
-	var stderr strings.Builder
-	ctx, stop := interruptible(context.Background(), &stderr)
-	defer stop()
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name       string
+		sig        syscall.Signal
+		stdout     string // what the progress printed before the signal
+		wantStdout string
+		wantStderr string
+	}{
+		{"Ctrl-C after a live status line", syscall.SIGINT, "update: 3 done", "update: 3 done\n",
+			"cfnfargate: interrupted; press Ctrl-C again to exit at once\n"},
+		{"Ctrl-C in a log", syscall.SIGINT, "12:00:01  Service  CREATE_IN_PROGRESS\n", "12:00:01  Service  CREATE_IN_PROGRESS\n",
+			"cfnfargate: interrupted; press Ctrl-C again to exit at once\n"},
+		{"SIGTERM after a live status line", syscall.SIGTERM, "create: 1 done", "create: 1 done\n",
+			"cfnfargate: terminated; stopping as for Ctrl-C (a second signal exits at once)\n"},
 	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the context was not cancelled by SIGINT")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Should the handler not take the signal, this keeps it from
+			// ending the test binary.
+			safety := make(chan os.Signal, 1)
+			signal.Notify(safety, tt.sig)
+			defer signal.Stop(safety)
+
+			var stdout, stderr syncBuffer
+			out := newConsole(&stdout, &stderr)
+			ctx, stop := interruptible(context.Background(), out)
+			defer stop()
+			io.WriteString(out.stdout, tt.stdout)
+			if err := syscall.Kill(os.Getpid(), tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the context was not cancelled by %v", tt.sig)
+			}
+			stop()
+			if got := stdout.String(); got != tt.wantStdout {
+				t.Errorf("stdout = %q, want %q", got, tt.wantStdout)
+			}
+			if got := stderr.String(); got != tt.wantStderr {
+				t.Errorf("stderr = %q, want %q", got, tt.wantStderr)
+			}
+		})
 	}
-	if !strings.Contains(stderr.String(), "press Ctrl-C again") {
-		t.Errorf("stderr = %q", stderr.String())
-	}
+}
+
+// syncBuffer is a bytes.Buffer that a signal handler and a test can share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestTemplateTooLarge proves a template over the TemplateBody limit is bad
@@ -288,6 +370,76 @@ func TestDeletionProtectionTurnsOnTerminationProtection(t *testing.T) {
 		}
 		if in.TerminationProtection != tt.want {
 			t.Errorf("%v: TerminationProtection = %v; want %v", tt.args, in.TerminationProtection, tt.want)
+		}
+	}
+}
+
+// TestParameterFlag proves that --parameter refuses, with exit 2 and
+// before any request, a parameter that a flag sets (naming both) and a
+// name the template does not declare (listing those it does); and that
+// its variable splits at commas, with "\," inside a value.
+func TestParameterFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"set by a flag", nil, []string{"--parameter", "ContainerImage=nginx:1.27", "--parameter", "DesiredCount=2"}, []string{
+			"--parameter: ContainerImage=nginx:1.27: the ContainerImage parameter is set with --image; give --image instead of --parameter",
+			"--parameter: DesiredCount=2: the DesiredCount parameter is set with --desired-count"}},
+		{"network parameters", nil, []string{"--parameter", "VpcId=vpc-0abc1234def567890", "--parameter", "AssignPublicIp=ENABLED"}, []string{
+			"the VpcId parameter is set with --vpc-id", "the AssignPublicIp parameter is set with --public-tasks"}},
+		{"unknown", nil, []string{"--parameter", "Extra=1"}, []string{
+			"--parameter: the template has no parameter Extra; it declares AssignPublicIp (--public-tasks), CertificateArn (--certificate-arn), " +
+				"ContainerImage (--image), DesiredCount (--desired-count), PrivateSubnetIds (--private-subnets), PublicSubnetIds (--public-subnets), VpcId (--vpc-id)"}},
+		{"variable", map[string]string{"CFNFARGATE_PARAMETER": `Extra=a\,b,Other=1`}, nil, []string{
+			"CFNFARGATE_PARAMETER: the template has no parameter Extra", "CFNFARGATE_PARAMETER: the template has no parameter Other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := captureInputEnv(t, tt.env, append(append([]string{}, network...), tt.args...)...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			if code := report(io.Discard, err); code != exitBadInput {
+				t.Errorf("exit %d, want %d", code, exitBadInput)
+			}
+		})
+	}
+
+	// Through the command: exit 2 and no request.
+	clearEnv(t)
+	isolateAWS(t, "eu-west-1")
+	endpoint, requests := requestCounter(t)
+	code, _, stderr := runCLI(t, append(append([]string{"deploy"}, network...), "--endpoint-url", endpoint, "--parameter", "ContainerImage=nginx:1.27")...)
+	if code != exitBadInput || !strings.Contains(stderr, "--image") {
+		t.Errorf("deploy: exit %d, stderr %s", code, stderr)
+	}
+	if n := requests(); n != 0 {
+		t.Errorf("%d requests reached AWS; want none", n)
+	}
+}
+
+// TestDebugFlag proves --debug, or CFNFARGATE_DEBUG, asks the AWS clients
+// for the SDK's own log lines.
+func TestDebugFlag(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{nil, nil, false},
+		{nil, []string{"--debug"}, true},
+		{map[string]string{"CFNFARGATE_DEBUG": "true"}, nil, true},
+	} {
+		if got := captureDeploy(t, tt.env, append(append([]string{}, network...), tt.args...)...).aws.Debug; got != tt.want {
+			t.Errorf("%v %v: Debug = %v, want %v", tt.env, tt.args, got, tt.want)
 		}
 	}
 }

@@ -29,14 +29,22 @@ func statusCommand() *cli.Command {
 				return err
 			})
 			if err != nil {
-				return err
+				return withHints(c, err)
 			}
 			if outFormat == "json" {
 				enc := json.NewEncoder(c.App.Writer)
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			return st.WriteText(c.App.Writer)
+			if err := st.WriteText(c.App.Writer); err != nil {
+				return err
+			}
+			// The note in the text says what the state needs; these are
+			// the commands that do it.
+			if steps := st.NextSteps(); len(steps) > 0 {
+				_, err = fmt.Fprintln(c.App.Writer, stepsHint(c, steps))
+			}
+			return err
 		},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
 )
 
 // changeSet is a created change set and what is known about it.
@@ -22,8 +23,10 @@ type changeSet struct {
 	Plan      Plan
 }
 
-// CloudFormation fails a change set that would change nothing, with one of
-// these reasons, rather than giving it an empty list of changes.
+// CloudFormation fails a change set that would change nothing, with the
+// first of these reasons, rather than giving it an empty list of changes.
+// moto answers CreateChangeSet itself with a ValidationError that gives the
+// second, as UpdateStack does on AWS.
 var noChangeReasons = []string{
 	"didn't contain changes",
 	"No updates are to be performed",
@@ -38,17 +41,35 @@ func isNoChangeReason(reason string) bool {
 	return false
 }
 
+// errorMessage is the message of an API error, or "" for another error.
+func errorMessage(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorMessage()
+	}
+	return ""
+}
+
 type changeSetSpec struct {
 	in     Input
 	params []types.Parameter
 	typ    types.ChangeSetType
 	prefix string
+	// stack is the stack an UPDATE changes, for the parameter values and
+	// template it has; nil for a CREATE.
+	stack *types.Stack
+	// declared are the template's parameters.
+	declared []templateParameter
 }
 
 // createChangeSet creates a change set and waits until CloudFormation has
-// worked out its changes.
+// worked out its changes. It reports the wait as ChangeSetPending events,
+// closed by a ChangeSetDone however it ends.
 func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec) (*changeSet, error) {
 	in := spec.in
+	started := time.Now()
+	d.emit(ChangeSetPending{Time: started, Started: started, Stack: in.StackName, ChangeSetType: string(spec.typ)})
+	defer func() { d.emit(ChangeSetDone{Time: time.Now(), Started: started, Stack: in.StackName}) }()
 	input := &cloudformation.CreateChangeSetInput{
 		StackName:     aws.String(in.StackName),
 		ChangeSetName: aws.String(newName(spec.prefix)),
@@ -67,11 +88,15 @@ func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec) (*ch
 		input.RoleARN = aws.String(in.RoleARN)
 	}
 	out, err := d.API.CreateChangeSet(ctx, input)
+	if err != nil && spec.typ == types.ChangeSetTypeUpdate && spec.stack != nil && isNoChangeReason(errorMessage(err)) {
+		return &changeSet{StackID: aws.ToString(spec.stack.StackId), Type: spec.typ, NoChanges: true,
+			Plan: Plan{Stack: in.StackName, ChangeSetType: string(spec.typ)}}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create change set for stack %s: %w", in.StackName, readable(err))
 	}
 	cs := &changeSet{ID: aws.ToString(out.Id), StackID: aws.ToString(out.StackId), Type: spec.typ}
-	if err := d.awaitChangeSet(ctx, cs, in.StackName); err != nil {
+	if err := d.awaitChangeSet(ctx, cs, spec, started); err != nil {
 		return cs, err
 	}
 	return cs, nil
@@ -81,9 +106,13 @@ func (d *Deployer) createChangeSet(ctx context.Context, spec changeSetSpec) (*ch
 // reads its changes into cs.Plan. A change set is usually ready in a few
 // seconds, so polling starts faster than the stack poll interval. When ctx
 // ends it returns its cause (errDeadline when the deadline passed).
-func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack string) error {
+func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, spec changeSetSpec, started time.Time) error {
+	stack := spec.in.StackName
 	var failures int
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			d.emit(ChangeSetPending{Time: time.Now(), Started: started, Stack: stack, ChangeSetType: string(cs.Type)})
+		}
 		out, err := d.describeChangeSetPage(ctx, cs.ID, nil)
 		switch {
 		case err != nil:
@@ -96,7 +125,11 @@ func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack stri
 			}
 		case out.Status == types.ChangeSetStatusCreateComplete:
 			cs.Created = aws.ToTime(out.CreationTime)
-			return d.readPlan(ctx, cs, stack, out)
+			if err := d.readPlan(ctx, cs, stack, out); err != nil {
+				return err
+			}
+			d.compareStack(ctx, cs, spec, out)
+			return nil
 		case out.Status == types.ChangeSetStatusFailed:
 			cs.Created = aws.ToTime(out.CreationTime)
 			reason := aws.ToString(out.StatusReason)
@@ -117,6 +150,58 @@ func (d *Deployer) awaitChangeSet(ctx context.Context, cs *changeSet, stack stri
 			return err
 		}
 	}
+}
+
+// compareStack adds to the plan of an update what its resource changes do
+// not show: the parameters whose value changes, and whether an update
+// without either changes anything at all.
+func (d *Deployer) compareStack(ctx context.Context, cs *changeSet, spec changeSetSpec, out *cloudformation.DescribeChangeSetOutput) {
+	if spec.stack == nil || cs.Type != types.ChangeSetTypeUpdate {
+		return
+	}
+	cs.Plan.Parameters = parameterChanges(spec.declared, spec.stack.Parameters, spec.params, out.Parameters)
+	if len(cs.Plan.Changes) > 0 || len(cs.Plan.Parameters) > 0 {
+		return
+	}
+	// CloudFormation fails a change set that changes nothing (see
+	// noChangeReasons), so a ready one with no resource or parameter
+	// change changes the outputs, metadata or tags. moto, though, readies
+	// empty change sets for an unchanged stack; the template and tags tell
+	// the two apart.
+	if d.sameTemplate(ctx, aws.ToString(spec.stack.StackId), spec.in.TemplateBody) && sameTags(spec.stack.Tags, out.Tags) {
+		cs.NoChanges = true
+		return
+	}
+	cs.Plan.OtherChanges = true
+}
+
+// sameTemplate reports whether the stack's template is body, as submitted.
+// When it cannot tell, it says no: executing a change set that changes
+// nothing does no harm, while skipping one that does loses its changes.
+func (d *Deployer) sameTemplate(ctx context.Context, stackID, body string) bool {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := d.API.GetTemplate(cctx, &cloudformation.GetTemplateInput{
+		StackName:     aws.String(stackID),
+		TemplateStage: types.TemplateStageOriginal,
+	})
+	return err == nil && strings.TrimSpace(aws.ToString(out.TemplateBody)) == strings.TrimSpace(body)
+}
+
+func sameTags(a, b []types.Tag) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := make(map[string]string, len(a))
+	for _, t := range a {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	for _, t := range b {
+		if v, ok := m[aws.ToString(t.Key)]; !ok || v != aws.ToString(t.Value) {
+			return false
+		}
+	}
+	return true
 }
 
 // readPlan pages through the changes of a ready change set.

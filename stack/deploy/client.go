@@ -2,7 +2,10 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go/logging"
 )
 
 // ClientOptions are the command-line overrides for the AWS configuration.
@@ -56,9 +60,15 @@ func NewClient(ctx context.Context, o ClientOptions) (*cloudformation.Client, er
 // NewClients returns the CloudFormation, IAM and Elastic Load Balancing
 // clients, built as NewClient builds the CloudFormation one.
 // o.EndpointURL, when set, is the endpoint of all three, as for an emulator
-// that serves every API on one port. Nothing is sent to AWS.
+// that serves every API on one port. No AWS API is called; credentials are
+// loaded, so that missing ones are a *CredentialsError now rather than a
+// raw SDK error from the first call.
 func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	cfg, err := loadConfig(ctx, o)
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		return nil, &CredentialsError{Profile: o.Profile, Err: err}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -68,12 +78,20 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 			Message: "no AWS region is set; pass --region, or set AWS_REGION or a region in your AWS profile",
 		}}}
 	}
+	if err := checkCredentials(ctx, cfg, o.Profile); err != nil {
+		return nil, err
+	}
+	// The retryer is the clients', not the configuration's: the
+	// credential providers would take it too, and the metadata service
+	// client would then retry an address that does not answer for seconds
+	// before saying there are no credentials.
 	var endpoint *string
 	if o.EndpointURL != "" {
 		endpoint = aws.String(o.EndpointURL)
 	}
 	return &Clients{
 		CloudFormation: cloudformation.NewFromConfig(cfg, func(co *cloudformation.Options) {
+			co.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				co.BaseEndpoint = endpoint
 			}
@@ -81,11 +99,13 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 		// IAM is a global service; the SDK resolves its one endpoint (and
 		// signing region) from the partition of cfg.Region.
 		IAM: iam.NewFromConfig(cfg, func(iamOpts *iam.Options) {
+			iamOpts.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				iamOpts.BaseEndpoint = endpoint
 			}
 		}),
 		ELB: elbv2.NewFromConfig(cfg, func(eo *elbv2.Options) {
+			eo.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				eo.BaseEndpoint = endpoint
 			}
@@ -105,18 +125,77 @@ func Region(ctx context.Context, o ClientOptions) (string, error) {
 	return cfg.Region, nil
 }
 
+// credentialsTimeout bounds loading credentials. The chain asks the EC2
+// instance metadata service last, whose client gives up on an address that
+// does not answer within a second or two (250 ms per connection attempt,
+// feature/ec2/imds); SSO and container credentials take a round trip. The
+// bound is for a chain that hangs, not for those.
+const credentialsTimeout = 15 * time.Second
+
+// CredentialsError reports that no AWS credentials could be loaded: none are
+// configured, or the ones configured do not work (an expired SSO session, a
+// profile that does not exist). Nothing was sent to AWS. Exit code 2, as
+// for the rest of a configuration the user has to fix.
+type CredentialsError struct {
+	// Profile is the profile given in ClientOptions, if any.
+	Profile string
+	Err     error
+}
+
+func (e *CredentialsError) Error() string {
+	var missing config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(e.Err, &missing):
+		return fmt.Sprintf("AWS profile %q is not in the shared config or credentials file", missing.Profile)
+	// The chain's last provider is the EC2 instance role; its failure is
+	// the chain's when no provider had anything.
+	case strings.Contains(e.Err.Error(), "no EC2 IMDS role found"):
+		return "no AWS credentials found: none in the environment or the shared config and credentials files, and no instance role"
+	}
+	return "could not load AWS credentials: " + e.Err.Error()
+}
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+func (e *CredentialsError) ExitCode() int { return ExitInput }
+
+// checkCredentials loads the credentials of cfg once, as the first request
+// would. cfg.Credentials caches them, so the requests reuse what it loaded.
+func checkCredentials(ctx context.Context, cfg aws.Config, profile string) error {
+	if cfg.Credentials == nil {
+		return &CredentialsError{Profile: profile, Err: errors.New("the AWS configuration has no credential provider")}
+	}
+	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &CredentialsError{Profile: profile, Err: err}
+	}
+	return nil
+}
+
 // loadConfig loads the default AWS configuration with the overrides in o.
 // config.LoadDefaultConfig reads the environment and the shared files; it
 // calls no AWS API (credentials are fetched lazily, on the first request).
+//
+// The SDK logs warnings of its own ("SDK 2024/01/02 15:04:05 WARN falling
+// back to IMDSv1 ...") straight to stderr, where they read as this tool's;
+// they are dropped unless o.Debug, which adds the retries to them.
 func loadConfig(ctx context.Context, o ClientOptions) (aws.Config, error) {
 	var loads []func(*config.LoadOptions) error
+	if o.Debug {
+		loads = append(loads, config.WithLogger(logging.NewStandardLogger(os.Stderr)),
+			config.WithClientLogMode(aws.LogRetries))
+	} else {
+		loads = append(loads, config.WithLogger(logging.Nop{}))
+	}
 	if o.Region != "" {
 		loads = append(loads, config.WithRegion(o.Region))
 	}
 	if o.Profile != "" {
 		loads = append(loads, config.WithSharedConfigProfile(o.Profile))
 	}
-	loads = append(loads, config.WithRetryer(func() aws.Retryer { return newRetryer(nil) }))
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)

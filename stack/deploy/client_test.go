@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+
+	"github.com/aws/smithy-go/logging"
 )
 
 // isolateAWSConfig points the SDK at an empty configuration with static
@@ -64,5 +66,51 @@ func TestNewClientNeedsARegion(t *testing.T) {
 	var ie *InputError
 	if !errors.As(err, &ie) || ie.Problems[0].Flag != "--region" {
 		t.Errorf("NewClient without a region: %v; want an *InputError for --region", err)
+	}
+}
+
+// Proves: with no credentials anywhere (no keys, no profile, no metadata
+// service), NewClients fails at once with a *CredentialsError, exit code 2,
+// rather than handing out clients whose first call fails with a raw SDK
+// error. The metadata service is disabled, so nothing leaves the machine.
+func TestNewClientsNeedCredentials(t *testing.T) {
+	isolateAWSConfig(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "")
+	_, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1", EndpointURL: "http://127.0.0.1:1"})
+	var ce *CredentialsError
+	if !errors.As(err, &ce) || ExitCode(err) != ExitInput {
+		t.Fatalf("NewClients without credentials: %v (%T); want a *CredentialsError, exit 2", err, err)
+	}
+
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDSIMULATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	if _, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"}); err != nil {
+		t.Errorf("NewClients with credentials: %v", err)
+	}
+}
+
+// Proves: the SDK's own log lines are dropped unless Debug asks for them,
+// and Debug adds the retries to them.
+func TestSDKLogsOnlyWithDebug(t *testing.T) {
+	isolateAWSConfig(t)
+	quiet, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, nop := quiet.CloudFormation.Options().Logger.(logging.Nop); !nop {
+		t.Errorf("without Debug the logger is %T; want logging.Nop", quiet.CloudFormation.Options().Logger)
+	}
+	debug, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1", Debug: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := debug.CloudFormation.Options()
+	if _, nop := o.Logger.(logging.Nop); nop || !o.ClientLogMode.IsRetries() {
+		t.Errorf("with Debug the logger is %T, log mode %v; want a logger and retries logged", o.Logger, o.ClientLogMode)
 	}
 }

@@ -70,14 +70,15 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 		return &DeleteResult{}, nil
 	}
 	if aws.ToBool(stack.EnableTerminationProtection) {
-		return nil, &BlockedError{Stack: in.StackName, Status: string(stack.StackStatus),
-			Advice: "it has termination protection; turn it off with " +
-				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "` and delete again"}
+		ref := refOf(in.StackName, stack)
+		return nil, &BlockedError{Stack: in.StackName, StackID: ref.id, Status: string(stack.StackStatus),
+			Advice: "it has termination protection; turn it off and delete again",
+			Steps:  []Step{terminationProtectionOff(ref), ref.step("then delete it", StepDelete)}}
 	}
 	if string(stack.StackStatus) != statusDeleteInProgress {
 		if err := d.refuseProtectedLoadBalancer(ctx, in.StackName, stack, in.RetainResources); err != nil {
 			if ctx.Err() != nil {
-				return nil, stopped(ctx, in.StackName, string(stack.StackStatus), in.Timeout, "nothing was deleted")
+				return nil, stopped(ctx, refOf(in.StackName, stack), string(stack.StackStatus), in.Timeout, "nothing was deleted")
 			}
 			return nil, err
 		}
@@ -99,7 +100,7 @@ func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.
 	// from new ones, so the events already there are marked seen first.
 	if err := w.baseline(ctx); err != nil {
 		if ctx.Err() != nil {
-			return "", stopped(ctx, name, "", timeout, "nothing was changed")
+			return "", stopped(ctx, w.ref(), "", timeout, "nothing was changed")
 		}
 		return "", err
 	}
@@ -123,7 +124,8 @@ func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.
 				if timedOut(ctx) {
 					status = ""
 				}
-				return "", stopped(ctx, name, status, timeout, "the stack may or may not be deleting; check with `cfnfargate status --stack "+name+"`")
+				return "", stopped(ctx, w.ref(), status, timeout, "the stack may or may not be deleting",
+					w.ref().step("check on it", StepStatus))
 			}
 			return "", fmt.Errorf("delete stack %s: %w", name, readable(err))
 		}
@@ -140,8 +142,8 @@ func (d *Deployer) deleteAndWait(ctx context.Context, name string, stack *types.
 	w.end()
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return "", stopped(ctx, name, w.status(), timeout,
-			fmt.Sprintf("CloudFormation carries on deleting it; check on it with `cfnfargate status --stack %s`", name))
+		return "", stopped(ctx, w.ref(), w.status(), timeout, "CloudFormation carries on deleting it",
+			w.ref().step("check on it", StepStatus))
 	case err != nil:
 		return "", fmt.Errorf("wait for stack %s to delete: %w", name, err)
 	}

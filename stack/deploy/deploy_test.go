@@ -482,9 +482,14 @@ func TestDeployStopsWaitingForCreateOnInterrupt(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("Deploy error = %v; want *InterruptedError", err)
 	}
-	for _, want := range []string{"cfnfargate status --stack demo", "cfnfargate delete --stack demo", "CREATE_IN_PROGRESS"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not contain %q", err, want)
+	if !strings.Contains(err.Error(), "CREATE_IN_PROGRESS") {
+		t.Errorf("error %q does not say the stack is CREATE_IN_PROGRESS", err)
+	}
+	steps := stepsText(NextSteps(err))
+	id := sim.stack("demo").id
+	for _, want := range []string{"check on it: cfnfargate status demo @" + id, "delete it: cfnfargate delete demo @" + id} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps %q do not contain %q", steps, want)
 		}
 	}
 	if st := sim.status(sim.stack("demo")); st != "CREATE_IN_PROGRESS" {
@@ -552,8 +557,8 @@ func TestDeployRefusesStackInUpdateRollbackFailed(t *testing.T) {
 	if !errors.As(err, &be) {
 		t.Fatalf("Deploy error = %v; want *BlockedError", err)
 	}
-	if !strings.Contains(err.Error(), "aws cloudformation continue-update-rollback --stack-name demo") {
-		t.Errorf("error %q lacks the continue-update-rollback advice", err)
+	if !strings.Contains(stepsText(NextSteps(err)), "aws cloudformation continue-update-rollback --stack-name demo") {
+		t.Errorf("error %q, steps %q lack the continue-update-rollback advice", err, stepsText(NextSteps(err)))
 	}
 	if n := len(sim.callsTo("CreateChangeSet")); n != 0 {
 		t.Errorf("%d CreateChangeSet calls; want none", n)
@@ -1039,8 +1044,8 @@ func TestDeployTurnsOnTerminationProtection(t *testing.T) {
 				return
 			}
 			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "AccessDenied: User is not authorized") ||
-				!strings.Contains(res.Warnings[0], "--enable-termination-protection --stack-name demo") {
-				t.Fatalf("Warnings = %q; want one naming the refusal and the command to run", res.Warnings)
+				!strings.Contains(stepsText(res.NextSteps), "aws cloudformation update-termination-protection --enable-termination-protection --stack-name demo") {
+				t.Fatalf("Warnings = %q, steps %q; want one naming the refusal and the command to run", res.Warnings, stepsText(res.NextSteps))
 			}
 			if !strings.Contains(rec.notes(), res.Warnings[0]) {
 				t.Errorf("notes %q do not report the warning", rec.notes())

@@ -106,6 +106,9 @@ type Result struct {
 	// termination protection that could not be turned on. Each one is
 	// also reported as a Note.
 	Warnings []string
+	// NextSteps are what the user can do next: follow a deploy that
+	// was not waited for, or fix what a warning is about.
+	NextSteps []Step
 }
 
 // Output is a stack output.
@@ -165,16 +168,16 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	// A CREATE change set for a stack that does not exist makes a
 	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
 	ownStack := stack == nil
-	roleCreated, warnings, err := d.ensureServiceLinkedRoles(ctx, in, typ == types.ChangeSetTypeCreate)
+	roleCreated, warnings, steps, err := d.ensureServiceLinkedRoles(ctx, in, typ == types.ChangeSetTypeCreate)
 	if err != nil {
 		return nil, err
 	}
 
-	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate"})
+	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate", stack: stack, declared: declared})
 	if err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}
-	res := &Result{StackName: in.StackName, StackID: cs.StackID, ChangeSetType: string(typ), Plan: cs.Plan, Warnings: warnings}
+	res := &Result{StackName: in.StackName, StackID: cs.StackID, ChangeSetType: string(typ), Plan: cs.Plan, Warnings: warnings, NextSteps: steps}
 	if cs.NoChanges {
 		return d.keep(ctx, in, cs, stack, ownStack, res)
 	}
@@ -226,8 +229,9 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 			d.note(in.StackName, "%v", cerr)
 		}
 		if ctx.Err() != nil {
-			return nil, stopped(ctx, in.StackName, "", in.Timeout, fmt.Sprintf(
-				"the change set may have started running before the interruption; check with `cfnfargate status --stack %s`", in.StackName))
+			ref := stackRef{in.StackName, cs.StackID}
+			return nil, stopped(ctx, ref, "", in.Timeout, "the change set may have started running before the interruption",
+				ref.step("check on it", StepStatus))
 		}
 		return nil, fmt.Errorf("execute change set for stack %s: %w", in.StackName, readable(err))
 	}
@@ -238,6 +242,7 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 	d.note(in.StackName, "Executing change set: %s of stack %s started", operation, in.StackName)
 	if in.NoWait {
 		res.Status = strings.ToUpper(operation) + "_IN_PROGRESS"
+		res.NextSteps = append(res.NextSteps, stackRef{in.StackName, cs.StackID}.step("follow it", StepStatus))
 		if in.TerminationProtection {
 			d.protect(ctx, res)
 		}
@@ -276,9 +281,9 @@ func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in I
 	w.end()
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return nil, stopped(ctx, in.StackName, w.status(), in.Timeout, fmt.Sprintf(
-			"CloudFormation carries on creating it; check on it with `cfnfargate status --stack %s` "+
-				"or delete it with `cfnfargate delete --stack %s`", in.StackName, in.StackName))
+		ref := w.ref()
+		return nil, stopped(ctx, ref, w.status(), in.Timeout, "CloudFormation carries on creating it",
+			ref.step("check on it", StepStatus), ref.step("delete it", StepDelete))
 	case err != nil:
 		return nil, fmt.Errorf("wait for stack %s: %w", in.StackName, err)
 	}
@@ -315,24 +320,25 @@ func (d *Deployer) cancelUpdate(ctx context.Context, w *waiter, in Input) error 
 	w.filter.tokens[token] = true
 	werr := w.wait(follow)
 	status := w.status()
-	hint := ""
+	ie := &InterruptedError{Stack: in.StackName, StackID: w.stackID, Status: status}
 	switch {
 	case werr != nil:
-		hint = fmt.Sprintf("stopped waiting for the rollback (%v); check on it with `cfnfargate status --stack %s`", werr, in.StackName)
+		ie.Hint = fmt.Sprintf("stopped waiting for the rollback (%v)", werr)
+		ie.Steps = []Step{w.ref().step("check on it", StepStatus)}
 	case status == statusUpdateComplete:
 		d.note(in.StackName, "The update of stack %s completed before it could be cancelled", in.StackName)
 		return nil
 	case status == statusUpdateRollbackComplete:
-		hint = "the update was cancelled and rolled back; the stack runs its previous version"
+		ie.Hint = "the update was cancelled and rolled back; the stack runs its previous version"
 	default:
-		hint = stateAdvice(in.StackName, status)
+		ie.Hint, ie.Steps = stateAdvice(w.ref(), status)
 	}
-	return &InterruptedError{Stack: in.StackName, Status: status, Hint: hint}
+	return ie
 }
 
 // failure builds the error for an operation that settled in a failed state.
 func failure(stack, operation string, w *waiter) error {
-	fe := &FailedError{Stack: stack, Operation: operation, Status: w.status()}
+	fe := &FailedError{Stack: stack, StackID: w.stackID, Operation: operation, Status: w.status()}
 	if cause, ok := rootCause(w.events); ok {
 		if !cause.StackLevel {
 			fe.LogicalID = cause.LogicalID
@@ -368,7 +374,7 @@ func (d *Deployer) readyStack(ctx context.Context, name string, timeout time.Dur
 		if last == "" {
 			last = status
 		}
-		return nil, stopped(ctx, name, last, timeout, "stopped waiting before "+what+"; nothing was changed")
+		return nil, stopped(ctx, refOf(name, stack), last, timeout, "stopped waiting before "+what+"; nothing was changed")
 	case err != nil:
 		return nil, fmt.Errorf("wait for stack %s: %w", name, err)
 	}
@@ -411,7 +417,9 @@ func changeSetType(name string, stack *types.Stack) (types.ChangeSetType, map[st
 		}
 		return types.ChangeSetTypeUpdate, previous, nil
 	}
-	return "", nil, &BlockedError{Stack: name, Status: status, Reason: aws.ToString(stack.StackStatusReason), Advice: stateAdvice(name, status)}
+	advice, steps := stateAdvice(refOf(name, stack), status)
+	return "", nil, &BlockedError{Stack: name, StackID: aws.ToString(stack.StackId), Status: status,
+		Reason: aws.ToString(stack.StackStatusReason), Advice: advice, Steps: steps}
 }
 
 // replaceFailedCreate deletes a stack that a failed first create left in
@@ -419,9 +427,10 @@ func changeSetType(name string, stack *types.Stack) (types.ChangeSetType, map[st
 // cannot update it, so every later deploy would fail until it is deleted.
 func (d *Deployer) replaceFailedCreate(ctx context.Context, in Input, stack *types.Stack) error {
 	if aws.ToBool(stack.EnableTerminationProtection) {
-		return &BlockedError{Stack: in.StackName, Status: statusRollbackComplete,
-			Advice: "it has termination protection, so it cannot be deleted and created again; turn it off with " +
-				"`aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + in.StackName + "`"}
+		ref := refOf(in.StackName, stack)
+		return &BlockedError{Stack: in.StackName, StackID: ref.id, Status: statusRollbackComplete,
+			Advice: "it has termination protection, so it cannot be deleted and created again; turn the protection off, then deploy again",
+			Steps:  []Step{terminationProtectionOff(ref), ref.step("then deploy again", StepDeploy)}}
 	}
 	d.note(in.StackName, "Stack %s is in ROLLBACK_COMPLETE after a failed create and holds no resources; deleting it before creating it again", in.StackName)
 	_, err := d.deleteAndWait(ctx, in.StackName, stack, in.RoleARN, nil, in.Timeout, false)
@@ -434,15 +443,20 @@ func (d *Deployer) abandonChangeSet(ctx context.Context, err error, cs *changeSe
 	if cerr := d.cleanUp(ctx, cs, stack, ownStack); cerr != nil {
 		d.note(stack, "%v", cerr)
 	}
+	var stackID string
+	if cs != nil && !ownStack {
+		// The review stack of a new stack is deleted above.
+		stackID = cs.StackID
+	}
 	switch {
 	case interrupted(ctx):
-		return &InterruptedError{Stack: stack, Hint: "the change set was deleted before it ran; nothing was changed"}
+		return &InterruptedError{Stack: stack, StackID: stackID, Hint: "the change set was deleted before it ran; nothing was changed"}
 	case errors.Is(err, errDeadline):
 		// awaitChangeSet ran out of time.
-		return &TimeoutError{Stack: stack, Status: "waiting for its change set", After: timeout}
+		return &TimeoutError{Stack: stack, StackID: stackID, Status: "waiting for its change set", After: timeout}
 	case timedOut(ctx):
 		// A call that got no answer in time.
-		return &TimeoutError{Stack: stack, After: timeout}
+		return &TimeoutError{Stack: stack, StackID: stackID, After: timeout}
 	}
 	return err
 }
@@ -455,7 +469,7 @@ func (d *Deployer) describe(ctx context.Context, name string, timeout time.Durat
 	case isNotFound(err):
 		return nil, nil
 	case err != nil && ctx.Err() != nil:
-		return nil, stopped(ctx, name, "", timeout, "nothing was changed")
+		return nil, stopped(ctx, stackRef{name: name}, "", timeout, "nothing was changed")
 	case err != nil:
 		return nil, fmt.Errorf("describe stack %s: %w", name, readable(err))
 	case len(out.Stacks) == 0:
@@ -474,9 +488,11 @@ func (d *Deployer) protect(ctx context.Context, res *Result) {
 	})
 	if err != nil {
 		warning := fmt.Sprintf("could not turn on termination protection for stack %s (%s); turn it on with "+
-			"`aws cloudformation update-termination-protection --enable-termination-protection --stack-name %s`",
-			res.StackName, briefly(err), res.StackName)
+			"update-termination-protection --enable-termination-protection",
+			res.StackName, briefly(err))
 		res.Warnings = append(res.Warnings, warning)
+		res.NextSteps = append(res.NextSteps, stackRef{res.StackName, res.StackID}.awsStep("turn termination protection on",
+			"cloudformation", "update-termination-protection", "--enable-termination-protection", "--stack-name", res.StackName))
 		d.note(res.StackName, "Warning: %s", warning)
 		return
 	}
@@ -504,6 +520,21 @@ func prepare(in Input) (Input, []templateParameter, error) {
 		}
 	}
 	return in, declared, check.Err()
+}
+
+// refOf names a stack that may not exist (nil).
+func refOf(name string, stack *types.Stack) stackRef {
+	if stack == nil {
+		return stackRef{name: name}
+	}
+	return stackRef{name, aws.ToString(stack.StackId)}
+}
+
+// terminationProtectionOff is the step that turns off a stack's termination
+// protection, which CloudFormation requires before deleting it.
+func terminationProtectionOff(stack stackRef) Step {
+	return stack.awsStep("turn termination protection off",
+		"cloudformation", "update-termination-protection", "--no-enable-termination-protection", "--stack-name", stack.name)
 }
 
 func outputs(in []types.Output) []Output {

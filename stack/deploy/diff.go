@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
 // Diff reports what Deploy would change, as a PlanReady event and as the
@@ -28,13 +29,16 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 	}
 	if stack != nil {
 		status := string(stack.StackStatus)
+		ref := refOf(in.StackName, stack)
 		switch {
 		case inProgress(status):
-			return nil, &BlockedError{Stack: in.StackName, Status: status,
-				Advice: "wait for it to finish, then run diff again (deploy would wait for it)"}
+			return nil, &BlockedError{Stack: in.StackName, StackID: ref.id, Status: status,
+				Advice: "wait for it to finish, then run diff again (deploy would wait for it)",
+				Steps:  []Step{ref.step("check on it", StepStatus)}}
 		case status == statusRollbackComplete:
-			return nil, &BlockedError{Stack: in.StackName, Status: status, Reason: aws.ToString(stack.StackStatusReason),
-				Advice: stateAdvice(in.StackName, status) + "; until then every resource in the template would be added"}
+			advice, steps := stateAdvice(ref, status)
+			return nil, &BlockedError{Stack: in.StackName, StackID: ref.id, Status: status, Reason: aws.ToString(stack.StackStatusReason),
+				Advice: advice + "; until then every resource in the template would be added", Steps: steps}
 		}
 	}
 	typ, params, err := changeSetInputs(in, stack, declared)
@@ -42,7 +46,11 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 		return nil, err
 	}
 	ownStack := stack == nil
-	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff"})
+	var current *types.Stack
+	if typ == types.ChangeSetTypeUpdate {
+		current = stack
+	}
+	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff", stack: current, declared: declared})
 	if err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}

@@ -6,7 +6,9 @@
 // events and sends them, as [Event] values, to a [Sink]; package
 // deploy/progress renders them for a terminal or a CI log. The Deployer never
 // prints and never exits: it returns errors whose types carry an exit code
-// (see [ExitCode]).
+// (see [ExitCode]) and, where the user can act on them, the next steps as
+// data (see [NextSteps]), never as command lines: only the caller knows its
+// flags and which account, region and endpoint the user chose.
 //
 // A command validates its flags, builds a client and a renderer, and acts:
 //
@@ -19,7 +21,7 @@
 //	if err := check.Err(); err != nil {
 //		return err // exit 2
 //	}
-//	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: region, Profile: profile})
+//	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: region, Profile: profile}) // *CredentialsError: none
 //	sink := progress.New(os.Stderr, progress.Detect(os.Stderr, os.Getenv))
 //	res, err := clients.Deployer(sink).Deploy(ctx, deploy.Input{
 //		StackName: name, TemplateBody: body, Parameters: params, Tags: tags, ...

@@ -66,6 +66,7 @@ func (e *InputError) ExitCode() int { return ExitInput }
 // ended in failure. Exit code 1.
 type FailedError struct {
 	Stack     string
+	StackID   string // the stack's ARN, when known
 	Operation string // "create", "update", "delete" or "change set"
 	Status    string // the state the stack was left in; empty if it was never touched
 	// The first resource that failed in this operation, skipping the
@@ -87,7 +88,7 @@ func (e *FailedError) Error() string {
 	}
 	if e.Status != "" {
 		fmt.Fprintf(&b, "\nThe stack is now %s", e.Status)
-		if advice := stateAdvice(e.Stack, e.Status); advice != "" {
+		if advice, _ := stateAdvice(stackRef{e.Stack, e.StackID}, e.Status); advice != "" {
 			fmt.Fprintf(&b, ": %s", advice)
 		}
 	}
@@ -96,13 +97,21 @@ func (e *FailedError) Error() string {
 
 func (e *FailedError) ExitCode() int { return ExitFailure }
 
+// NextSteps are what to do about the state the stack was left in.
+func (e *FailedError) NextSteps() []Step {
+	_, steps := stateAdvice(stackRef{e.Stack, e.StackID}, e.Status)
+	return steps
+}
+
 // BlockedError reports a stack whose current state does not allow the
 // requested operation. Nothing was changed. Exit code 1.
 type BlockedError struct {
-	Stack  string
-	Status string
-	Reason string // CloudFormation's StackStatusReason, if any
-	Advice string // what the user can do about it
+	Stack   string
+	StackID string // the stack's ARN, when known
+	Status  string
+	Reason  string // CloudFormation's StackStatusReason, if any
+	Advice  string // what the user can do about it, in words
+	Steps   []Step // the same as steps, if there are any to take
 }
 
 func (e *BlockedError) Error() string {
@@ -115,11 +124,15 @@ func (e *BlockedError) Error() string {
 
 func (e *BlockedError) ExitCode() int { return ExitFailure }
 
+// NextSteps are the Steps.
+func (e *BlockedError) NextSteps() []Step { return e.Steps }
+
 // TimeoutError reports that the operation ran out of time, while the stack
 // was still in progress or while an API call got no answer. CloudFormation
 // carries on with whatever it had started. Exit code 1.
 type TimeoutError struct {
-	Stack string
+	Stack   string
+	StackID string // the stack's ARN, when known
 	// Status is the last status seen, or empty when no read of the stack
 	// succeeded before the time ran out.
 	Status string
@@ -131,19 +144,25 @@ func (e *TimeoutError) Error() string {
 	if e.Status == "" {
 		state = "is in an unknown state (no poll succeeded)"
 	}
-	return fmt.Sprintf("timed out after %s: stack %s %s; check on it with `cfnfargate status --stack %s`",
-		e.After, e.Stack, state, e.Stack)
+	return fmt.Sprintf("timed out after %s: stack %s %s", e.After, e.Stack, state)
 }
 
 func (e *TimeoutError) ExitCode() int { return ExitFailure }
 
+// NextSteps is checking on the stack.
+func (e *TimeoutError) NextSteps() []Step {
+	return []Step{stackRef{e.Stack, e.StackID}.step("check on it", StepStatus)}
+}
+
 // InterruptedError reports that the context was cancelled (Ctrl-C). Status is
-// the state the stack was left in and Hint says how to follow up.
-// Exit code 130.
+// the state the stack was left in, Hint says what that means and Steps how
+// to follow up. Exit code 130.
 type InterruptedError struct {
-	Stack  string
-	Status string
-	Hint   string
+	Stack   string
+	StackID string // the stack's ARN, when known
+	Status  string
+	Hint    string
+	Steps   []Step
 }
 
 func (e *InterruptedError) Error() string {
@@ -158,6 +177,9 @@ func (e *InterruptedError) Error() string {
 }
 
 func (e *InterruptedError) ExitCode() int { return ExitInterrupted }
+
+// NextSteps are the Steps.
+func (e *InterruptedError) NextSteps() []Step { return e.Steps }
 
 // ErrStackNotFound is wrapped by Status when the stack does not exist.
 var ErrStackNotFound = errors.New("does not exist")

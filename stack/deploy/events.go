@@ -15,8 +15,8 @@ type SinkFunc func(Event)
 // Event calls f(e).
 func (f SinkFunc) Event(e Event) { f(e) }
 
-// Event is one of Note, PlanReady, WaitStarted, ResourceEvent, Polled or
-// WaitEnded.
+// Event is one of Note, ChangeSetPending, ChangeSetDone, PlanReady,
+// WaitStarted, ResourceEvent, Polled or WaitEnded.
 type Event interface {
 	event()
 }
@@ -27,6 +27,26 @@ type Note struct {
 	Time  time.Time
 	Stack string
 	Text  string
+}
+
+// ChangeSetPending is sent when a change set is being created, and again
+// after every poll that finds CloudFormation still working out its changes,
+// which takes seconds on AWS. Started is the same in all of them; a
+// ChangeSetDone follows, however the wait ends.
+type ChangeSetPending struct {
+	Time          time.Time
+	Started       time.Time
+	Stack         string
+	ChangeSetType string // "CREATE" or "UPDATE"
+}
+
+// ChangeSetDone closes the ChangeSetPending events of a change set: it is
+// ready, failed, or the wait stopped. A PlanReady or a Note follows when
+// it is ready.
+type ChangeSetDone struct {
+	Time    time.Time
+	Started time.Time
+	Stack   string
 }
 
 // PlanReady carries the plan of a change set, before it is executed or, for
@@ -73,9 +93,11 @@ type WaitEnded struct {
 	StackStatus string
 }
 
-func (Note) event()          {}
-func (PlanReady) event()     {}
-func (WaitStarted) event()   {}
-func (ResourceEvent) event() {}
-func (Polled) event()        {}
-func (WaitEnded) event()     {}
+func (Note) event()             {}
+func (ChangeSetPending) event() {}
+func (ChangeSetDone) event()    {}
+func (PlanReady) event()        {}
+func (WaitStarted) event()      {}
+func (ResourceEvent) event()    {}
+func (Polled) event()           {}
+func (WaitEnded) event()        {}

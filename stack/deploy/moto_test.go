@@ -292,9 +292,9 @@ func TestDeleteRefusesProtectedLoadBalancerAgainstMoto(t *testing.T) {
 		t.Fatalf("Delete of a protected stack: %v (%T); want *BlockedError", err, err)
 	}
 	for _, want := range []string{"deletion protection", "deliberate", "nothing was deleted",
-		"`aws elbv2 modify-load-balancer-attributes --load-balancer-arn " + lbs[0] + " --attributes Key=deletion_protection.enabled,Value=false`"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
+		"aws elbv2 modify-load-balancer-attributes --load-balancer-arn " + lbs[0] + " --attributes Key=deletion_protection.enabled,Value=false"} {
+		if !strings.Contains(err.Error()+"\n"+stepsText(NextSteps(err)), want) {
+			t.Errorf("error lacks %q:\n%v\n%s", want, err, stepsText(NextSteps(err)))
 		}
 	}
 	st, err := d.Status(ctx, "protected")

@@ -2,7 +2,9 @@ package deploy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
@@ -13,6 +15,13 @@ import (
 type templateParameter struct {
 	Name       string
 	HasDefault bool
+	Default    string // a scalar default as written; "" for a list or none
+	// NoEcho hides the value: CloudFormation shows it as ****, and so does
+	// the plan.
+	NoEcho bool
+	// List is set for the list types (List<...>, CommaDelimitedList),
+	// whose values are compared as lists.
+	List bool
 }
 
 // templateParameters lists the parameters a template declares, in name
@@ -40,10 +49,20 @@ func templateParameters(body string) ([]templateParameter, error) {
 	}
 	var out []templateParameter
 	for i := 0; i+1 < len(section.Content); i += 2 {
-		out = append(out, templateParameter{
-			Name:       section.Content[i].Value,
-			HasDefault: mappingValue(section.Content[i+1], "Default") != nil,
-		})
+		p := templateParameter{Name: section.Content[i].Value}
+		if def := mappingValue(section.Content[i+1], "Default"); def != nil {
+			p.HasDefault = true
+			if def.Kind == yaml.ScalarNode {
+				p.Default = def.Value
+			}
+		}
+		if noEcho := mappingValue(section.Content[i+1], "NoEcho"); noEcho != nil {
+			p.NoEcho = strings.EqualFold(noEcho.Value, "true")
+		}
+		if typ := mappingValue(section.Content[i+1], "Type"); typ != nil {
+			p.List = strings.HasPrefix(typ.Value, "List<") || typ.Value == "CommaDelimitedList"
+		}
+		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -116,4 +135,91 @@ func flagFor(param string, flags map[string]string) (flag, how string) {
 		return f, f
 	}
 	return "--parameter", "--parameter " + param + "=VALUE"
+}
+
+// masked is how CloudFormation shows the value of a NoEcho parameter.
+const masked = "****"
+
+// parameterChanges compares the parameter values a change set uses with
+// the stack's current ones. sent are the values in the CreateChangeSet
+// call and resolved those the change set reports (DescribeChangeSet
+// resolves UsePreviousValue; moto reports only the parameters sent). A
+// parameter sent with UsePreviousValue keeps its value by definition, and
+// one neither sent nor reported takes its template default.
+//
+// A NoEcho parameter whose current value CloudFormation shows only as ****
+// cannot be compared, so it is never reported: the change set says whether
+// resources change because of it.
+func parameterChanges(declared []templateParameter, current, sent []types.Parameter, resolved []types.Parameter) []ParameterChange {
+	values := func(ps []types.Parameter) map[string]string {
+		m := make(map[string]string, len(ps))
+		for _, p := range ps {
+			if !aws.ToBool(p.UsePreviousValue) && p.ParameterValue != nil {
+				m[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+			}
+		}
+		return m
+	}
+	keep := map[string]bool{}
+	for _, p := range sent {
+		if aws.ToBool(p.UsePreviousValue) {
+			keep[aws.ToString(p.ParameterKey)] = true
+		}
+	}
+	old, given, reported := values(current), values(sent), values(resolved)
+	var out []ParameterChange
+	known := map[string]bool{}
+	for _, p := range declared {
+		known[p.Name] = true
+		if keep[p.Name] {
+			continue
+		}
+		value, ok := reported[p.Name]
+		if !ok {
+			value, ok = given[p.Name]
+		}
+		if !ok {
+			if !p.HasDefault {
+				continue
+			}
+			value = p.Default
+		}
+		before, existed := old[p.Name]
+		switch {
+		case existed && (sameValue(p, before, value) || p.NoEcho && before == masked):
+			continue
+		case p.NoEcho:
+			before, value = masked, masked
+		}
+		out = append(out, ParameterChange{Key: p.Name, Old: before, New: value, Added: !existed, NoEcho: p.NoEcho})
+	}
+	for _, p := range current {
+		if key := aws.ToString(p.ParameterKey); !known[key] {
+			out = append(out, ParameterChange{Key: key, Old: aws.ToString(p.ParameterValue), Removed: true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// sameValue reports whether two values of parameter p are the same. A list
+// is the same whatever the spaces around its commas; moto shows a list
+// value in DescribeStacks as a Python list, ['a', 'b'], which is the same
+// as a,b.
+func sameValue(p templateParameter, a, b string) bool {
+	if a == b || !p.List {
+		return a == b
+	}
+	return slices.Equal(listItems(a), listItems(b))
+}
+
+func listItems(v string) []string {
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		v = v[1 : len(v)-1]
+	}
+	var items []string
+	for _, item := range strings.Split(v, ",") {
+		items = append(items, strings.Trim(strings.TrimSpace(item), `'"`))
+	}
+	return items
 }

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
-// Proves: template parameters and whether they have a default are read
-// from YAML with short-form intrinsics and from JSON alike.
+// Proves: template parameters, their defaults and NoEcho are read from
+// YAML with short-form intrinsics and from JSON alike.
 func TestTemplateParameters(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -17,9 +18,10 @@ func TestTemplateParameters(t *testing.T) {
 		body string
 		want []templateParameter
 	}{
-		{"yaml with intrinsics", testTemplate, []templateParameter{{"ImageTag", true}, {"PublicSubnetIds", false}, {"VpcId", false}}},
-		{"json", `{"Parameters": {"B": {"Type": "String", "Default": ""}, "A": {"Type": "Number"}}, "Resources": {}}`,
-			[]templateParameter{{"A", false}, {"B", true}}},
+		{"yaml with intrinsics", testTemplate, []templateParameter{{Name: "ImageTag", HasDefault: true, Default: "latest"},
+			{Name: "PublicSubnetIds", List: true}, {Name: "VpcId"}}},
+		{"json", `{"Parameters": {"B": {"Type": "String", "Default": ""}, "A": {"Type": "Number", "NoEcho": true}}, "Resources": {}}`,
+			[]templateParameter{{Name: "A", NoEcho: true}, {Name: "B", HasDefault: true}}},
 		{"no parameters", "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n", nil},
 	}
 	for _, tt := range tests {
@@ -46,7 +48,7 @@ func TestTemplateParameters(t *testing.T) {
 // value is a problem naming the flag to set it with.
 func TestResolveParameters(t *testing.T) {
 	t.Parallel()
-	declared := []templateParameter{{"ImageTag", true}, {"PublicSubnetIds", false}, {"Secret", false}, {"VpcId", false}}
+	declared := []templateParameter{{Name: "ImageTag", HasDefault: true}, {Name: "PublicSubnetIds"}, {Name: "Secret"}, {Name: "VpcId"}}
 	flags := map[string]string{"VpcId": "--vpc-id", "PublicSubnetIds": "--public-subnets"}
 
 	params, problems := resolveParameters(declared, map[string]string{"VpcId": "vpc-1"},
@@ -76,5 +78,57 @@ func TestResolveParameters(t *testing.T) {
 	if len(problems) != 2 || !strings.Contains(joined, "--public-subnets: parameter PublicSubnetIds is required") ||
 		!strings.Contains(joined, "set it with --parameter Secret=VALUE") {
 		t.Errorf("create problems = %q", msgs)
+	}
+}
+
+// Proves: the plan's parameter changes are the values that differ from the
+// stack's: a value the change set resolved or the deploy sent, a new
+// parameter's default, and a parameter the template dropped; a parameter
+// kept with UsePreviousValue, an unchanged one (a list however it is
+// written), and a NoEcho one whose current value CloudFormation masks are
+// not changes, and NoEcho values are never shown.
+func TestParameterChanges(t *testing.T) {
+	t.Parallel()
+	p := func(kv ...string) []types.Parameter {
+		var out []types.Parameter
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "(previous)" {
+				out = append(out, types.Parameter{ParameterKey: aws.String(kv[i]), UsePreviousValue: aws.Bool(true)})
+				continue
+			}
+			out = append(out, types.Parameter{ParameterKey: aws.String(kv[i]), ParameterValue: aws.String(kv[i+1])})
+		}
+		return out
+	}
+	declared := []templateParameter{
+		{Name: "ContainerImage", HasDefault: true, Default: "nginx:latest"},
+		{Name: "DesiredCount", HasDefault: true, Default: "2"},
+		{Name: "NewSetting", HasDefault: true, Default: "on"},
+		{Name: "Password", NoEcho: true},
+		{Name: "Token", NoEcho: true},
+		{Name: "VpcId"},
+		{Name: "Subnets", List: true},
+	}
+	// moto shows a list as a Python list; it is the same as the one sent.
+	current := p("ContainerImage", "nginx:1.27", "DesiredCount", "2", "Password", "****", "Token", "old", "VpcId", "vpc-1", "Gone", "x",
+		"Subnets", "['subnet-1', 'subnet-2']")
+	sent := p("ContainerImage", "nginx:1.28", "DesiredCount", "2", "Password", "new", "Token", "new", "VpcId", "(previous)",
+		"Subnets", "subnet-1, subnet-2")
+	// The change set resolves what was sent, as DescribeChangeSet does.
+	resolved := p("ContainerImage", "nginx:1.28", "DesiredCount", "2", "Password", "****", "Token", "****", "VpcId", "vpc-1")
+
+	got := parameterChanges(declared, current, sent, resolved)
+	want := []ParameterChange{
+		{Key: "ContainerImage", Old: "nginx:1.27", New: "nginx:1.28"},
+		{Key: "Gone", Old: "x", Removed: true},
+		{Key: "NewSetting", New: "on", Added: true},
+		{Key: "Token", Old: "****", New: "****", NoEcho: true},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("parameterChanges =\n%+v\nwant\n%+v", got, want)
+	}
+	// moto reports only the parameters sent; the sent values then count.
+	if got := parameterChanges(declared[:1], current[:1], sent[:1], nil); len(got) != 1 || got[0].New != "nginx:1.28" {
+		t.Errorf("without resolved values: %+v; want the sent value", got)
 	}
 }

@@ -9,11 +9,47 @@ import (
 type Plan struct {
 	Stack         string
 	ChangeSetType string // "CREATE" or "UPDATE"
-	Changes       []Change
+	// Changes are the resources added, modified or removed.
+	Changes []Change
+	// Parameters are the parameters of an update whose value changes, in
+	// name order. A create sets them all and lists none.
+	Parameters []ParameterChange
+	// OtherChanges is set when an update changes neither a resource nor a
+	// parameter and still changes the stack: its outputs, metadata or
+	// another section of the template. CloudFormation makes a change set
+	// with no changes listed for it.
+	OtherChanges bool
 }
 
 // HasChanges reports whether executing the plan would change anything.
-func (p Plan) HasChanges() bool { return len(p.Changes) > 0 }
+func (p Plan) HasChanges() bool {
+	return len(p.Changes) > 0 || len(p.Parameters) > 0 || p.OtherChanges
+}
+
+// ParameterChange is a parameter whose value an update changes, such as the
+// container image.
+type ParameterChange struct {
+	Key string
+	// Old and New are the values before and after. A NoEcho parameter's
+	// are both ****.
+	Old, New string
+	// Added is a parameter the stack did not have; Removed one the new
+	// template no longer declares.
+	Added, Removed bool
+	NoEcho         bool
+}
+
+// Mark is the one-character sign of the change: + added, - removed,
+// ~ changed.
+func (c ParameterChange) Mark() string {
+	switch {
+	case c.Added:
+		return "+"
+	case c.Removed:
+		return "-"
+	}
+	return "~"
+}
 
 // Change is what a change set would do to one resource.
 type Change struct {

@@ -55,11 +55,13 @@ func (d *Deployer) refuseProtectedLoadBalancer(ctx context.Context, name string,
 		case accessDenied(err):
 			// Nothing may be deleted unchecked: a protected load balancer
 			// would fail the delete only after the application is down.
-			return fmt.Errorf("check the deletion protection of load balancer %s before deleting stack %s (nothing was deleted): %w; "+
+			ref := refOf(name, stack)
+			return &stepsError{err: fmt.Errorf("check the deletion protection of load balancer %s before deleting stack %s (nothing was deleted): %w; "+
 				"checking it needs the permission elasticloadbalancing:DescribeLoadBalancerAttributes. "+
 				"Grant it and delete again, or check in the EC2 console that the load balancer's attribute "+
-				"deletion_protection.enabled is false before deleting the stack some other way, such as `aws cloudformation delete-stack --stack-name %s`",
-				lb.arn, name, readable(err), name)
+				"deletion_protection.enabled is false before deleting the stack some other way, such as with the AWS CLI",
+				lb.arn, name, readable(err)),
+				steps: []Step{ref.awsStep("once the attribute is false, delete it without the check", "cloudformation", "delete-stack", "--stack-name", name)}}
 		case err != nil:
 			return fmt.Errorf("check the deletion protection of load balancer %s before deleting stack %s (nothing was deleted): %w", lb.arn, name, readable(err))
 		case on:
@@ -69,17 +71,20 @@ func (d *Deployer) refuseProtectedLoadBalancer(ctx context.Context, name string,
 	if len(protected) == 0 {
 		return nil
 	}
-	var turnOff []string
+	ref := refOf(name, stack)
+	var steps []Step
 	for _, arn := range protected {
-		turnOff = append(turnOff, "`aws elbv2 modify-load-balancer-attributes --load-balancer-arn "+arn+
-			" --attributes Key=deletion_protection.enabled,Value=false`")
+		steps = append(steps, ref.awsStep("turn the protection off, if you do mean to delete the application",
+			"elbv2", "modify-load-balancer-attributes", "--load-balancer-arn", arn,
+			"--attributes", "Key=deletion_protection.enabled,Value=false"))
 	}
-	return &BlockedError{Stack: name, Status: string(stack.StackStatus), Advice: fmt.Sprintf(
+	steps = append(steps, ref.step("then delete it", StepDelete))
+	return &BlockedError{Stack: name, StackID: ref.id, Status: string(stack.StackStatus), Steps: steps, Advice: fmt.Sprintf(
 		"its load balancer has deletion protection, which is deliberate: it keeps the application from being deleted. "+
 			"CloudFormation would delete the service, listeners and DNS records first and fail only at the load balancer, "+
 			"leaving the application down and the stack DELETE_FAILED, so nothing was deleted. "+
-			"If you do mean to delete the application, turn the protection off with %s and delete again",
-		strings.Join(turnOff, " and "))}
+			"If you do mean to delete the application, turn the protection off (%s) and delete again",
+		strings.Join(protected, ", "))}
 }
 
 // deletionProtection reports whether the load balancer arn has deletion

@@ -136,9 +136,11 @@ func TestDeleteChecksLoadBalancerProtection(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Delete = %+v; want an error saying nothing was deleted", res)
 			}
+			// The commands to run are steps, which the CLI words.
+			said := err.Error() + "\n" + stepsText(NextSteps(err))
 			for _, want := range append(tt.wantError, "nothing was deleted") {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("Delete error %q lacks %q", err, want)
+				if !strings.Contains(said, want) {
+					t.Errorf("Delete error %q lacks %q", said, want)
 				}
 			}
 			var be *BlockedError

@@ -81,14 +81,14 @@ var serviceLinkedRoles = []serviceLinkedRole{
 // before execution, and a warning for each role it could not make sure of:
 // those do not stop the deploy, which succeeds whenever the role exists
 // after all. It returns an error only when ctx ends.
-func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, create bool) (created time.Time, warnings []string, err error) {
+func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, create bool) (created time.Time, warnings []string, steps []Step, err error) {
 	if d.IAM == nil {
-		return time.Time{}, nil, nil
+		return time.Time{}, nil, nil, nil
 	}
 	types, err := templateResourceTypes(in.TemplateBody)
 	if err != nil {
 		// prepare has parsed the template already.
-		return time.Time{}, nil, nil
+		return time.Time{}, nil, nil, nil
 	}
 	for _, role := range serviceLinkedRoles {
 		if !role.needed(types) || !create && !role.onUpdate {
@@ -97,21 +97,23 @@ func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, creat
 		made, err := d.ensureRole(ctx, role)
 		switch {
 		case ctx.Err() != nil:
-			return time.Time{}, nil, stopped(ctx, in.StackName, "", in.Timeout, "nothing was changed")
+			return time.Time{}, nil, nil, stopped(ctx, stackRef{name: in.StackName}, "", in.Timeout, "nothing was changed")
 		case err != nil:
 			warning := fmt.Sprintf("could not check or create the %s service-linked role %s (%s); "+
 				"in an account that has never used the service, the deploy can fail with "+
 				"\"Unable to assume the service linked role\" until the role exists; "+
-				"create it once with `aws iam create-service-linked-role --aws-service-name %s`",
+				"create it once with iam create-service-linked-role --aws-service-name %s",
 				role.what, role.name, briefly(err), role.service)
 			warnings = append(warnings, warning)
+			steps = append(steps, stackRef{name: in.StackName}.awsStep("create the "+role.name+" role",
+				"iam", "create-service-linked-role", "--aws-service-name", role.service))
 			d.note(in.StackName, "Warning: %s", warning)
 		case made:
 			created = time.Now()
 			d.note(in.StackName, "Created the %s service-linked role %s", role.what, role.name)
 		}
 	}
-	return created, warnings, nil
+	return created, warnings, steps, nil
 }
 
 // ensureRole creates role unless it exists, and reports whether it did.

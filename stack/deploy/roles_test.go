@@ -187,8 +187,8 @@ func TestDeployEnsuresServiceLinkedRoles(t *testing.T) {
 				warnFor = "ecs.amazonaws.com"
 			}
 			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], tt.warning) ||
-				!strings.Contains(res.Warnings[0], "`aws iam create-service-linked-role --aws-service-name "+warnFor+"`") {
-				t.Fatalf("Warnings = %q; want one with %q and the command to run", res.Warnings, tt.warning)
+				!strings.Contains(stepsText(res.NextSteps), "aws iam create-service-linked-role --aws-service-name "+warnFor+" @") {
+				t.Fatalf("Warnings = %q, steps %q; want one with %q and the command to run", res.Warnings, stepsText(res.NextSteps), tt.warning)
 			}
 			if !strings.Contains(rec.notes(), res.Warnings[0]) {
 				t.Errorf("notes %q do not report the warning", rec.notes())

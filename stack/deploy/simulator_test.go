@@ -111,6 +111,8 @@ type simStack struct {
 	status, reason        string
 	created, updated      time.Time
 	params                map[string]string
+	tags                  map[string]string
+	template              string // as submitted, for GetTemplate
 	terminationProtection bool
 	deleted               bool
 	events                []simEvent // oldest first
@@ -228,6 +230,7 @@ func (s *simulator) newStack(name, status string) *simStack {
 		status:  status,
 		created: now.Add(-time.Hour),
 		params:  map[string]string{},
+		tags:    map[string]string{},
 	}
 	s.stacks = append(s.stacks, st)
 	return st
@@ -362,6 +365,8 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.updateTerminationProtection(w, f)
 	case "ListStackResources":
 		s.listStackResources(w, f)
+	case "GetTemplate":
+		s.getTemplate(w, f)
 	default:
 		s.fail(w, http.StatusBadRequest, "InvalidAction", "the simulator does not implement "+action)
 	}
@@ -379,8 +384,11 @@ type xmlStack struct {
 	LastUpdatedTime             string `xml:",omitempty"`
 	EnableTerminationProtection bool
 	Parameters                  []xmlParameter `xml:"Parameters>member"`
+	Tags                        []xmlTag       `xml:"Tags>member"`
 	Outputs                     []xmlOutput    `xml:"Outputs>member"`
 }
+
+type xmlTag struct{ Key, Value string }
 
 type xmlParameter struct {
 	ParameterKey   string
@@ -501,6 +509,7 @@ func (s *simulator) stackXML(st *simStack) xmlStack {
 	for _, k := range keys {
 		x.Parameters = append(x.Parameters, xmlParameter{ParameterKey: k, ParameterValue: st.params[k]})
 	}
+	x.Tags = tagsXML(st.tags)
 	if st.status == statusCreateComplete || st.status == statusUpdateComplete {
 		for _, o := range s.outputs {
 			x.Outputs = append(x.Outputs, xmlOutput{OutputKey: o.key, OutputValue: o.value, Description: "the " + o.key})
@@ -607,10 +616,22 @@ func (s *simulator) describeChangeSet(w http.ResponseWriter, f url.Values) {
 		Status          string
 		StatusReason    string `xml:",omitempty"`
 		ExecutionStatus string
-		Changes         []xmlChange `xml:"Changes>member"`
+		Parameters      []xmlParameter `xml:"Parameters>member"`
+		Tags            []xmlTag       `xml:"Tags>member"`
+		Changes         []xmlChange    `xml:"Changes>member"`
 	}
 	r := result{ChangeSetId: cs.id, ChangeSetName: cs.name, StackId: st.id, StackName: st.name,
-		CreationTime: stamp(cs.created), Status: "CREATE_PENDING", ExecutionStatus: "UNAVAILABLE"}
+		CreationTime: stamp(cs.created), Status: "CREATE_PENDING", ExecutionStatus: "UNAVAILABLE",
+		Tags: tagsXML(formTags(cs.params))}
+	// Like CloudFormation, the change set reports the values it uses, with
+	// UsePreviousValue resolved.
+	for k, v := range formParams(cs.params) {
+		if v == "(previous)" {
+			v = st.params[k]
+		}
+		r.Parameters = append(r.Parameters, xmlParameter{ParameterKey: k, ParameterValue: v})
+	}
+	sort.Slice(r.Parameters, func(i, j int) bool { return r.Parameters[i].ParameterKey < r.Parameters[j].ParameterKey })
 	switch {
 	case time.Now().Before(cs.readyAt):
 	case s.noChanges:
@@ -668,6 +689,7 @@ func (s *simulator) executeChangeSet(w http.ResponseWriter, f url.Values) {
 			st.params[key] = cs.params.Get(fmt.Sprintf("Parameters.member.%d.ParameterValue", i))
 		}
 	}
+	st.template, st.tags = cs.params.Get("TemplateBody"), formTags(cs.params)
 	s.faultsFrom = time.Now().Add(s.faultDelay)
 	if s.onExecute == nil {
 		s.t.Errorf("ExecuteChangeSet with no script")
@@ -728,6 +750,15 @@ func (s *simulator) updateTerminationProtection(w http.ResponseWriter, f url.Val
 	}
 	st.terminationProtection = f.Get("EnableTerminationProtection") == "true"
 	s.reply(w, "UpdateTerminationProtection", struct{ StackId string }{st.id})
+}
+
+func (s *simulator) getTemplate(w http.ResponseWriter, f url.Values) {
+	st := s.find(f.Get("StackName"))
+	if st == nil {
+		s.notFound(w, f.Get("StackName"))
+		return
+	}
+	s.reply(w, "GetTemplate", struct{ TemplateBody string }{st.template})
 }
 
 func (s *simulator) listStackResources(w http.ResponseWriter, f url.Values) {
@@ -883,5 +914,23 @@ func formParams(f url.Values) map[string]string {
 		}
 		out[f.Get(p+".ParameterKey")] = v
 	}
+	return out
+}
+
+func formTags(f url.Values) map[string]string {
+	out := map[string]string{}
+	for i := 1; f.Has("Tags.member." + strconv.Itoa(i) + ".Key"); i++ {
+		p := "Tags.member." + strconv.Itoa(i)
+		out[f.Get(p+".Key")] = f.Get(p + ".Value")
+	}
+	return out
+}
+
+func tagsXML(tags map[string]string) []xmlTag {
+	var out []xmlTag
+	for k, v := range tags {
+		out = append(out, xmlTag{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
 }

@@ -1,9 +1,6 @@
 package deploy
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Stack statuses this package treats specially. CloudFormation has more; the
 // rest are classified by suffix.
@@ -37,29 +34,42 @@ func updatable(status string) bool {
 }
 
 // stateAdvice explains a settled, unsuccessful state and says what to do
-// about it. It is empty for states that need no explanation.
-func stateAdvice(stack, status string) string {
+// about it, in words and as steps. Both are empty for states that need no
+// explanation.
+func stateAdvice(stack stackRef, status string) (string, []Step) {
+	name := stack.name
 	switch status {
 	case statusRollbackComplete:
-		return fmt.Sprintf("the create was rolled back and the stack holds no resources; "+
-			"the next `cfnfargate deploy --stack %s` deletes it and creates it again", stack)
+		return "the create was rolled back and the stack holds no resources; the next deploy deletes it and creates it again",
+			[]Step{stack.step("create it again", StepDeploy), stack.step("or delete it", StepDelete)}
 	case statusUpdateRollbackComplete:
-		return "the update was rolled back and the stack runs its previous version"
+		return "the update was rolled back and the stack runs its previous version", nil
 	case "UPDATE_ROLLBACK_FAILED":
-		return fmt.Sprintf("finish the rollback with `aws cloudformation continue-update-rollback --stack-name %s` "+
-			"(add --resources-to-skip for resources that cannot roll back), then deploy again", stack)
+		return "finish the rollback with continue-update-rollback (skipping, with --resources-to-skip, the resources " +
+				"that cannot roll back), then deploy again",
+			[]Step{
+				stack.awsStep("finish the rollback", "cloudformation", "continue-update-rollback", "--stack-name", name),
+				stack.step("then deploy again", StepDeploy),
+			}
 	case "ROLLBACK_FAILED":
-		return fmt.Sprintf("delete it with `cfnfargate delete --stack %s`; if resources fail to delete, "+
-			"retain them with `aws cloudformation delete-stack --stack-name %s --retain-resources LOGICAL_ID...`", stack, stack)
+		return "delete it; if resources fail to delete, delete it again retaining them",
+			[]Step{
+				stack.step("delete it", StepDelete),
+				stack.awsStep("if resources fail to delete, retain them",
+					"cloudformation", "delete-stack", "--stack-name", name, "--retain-resources", "LOGICAL_ID..."),
+			}
 	case "DELETE_FAILED":
-		return fmt.Sprintf("delete it again, retaining the resources that failed to delete, with "+
-			"`aws cloudformation delete-stack --stack-name %s --retain-resources LOGICAL_ID...`, "+
-			"then remove those resources by hand", stack)
+		return "delete it again, retaining the resources that failed to delete, then remove those resources by hand",
+			[]Step{stack.awsStep("delete it, retaining the resources that failed",
+				"cloudformation", "delete-stack", "--stack-name", name, "--retain-resources", "LOGICAL_ID...")}
 	case "CREATE_FAILED", "UPDATE_FAILED":
-		return fmt.Sprintf("roll it back with `aws cloudformation rollback-stack --stack-name %s`, "+
-			"or delete it with `cfnfargate delete --stack %s`", stack, stack)
+		return "roll it back, or delete it",
+			[]Step{
+				stack.awsStep("roll it back", "cloudformation", "rollback-stack", "--stack-name", name),
+				stack.step("or delete it", StepDelete),
+			}
 	case "IMPORT_ROLLBACK_FAILED":
-		return fmt.Sprintf("fix the resources named in its events, or delete it with `cfnfargate delete --stack %s`", stack)
+		return "fix the resources named in its events, or delete it", []Step{stack.step("delete it", StepDelete)}
 	}
-	return ""
+	return "", nil
 }

@@ -9,8 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
+const demoID = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/0000"
+
 // Proves: the change set type follows the stack's state, and a state that
-// cannot be deployed to is a *BlockedError that says what to do.
+// cannot be deployed to is a *BlockedError that says what to do, as steps
+// about the stack it names by ARN.
 func TestChangeSetType(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -25,24 +28,24 @@ func TestChangeSetType(t *testing.T) {
 		{statusUpdateComplete, types.ChangeSetTypeUpdate, ""},
 		{statusUpdateRollbackComplete, types.ChangeSetTypeUpdate, ""},
 		{"IMPORT_COMPLETE", types.ChangeSetTypeUpdate, ""},
-		{"UPDATE_ROLLBACK_FAILED", "", "`aws cloudformation continue-update-rollback --stack-name demo`"},
-		{"DELETE_FAILED", "", "`aws cloudformation delete-stack --stack-name demo --retain-resources LOGICAL_ID...`"},
-		{"ROLLBACK_FAILED", "", "`cfnfargate delete --stack demo`"},
-		{"CREATE_FAILED", "", "`aws cloudformation rollback-stack --stack-name demo`"},
-		{"UPDATE_FAILED", "", "`aws cloudformation rollback-stack --stack-name demo`"},
+		{"UPDATE_ROLLBACK_FAILED", "", "finish the rollback: aws cloudformation continue-update-rollback --stack-name demo @" + demoID},
+		{"DELETE_FAILED", "", "aws cloudformation delete-stack --stack-name demo --retain-resources LOGICAL_ID... @" + demoID},
+		{"ROLLBACK_FAILED", "", "delete it: cfnfargate delete demo @" + demoID},
+		{"CREATE_FAILED", "", "roll it back: aws cloudformation rollback-stack --stack-name demo @" + demoID},
+		{"UPDATE_FAILED", "", "aws cloudformation rollback-stack --stack-name demo @" + demoID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.status, func(t *testing.T) {
 			var stack *types.Stack
 			if tt.status != "" {
-				stack = &types.Stack{StackName: aws.String("demo"), StackStatus: types.StackStatus(tt.status),
+				stack = &types.Stack{StackName: aws.String("demo"), StackId: aws.String(demoID), StackStatus: types.StackStatus(tt.status),
 					Parameters: []types.Parameter{{ParameterKey: aws.String("VpcId")}}}
 			}
 			typ, previous, err := changeSetType("demo", stack)
 			if tt.advice != "" {
 				var be *BlockedError
-				if !errors.As(err, &be) || !strings.Contains(err.Error(), tt.advice) {
-					t.Fatalf("error = %v; want *BlockedError advising %s", err, tt.advice)
+				if !errors.As(err, &be) || !strings.Contains(stepsText(NextSteps(err)), tt.advice) {
+					t.Fatalf("error = %v, steps %s; want *BlockedError advising %s", err, stepsText(NextSteps(err)), tt.advice)
 				}
 				return
 			}

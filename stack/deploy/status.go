@@ -59,6 +59,13 @@ func (d *Deployer) Status(ctx context.Context, stackName string) (*StackStatus, 
 	return st, nil
 }
 
+// NextSteps are what the user can do about the stack's state, if it needs
+// anything done: the steps WriteText's note describes in words.
+func (s *StackStatus) NextSteps() []Step {
+	_, steps := stateAdvice(stackRef{s.Name, s.ID}, s.Status)
+	return steps
+}
+
 // WriteText writes the status for people: status, reason, last update in
 // local time, and the outputs as a table of their own.
 func (s *StackStatus) WriteText(w io.Writer) error {
@@ -77,7 +84,7 @@ func (s *StackStatus) writeText(w io.Writer, loc *time.Location) error {
 		fmt.Fprintf(tw, "Reason:\t%s\n", s.Reason)
 	}
 	fmt.Fprintf(tw, "Last updated:\t%s\n", s.Updated.In(loc).Format(time.RFC1123))
-	if advice := stateAdvice(s.Name, s.Status); advice != "" {
+	if advice, _ := stateAdvice(stackRef{s.Name, s.ID}, s.Status); advice != "" {
 		fmt.Fprintf(tw, "Note:\t%s\n", advice)
 	}
 	if err := tw.Flush(); err != nil {

@@ -53,15 +53,15 @@ func interrupted(ctx context.Context) bool {
 	return ctx.Err() != nil && !timedOut(ctx)
 }
 
-// stopped is the error for an operation whose context ended: a
+// stopped is the error for an operation on stack whose context ended: a
 // *TimeoutError when its deadline passed, else an *InterruptedError. status
-// is the stack's last known status ("" if none) and hint what the
-// interruption leaves behind.
-func stopped(ctx context.Context, stack, status string, timeout time.Duration, hint string) error {
+// is the stack's last known status ("" if none), hint what the interruption
+// leaves behind and steps what the user can do about it.
+func stopped(ctx context.Context, stack stackRef, status string, timeout time.Duration, hint string, steps ...Step) error {
 	if timedOut(ctx) {
-		return &TimeoutError{Stack: stack, Status: status, After: timeout}
+		return &TimeoutError{Stack: stack.name, StackID: stack.id, Status: status, After: timeout}
 	}
-	return &InterruptedError{Stack: stack, Status: status, Hint: hint}
+	return &InterruptedError{Stack: stack.name, StackID: stack.id, Status: status, Hint: hint, Steps: steps}
 }
 
 var throttleCodes = map[string]bool{
@@ -179,6 +179,8 @@ func (d *Deployer) newWaiter(stack, stackID, operation string, filter eventFilte
 		filter: filter, seen: map[string]bool{}, started: time.Now(),
 	}
 }
+
+func (w *waiter) ref() stackRef { return stackRef{w.stack, w.stackID} }
 
 // status is the last status seen, or "" before the first poll.
 func (w *waiter) status() string {

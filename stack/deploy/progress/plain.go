@@ -3,6 +3,7 @@ package progress
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
@@ -15,6 +16,9 @@ type Plain struct {
 	w     io.Writer
 	tally *tally
 	stack string
+	// pending is set while a change set is being created, which is
+	// announced once.
+	pending bool
 }
 
 // NewPlain returns a Plain renderer writing to w.
@@ -29,8 +33,15 @@ func (r *Plain) Event(e deploy.Event) {
 	switch e := e.(type) {
 	case deploy.Note:
 		fmt.Fprintln(r.w, noteLine(e, false))
+	case deploy.ChangeSetPending:
+		if !r.pending {
+			r.pending = true
+			fmt.Fprintf(r.w, "%s  %s\n", clock(e.Time), changeSetText(e))
+		}
+	case deploy.ChangeSetDone:
+		r.pending = false
 	case deploy.PlanReady:
-		writePlan(r.w, e.Plan, false)
+		writePlan(r.w, e.Plan, false, 0)
 	case deploy.WaitStarted:
 		r.tally, r.stack = newTally(), e.Stack
 		fmt.Fprintf(r.w, "%s  Waiting for stack %s (%s)\n", clock(e.Time), e.Stack, e.Operation)
@@ -40,4 +51,10 @@ func (r *Plain) Event(e deploy.Event) {
 	case deploy.WaitEnded:
 		fmt.Fprintf(r.w, "%s  Stack %s is %s: %s\n", clock(e.Time), r.stack, e.StackStatus, r.tally.summary(e.Time.Sub(e.Started), false))
 	}
+}
+
+// changeSetText says what a pending change set is for.
+func changeSetText(e deploy.ChangeSetPending) string {
+	return fmt.Sprintf("Creating a change set for stack %s (%s) and waiting for CloudFormation to work out its changes",
+		e.Stack, strings.ToLower(e.ChangeSetType))
 }

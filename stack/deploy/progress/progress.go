@@ -26,13 +26,28 @@ type Options struct {
 	// Color marks statuses and plan actions with ANSI colours. Only used
 	// with Live.
 	Color bool
+	// Width returns the terminal's width in columns, to fit lines to it
+	// (shorter resource types, wrapped reasons). Only used with Live; nil
+	// leaves lines as they are.
+	Width func() int
 }
 
 // Detect chooses Options for output to f: live only on a terminal when CI
 // is not set to true, colour only on a terminal when NO_COLOR is unset or
-// empty (https://no-color.org). getenv is os.Getenv outside tests.
+// empty (https://no-color.org), and lines fitted to the terminal's width.
+// getenv is os.Getenv outside tests.
 func Detect(f *os.File, getenv func(string) string) Options {
-	return detect(IsTerminal(f), getenv)
+	o := detect(IsTerminal(f), getenv)
+	if o.Live {
+		o.Width = func() int {
+			w, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		}
+	}
+	return o
 }
 
 func detect(tty bool, getenv func(string) string) Options {
@@ -53,7 +68,9 @@ func IsTerminal(f *os.File) bool {
 // New returns the renderer Options ask for, writing to w.
 func New(w io.Writer, o Options) deploy.Sink {
 	if o.Live {
-		return NewTTY(w, o.Color)
+		t := NewTTY(w, o.Color)
+		t.Width = o.Width
+		return t
 	}
 	return NewPlain(w)
 }
