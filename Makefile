@@ -21,7 +21,7 @@ test:
 	if [ -s $$skipped ]; then \
 		echo "make test: SKIPPED the tests that need: $$(sort -u $$skipped | paste -sd, -)"; \
 	else \
-		echo "make test: every test tool was present (cfn-lint, moto_server); nothing skipped"; \
+		echo "make test: every test tool was present; nothing skipped"; \
 	fi; \
 	rm -f $$skipped; exit $$status
 

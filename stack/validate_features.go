@@ -112,20 +112,23 @@ var wafACLARN = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:r
 
 func (v *validator) loadBalancer(lb LoadBalancer) {
 	if lb.Internal && len(lb.AllowCIDRs) == 0 {
-		v.addCross(KeyAllowCIDR, []string{KeyInternal}, "internal is on, and an internal load balancer needs at least one source network: add --allow-cidr, e.g. 10.0.0.0/8")
+		v.addCross(KeyAllowCIDR, []string{KeyInternal}, "internal is on, and an internal load balancer needs at least one source network in allow-cidr, e.g. 10.0.0.0/8")
 	}
 	seen := map[string]bool{}
 	perFamily := map[bool]int{}
 	for _, c := range lb.AllowCIDRs {
 		p, err := netip.ParsePrefix(c)
 		switch {
+		case strings.Contains(c, ","):
+			v.add(KeyAllowCIDR, "%q holds more than one network: give one network per allow-cidr value, repeated", c)
+			continue
 		case err != nil || p.Masked() != p:
 			v.add(KeyAllowCIDR, "%q is not a network in CIDR notation: use e.g. 10.0.0.0/16 or 2001:db8::/32, with no host bits set", c)
 			continue
 		case seen[p.String()]:
 			v.add(KeyAllowCIDR, "%s is given twice: EC2 rejects duplicate rules", c)
 		case p.Addr().Is6() && !lb.DualStack:
-			v.addCross(KeyAllowCIDR, []string{KeyDualStack}, "%s is an IPv6 network, but dualstack is off and the load balancer IPv4 only: add --dualstack", c)
+			v.addCross(KeyAllowCIDR, []string{KeyDualStack}, "%s is an IPv6 network, but dualstack is off and the load balancer IPv4 only: turn dualstack on", c)
 		}
 		seen[p.String()] = true
 		perFamily[p.Addr().Is4()]++

@@ -130,7 +130,8 @@ func TestValidateRejects(t *testing.T) {
 				c.LoadBalancer.AllowCIDRs = append(c.LoadBalancer.AllowCIDRs, fmt.Sprintf("10.%d.0.0/16", i))
 			}
 		}, "allow-cidr", "allowed up to 30"},
-		{"IPv6 network without dual stack", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"2001:db8::/32"} }, "allow-cidr", "add --dualstack"},
+		{"IPv6 network without dual stack", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"2001:db8::/32"} }, "allow-cidr", "turn dualstack on"},
+		{"two networks in one value", func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8,192.168.0.0/16"} }, "allow-cidr", "give one network per allow-cidr value"},
 		{"platform 1.3.0", func(c *stack.Config) { c.Service.PlatformVersion = "1.3.0" }, "platform-version", "1.3.0 lacks"},
 		{"negative min count", func(c *stack.Config) { c.Scaling = stack.Scaling{MinCount: -1, MaxCount: 2, CPUPercent: 50} }, "min-count", "allowed 0 to"},
 		{"scale-out cooldown", func(c *stack.Config) {
@@ -370,7 +371,7 @@ func TestWarnings(t *testing.T) {
 			c.Container.Image = "nginx:1.27"
 			c.Container.ReadOnlyRootFilesystem = true
 			c.Container.WritablePaths = []string{"/tmp", "/var/cache"}
-		}, "writable-path", "add --writable-path for /var/run"},
+		}, "writable-path", "make /var/run writable with writable-path"},
 		{"nginx with its paths", func(c *stack.Config) {
 			c.Container.ReadOnlyRootFilesystem = true
 			c.Container.WritablePaths = []string{"/tmp", "/var/cache/nginx", "/var/run"}

@@ -14,7 +14,7 @@ func (c Config) Warnings() []Problem {
 	w = append(w, noEffect(c)...)
 	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
 		w = append(w, Problem{Key: KeyWritablePath, Related: []string{KeyImage, KeyReadOnlyRootFS}, Message: fmt.Sprintf(
-			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; add --writable-path for %s",
+			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; make %s writable with writable-path",
 			c.Container.Image, strings.Join(missing, " and "))})
 	}
 	if c.Service.Spot.Enabled && c.Service.Cluster != "" {
@@ -22,7 +22,7 @@ func (c Config) Warnings() []Problem {
 		// to a launch type, and CloudFormation ignores a strategy that
 		// disappears from the template (AWS::ECS::Service reference).
 		w = append(w, Problem{Key: KeySpot, Related: []string{KeyCluster}, Message: fmt.Sprintf(
-			"the cluster %s must already have the FARGATE and FARGATE_SPOT capacity providers; and turning spot off later leaves the service on its Spot strategy, as ECS cannot move a service back to a launch type: to run without Spot then, keep --spot and raise --spot-base to the task count", c.Service.Cluster)})
+			"the cluster %s must already have the FARGATE and FARGATE_SPOT capacity providers; and turning spot off later leaves the service on its Spot strategy, as ECS cannot move a service back to a launch type: to run without Spot then, keep spot on and raise spot-base to the task count", c.Service.Cluster)})
 	}
 	if p := c.LoadBalancer.SSLPolicy; sslPolicyName.MatchString(p) && !slices.Contains(SSLPolicies, p) {
 		w = append(w, Problem{Key: KeySSLPolicy, Message: fmt.Sprintf(
@@ -41,10 +41,10 @@ func noEffect(c Config) []Problem {
 	}
 	if s := c.Service.Spot; !s.Enabled {
 		if s.Base != d.Service.Spot.Base {
-			ignored(KeySpotBase, KeySpot, "add --spot")
+			ignored(KeySpotBase, KeySpot, "turn spot on")
 		}
 		if s.Weight != d.Service.Spot.Weight {
-			ignored(KeySpotWeight, KeySpot, "add --spot")
+			ignored(KeySpotWeight, KeySpot, "turn spot on")
 		}
 	}
 	if s := c.Scaling; !s.Enabled() {
@@ -83,7 +83,7 @@ func noEffect(c Config) []Problem {
 		ignored(KeyAccessLogsPrefix, KeyAccessLogsBucket, "give the bucket")
 	}
 	if !c.Container.ReadOnlyRootFilesystem && len(c.Container.WritablePaths) > 0 {
-		ignored(KeyWritablePath, KeyReadOnlyRootFS, "every path is writable without it; add --read-only-root-fs")
+		ignored(KeyWritablePath, KeyReadOnlyRootFS, "every path is writable without it; turn read-only-root-fs on")
 	}
 	slices.SortFunc(w, func(a, b Problem) int { return strings.Compare(a.Key, b.Key) })
 	return w

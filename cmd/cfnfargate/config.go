@@ -21,8 +21,9 @@ import (
 // notConfigKeys are flags that say how one run prints or whether it asks,
 // not what the stack is. In a file that every command reads they would
 // clash (emit's format yaml is not a status format) or act unseen (a file
-// that says yes would delete without asking).
-var notConfigKeys = map[string]bool{"config": true, "help": true, "yes": true, "format": true, "output": true, "exit-code": true}
+// that says yes would delete without asking, and one that allows
+// replacements would replace a load balancer without asking).
+var notConfigKeys = map[string]bool{"config": true, "help": true, "yes": true, "allow-replacement": true, "format": true, "output": true, "exit-code": true}
 
 func configFlag() cli.Flag {
 	return &cli.StringFlag{Name: "config", Usage: "YAML `FILE` of flag values, keyed by flag name [$" + envName("config") + "]", TakesFile: true}

@@ -38,7 +38,6 @@ debug: true
 timeout: 45m
 no-wait: true
 termination-protection: true
-allow-replacement: true
 cpu: 512
 memory: 1024
 image: nginx:1.27
@@ -70,7 +69,7 @@ image: nginx:1.27
 	if got.aws.Region != wantAWS.Region || got.aws.Profile != wantAWS.Profile || got.aws.EndpointURL != wantAWS.EndpointURL || got.aws.Debug != wantAWS.Debug {
 		t.Errorf("AWS options %+v, want %+v", got.aws, wantAWS)
 	}
-	if got.timeout != 45*time.Minute || !got.noWait || !got.terminationProtection || !got.allow {
+	if got.timeout != 45*time.Minute || !got.noWait || !got.terminationProtection || got.allow {
 		t.Errorf("timeout %v, no-wait %v, termination-protection %v, allow-replacement %v", got.timeout, got.noWait, got.terminationProtection, got.allow)
 	}
 }
@@ -109,7 +108,7 @@ func TestConfigFilePrecedence(t *testing.T) {
 // other problems; that an unknown key is an error with a suggestion; and
 // that the keys that only make sense for one run are refused.
 func TestConfigFileProblems(t *testing.T) {
-	config := writeConfig(t, "stack: 9lives\ntimeout: soon\nno-wait: maybe\ncpu: 3\nstak: x\nyes: true\nparameter:\n  Extra: 1\n")
+	config := writeConfig(t, "stack: 9lives\ntimeout: soon\nno-wait: maybe\ncpu: 3\nstak: x\nyes: true\nparameter:\n  Extra: 1\nallow-replacement: true\n")
 	_, err := captureInput(t, "--config", config)
 	if err == nil {
 		t.Fatal("no error")
@@ -121,6 +120,7 @@ func TestConfigFileProblems(t *testing.T) {
 		"cpu in " + config + " line 4: 3 is not a Fargate CPU value",
 		"line 5: unknown key \"stak\": did you mean \"stack\"?",
 		"line 6: yes is not a config key: it applies to one run; give --yes on the command line",
+		"line 9: allow-replacement is not a config key: it applies to one run; give --allow-replacement on the command line",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)

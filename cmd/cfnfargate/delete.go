@@ -42,7 +42,13 @@ func deleteCommand() *cli.Command {
 				// Ask only about a stack that exists: deleting a missing
 				// stack succeeds without a question.
 				if _, err := d.Status(ctx, name); errors.Is(err, deploy.ErrStackNotFound) {
-					fmt.Fprintf(c.App.Writer, "Stack %s does not exist; there is nothing to delete.\n", name)
+					// Name the region: a stack "missing" in the wrong region
+					// is still running in the right one.
+					where := ""
+					if region, err := deploy.Region(ctx, clientOptions(c)); err == nil && region != "" {
+						where = " in " + region
+					}
+					fmt.Fprintf(c.App.Writer, "Stack %s does not exist%s; there is nothing to delete.\n", name, where)
 					return nil
 				} else if err != nil {
 					return err

@@ -180,7 +180,7 @@ func TestOutputErrors(t *testing.T) {
 		locked := filepath.Join(dir, "locked")
 		must(t, os.Mkdir(locked, 0o500))
 		tests = append(tests, struct{ name, output, want string }{"an unwritable directory", filepath.Join(locked, "t.yaml"),
-			"--output " + filepath.Join(locked, "t.yaml") + ": permission denied"})
+			"--output " + filepath.Join(locked, "t.yaml") + ": cannot create a file in " + locked + ": permission denied"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"os"
 	"strings"
 	"time"
@@ -184,18 +186,28 @@ func checkCredentials(ctx context.Context, cfg aws.Config, profile string) error
 // they are dropped unless o.Debug, which adds the retries to them.
 func loadConfig(ctx context.Context, o ClientOptions) (aws.Config, error) {
 	var loads []func(*config.LoadOptions) error
+	var logger logging.Logger = logging.Nop{}
 	if o.Debug {
-		loads = append(loads, config.WithLogger(logging.NewStandardLogger(os.Stderr)),
-			config.WithClientLogMode(aws.LogRetries))
-	} else {
-		loads = append(loads, config.WithLogger(logging.Nop{}))
+		logger = logging.NewStandardLogger(os.Stderr)
+		loads = append(loads, config.WithClientLogMode(aws.LogRetries))
 	}
+	loads = append(loads, config.WithLogger(logger))
 	if o.Region != "" {
 		loads = append(loads, config.WithRegion(o.Region))
 	}
 	if o.Profile != "" {
 		loads = append(loads, config.WithSharedConfigProfile(o.Profile))
 	}
+	// The instance role is the last link of the credential chain. Its
+	// metadata client retries 3 times for the session token and 3 times
+	// for the role, so a machine that is not on EC2 waits seconds before
+	// hearing there are no credentials; the metadata service is local to
+	// an instance and answers at once, so one try is enough. imds.New
+	// still reads AWS_EC2_METADATA_DISABLED and
+	// AWS_EC2_METADATA_SERVICE_ENDPOINT.
+	loads = append(loads, config.WithEC2RoleCredentialOptions(func(ro *ec2rolecreds.Options) {
+		ro.Client = imds.New(imds.Options{Retryer: aws.NopRetryer{}, Logger: logger})
+	}))
 	cfg, err := config.LoadDefaultConfig(ctx, loads...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)

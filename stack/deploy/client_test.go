@@ -3,7 +3,10 @@ package deploy
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/smithy-go/logging"
@@ -112,5 +115,37 @@ func TestSDKLogsOnlyWithDebug(t *testing.T) {
 	o := debug.CloudFormation.Options()
 	if _, nop := o.Logger.(logging.Nop); nop || !o.ClientLogMode.IsRetries() {
 		t.Errorf("with Debug the logger is %T, log mode %v; want a logger and retries logged", o.Logger, o.ClientLogMode)
+	}
+}
+
+// Proves: without credentials, the instance-role lookup asks the metadata
+// service once for a token and once for the role, with no retries, so a
+// machine that is not on EC2 hears "no credentials" at once. The metadata
+// service here is a local server that fails every request with a
+// retryable 500 and counts them.
+func TestNoCredentialsAsksTheMetadataServiceOnce(t *testing.T) {
+	isolateAWSConfig(t)
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		t.Setenv(v, "")
+	}
+	var requests atomic.Int32
+	imdsServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "simulated metadata service failure", http.StatusInternalServerError)
+	}))
+	defer imdsServer.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsServer.URL)
+
+	_, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1", EndpointURL: "http://127.0.0.1:1"})
+	var ce *CredentialsError
+	if !errors.As(err, &ce) {
+		t.Fatalf("NewClients without credentials: %v (%T); want a *CredentialsError", err, err)
+	}
+	// One token request and one role request; the SDK's default would
+	// make three of each.
+	if n := requests.Load(); n == 0 || n > 2 {
+		t.Errorf("the metadata service got %d requests; want 1 or 2 (no retries)", n)
 	}
 }

@@ -487,8 +487,7 @@ func (d *Deployer) protect(ctx context.Context, res *Result) {
 		EnableTerminationProtection: aws.Bool(true),
 	})
 	if err != nil {
-		warning := fmt.Sprintf("could not turn on termination protection for stack %s (%s); turn it on with "+
-			"update-termination-protection --enable-termination-protection",
+		warning := fmt.Sprintf("could not turn on termination protection for stack %s (%s); turn it on yourself (the command follows)",
 			res.StackName, briefly(err))
 		res.Warnings = append(res.Warnings, warning)
 		res.NextSteps = append(res.NextSteps, stackRef{res.StackName, res.StackID}.awsStep("turn termination protection on",

@@ -102,7 +102,7 @@ func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, creat
 			warning := fmt.Sprintf("could not check or create the %s service-linked role %s (%s); "+
 				"in an account that has never used the service, the deploy can fail with "+
 				"\"Unable to assume the service linked role\" until the role exists; "+
-				"create it once with iam create-service-linked-role --aws-service-name %s",
+				"create it once for the %s service (the command follows)",
 				role.what, role.name, briefly(err), role.service)
 			warnings = append(warnings, warning)
 			steps = append(steps, stackRef{name: in.StackName}.awsStep("create the "+role.name+" role",
