@@ -7,8 +7,14 @@ GOLDEN   := $(wildcard testdata/*.yaml testdata/*.json)
 
 all: build
 
+# -trimpath and -s -w keep local paths and symbols out of the binary;
+# urfave_cli_no_docs drops urfave/cli's man-page and markdown generators,
+# which cfnfargate never calls. -buildvcs=auto stamps the commit that
+# --version prints, even where GOFLAGS turns stamping off.
+BUILDFLAGS ?= -trimpath -ldflags='-s -w' -tags urfave_cli_no_docs -buildvcs=auto
+
 build:
-	$(GO) build -o $(BIN) ./cmd/cfnfargate
+	$(GO) build $(BUILDFLAGS) -o $(BIN) ./cmd/cfnfargate
 
 # Unit tests, golden files, cfn-lint on every golden file, and the
 # end-to-end tests against moto_server, with the race detector.
