@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,10 @@ import (
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/stack"
 )
+
+// The moto tests share one moto_server, which RunTests stops. Each names
+// its stacks uniquely and finds what it checks through them.
+func TestMain(m *testing.M) { os.Exit(testenv.RunTests(m)) }
 
 // motoStack is a stack created in moto and its resources' physical IDs.
 type motoStack struct {
@@ -98,10 +103,7 @@ func createStack(t *testing.T, client *cloudformation.Client, name string, body 
 // ECS and IAM APIs then show the load balancer, listeners, service and
 // roles wired as the template says.
 func TestDeployToMoto(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts moto_server")
-	}
-	m := testenv.StartMoto(t)
+	m := testenv.SharedMoto(t)
 	network := m.Seed(t)
 	client := cfnClient(m)
 	params := networkParameters(network)
@@ -317,10 +319,7 @@ func roleName(physical string) string {
 // names, deploy together in one account and region: no physical name
 // collides.
 func TestSideBySide(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts moto_server")
-	}
-	m := testenv.StartMoto(t)
+	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
 	client := cfnClient(m)
 	body := render(t, stack.Default(), false)

@@ -45,32 +45,36 @@ func FuzzBuild(f *testing.F) {
 		cfg.LoadBalancer.SSLPolicy = policy
 		cfg.Service.PublicTasks = public
 
-		tmpl, err := stack.Build(cfg)
-		if err != nil {
-			var verr *stack.ValidationError
-			if !errors.As(err, &verr) || len(verr.Problems) == 0 {
-				t.Fatalf("Build error is not a ValidationError with problems: %v", err)
-			}
-			if tmpl != nil {
-				t.Fatal("Build returned a template with an error")
-			}
-			return
-		}
-		if err := cfg.Validate(); err != nil {
-			t.Fatalf("Build succeeded but Validate = %v", err)
-		}
-		doc, err := format.FromGoformation(tmpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := format.YAML(doc); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := format.JSON(doc); err != nil {
-			t.Fatal(err)
-		}
-		checkAWSRules(t, "fuzzed config", doc)
+		buildsOrRefuses(t, cfg)
 	})
+}
+
+// buildsOrRefuses proves Build either refuses cfg with a *ValidationError
+// that lists problems, and no template, or builds a template that formats
+// as YAML and JSON and keeps the AWS-side rules. It does not check that
+// Validate accepts what Build built: Build runs Validate first, and
+// TestValidateRejects proves Build refuses every config Validate refuses.
+func buildsOrRefuses(t *testing.T, cfg stack.Config) {
+	t.Helper()
+	tmpl, err := stack.Build(cfg)
+	if err != nil {
+		var verr *stack.ValidationError
+		if !errors.As(err, &verr) || len(verr.Problems) == 0 || tmpl != nil {
+			t.Fatalf("Build = %v, %v; want a ValidationError with problems and no template", tmpl, err)
+		}
+		return
+	}
+	doc, err := format.FromGoformation(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := format.YAML(doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := format.JSON(doc); err != nil {
+		t.Fatal(err)
+	}
+	checkAWSRules(t, "fuzzed config", doc)
 }
 
 // FuzzFeatures proves the same for the production features: any mix either
@@ -107,21 +111,6 @@ func FuzzFeatures(f *testing.F) {
 			cfg.Container.WritablePaths = strings.Split(writable, ",")
 		}
 
-		tmpl, err := stack.Build(cfg)
-		if err != nil {
-			var verr *stack.ValidationError
-			if !errors.As(err, &verr) || len(verr.Problems) == 0 || tmpl != nil {
-				t.Fatalf("Build = %v, %v; want a ValidationError with problems and no template", tmpl, err)
-			}
-			return
-		}
-		doc, err := format.FromGoformation(tmpl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := format.YAML(doc); err != nil {
-			t.Fatal(err)
-		}
-		checkAWSRules(t, "fuzzed config", doc)
+		buildsOrRefuses(t, cfg)
 	})
 }

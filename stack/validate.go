@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// Problem is one invalid setting. Key is the setting's config-file key, which
-// is also its command-line flag name, so callers can point at either.
+// Problem is one thing wrong with the input. For Validate, Key is the
+// setting's config-file key, which is also its command-line flag name, so
+// callers can point at either. Package deploy and the command line use the
+// same type for their own input; there Key names what their caller gave
+// (a flag, say), and is empty when nothing in particular is at fault.
 type Problem struct {
 	Key     string
 	Message string
@@ -20,19 +23,33 @@ type Problem struct {
 	Related []string
 }
 
-func (p Problem) String() string { return p.Key + ": " + p.Message }
+func (p Problem) String() string {
+	if p.Key == "" {
+		return p.Message
+	}
+	return p.Key + ": " + p.Message
+}
 
-// ValidationError lists every problem found in a Config.
+// ValidationError lists every problem found in the input, all at once,
+// before anything was built or sent to AWS. It is the one error type for
+// such a list: Validate's (titled "invalid settings"), package deploy's
+// and the command line's ("invalid input"). Package deploy's ExitCode
+// gives it exit status 2.
 type ValidationError struct {
+	Title    string // what was checked; "invalid input" when empty
 	Problems []Problem
 }
 
 func (e *ValidationError) Error() string {
+	title := e.Title
+	if title == "" {
+		title = "invalid input"
+	}
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		lines[i] = p.String()
 	}
-	return "invalid settings:\n  " + strings.Join(lines, "\n  ")
+	return title + ":\n  " + strings.Join(lines, "\n  ")
 }
 
 // Setting keys, shared by config files, flags and Problem.Key.
@@ -130,7 +147,7 @@ func (c Config) Validate() error {
 	if len(v.problems) == 0 {
 		return nil
 	}
-	return &ValidationError{Problems: v.problems}
+	return &ValidationError{Title: "invalid settings", Problems: v.problems}
 }
 
 const (

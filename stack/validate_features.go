@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 func (v *validator) scaling(s Scaling) {
@@ -265,11 +266,14 @@ func (v *validator) platformVersion(pv string) {
 
 var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
+// tags checks the resource tags. AWS counts their lengths in Unicode
+// characters, not bytes: keys 1 to 128, values up to 256 ("Tagging AWS
+// resources", tag naming limits).
 func (v *validator) tags(tags []Tag) {
 	var keys []string
 	for _, t := range tags {
 		switch {
-		case t.Key == "" || len(t.Key) > 128:
+		case t.Key == "" || utf8.RuneCountInString(t.Key) > 128:
 			v.add(KeyTag, "key %q must be 1 to 128 characters (KEY=VALUE)", t.Key)
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
 			v.add(KeyTag, "key %q starts with aws:, which AWS reserves", t.Key)
@@ -279,8 +283,8 @@ func (v *validator) tags(tags []Tag) {
 		if !tagChars.MatchString(t.Key) || !tagChars.MatchString(t.Value) {
 			v.add(KeyTag, "%s=%s has characters AWS does not allow in tags: use letters, digits, spaces and _ . : / = + - @", t.Key, t.Value)
 		}
-		if len(t.Value) > 256 {
-			v.add(KeyTag, "value of %q is %d characters: allowed up to 256", t.Key, len(t.Value))
+		if n := utf8.RuneCountInString(t.Value); n > 256 {
+			v.add(KeyTag, "value of %q is %d characters: allowed up to 256", t.Key, n)
 		}
 		keys = append(keys, t.Key)
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // TestValidateRejects feeds a bad value to every setting and proves the
-// problem names that setting and says what is allowed.
+// problem names that setting and says what is allowed, and that Build
+// refuses the same config with the same problems.
 func TestValidateRejects(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -167,6 +168,8 @@ func TestValidateRejects(t *testing.T) {
 		{"tag empty key", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "", Value: "x"}} }, "tag", "1 to 128 characters"},
 		{"tag duplicate", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "a", Value: "1"}, {Key: "a", Value: "2"}} }, "tag", "set twice"},
 		{"tag characters", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "team", Value: "a;b"}} }, "tag", "does not allow"},
+		{"tag key of 129 characters", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: strings.Repeat("é", 129), Value: "x"}} }, "tag", "1 to 128 characters"},
+		{"tag value of 257 characters", func(c *stack.Config) { c.Tags = []stack.Tag{{Key: "team", Value: strings.Repeat("é", 257)}} }, "tag", "257 characters: allowed up to 256"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,17 +180,22 @@ func TestValidateRejects(t *testing.T) {
 			if !errors.As(err, &verr) {
 				t.Fatalf("Validate() = %v, want a *ValidationError", err)
 			}
-			for _, p := range verr.Problems {
-				if p.Key == tt.key && strings.Contains(p.Message, tt.want) {
-					return
-				}
+			if !slices.ContainsFunc(verr.Problems, func(p stack.Problem) bool { return p.Key == tt.key && strings.Contains(p.Message, tt.want) }) {
+				t.Errorf("no problem for %s containing %q; got %v", tt.key, tt.want, verr.Problems)
 			}
-			t.Errorf("no problem for %s containing %q; got %v", tt.key, tt.want, verr.Problems)
-			if _, err := stack.Build(cfg); err == nil {
-				t.Error("Build succeeded on an invalid config")
+			// Build must refuse what Validate refuses, with the same
+			// problems, and build nothing.
+			tmpl, err := stack.Build(cfg)
+			var berr *stack.ValidationError
+			if !errors.As(err, &berr) || !slices.EqualFunc(berr.Problems, verr.Problems, problemsEqual) || tmpl != nil {
+				t.Errorf("Build = %v, %v; want no template and the problems Validate reports: %v", tmpl, err, verr.Problems)
 			}
 		})
 	}
+}
+
+func problemsEqual(a, b stack.Problem) bool {
+	return a.Key == b.Key && a.Message == b.Message && slices.Equal(a.Related, b.Related)
 }
 
 // TestValidateAccepts proves valid edge values pass.
@@ -226,6 +234,11 @@ func TestValidateAccepts(t *testing.T) {
 			c.Container.WritablePaths = []string{"/home/app/.cache", "/var/run/"}
 		}},
 		{"space as a value", func(c *stack.Config) { c.Container.Environment = []stack.EnvVar{{Name: "SEP", Value: " "}} }},
+		// AWS counts tag lengths in characters: 128 and 256 letters that
+		// take two bytes each are within the limits.
+		{"tag of the longest key and value", func(c *stack.Config) {
+			c.Tags = []stack.Tag{{Key: strings.Repeat("é", 128), Value: strings.Repeat("é", 256)}}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // TestRejectsArguments proves that every command refuses a positional
@@ -33,7 +35,7 @@ func TestRejectsArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, tt.args...)
-			if code != exitBadInput || stdout != "" || !strings.Contains(stderr, tt.want) {
+			if code != deploy.ExitInput || stdout != "" || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stdout %.80q, stderr %q; want exit 2 and %q", code, stdout, stderr, tt.want)
 			}
 		})

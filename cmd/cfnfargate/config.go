@@ -10,6 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 // The config file given with --config (or CFNFARGATE_CONFIG) holds the same
@@ -34,7 +36,7 @@ func configFlag() cli.Flag {
 type configFile struct {
 	path     string
 	values   map[string]configValue
-	problems []string // unknown keys and values of the wrong shape
+	problems []stack.Problem // unknown keys and values of the wrong shape
 }
 
 // configValue is one key of the config file, as strings.
@@ -70,7 +72,7 @@ func readConfig(c *cli.Context) (*configFile, error) {
 	}
 	f := &configFile{path: path, values: values}
 	for _, p := range problems {
-		f.problems = append(f.problems, "config file "+path+" "+p)
+		f.problems = append(f.problems, stack.Problem{Message: "config file " + path + " " + p})
 	}
 	return f, nil
 }
@@ -181,9 +183,9 @@ func configValues(list bool, v *yaml.Node) ([]string, error) {
 // variable set the value of its config key; a list flag also takes its
 // variable, split at commas (see splitList). It returns where each value
 // came from, and a problem for each value the flag does not take.
-func applyOptions(c *cli.Context, file *configFile) (map[string]string, []string) {
+func applyOptions(c *cli.Context, file *configFile) (map[string]string, []stack.Problem) {
 	labels := map[string]string{}
-	var problems []string
+	var problems []stack.Problem
 	for _, f := range c.Command.Flags {
 		name := f.Names()[0]
 		if isSetting(name) || notConfigKeys[name] || c.IsSet(name) {
@@ -200,7 +202,7 @@ func applyOptions(c *cli.Context, file *configFile) (map[string]string, []string
 		}
 		for _, v := range values {
 			if err := c.Set(name, v); err != nil {
-				problems = append(problems, labels[name]+": "+flagValueProblem(f, v, err))
+				problems = append(problems, stack.Problem{Key: labels[name], Message: flagValueProblem(f, v, err)})
 				break
 			}
 		}
@@ -217,7 +219,7 @@ func loadOptions(c *cli.Context) error {
 	}
 	_, problems := applyOptions(c, file)
 	if problems = append(file.problems, problems...); len(problems) > 0 {
-		return badInput(&problemsError{title: "invalid input", problems: problems})
+		return &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	return nil
 }

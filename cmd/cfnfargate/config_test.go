@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // writeConfig writes a config file for the test and returns its path.
@@ -150,7 +152,7 @@ func TestConfigFileForEveryCommand(t *testing.T) {
 	}
 	// Without a terminal, delete refuses once it has found the stack.
 	code, _, stderr = runCLI(t, "delete", "--config", config)
-	if code != exitBadInput || !strings.Contains(stderr, "--yes") {
+	if code != deploy.ExitInput || !strings.Contains(stderr, "--yes") {
 		t.Errorf("delete: exit %d, stderr %s", code, stderr)
 	}
 	if got, want := cf.Requests(), []string{"DescribeStacks shop", "DescribeStacks shop"}; !reflect.DeepEqual(got, want) {
@@ -163,7 +165,7 @@ func TestConfigFileForEveryCommand(t *testing.T) {
 	t.Setenv("CFNFARGATE_CONFIG", writeConfig(t, "stack: shop\nendpoint-url: "+cf.URL+"\nregoin: eu-west-1\ntimeout: soon\n"))
 	for _, command := range []string{"status", "delete"} {
 		code, _, stderr := runCLI(t, command)
-		if code != exitBadInput || !strings.Contains(stderr, `unknown key "regoin": did you mean "region"?`) {
+		if code != deploy.ExitInput || !strings.Contains(stderr, `unknown key "regoin": did you mean "region"?`) {
 			t.Errorf("%s: exit %d, stderr %s", command, code, stderr)
 		}
 		if command == "delete" && !strings.Contains(stderr, `timeout in `) {

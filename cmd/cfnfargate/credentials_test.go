@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // TestMissingCredentials proves, through the built binary as a user runs
@@ -17,9 +20,7 @@ import (
 // EC2 metadata service is disabled, or, to draw the SDK's warning, played
 // by a local server that knows no role (as on an instance without one).
 func TestMissingCredentials(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	testenv.SkipIfShort(t, "builds the binary")
 	// Its environment is its own (binary.env), so it runs beside others.
 	t.Parallel()
 	bin := buildBinary(t)
@@ -61,8 +62,8 @@ func TestMissingCredentials(t *testing.T) {
 			imdsRequests.Store(0)
 			cf := binary{t: t, path: bin, env: append(append([]string{}, base...), tt.env...)}
 			code, stdout, stderr := cf.run(append([]string{"status", "--stack", "shop", "--endpoint-url", cfn.URL}, tt.args...)...)
-			if code != exitBadInput {
-				t.Errorf("exit %d; want %d", code, exitBadInput)
+			if code != deploy.ExitInput {
+				t.Errorf("exit %d; want %d", code, deploy.ExitInput)
 			}
 			for _, want := range []string{"no AWS credentials found", "AWS_PROFILE", "aws sso login --profile PROFILE",
 				"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"} {

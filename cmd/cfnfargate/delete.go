@@ -32,9 +32,7 @@ func deleteCommand() *cli.Command {
 			var check deploy.Check
 			check.StackName("--stack", name)
 			check.RoleARN("--role-arn", c.String("role-arn"))
-			if c.Duration("timeout") <= 0 {
-				check.Add("--timeout", "%s is not a positive duration; give one such as 30m", c.Duration("timeout"))
-			}
+			check.Timeout("--timeout", c.Duration("timeout"))
 			if err := check.Err(); err != nil {
 				return err
 			}
@@ -74,7 +72,7 @@ func confirm(ctx context.Context, c *cli.Context, name string) error {
 	if !ok || !progress.IsTerminal(in) {
 		return badInput(errors.New("--yes: deleting needs confirmation and there is no terminal to ask on; pass --yes to delete " + name))
 	}
-	interrupted := &exitError{code: exitInterrupted, err: errors.New("interrupted; nothing was deleted")}
+	interrupted := &exitError{code: deploy.ExitInterrupted, err: errors.New("interrupted; nothing was deleted")}
 	if ctx.Err() != nil {
 		return interrupted
 	}
@@ -90,7 +88,7 @@ func confirm(ctx context.Context, c *cli.Context, name string) error {
 	select {
 	case line := <-answer:
 		if strings.TrimSpace(line) != name {
-			return &exitError{code: exitFailed, err: errors.New("not confirmed; nothing was deleted")}
+			return &exitError{code: deploy.ExitFailure, err: errors.New("not confirmed; nothing was deleted")}
 		}
 		return nil
 	case <-ctx.Done():

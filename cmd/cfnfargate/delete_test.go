@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // TestDeletePrompt proves that delete's confirmation prompt on a terminal
@@ -24,9 +26,9 @@ func TestDeletePrompt(t *testing.T) {
 		code   int
 		want   string
 	}{
-		{name: "Ctrl-C", sig: syscall.SIGINT, code: exitInterrupted, want: "\ncfnfargate: interrupted; nothing was deleted\n"},
-		{name: "SIGTERM", sig: syscall.SIGTERM, code: exitInterrupted, want: "\ncfnfargate: interrupted; nothing was deleted\n"},
-		{name: "wrong answer", answer: "shoe\n", code: exitFailed, want: "cfnfargate: not confirmed; nothing was deleted\n"},
+		{name: "Ctrl-C", sig: syscall.SIGINT, code: deploy.ExitInterrupted, want: "\ncfnfargate: interrupted; nothing was deleted\n"},
+		{name: "SIGTERM", sig: syscall.SIGTERM, code: deploy.ExitInterrupted, want: "\ncfnfargate: interrupted; nothing was deleted\n"},
+		{name: "wrong answer", answer: "shoe\n", code: deploy.ExitFailure, want: "cfnfargate: not confirmed; nothing was deleted\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -107,7 +107,7 @@ func diffCommand() *cli.Command {
 				return nil
 			}
 			if c.Bool("exit-code") {
-				return &exitError{code: exitFailed, err: errQuiet}
+				return &exitError{code: deploy.ExitFailure, err: errQuiet}
 			}
 			return nil
 		},

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -16,17 +18,46 @@ import (
 	"testing"
 
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
-// buildBinary compiles cfnfargate for a test that runs it as users do.
+// TestMain removes the binary that buildBinary built, once every test that
+// runs it is done.
+func TestMain(m *testing.M) {
+	code := testenv.RunTests(m)
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// built is the cfnfargate binary the tests of this package share: building
+// it takes seconds, and every test runs the same one.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildBinary compiles cfnfargate, once per test binary, for a test that
+// runs it as users do. The test is skipped under -short.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "cfnfargate")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	testenv.SkipIfShort(t, "builds the binary")
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "cfnfargate-bin-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "cfnfargate")
+		if out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
 }
 
 // binary runs the built cfnfargate against moto and returns its exit code
@@ -58,12 +89,12 @@ func (b binary) run(args ...string) (code int, stdout, stderr string) {
 // that creates nothing. Credentials, region and endpoint come from the
 // standard AWS_* variables, as for a user.
 func TestLifecycleAgainstMoto(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts moto_server")
-	}
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
 	// The binary's environment is its own (binary.env), so it runs beside
 	// other tests.
 	t.Parallel()
+	// Its own server, not the shared one: it counts every load balancer
+	// and creates the account's ECS role.
 	m := testenv.StartMoto(t)
 	n := m.Seed(t)
 	var env []string
@@ -113,11 +144,11 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 
 	t.Run("bad input creates nothing", func(t *testing.T) {
 		code, _, stderr := cf.run("deploy", "--stack", "example-app", "--vpc-id", "vpc-nothex", "--cpu", "300")
-		if code != exitBadInput || !strings.Contains(stderr, "--vpc-id") || !strings.Contains(stderr, "--cpu") {
+		if code != deploy.ExitInput || !strings.Contains(stderr, "--vpc-id") || !strings.Contains(stderr, "--cpu") {
 			t.Errorf("exit %d, stderr %s", code, stderr)
 		}
 		code, _, stderr = cf.run("deploy", "--stack", "example-app")
-		if code != exitBadInput || !strings.Contains(stderr, "--vpc-id") || !strings.Contains(stderr, "--certificate-arn") {
+		if code != deploy.ExitInput || !strings.Contains(stderr, "--vpc-id") || !strings.Contains(stderr, "--certificate-arn") {
 			t.Errorf("missing parameters: exit %d, stderr %s", code, stderr)
 		}
 		if got := stackStatus("example-app"); !strings.HasPrefix(got, "absent") {
@@ -167,7 +198,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 	t.Run("diff shows a change and leaves the stack alone", func(t *testing.T) {
 		before := len(testenv.XMLValues(m.Query(t, "cloudformation", "ListChangeSets", url.Values{"StackName": {"example-app"}}), "ChangeSetId"))
 		code, stdout, stderr := cf.run(append([]string{"diff", "--stack", "example-app", "--exit-code", "--cpu", "512", "--memory", "1024"}, network...)...)
-		if code != exitFailed {
+		if code != deploy.ExitFailure {
 			t.Errorf("diff --exit-code with changes: exit %d, want 1\n%s\n%s", code, stdout, stderr)
 		}
 		if !regexp.MustCompile(`~ Modify\s+TaskDefinition\s+AWS::ECS::TaskDefinition`).MatchString(stdout) {
@@ -208,7 +239,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		// moto's change set for a new image lists no resource change; the
 		// parameter is the change, and --exit-code says so.
 		code, stdout, stderr := cf.run(append([]string{"diff", "--stack", "example-app", "--exit-code", "--image", "nginx:1.28"}, network...)...)
-		if code != exitFailed || !strings.Contains(stdout, "~ Parameter ContainerImage: nginx:1.27 → nginx:1.28") {
+		if code != deploy.ExitFailure || !strings.Contains(stdout, "~ Parameter ContainerImage: nginx:1.27 → nginx:1.28") {
 			t.Errorf("diff --exit-code of an image bump: exit %d, want 1 and the parameter change\n%s\n%s", code, stdout, stderr)
 		}
 		if !regexp.MustCompile(`Plan for stack example-app \(update\): (0 resource changes|\d+ to add, \d+ to modify, \d+ to remove), 1 parameter change\n`).MatchString(stdout) {
@@ -226,7 +257,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		code, stdout, stderr := cf.run(deployArgs("--image", "nginx:1.28", "--timeout", "3s", "--region", "us-east-1", "--endpoint-url", proxy)...)
 		want := "For stack example-app in us-east-1, account 123456789012:\n" +
 			"  check on it: cfnfargate status --stack example-app --region us-east-1 --endpoint-url " + proxy + "\n"
-		if code != exitFailed || !strings.Contains(stderr, "timed out after 3s") || !strings.Contains(stderr, want) {
+		if code != deploy.ExitFailure || !strings.Contains(stderr, "timed out after 3s") || !strings.Contains(stderr, want) {
 			t.Errorf("deploy that times out: exit %d, want 1 and the hint\n%s\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
 		}
 		if strings.Contains(stderr, "--profile") {
@@ -268,7 +299,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		}
 
 		code, stdout, stderr = cf.run(deployArgs(change...)...)
-		if code != exitFailed || !strings.Contains(stderr, "every task restarts") || !strings.Contains(stderr, "nothing was changed") ||
+		if code != deploy.ExitFailure || !strings.Contains(stderr, "every task restarts") || !strings.Contains(stderr, "nothing was changed") ||
 			!strings.Contains(stderr, "--allow-replacement") {
 			t.Errorf("deploy of a replacement without a terminal or --allow-replacement: exit %d\n%s\n%s", code, stdout, stderr)
 		}
@@ -286,7 +317,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 	})
 
 	t.Run("delete", func(t *testing.T) {
-		if code, _, stderr := cf.run("delete", "--stack", "example-app"); code != exitBadInput || !strings.Contains(stderr, "--yes") {
+		if code, _, stderr := cf.run("delete", "--stack", "example-app"); code != deploy.ExitInput || !strings.Contains(stderr, "--yes") {
 			t.Errorf("delete without a terminal or --yes: exit %d, stderr %s", code, stderr)
 		}
 		// moto's CloudFormation does not pass LoadBalancerAttributes to
@@ -302,7 +333,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		}
 		protect("true")
 		code, stdout, stderr := cf.run("delete", "--stack", "example-app", "--yes")
-		if code != exitFailed || !strings.Contains(stderr, "deletion protection") || !strings.Contains(stderr, "Key=deletion_protection.enabled,Value=false") {
+		if code != deploy.ExitFailure || !strings.Contains(stderr, "deletion protection") || !strings.Contains(stderr, "Key=deletion_protection.enabled,Value=false") {
 			t.Errorf("delete of a stack with a protected load balancer: exit %d\n%s\n%s", code, stdout, stderr)
 		}
 		if got := stackStatus("example-app"); got != "UPDATE_COMPLETE" {

@@ -9,8 +9,9 @@ import (
 )
 
 // FuzzConfigFile proves that any config file either is rejected with an
-// error, or yields settings that pass Validate and build a template: never
-// a panic.
+// error, or yields settings that build a template, or problems that name
+// only settings the command line has (so that each is labelled with the
+// flag, variable or config key it came from): never a panic.
 func FuzzConfigFile(f *testing.F) {
 	f.Add([]byte("cpu: 512\nmemory: 1024\n"))
 	f.Add([]byte("env:\n  A: b\n  C: d\n"))
@@ -21,6 +22,10 @@ func FuzzConfigFile(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("stack: shop\nparameter: {A: b}\ntimeout: 5m\n"))
 	keys := configKeys(newApp(io.Discard, io.Discard).Commands)
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.key] = true
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, problems, err := parseConfigFile("fuzz.yaml", data, keys)
 		if err != nil || len(problems) > 0 {
@@ -34,19 +39,22 @@ func FuzzConfigFile(f *testing.F) {
 				}
 			}
 		}
-		err = cfg.Validate()
-		tmpl, buildErr := stack.Build(cfg)
-		if (err == nil) != (buildErr == nil) {
-			t.Fatalf("Validate = %v but Build = %v", err, buildErr)
-		}
-		var verr *stack.ValidationError
-		if err != nil && !errors.As(err, &verr) {
-			t.Fatalf("Validate returned %T, want *ValidationError", err)
-		}
-		if err == nil {
-			if _, err := renderTemplate(cfg, "yaml"); err != nil || tmpl == nil {
-				t.Fatalf("valid config did not render: %v", err)
+		if err := cfg.Validate(); err != nil {
+			var verr *stack.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate = %v (%T), want a *stack.ValidationError", err, err)
 			}
+			for _, p := range verr.Problems {
+				for _, key := range append([]string{p.Key}, p.Related...) {
+					if !known[key] {
+						t.Fatalf("problem %q names setting %q, which has no flag, variable or config key to point at", p, key)
+					}
+				}
+			}
+			return
+		}
+		if _, err := renderTemplate(cfg, "yaml"); err != nil {
+			t.Fatalf("valid config did not render: %v", err)
 		}
 	})
 }

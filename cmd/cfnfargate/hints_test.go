@@ -125,7 +125,7 @@ func TestCredentialsHint(t *testing.T) {
 			t.Errorf("hint lacks %q:\n%s", want, err)
 		}
 	}
-	if code := report(io.Discard, err); code != exitBadInput {
-		t.Errorf("exit %d; want %d", code, exitBadInput)
+	if code := report(io.Discard, err); code != deploy.ExitInput {
+		t.Errorf("exit %d; want %d", code, deploy.ExitInput)
 	}
 }

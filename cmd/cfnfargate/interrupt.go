@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
 )
 
@@ -45,7 +46,7 @@ func interruptible(parent context.Context, out *console) (context.Context, func(
 		select {
 		case <-signals:
 			out.message("interrupted again, exiting")
-			os.Exit(exitInterrupted)
+			os.Exit(deploy.ExitInterrupted)
 		case <-done:
 		}
 	}()

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // runCLI runs the command in-process and returns its exit code and output.
@@ -148,8 +150,8 @@ func TestBadInput(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			code, stdout, stderr := runCLI(t, append([]string{"emit"}, tt.args...)...)
-			if code != exitBadInput {
-				t.Errorf("exit %d, want %d; stderr: %s", code, exitBadInput, stderr)
+			if code != deploy.ExitInput {
+				t.Errorf("exit %d, want %d; stderr: %s", code, deploy.ExitInput, stderr)
 			}
 			if stdout != "" {
 				t.Errorf("stdout is not empty: %.200s", stdout)
@@ -164,7 +166,7 @@ func TestBadInput(t *testing.T) {
 	if _, _, stderr := runCLI(t, "emit", "--cpu", "x", "--memory", "3"); strings.Contains(stderr, "--memory") {
 		t.Errorf("an unreadable --cpu made --memory look wrong too:\n%s", stderr)
 	}
-	if code, _, stderr := runCLI(t, "deploi"); code != exitBadInput || !strings.Contains(stderr, `unknown command "deploi"`) {
+	if code, _, stderr := runCLI(t, "deploi"); code != deploy.ExitInput || !strings.Contains(stderr, `unknown command "deploi"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -180,7 +182,7 @@ func TestOutputFile(t *testing.T) {
 	}
 
 	code, stdout, _ := runCLI(t, "emit", "--output", path, "--cpu", "3")
-	if code != exitBadInput || stdout != "" {
+	if code != deploy.ExitInput || stdout != "" {
 		t.Fatalf("bad input: exit %d, stdout %q", code, stdout)
 	}
 	if got, _ := os.ReadFile(path); string(got) != "previous\n" {

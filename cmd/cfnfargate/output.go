@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // maxSymlinks bounds the links followed to the file --output names, as the
@@ -47,7 +49,7 @@ func writeOutput(given string, data []byte, stdout, stderr io.Writer) error {
 	}
 	target, err := resolveOutput(given)
 	if err != nil {
-		return outputError(given, target, exitBadInput, err)
+		return outputError(given, target, deploy.ExitInput, err)
 	}
 	switch {
 	case target.fd == 1:
@@ -64,7 +66,7 @@ func writeOutput(given string, data []byte, stdout, stderr io.Writer) error {
 		err = writeDirectly(target.path, data)
 	}
 	if err != nil {
-		return outputError(given, target, exitFailed, err)
+		return outputError(given, target, deploy.ExitFailure, err)
 	}
 	return nil
 }
@@ -124,7 +126,7 @@ func replaceFile(given string, target outputTarget, data []byte) error {
 	}
 	tmp, err := createTemp(target.path, perm)
 	if err != nil {
-		return outputError(given, target, exitBadInput, fmt.Errorf("cannot create a file in %s: %w", filepath.Dir(target.path), unwrapPath(err)))
+		return outputError(given, target, deploy.ExitInput, fmt.Errorf("cannot create a file in %s: %w", filepath.Dir(target.path), unwrapPath(err)))
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	_, err = tmp.Write(data)
@@ -141,7 +143,7 @@ func replaceFile(given string, target outputTarget, data []byte) error {
 		err = os.Rename(tmp.Name(), target.path)
 	}
 	if err != nil {
-		return outputError(given, target, exitFailed, err)
+		return outputError(given, target, deploy.ExitFailure, err)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // TestOutputThroughLinks proves that --output writes through symlinks to
@@ -185,8 +187,8 @@ func TestOutputErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, "emit", "--output", tt.output)
-			if code != exitBadInput || stdout != "" {
-				t.Errorf("exit %d, stdout %.80q; want exit %d", code, stdout, exitBadInput)
+			if code != deploy.ExitInput || stdout != "" {
+				t.Errorf("exit %d, stdout %.80q; want exit %d", code, stdout, deploy.ExitInput)
 			}
 			if !strings.Contains(stderr, tt.want) || strings.Contains(stderr, ".tmp-") {
 				t.Errorf("stderr = %q, want it to contain %q and no temporary file", stderr, tt.want)

@@ -321,7 +321,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 	if err != nil {
 		return resolved{}, err
 	}
-	problems := append([]string(nil), file.problems...)
+	problems := append([]stack.Problem(nil), file.problems...)
 	options, optionProblems := applyOptions(c, file)
 	problems = append(problems, optionProblems...)
 
@@ -336,7 +336,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 		sources[s.key] = src
 		given[s.key] = true
 		if err := s.apply(&cfg, values); err != nil {
-			problems = append(problems, src.label+": "+err.Error())
+			problems = append(problems, stack.Problem{Key: src.label, Message: err.Error()})
 			unreadable[s.key] = true
 		}
 	}
@@ -352,7 +352,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 			if unreadable[p.Key] || slices.ContainsFunc(p.Related, func(k string) bool { return unreadable[k] }) {
 				continue
 			}
-			problems = append(problems, problemLabel(p, sources, given)+": "+p.Message)
+			problems = append(problems, stack.Problem{Key: problemLabel(p, sources, given), Message: p.Message})
 		}
 	} else if err != nil {
 		return resolved{}, badInput(err)
@@ -360,7 +360,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 	if len(problems) > 0 {
 		// The settings that could be read come back too, so that callers
 		// can check their own flags against them.
-		return resolved{Config: cfg, Given: given, Options: options}, badInput(&problemsError{title: "invalid settings", problems: problems})
+		return resolved{Config: cfg, Given: given, Options: options}, &stack.ValidationError{Title: "invalid settings", Problems: problems}
 	}
 	return resolved{Config: cfg, Given: given, Options: options}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // TestCommasStayInValues proves that a flag's value may hold a comma
@@ -49,7 +51,7 @@ func TestCommasStayInValues(t *testing.T) {
 	// AWS allows no comma in a tag; the value is refused whole, rather than
 	// split into "team=a" and a "b" without "=".
 	clearEnv(t)
-	if code, _, stderr := runCLI(t, "emit", "--tag", "team=a,b"); code != exitBadInput ||
+	if code, _, stderr := runCLI(t, "emit", "--tag", "team=a,b"); code != deploy.ExitInput ||
 		!strings.Contains(stderr, "--tag: team=a,b has characters AWS does not allow") || strings.Contains(stderr, "expected KEY=VALUE") {
 		t.Errorf("--tag team=a,b: exit %d, stderr %s", code, stderr)
 	}

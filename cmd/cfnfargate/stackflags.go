@@ -81,12 +81,12 @@ var certificateArn = regexp.MustCompile(stack.CertificateArnPattern)
 // checks all of them, and returns the deploy input. Every problem is
 // reported at once, and nothing is sent to AWS when there is one.
 func stackInput(c *cli.Context) (deploy.Input, error) {
-	var problems []string
+	var problems []stack.Problem
 	s, err := readSettings(c)
-	var settingsProblems *problemsError
+	var settingsProblems *stack.ValidationError
 	switch {
 	case errors.As(err, &settingsProblems):
-		problems = append(problems, settingsProblems.problems...)
+		problems = append(problems, settingsProblems.Problems...)
 	case err != nil:
 		return deploy.Input{}, err // an unreadable config file
 	}
@@ -119,8 +119,8 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	}
 	check.RoleARN(s.label("role-arn"), c.String("role-arn"))
 	params := check.Parameters(s.label("parameter"), c.StringSlice("parameter"))
-	if c.IsSet("timeout") && c.Duration("timeout") <= 0 {
-		check.Add(s.label("timeout"), "%s is not a positive duration; give one such as 30m or 1h", c.Duration("timeout"))
+	if c.IsSet("timeout") { // diff has no --timeout
+		check.Timeout(s.label("timeout"), c.Duration("timeout"))
 	}
 
 	var body string
@@ -134,14 +134,12 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		check.TemplateBody(body)
 		checkParameterNames(&check, s.label("parameter"), params, doc)
 	}
-	var inputErr *deploy.InputError
+	var inputErr *stack.ValidationError
 	if errors.As(check.Err(), &inputErr) {
-		for _, p := range inputErr.Problems {
-			problems = append(problems, p.String())
-		}
+		problems = append(problems, inputErr.Problems...)
 	}
 	if len(problems) > 0 {
-		return deploy.Input{}, badInput(&problemsError{title: "invalid input", problems: problems})
+		return deploy.Input{}, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	printWarnings(c.App.ErrWriter, s.Config.Warnings())
 

@@ -164,8 +164,8 @@ func TestStackInputRejects(t *testing.T) {
 	if strings.Contains(err.Error(), "--public-subnets") {
 		t.Errorf("one public subnet was refused for an internal load balancer:\n%v", err)
 	}
-	if code := report(&strings.Builder{}, err); code != exitBadInput {
-		t.Errorf("exit %d, want %d", code, exitBadInput)
+	if code := report(&strings.Builder{}, err); code != deploy.ExitInput {
+		t.Errorf("exit %d, want %d", code, deploy.ExitInput)
 	}
 }
 
@@ -337,7 +337,7 @@ func TestDeployCatchesLocalMistakesBeforeAnyRequest(t *testing.T) {
 			args = append(append(args, "--endpoint-url", endpoint), tt.args...)
 			for _, command := range []string{"deploy", "diff"} {
 				code, _, stderr := runCLI(t, append([]string{command}, args...)...)
-				if code != exitBadInput || !strings.Contains(stderr, tt.want) {
+				if code != deploy.ExitInput || !strings.Contains(stderr, tt.want) {
 					t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 2 and %q", command, code, stderr, tt.want)
 				}
 			}
@@ -407,8 +407,8 @@ func TestParameterFlag(t *testing.T) {
 					t.Errorf("error lacks %q:\n%v", w, err)
 				}
 			}
-			if code := report(io.Discard, err); code != exitBadInput {
-				t.Errorf("exit %d, want %d", code, exitBadInput)
+			if code := report(io.Discard, err); code != deploy.ExitInput {
+				t.Errorf("exit %d, want %d", code, deploy.ExitInput)
 			}
 		})
 	}
@@ -418,7 +418,7 @@ func TestParameterFlag(t *testing.T) {
 	isolateAWS(t, "eu-west-1")
 	endpoint, requests := requestCounter(t)
 	code, _, stderr := runCLI(t, append(append([]string{"deploy"}, network...), "--endpoint-url", endpoint, "--parameter", "ContainerImage=nginx:1.27")...)
-	if code != exitBadInput || !strings.Contains(stderr, "--image") {
+	if code != deploy.ExitInput || !strings.Contains(stderr, "--image") {
 		t.Errorf("deploy: exit %d, stderr %s", code, stderr)
 	}
 	if n := requests(); n != 0 {
@@ -441,5 +441,75 @@ func TestDebugFlag(t *testing.T) {
 		if got := captureDeploy(t, tt.env, append(append([]string{}, network...), tt.args...)...).aws.Debug; got != tt.want {
 			t.Errorf("%v %v: Debug = %v, want %v", tt.env, tt.args, got, tt.want)
 		}
+	}
+}
+
+// TestInvalidInputReadsAlike proves every list of input problems reads the
+// same way, whichever part of the program found them: the command line
+// (a bad --stack), the deployer (parameters a new stack needs, found after
+// asking CloudFormation whether the stack exists) and the AWS client (no
+// region): "invalid input:", then one problem a line, and exit 2. The
+// deployer's lists used to read "invalid input: ..." for one problem and
+// "invalid input (2 problems):" for more.
+func TestInvalidInputReadsAlike(t *testing.T) {
+	clearEnv(t)
+	cf := newFakeCloudFormation(t)
+	tests := []struct {
+		name   string
+		region string
+		args   []string
+		want   []string // the problem lines, in order
+	}{
+		{"found by the command line", "eu-west-1", []string{"deploy", "--stack", "9lives", "--endpoint-url", cf.URL},
+			[]string{`--stack: stack name "9lives" is not allowed`}},
+		{"found by the deployer", "eu-west-1", []string{"deploy", "--stack", "newshop", "--endpoint-url", cf.URL},
+			[]string{"--certificate-arn: parameter CertificateArn is required", "--private-subnets: parameter PrivateSubnetIds is required"}},
+		{"found by the AWS client", "", []string{"status", "--stack", "shop", "--endpoint-url", cf.URL},
+			[]string{"--region: no AWS region is set"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolateAWS(t, tt.region)
+			code, _, stderr := runCLI(t, tt.args...)
+			title, rest, _ := strings.Cut(stderr, "\n")
+			lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
+			if code != deploy.ExitInput || title != "cfnfargate: invalid input:" || len(lines) < len(tt.want) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit 2, the line \"cfnfargate: invalid input:\" and then the problems %q", code, stderr, tt.want)
+			}
+			for i, want := range tt.want {
+				if !strings.HasPrefix(lines[i], "  "+want) {
+					t.Errorf("problem line %d = %q; want it to start with %q", i+1, lines[i], "  "+want)
+				}
+			}
+		})
+	}
+}
+
+// TestTimeoutMustBePositive proves deploy and delete refuse a
+// --timeout that is not positive the same way, with exit 2 and before any
+// request: 0 would otherwise mean the library's default.
+func TestTimeoutMustBePositive(t *testing.T) {
+	clearEnv(t)
+	isolateAWS(t, "eu-west-1")
+	endpoint, requests := requestCounter(t)
+	for _, command := range [][]string{
+		append([]string{"deploy"}, network...),
+		{"delete", "--stack", "shop", "--yes"},
+	} {
+		code, _, stderr := runCLI(t, append(command, "--timeout", "0s", "--endpoint-url", endpoint)...)
+		if want := "--timeout: 0s is not a positive duration; give one such as 30m or 1h"; code != deploy.ExitInput || !strings.Contains(stderr, want) {
+			t.Errorf("%s --timeout 0s: exit %d, stderr:\n%s\nwant exit 2 and %q", command[0], code, stderr, want)
+		}
+	}
+	if n := requests(); n != 0 {
+		t.Errorf("%d requests reached the endpoint; want none", n)
+	}
+
+	// diff has no --timeout, so no timeout of its own to refuse: it gets as
+	// far as asking CloudFormation.
+	cf := newFakeCloudFormation(t)
+	code, _, stderr := runCLI(t, append(append([]string{"diff"}, network...), "--endpoint-url", cf.URL)...)
+	if code == deploy.ExitInput || strings.Contains(stderr, "--timeout") || len(cf.Requests()) == 0 {
+		t.Errorf("diff: exit %d, %d requests, stderr:\n%s\nwant it to reach CloudFormation", code, len(cf.Requests()), stderr)
 	}
 }

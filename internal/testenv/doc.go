@@ -4,10 +4,15 @@
 // Tests ask for a tool with [Require], which skips the test when the tool is
 // missing on a developer machine and fails it when CI=true, so CI can never
 // pass by silently skipping. [Lint] runs cfn-lint over rendered templates.
-// [StartMoto] runs a private moto_server on a free 127.0.0.1 port for one
-// test, and [Moto.Seed] fills it with the network and certificate a deploy
+// [SharedMoto] runs one moto_server on a free 127.0.0.1 port for all the
+// tests of a test binary, stopped by [RunTests] from the package's TestMain;
+// [StartMoto] runs a private one for a test that needs a clean account.
+// [Moto.Seed] fills a server with the network and certificate a deploy
 // needs. [Moto.Query] and [Moto.JSON] are a tiny unsigned AWS client over
 // net/http, so the tests need no AWS SDK to set up or inspect moto.
+//
+// Every helper that starts a tool skips its test under -short ([SkipIfShort]),
+// so that go test -short stays quick; make test runs everything.
 //
 // Nothing here runs at package init: a test that never calls these helpers
 // starts nothing.

@@ -13,9 +13,11 @@ import (
 // with cfn-lint's full report, if cfn-lint reports anything at all: errors,
 // warnings and informational findings all count. cfn-lint 1.x runs only E and
 // W rules unless told otherwise (e.g. "-c I" or a .cfnlintrc), so by default
-// that means errors and warnings.
+// that means errors and warnings. cfn-lint takes seconds to start, so Lint
+// skips under -short.
 func Lint(t testing.TB, paths ...string) {
 	t.Helper()
+	SkipIfShort(t, "runs cfn-lint")
 	Require(t, "cfn-lint")
 	if report, err := LintOutput(paths...); err != nil {
 		t.Errorf("cfn-lint %s: %v\n%s", strings.Join(paths, " "), err, report)

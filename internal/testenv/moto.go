@@ -35,8 +35,10 @@ const (
 	motoLogTail = 4 << 10
 )
 
-// Moto is a moto_server process owned by one test. It only listens on
-// 127.0.0.1 and is stopped by the test's cleanup.
+// Moto is a moto_server process. It only listens on 127.0.0.1. One that
+// [StartMoto] started belongs to one test and is stopped by its cleanup; the
+// one [SharedMoto] returns serves the whole test binary and is stopped by
+// [RunTests].
 type Moto struct {
 	Endpoint string // base URL, "http://127.0.0.1:PORT"
 	PID      int    // process ID, also the process group ID
@@ -51,36 +53,54 @@ type Moto struct {
 	stopErr  error
 }
 
-// StartMoto starts moto_server on a free 127.0.0.1 port, waits until it
-// answers HTTP, and registers a cleanup that stops it. The test is skipped
+// StartMoto starts a moto_server of the test's own on a free 127.0.0.1 port,
+// waits until it answers HTTP, and registers a cleanup that stops it. It is
+// for a test that needs a clean account (one that counts every load balancer
+// or role, say) or that stops the server itself; other tests share one
+// server through [SharedMoto]. The test is skipped under -short, and skipped
 // (or failed when CI=true) if moto_server is not installed.
 func StartMoto(t testing.TB) *Moto {
 	t.Helper()
-	bin := Require(t, "moto_server")
-	dir := t.TempDir()
+	SkipIfShort(t, "starts moto_server")
+	return startOwnMoto(t)
+}
 
+// startOwnMoto is StartMoto without the -short check, so that a test of the
+// start itself runs under -short.
+func startOwnMoto(t testing.TB) *Moto {
+	t.Helper()
+	bin := Require(t, "moto_server")
+	began := time.Now()
+	m, err := launchMoto(bin, t.TempDir())
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := m.Stop(); err != nil {
+			t.Errorf("stop moto_server: %v", err)
+		}
+	})
+	t.Logf("moto_server pid %d ready at %s after %s", m.PID, m.Endpoint, time.Since(began).Round(time.Millisecond))
+	return m
+}
+
+// launchMoto starts moto_server, logging to files in dir, and retries on
+// another port when moto dies before it is ready: most likely another
+// process took the free port first.
+func launchMoto(bin, dir string) (*Moto, error) {
 	var failures []string
 	for attempt := 1; attempt <= motoStartAttempts; attempt++ {
 		logPath := filepath.Join(dir, fmt.Sprintf("moto-%d.log", attempt))
-		began := time.Now()
 		m, err := startMoto(bin, logPath)
-		if err != nil {
-			failures = append(failures, fmt.Sprintf("attempt %d: %v\n--- moto log tail (%s) ---\n%s", attempt, err, logPath, tail(logPath, motoLogTail)))
-			if errors.Is(err, errMotoExited) {
-				continue // most likely lost the port race; try another port
-			}
+		if err == nil {
+			return m, nil
+		}
+		failures = append(failures, fmt.Sprintf("attempt %d: %v\n--- moto log tail (%s) ---\n%s", attempt, err, logPath, tail(logPath, motoLogTail)))
+		if !errors.Is(err, errMotoExited) {
 			break
 		}
-		t.Cleanup(func() {
-			if err := m.Stop(); err != nil {
-				t.Errorf("stop moto_server: %v", err)
-			}
-		})
-		t.Logf("moto_server pid %d ready at %s after %s", m.PID, m.Endpoint, time.Since(began).Round(time.Millisecond))
-		return m
 	}
-	t.Fatalf("moto_server did not start:\n%s", strings.Join(failures, "\n"))
-	return nil
+	return nil, fmt.Errorf("moto_server did not start:\n%s", strings.Join(failures, "\n"))
 }
 
 // errMotoExited marks a start attempt where moto died before it was ready.

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -12,11 +13,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
+
+func TestMain(m *testing.M) { os.Exit(RunTests(m)) }
 
 // recordingTB stands in for a test so we can observe how a helper ends it.
 // Like the real thing, Skipf and Fatalf stop the calling goroutine.
@@ -113,6 +117,7 @@ func TestRequire(t *testing.T) {
 // and errors both come back as findings from LintOutput.
 func TestLint(t *testing.T) {
 	t.Parallel()
+	SkipIfShort(t, "runs cfn-lint")
 	Require(t, "cfn-lint")
 	tests := []struct {
 		name     string
@@ -186,7 +191,8 @@ func TestLintOutputNeedsPaths(t *testing.T) {
 
 // TestStartMotoSeedAndStop proves StartMoto brings up a moto that only
 // listens on 127.0.0.1, that Seed leaves the VPC, subnets and certificate in
-// it, and that Stop removes the process.
+// it, and that Stop removes the process. It stops the server, so the server
+// is its own.
 func TestStartMotoSeedAndStop(t *testing.T) {
 	t.Parallel()
 	m := StartMoto(t)
@@ -305,7 +311,7 @@ func TestStartMotoReportsEarlyExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
-	rec := record(t, func(tb testing.TB) { StartMoto(tb) })
+	rec := record(t, func(tb testing.TB) { startOwnMoto(tb) })
 	if !rec.failed {
 		t.Fatalf("StartMoto with a dying moto_server did not fail (skipped=%v, %q)", rec.skipped, rec.msg)
 	}
@@ -322,7 +328,7 @@ func TestStartMotoReportsEarlyExit(t *testing.T) {
 // answer (ListAllMyBucketsResult) would not match.
 func TestMotoProtocols(t *testing.T) {
 	t.Parallel()
-	m := StartMoto(t)
+	m := SharedMoto(t)
 	tests := []struct {
 		service, action string
 		json            bool
@@ -380,12 +386,13 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // ignores the developer's own AWS settings, including a profile that does
 // not exist and a per-service endpoint override.
 func TestMotoEnvDrivesAWSCLI(t *testing.T) {
+	SkipIfShort(t, "starts moto_server and the aws CLI")
 	aws := Require(t, "aws")
 	t.Setenv("AWS_PROFILE", "profile-that-does-not-exist")
 	t.Setenv("AWS_SESSION_TOKEN", "stale-token")
 	// 192.0.2.0/24 is TEST-NET-1: were the override kept, the call would fail.
 	t.Setenv("AWS_ENDPOINT_URL_EC2", "http://192.0.2.1:1")
-	m := StartMoto(t)
+	m := SharedMoto(t)
 
 	env := m.Env()
 	for _, want := range []string{
@@ -473,5 +480,44 @@ func TestRequireRecordsSkips(t *testing.T) {
 	}
 	if got := string(data); got != "cfnfargate-no-such-tool (see the tool's documentation)\n" {
 		t.Errorf("skipped-tools file = %q", got)
+	}
+}
+
+// sharedChildEnv makes TestSharedMotoStopsWithTheBinary, run again as a child
+// test binary, the child's side of the test.
+const sharedChildEnv = "CFNFARGATE_TESTENV_SHARED_CHILD"
+
+// TestSharedMotoStopsWithTheBinary proves SharedMoto gives every caller in a
+// test binary the same server, and that RunTests stops it by its PID when the
+// binary's tests are done: it runs this test binary again as a child that
+// asks twice and prints the PID, then finds that process gone.
+func TestSharedMotoStopsWithTheBinary(t *testing.T) {
+	if os.Getenv(sharedChildEnv) == "1" {
+		a, b := SharedMoto(t), SharedMoto(t)
+		if a != b {
+			t.Fatalf("two SharedMoto calls gave two servers: pids %d and %d", a.PID, b.PID)
+		}
+		fmt.Printf("shared moto pid %d\n", a.PID)
+		return
+	}
+	SkipIfShort(t, "starts moto_server in a child test binary")
+	Require(t, "moto_server")
+	t.Parallel()
+	child := exec.Command(os.Args[0], "-test.run=^TestSharedMotoStopsWithTheBinary$", "-test.v", "-test.count=1")
+	child.Env = append(os.Environ(), sharedChildEnv+"=1")
+	out, err := child.CombinedOutput()
+	pid := 0
+	scanner := bufio.NewScanner(strings.NewReader(string(out)))
+	for scanner.Scan() {
+		if rest, ok := strings.CutPrefix(scanner.Text(), "shared moto pid "); ok {
+			pid, _ = strconv.Atoi(rest)
+		}
+	}
+	if err != nil || pid <= 0 {
+		t.Fatalf("child test binary: %v, shared moto pid %d\n%s", err, pid, out)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		syscall.Kill(-pid, syscall.SIGKILL) // do not leave it running
+		t.Errorf("kill(%d, 0) after the child binary exited = %v, want ESRCH: RunTests left the shared moto_server running\n%s", pid, err, out)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
+	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 // Limits CloudFormation enforces on the values checked here.
@@ -14,9 +16,6 @@ const (
 	// cfnfargate does not do.
 	MaxTemplateBody = 51200
 	maxStackName    = 128
-	maxTagKey       = 128
-	maxTagValue     = 256
-	maxStackTags    = 50
 )
 
 var (
@@ -35,20 +34,21 @@ var (
 // because whether a value is required depends on the template and on whether
 // the stack exists, which Deploy decides.
 type Check struct {
-	problems []Problem
+	problems []stack.Problem
 }
 
-// Err returns an *InputError listing every problem found, or nil.
+// Err returns a *stack.ValidationError titled "invalid input" listing every
+// problem found, or nil.
 func (c *Check) Err() error {
 	if len(c.problems) == 0 {
 		return nil
 	}
-	return &InputError{Problems: append([]Problem(nil), c.problems...)}
+	return &stack.ValidationError{Title: "invalid input", Problems: append([]stack.Problem(nil), c.problems...)}
 }
 
 // Add records a problem found by the caller's own checks.
 func (c *Check) Add(flag, format string, args ...any) {
-	c.problems = append(c.problems, Problem{Flag: flag, Message: fmt.Sprintf(format, args...)})
+	c.problems = append(c.problems, stack.Problem{Key: flag, Message: fmt.Sprintf(format, args...)})
 }
 
 // StackName checks a stack name: 1 to 128 characters, starting with a
@@ -94,6 +94,16 @@ func (c *Check) Subnets(flag string, ids []string, minDistinct int) {
 	}
 }
 
+// Timeout checks how long to wait for a stack operation: a positive
+// duration. Deploy and Delete take 0 to mean DefaultTimeout and check what
+// they will use; a command line that has a default of its own checks the
+// value as given.
+func (c *Check) Timeout(flag string, d time.Duration) {
+	if d <= 0 {
+		c.Add(flag, "%s is not a positive duration; give one such as 30m or 1h", d)
+	}
+}
+
 // TemplateBody checks that a template fits in a TemplateBody parameter.
 func (c *Check) TemplateBody(body string) {
 	switch {
@@ -129,36 +139,6 @@ func (c *Check) Parameters(flag string, pairs []string) map[string]string {
 		default:
 			out[name] = value
 		}
-	}
-	return out
-}
-
-// Tags parses repeated KEY=VALUE flags into stack tags, which CloudFormation
-// copies to every resource that supports tags. Keys are 1 to 128 characters
-// and may not start with aws:, values at most 256, and a stack has at most
-// 50 tags.
-func (c *Check) Tags(flag string, pairs []string) map[string]string {
-	out := make(map[string]string, len(pairs))
-	for _, pair := range pairs {
-		key, value, ok := strings.Cut(pair, "=")
-		n := utf8.RuneCountInString(key)
-		switch {
-		case !ok:
-			c.Add(flag, "%q is not KEY=VALUE", pair)
-		case n == 0 || n > maxTagKey:
-			c.Add(flag, "tag key %q is %d characters long; keys are 1 to %d characters", key, n, maxTagKey)
-		case strings.HasPrefix(strings.ToLower(key), "aws:"):
-			c.Add(flag, "tag key %q starts with aws:, which AWS reserves for its own tags", key)
-		case utf8.RuneCountInString(value) > maxTagValue:
-			c.Add(flag, "the value of tag %s is %d characters long; at most %d are allowed", key, utf8.RuneCountInString(value), maxTagValue)
-		case hasKey(out, key):
-			c.Add(flag, "tag %s is given more than once", key)
-		default:
-			out[key] = value
-		}
-	}
-	if len(out) > maxStackTags {
-		c.Add(flag, "%d tags given; a stack can have at most %d", len(out), maxStackTags)
 	}
 	return out
 }

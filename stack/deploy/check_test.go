@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 // Proves: each check accepts what CloudFormation and EC2 accept, and for
@@ -72,25 +75,21 @@ func TestCheck(t *testing.T) {
 		{"user ARN as role", func(c *Check) { c.RoleARN("--role-arn", "arn:aws:iam::123456789012:user/bob") },
 			[]string{"--role-arn: \"arn:aws:iam::123456789012:user/bob\" is not an IAM role ARN; expected arn:aws:iam::123456789012:role/NAME"}},
 
+		{"timeout", func(c *Check) { c.Timeout("--timeout", time.Second) }, nil},
+		{"zero timeout", func(c *Check) { c.Timeout("--timeout", 0) }, []string{"--timeout: 0s is not a positive duration; give one such as 30m or 1h"}},
+		{"negative timeout", func(c *Check) { c.Timeout("--timeout", -time.Minute) }, []string{"--timeout: -1m0s is not a positive duration"}},
+
 		{"parameters", func(c *Check) { c.Parameters("--parameter", []string{"ImageTag=v1", "Empty=", "Query=a=b"}) }, nil},
 		{"parameter without =", func(c *Check) { c.Parameters("--parameter", []string{"ImageTag"}) }, []string{"--parameter: \"ImageTag\" is not NAME=VALUE"}},
 		{"parameter with bad name", func(c *Check) { c.Parameters("--parameter", []string{"Image-Tag=v1"}) }, []string{"parameter names are 1 to 255 letters and digits"}},
 		{"parameter twice", func(c *Check) { c.Parameters("--parameter", []string{"A=1", "A=2"}) }, []string{"parameter A is given more than once"}},
 
-		{"tags", func(c *Check) { c.Tags("--tag", []string{"team=web", "cost-centre=", "owner=a=b"}) }, nil},
-		{"tag without =", func(c *Check) { c.Tags("--tag", []string{"team"}) }, []string{"--tag: \"team\" is not KEY=VALUE"}},
-		{"tag with empty key", func(c *Check) { c.Tags("--tag", []string{"=web"}) }, []string{"keys are 1 to 128 characters"}},
-		{"tag with long key", func(c *Check) { c.Tags("--tag", []string{long + "=x"}) }, []string{"is 129 characters long; keys are 1 to 128"}},
-		{"tag with long value", func(c *Check) { c.Tags("--tag", []string{"k=" + strings.Repeat("v", 257)}) }, []string{"257 characters long; at most 256"}},
-		{"tag with aws: prefix", func(c *Check) { c.Tags("--tag", []string{"AWS:team=web"}) }, []string{"starts with aws:, which AWS reserves"}},
-		{"tag twice", func(c *Check) { c.Tags("--tag", []string{"a=1", "a=2"}) }, []string{"tag a is given more than once"}},
-
 		{"all problems at once", func(c *Check) {
 			c.StackName("--stack", "")
 			c.VPCID("--vpc-id", "vpc-1")
 			c.Subnets("--public-subnets", []string{"subnet-0123abcd"}, 2)
-			c.Tags("--tag", []string{"aws:x=y"})
-		}, []string{"--stack:", "--vpc-id:", "--public-subnets:", "--tag:"}},
+			c.Parameters("--parameter", []string{"A"})
+		}, []string{"--stack:", "--vpc-id:", "--public-subnets:", "--parameter:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,9 +102,9 @@ func TestCheck(t *testing.T) {
 				}
 				return
 			}
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("Err() = %v; want *InputError", err)
+			var ie *stack.ValidationError
+			if !errors.As(err, &ie) || ie.Title != "invalid input" {
+				t.Fatalf("Err() = %v; want a *stack.ValidationError titled invalid input", err)
 			}
 			if len(ie.Problems) != len(tt.want) {
 				t.Fatalf("problems = %q; want %d", ie.Problems, len(tt.want))
@@ -127,14 +126,10 @@ func TestCheckParsesPairs(t *testing.T) {
 	t.Parallel()
 	var c Check
 	params := c.Parameters("--parameter", []string{"ImageTag=v1", "Query=a=b", "Empty="})
-	tags := c.Tags("--tag", []string{"team=web"})
 	if err := c.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if params["ImageTag"] != "v1" || params["Query"] != "a=b" || params["Empty"] != "" || len(params) != 3 {
 		t.Errorf("Parameters = %v", params)
-	}
-	if tags["team"] != "web" || len(tags) != 1 {
-		t.Errorf("Tags = %v", tags)
 	}
 }

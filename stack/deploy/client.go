@@ -75,10 +75,9 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 		return nil, err
 	}
 	if cfg.Region == "" {
-		return nil, &InputError{Problems: []Problem{{
-			Flag:    "--region",
-			Message: "no AWS region is set; pass --region, or set AWS_REGION or a region in your AWS profile",
-		}}}
+		var check Check
+		check.Add("--region", "no AWS region is set; pass --region, or set AWS_REGION or a region in your AWS profile")
+		return nil, check.Err()
 	}
 	if err := checkCredentials(ctx, cfg, o.Profile); err != nil {
 		return nil, err

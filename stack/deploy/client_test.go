@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 // isolateAWSConfig points the SDK at an empty configuration with static
@@ -66,9 +68,9 @@ func TestNewClientUsesEnvironmentAndOverrides(t *testing.T) {
 func TestNewClientNeedsARegion(t *testing.T) {
 	isolateAWSConfig(t)
 	_, err := NewClient(context.Background(), ClientOptions{})
-	var ie *InputError
-	if !errors.As(err, &ie) || ie.Problems[0].Flag != "--region" {
-		t.Errorf("NewClient without a region: %v; want an *InputError for --region", err)
+	var ie *stack.ValidationError
+	if !errors.As(err, &ie) || ie.Problems[0].Key != "--region" || ExitCode(err) != ExitInput {
+		t.Errorf("NewClient without a region: %v; want an invalid-input error for --region", err)
 	}
 }
 

@@ -46,14 +46,12 @@ func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, e
 	var check Check
 	check.StackName("--stack", in.StackName)
 	check.RoleARN("--role-arn", in.RoleARN)
-	if in.Timeout < 0 {
-		check.Add("--timeout", "%s is negative; give a duration such as 30m", in.Timeout)
-	}
-	if err := check.Err(); err != nil {
-		return nil, err
-	}
 	if in.Timeout == 0 {
 		in.Timeout = DefaultTimeout
+	}
+	check.Timeout("--timeout", in.Timeout)
+	if err := check.Err(); err != nil {
+		return nil, err
 	}
 	ctx, cancel := bounded(ctx, in.Timeout)
 	defer cancel()

@@ -12,6 +12,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 const testTemplate = `AWSTemplateFormatVersion: "2010-09-09"
@@ -592,7 +594,7 @@ func TestDeployKeepsPreviousParameterValues(t *testing.T) {
 	}
 }
 
-// Proves: on a create, a required parameter left out is an *InputError
+// Proves: on a create, a required parameter left out is an invalid-input error
 // (exit 2) naming the flag to use, found after the one read-only call that
 // tells a create from an update and before anything is created.
 func TestDeployRequiresParametersWithoutDefaultOnCreate(t *testing.T) {
@@ -603,9 +605,9 @@ func TestDeployRequiresParametersWithoutDefaultOnCreate(t *testing.T) {
 	in.Parameters = map[string]string{"ImageTag": "v2", "Colour": "blue"}
 
 	_, err := d.Deploy(context.Background(), in)
-	var ie *InputError
+	var ie *stack.ValidationError
 	if !errors.As(err, &ie) {
-		t.Fatalf("Deploy error = %v; want *InputError", err)
+		t.Fatalf("Deploy error = %v; want a *stack.ValidationError", err)
 	}
 	msg := err.Error()
 	for _, want := range []string{"--vpc-id", "--public-subnets", "parameter VpcId is required", "no parameter Colour"} {
@@ -621,7 +623,7 @@ func TestDeployRequiresParametersWithoutDefaultOnCreate(t *testing.T) {
 	}
 }
 
-// Proves: input that is wrong on its face is an *InputError listing every
+// Proves: input that is wrong on its face is an invalid-input error listing every
 // problem, before any API call at all.
 func TestDeployRejectsBadInputBeforeAnyCall(t *testing.T) {
 	t.Parallel()
@@ -631,14 +633,15 @@ func TestDeployRejectsBadInputBeforeAnyCall(t *testing.T) {
 	in.StackName = "9lives"
 	in.RoleARN = "admin"
 	in.TemplateBody = strings.Repeat("#", MaxTemplateBody+1)
+	in.Timeout = -time.Minute
 
 	_, err := d.Deploy(context.Background(), in)
-	var ie *InputError
-	if !errors.As(err, &ie) || len(ie.Problems) != 3 {
-		t.Fatalf("Deploy error = %v; want an *InputError with 3 problems", err)
+	var ie *stack.ValidationError
+	if !errors.As(err, &ie) || len(ie.Problems) != 4 {
+		t.Fatalf("Deploy error = %v; want a *stack.ValidationError with 4 problems", err)
 	}
 	if _, err := d.Diff(context.Background(), in); !errors.As(err, &ie) {
-		t.Errorf("Diff error = %v; want *InputError", err)
+		t.Errorf("Diff error = %v; want a *stack.ValidationError", err)
 	}
 	if acts := sim.actions(); len(acts) != 0 {
 		t.Errorf("calls = %v; want none", acts)

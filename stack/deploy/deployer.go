@@ -58,7 +58,7 @@ type Input struct {
 	TemplateBody string
 	// Parameters are the values the user gave. On an update, a template
 	// parameter not given keeps its previous value; on a create, one
-	// without a Default is an *InputError.
+	// without a Default is a *stack.ValidationError.
 	Parameters map[string]string
 	// ParameterFlags names the flag that sets a parameter, for error
 	// messages (VpcId: "--vpc-id"). Other parameters are set with
@@ -383,15 +383,17 @@ func (d *Deployer) readyStack(ctx context.Context, name string, timeout time.Dur
 
 // changeSetInputs decides the change set's type and the parameter values
 // to send: given values, previous values kept on an update, and an
-// *InputError naming the flag of a required parameter that has neither.
+// invalid-input error (a *stack.ValidationError) naming the flag of a
+// required parameter that has neither.
 func changeSetInputs(in Input, stack *types.Stack, declared []templateParameter) (types.ChangeSetType, []types.Parameter, error) {
 	typ, previous, err := changeSetType(in.StackName, stack)
 	if err != nil {
 		return "", nil, err
 	}
 	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
-	if len(problems) > 0 {
-		return "", nil, &InputError{Problems: problems}
+	check := Check{problems: problems}
+	if err := check.Err(); err != nil {
+		return "", nil, err
 	}
 	return typ, params, nil
 }
@@ -505,12 +507,10 @@ func prepare(in Input) (Input, []templateParameter, error) {
 	check.StackName("--stack", in.StackName)
 	check.TemplateBody(in.TemplateBody)
 	check.RoleARN("--role-arn", in.RoleARN)
-	if in.Timeout < 0 {
-		check.Add("--timeout", "%s is negative; give a duration such as 30m", in.Timeout)
-	}
 	if in.Timeout == 0 {
 		in.Timeout = DefaultTimeout
 	}
+	check.Timeout("--timeout", in.Timeout)
 	var declared []templateParameter
 	if in.TemplateBody != "" {
 		var err error

@@ -12,19 +12,18 @@
 //
 // A command validates its flags, builds a client and a renderer, and acts:
 //
-//	var check deploy.Check // collects every problem, then one *InputError
+//	var check deploy.Check // collects every problem, then one *stack.ValidationError
 //	check.StackName("--stack", name)
 //	check.VPCID("--vpc-id", vpc)
 //	check.Subnets("--public-subnets", publicSubnets, 2)
 //	params := check.Parameters("--parameter", c.StringSlice("parameter"))
-//	tags := check.Tags("--tag", c.StringSlice("tag"))
 //	if err := check.Err(); err != nil {
 //		return err // exit 2
 //	}
 //	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: region, Profile: profile}) // *CredentialsError: none
 //	sink := progress.New(os.Stderr, progress.Detect(os.Stderr, os.Getenv))
 //	res, err := clients.Deployer(sink).Deploy(ctx, deploy.Input{
-//		StackName: name, TemplateBody: body, Parameters: params, Tags: tags, ...
+//		StackName: name, TemplateBody: body, Parameters: params, ...
 //	})
 //
 // and maps the error to its exit status with [ExitCode].

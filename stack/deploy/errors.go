@@ -5,62 +5,38 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
-// Exit codes carried by the error types of this package.
+// Exit codes carried by the error types of this package, for a program to
+// exit with (see ExitCode).
 const (
+	ExitOK          = 0
 	ExitFailure     = 1   // the stack operation failed, timed out or could not start
 	ExitInput       = 2   // the input was wrong; nothing was sent to AWS
 	ExitInterrupted = 130 // the user pressed Ctrl-C (128 + SIGINT)
 )
 
-// ExitCode maps an error returned by this package to a process exit code:
-// 0 for nil, the code the error carries (see the Exit constants), and 1 for
-// any other error (an AWS API error, for example).
+// ExitCode maps an error to a process exit code: ExitOK for nil, the code
+// the error carries (an ExitCode method, as this package's error types
+// have), ExitInput for a *stack.ValidationError (a list of problems with
+// the input, which this package's own checks return too), and ExitFailure
+// for any other error (an AWS API error, for example).
 func ExitCode(err error) int {
 	if err == nil {
-		return 0
+		return ExitOK
 	}
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) {
 		return coded.ExitCode()
 	}
+	var invalid *stack.ValidationError
+	if errors.As(err, &invalid) {
+		return ExitInput
+	}
 	return ExitFailure
 }
-
-// Problem is one thing wrong with the input.
-type Problem struct {
-	Flag    string // the flag to fix, e.g. "--vpc-id"; empty when no flag applies
-	Message string // what is wrong and what is allowed
-}
-
-func (p Problem) String() string {
-	if p.Flag == "" {
-		return p.Message
-	}
-	return p.Flag + ": " + p.Message
-}
-
-// InputError lists every problem found in the input before anything was sent
-// to AWS. Exit code 2.
-type InputError struct {
-	Problems []Problem
-}
-
-func (e *InputError) Error() string {
-	if len(e.Problems) == 1 {
-		return "invalid input: " + e.Problems[0].String()
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "invalid input (%d problems):", len(e.Problems))
-	for _, p := range e.Problems {
-		b.WriteString("\n  ")
-		b.WriteString(p.String())
-	}
-	return b.String()
-}
-
-func (e *InputError) ExitCode() int { return ExitInput }
 
 // FailedError reports a stack operation, or the change set before it, that
 // ended in failure. Exit code 1.

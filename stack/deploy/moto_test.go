@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/url"
 	"os"
@@ -20,6 +21,9 @@ import (
 
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
 )
+
+// The moto tests share one moto_server, which RunTests stops.
+func TestMain(m *testing.M) { os.Exit(testenv.RunTests(m)) }
 
 const motoTemplate = `AWSTemplateFormatVersion: "2010-09-09"
 Parameters:
@@ -50,7 +54,7 @@ Outputs:
 // this also runs the timestamp fallback of the event filter.
 func TestLifecycleAgainstMoto(t *testing.T) {
 	t.Parallel()
-	m := testenv.StartMoto(t)
+	m := testenv.SharedMoto(t)
 	client := cloudformation.New(cloudformation.Options{
 		Region:       m.Region,
 		BaseEndpoint: aws.String(m.Endpoint),
@@ -191,7 +195,9 @@ Resources:
 // the "already exists" answer of a create that lost a race is a success.
 // moto names the role it creates AWSServiceRoleForecs where IAM says
 // AWSServiceRoleForECS, so the role is looked for by its path, and the
-// "finds it" case creates the role under IAM's name first.
+// "finds it" case creates the role under IAM's name first. IAM roles are
+// global to the account, and the test needs one without the role, so the
+// server is its own.
 func TestServiceLinkedRoleAgainstMoto(t *testing.T) {
 	t.Parallel()
 	m := testenv.StartMoto(t)
@@ -257,7 +263,7 @@ func TestDeleteRefusesProtectedLoadBalancerAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := testenv.StartMoto(t)
+	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
 	d, _ := motoDeployer(m)
 	ctx := context.Background()
@@ -273,9 +279,26 @@ func TestDeleteRefusesProtectedLoadBalancerAgainstMoto(t *testing.T) {
 		return testenv.XMLValues(m.Query(t, "cloudformation", "ListStackResources", url.Values{"StackName": {"protected"}}), "LogicalResourceId")
 	}
 	before := resources()
-	lbs := testenv.XMLValues(m.Query(t, "elasticloadbalancing", "DescribeLoadBalancers", nil), "LoadBalancerArn")
-	if len(lbs) != 1 {
-		t.Fatalf("load balancers %v; want the stack's one", lbs)
+	// The server is shared, so the load balancer is found through the
+	// stack, not by listing every one.
+	var listed struct {
+		Resources []struct {
+			LogicalID  string `xml:"LogicalResourceId"`
+			PhysicalID string `xml:"PhysicalResourceId"`
+		} `xml:"ListStackResourcesResult>StackResourceSummaries>member"`
+	}
+	listing := m.Query(t, "cloudformation", "ListStackResources", url.Values{"StackName": {"protected"}})
+	if err := xml.Unmarshal(listing, &listed); err != nil {
+		t.Fatalf("decode ListStackResources: %v\n%s", err, listing)
+	}
+	var lbs []string
+	for _, r := range listed.Resources {
+		if r.LogicalID == "LoadBalancer" {
+			lbs = append(lbs, r.PhysicalID)
+		}
+	}
+	if len(lbs) != 1 || !strings.HasPrefix(lbs[0], "arn:aws:elasticloadbalancing:") {
+		t.Fatalf("the stack's load balancer is %v; want one ARN", lbs)
 	}
 	protect := func(on string) {
 		m.Query(t, "elasticloadbalancing", "ModifyLoadBalancerAttributes", url.Values{
@@ -317,7 +340,7 @@ func TestDeleteRefusesProtectedLoadBalancerAgainstMoto(t *testing.T) {
 // its log group. With AllowReplacement the same deploy runs.
 func TestDeployGuardsRenamedLogGroupAgainstMoto(t *testing.T) {
 	t.Parallel()
-	m := testenv.StartMoto(t)
+	m := testenv.SharedMoto(t)
 	d, _ := motoDeployer(m)
 	ctx := context.Background()
 	in := Input{StackName: "renamed", TemplateBody: motoTemplate, Parameters: map[string]string{"TopicName": "t"}, Timeout: time.Minute}

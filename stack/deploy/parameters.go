@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"gopkg.in/yaml.v3"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 // templateParameter is a parameter declared in the template.
@@ -90,9 +92,9 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 // template's Default applies, and a parameter without one is a problem that
 // names the flag to set it with (flags maps parameter names to flag names;
 // the rest are set with --parameter NAME=VALUE).
-func resolveParameters(declared []templateParameter, given map[string]string, previous map[string]bool, flags map[string]string) ([]types.Parameter, []Problem) {
+func resolveParameters(declared []templateParameter, given map[string]string, previous map[string]bool, flags map[string]string) ([]types.Parameter, []stack.Problem) {
 	var params []types.Parameter
-	var problems []Problem
+	var problems []stack.Problem
 	known := make(map[string]bool, len(declared))
 	for _, p := range declared {
 		known[p.Name] = true
@@ -108,8 +110,8 @@ func resolveParameters(declared []templateParameter, given map[string]string, pr
 			continue
 		}
 		flag, how := flagFor(p.Name, flags)
-		problems = append(problems, Problem{
-			Flag:    flag,
+		problems = append(problems, stack.Problem{
+			Key:     flag,
 			Message: fmt.Sprintf("parameter %s is required and the template has no default for it; set it with %s", p.Name, how),
 		})
 	}
@@ -122,8 +124,8 @@ func resolveParameters(declared []templateParameter, given map[string]string, pr
 	sort.Strings(unknown)
 	for _, name := range unknown {
 		flag, _ := flagFor(name, flags)
-		problems = append(problems, Problem{
-			Flag:    flag,
+		problems = append(problems, stack.Problem{
+			Key:     flag,
 			Message: fmt.Sprintf("the template has no parameter %s", name),
 		})
 	}

@@ -51,15 +51,6 @@ func FromGoformation(t *cloudformation.Template) (Document, error) {
 	return decodeIntrinsics(doc).(Document), nil
 }
 
-// intrinsicNames are the functions goformation's helpers encode.
-var intrinsicNames = map[string]bool{
-	"Ref": true, "Condition": true,
-	"Fn::Base64": true, "Fn::And": true, "Fn::Equals": true, "Fn::If": true, "Fn::Not": true, "Fn::Or": true,
-	"Fn::FindInMap": true, "Fn::GetAtt": true, "Fn::GetAZs": true, "Fn::ImportValue": true, "Fn::Join": true,
-	"Fn::Select": true, "Fn::Split": true, "Fn::Sub": true, "Fn::Cidr": true, "Fn::Transform": true,
-	"Fn::Length": true, "Fn::ToJsonString": true,
-}
-
 func decodeIntrinsics(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
@@ -101,7 +92,7 @@ func decodeEncodedIntrinsic(s string) (map[string]any, bool) {
 		return nil, false
 	}
 	for name := range fn {
-		if !intrinsicNames[name] {
+		if _, ok := intrinsics[name]; !ok {
 			return nil, false
 		}
 	}

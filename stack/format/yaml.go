@@ -115,8 +115,9 @@ func shortForm(m map[string]any, s section, root Document) (*yaml.Node, bool) {
 	var arg any
 	for name, arg = range m {
 	}
-	tag, ok := shortTags[name]
-	if !ok {
+	fn := intrinsics[name]
+	tag := fn.tag
+	if tag == "" {
 		return nil, false
 	}
 	// {"Condition": "X"} is the Condition function only inside a condition
@@ -125,7 +126,7 @@ func shortForm(m map[string]any, s section, root Document) (*yaml.Node, bool) {
 		return nil, false
 	}
 	argSection := inOther
-	if conditionFunctions[name] {
+	if fn.conditional {
 		argSection = inConditionExpr
 	}
 
@@ -202,27 +203,3 @@ func flowable(n *yaml.Node) bool {
 	}
 	return ok(n) && length <= 80
 }
-
-var shortTags = map[string]string{
-	"Ref":             "!Ref",
-	"Condition":       "!Condition",
-	"Fn::Base64":      "!Base64",
-	"Fn::And":         "!And",
-	"Fn::Equals":      "!Equals",
-	"Fn::If":          "!If",
-	"Fn::Not":         "!Not",
-	"Fn::Or":          "!Or",
-	"Fn::FindInMap":   "!FindInMap",
-	"Fn::GetAtt":      "!GetAtt",
-	"Fn::GetAZs":      "!GetAZs",
-	"Fn::ImportValue": "!ImportValue",
-	"Fn::Join":        "!Join",
-	"Fn::Select":      "!Select",
-	"Fn::Split":       "!Split",
-	"Fn::Sub":         "!Sub",
-	"Fn::Cidr":        "!Cidr",
-}
-
-// conditionFunctions take condition expressions as arguments, where
-// {"Condition": "X"} refers to another condition.
-var conditionFunctions = map[string]bool{"Fn::And": true, "Fn::Or": true, "Fn::Not": true}
