@@ -76,8 +76,22 @@ func confirm(ctx context.Context, c *cli.Context, name string) error {
 	if ctx.Err() != nil {
 		return interrupted
 	}
+	ok, err := askForName(ctx, c, in, name, fmt.Sprintf("Delete stack %s and every resource in it? Type the stack name to confirm: ", name))
+	switch {
+	case err != nil:
+		return interrupted
+	case !ok:
+		return &exitError{code: deploy.ExitFailure, err: errors.New("not confirmed; nothing was deleted")}
+	}
+	return nil
+}
+
+// askForName asks question on the terminal in and reports whether the
+// answer is name. Ctrl-C or SIGTERM at the prompt ends it at once with
+// ctx's error.
+func askForName(ctx context.Context, c *cli.Context, in *os.File, name, question string) (bool, error) {
 	defer prompting(ctx)()
-	fmt.Fprintf(c.App.ErrWriter, "Delete stack %s and every resource in it? Type the stack name to confirm: ", name)
+	fmt.Fprint(c.App.ErrWriter, question)
 	answer := make(chan string, 1)
 	// A read of the terminal cannot be cancelled; after Ctrl-C it is left
 	// to the end of the process, which follows at once.
@@ -87,12 +101,9 @@ func confirm(ctx context.Context, c *cli.Context, name string) error {
 	}()
 	select {
 	case line := <-answer:
-		if strings.TrimSpace(line) != name {
-			return &exitError{code: deploy.ExitFailure, err: errors.New("not confirmed; nothing was deleted")}
-		}
-		return nil
+		return strings.TrimSpace(line) == name, nil
 	case <-ctx.Done():
 		fmt.Fprintln(c.App.ErrWriter) // after the "^C" the terminal echoed
-		return interrupted
+		return false, ctx.Err()
 	}
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -125,23 +123,8 @@ func confirmReplacement(c *cli.Context, name string) func(context.Context, []dep
 	return func(ctx context.Context, replacements []deploy.Replacement) (bool, error) {
 		// Ctrl-C at the prompt ends it at once; the deployer then deletes
 		// the change set.
-		defer prompting(ctx)()
-		fmt.Fprintf(c.App.ErrWriter, "This deploy replaces %d resource(s), as listed at the top of the plan. Type the stack name to replace them: ",
-			len(replacements))
-		answer := make(chan string, 1)
-		// A read of the terminal cannot be cancelled; after Ctrl-C it is
-		// left to the end of the process, which follows at once.
-		go func() {
-			line, _ := bufio.NewReader(in).ReadString('\n')
-			answer <- line
-		}()
-		select {
-		case line := <-answer:
-			return strings.TrimSpace(line) == name, nil
-		case <-ctx.Done():
-			fmt.Fprintln(c.App.ErrWriter) // after the "^C" the terminal echoed
-			return false, ctx.Err()
-		}
+		return askForName(ctx, c, in, name, fmt.Sprintf(
+			"This deploy replaces %d resource(s), as listed at the top of the plan. Type the stack name to replace them: ", len(replacements)))
 	}
 }
 
