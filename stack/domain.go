@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -56,4 +57,39 @@ func serviceURL(cfg Config) string {
 		return "https://" + strings.TrimSuffix(cfg.Domain.Name, ".")
 	}
 	return cloudformation.Sub("https://${" + idLoadBalancer + ".DNSName}")
+}
+
+// Validation of these settings, called from Config.Validate.
+
+var (
+	domainLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZonePatt = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+)
+
+func (v *validator) domain(d Domain) {
+	if d.Name == "" {
+		return // a hosted zone alone has no effect; see Warnings
+	}
+	name := strings.TrimSuffix(d.Name, ".")
+	labels := strings.Split(name, ".")
+	valid := len(name) <= 253 && len(labels) >= 2
+	for _, l := range labels {
+		if !domainLabel.MatchString(l) {
+			valid = false
+		}
+	}
+	switch {
+	case !valid:
+		v.add(KeyDomainName, "%q is not a fully qualified domain name: use lowercase labels of letters, digits and hyphens, e.g. app.example.com", d.Name)
+	case len(name) > 64:
+		// The stack may create the certificate, and ACM limits a
+		// certificate's domain name to 64 characters.
+		v.add(KeyDomainName, "%q is %d characters long: an ACM certificate's domain name allows up to 64", d.Name, len(name))
+	}
+	switch {
+	case d.HostedZoneID == "":
+		v.addCross(KeyHostedZoneID, []string{KeyDomainName}, "is required with domain-name %s: the Route 53 hosted zone (Z...) that holds it", d.Name)
+	case !hostedZonePatt.MatchString(d.HostedZoneID):
+		v.add(KeyHostedZoneID, "%q is not a Route 53 hosted zone ID: expected uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ (without /hostedzone/)", d.HostedZoneID)
+	}
 }

@@ -3,6 +3,7 @@ package stack
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -346,4 +347,211 @@ func clusterStrategy(s Spot) []ecs.ClusterCapacityProviderAssociations_CapacityP
 		})
 	}
 	return out
+}
+
+// Validation of these settings, called from Config.Validate.
+
+// fargateSizes lists the memory values (MiB) Fargate accepts for each CPU
+// value. Source: "Task CPU and memory" in the Amazon ECS developer guide.
+var fargateSizes = map[int][]int{
+	256:   {512, 1024, 2048},
+	512:   steps(1024, 4096, 1024),
+	1024:  steps(2048, 8192, 1024),
+	2048:  steps(4096, 16384, 1024),
+	4096:  steps(8192, 30720, 1024),
+	8192:  steps(16384, 61440, 4096),
+	16384: steps(32768, 122880, 8192),
+}
+
+func steps(from, to, step int) []int {
+	var out []int
+	for n := from; n <= to; n += step {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (v *validator) fargateSize(cpu, memory int) {
+	memories, ok := fargateSizes[cpu]
+	if !ok {
+		v.add(KeyCPU, "%d is not a Fargate CPU value: allowed 256, 512, 1024, 2048, 4096, 8192, 16384", cpu)
+		return
+	}
+	if !slices.Contains(memories, memory) {
+		v.addCross(KeyMemory, []string{KeyCPU}, "memory %d MiB does not go with cpu %d on Fargate: with cpu %d, memory allows %s", memory, cpu, cpu, describeSizes(memories))
+	}
+}
+
+func describeSizes(memories []int) string {
+	if len(memories) <= 3 {
+		parts := make([]string, len(memories))
+		for i, m := range memories {
+			parts[i] = strconv.Itoa(m)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("%d to %d in steps of %d", memories[0], memories[len(memories)-1], memories[1]-memories[0])
+}
+
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (v *validator) environment(env []EnvVar) {
+	seen := map[string]bool{}
+	for _, e := range env {
+		switch {
+		case !envNamePattern.MatchString(e.Name):
+			v.add(KeyEnv, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (KEY=VALUE)", e.Name)
+		case seen[e.Name]:
+			v.add(KeyEnv, "%s is set twice: give each variable once", e.Name)
+		case e.Value == "":
+			// ECS drops an environment entry whose value is empty when it
+			// registers the task definition, so the application would see the
+			// variable unset, not empty (terraform-provider-aws #39533).
+			v.add(KeyEnv, "%s has an empty value, and ECS drops such variables: the container would not see it at all. Give a value, or leave the variable out", e.Name)
+		}
+		seen[e.Name] = true
+	}
+}
+
+var (
+	clusterPattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	platformPattern = regexp.MustCompile(`^(LATEST|1\.4\.0)$`)
+)
+
+var (
+	secretsManagerARN = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:$]*:[^:$]*:[^:$]*)?$`)
+	ssmParameterARN   = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
+)
+
+func (v *validator) secrets(secrets []Secret, env []EnvVar) {
+	seen := map[string]bool{}
+	for _, e := range env {
+		seen[e.Name] = true
+	}
+	for _, s := range secrets {
+		switch {
+		case !envNamePattern.MatchString(s.Name):
+			v.add(KeySecret, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (NAME=ARN)", s.Name)
+		case seen[s.Name]:
+			v.addCross(KeySecret, []string{KeyEnv}, "%s is set twice (as a secret or an env variable): give each variable once", s.Name)
+		}
+		seen[s.Name] = true
+		if !secretsManagerARN.MatchString(s.ARN) && !ssmParameterARN.MatchString(s.ARN) {
+			v.add(KeySecret, "%s: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)", s.Name, s.ARN)
+		}
+	}
+}
+
+// spot checks the Spot split. Fargate Spot runs ARM64 tasks on platform
+// version 1.4.0 or later (ECS API reference, CapacityProviderStrategyItem,
+// since 2024-09), and platformVersion allows only LATEST and 1.4.0, so any
+// architecture goes with Spot.
+func (v *validator) spot(s Spot) {
+	if !s.Enabled {
+		return // spot-base and spot-weight have no effect; see Warnings
+	}
+	v.intRange(KeySpotBase, s.Base, 0, 100000)
+	v.intRange(KeySpotWeight, s.Weight, 0, 1000)
+}
+
+func (v *validator) arch(arch string) {
+	if arch != ArchX86 && arch != ArchARM64 {
+		v.add(KeyArch, "%q is not a CPU architecture: use %s or %s", arch, ArchX86, ArchARM64)
+	}
+}
+
+// deployment checks that ECS can make progress in a rolling deployment. It
+// rounds the lower bound up and the upper bound down: with one task,
+// min-healthy-percent 50 and max-percent 150 both come to one task, so ECS
+// can neither start a new task nor stop the old one.
+func (v *validator) deployment(s Service, scaling Scaling) {
+	v.intRange(KeyMinHealthyPercent, s.MinHealthyPercent, 0, 100)
+	v.intRange(KeyMaxPercent, s.MaxPercent, 100, 400)
+	lo, hi := s.DesiredCount, s.DesiredCount
+	if scaling.Enabled() {
+		lo, hi = max(scaling.MinCount, 1), scaling.MaxCount
+	}
+	for n := max(lo, 1); n <= hi; n++ {
+		least := (n*s.MinHealthyPercent + 99) / 100
+		most := n * s.MaxPercent / 100
+		if most <= least {
+			v.addCross(KeyMaxPercent, []string{KeyMinHealthyPercent, KeyDesiredCount, KeyMinCount, KeyMaxCount}, "with %d task(s), min-healthy-percent %d and max-percent %d both allow %d running task(s), so a deployment can neither start a new task nor stop an old one: lower min-healthy-percent or raise max-percent",
+				n, s.MinHealthyPercent, s.MaxPercent, most)
+			return
+		}
+	}
+}
+
+// maxWritablePaths bounds --writable-path: each is a volume and a mount
+// point, and a handful covers every image we know.
+const maxWritablePaths = 20
+
+var writablePathPattern = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
+
+// writablePaths checks the writable directories of a read-only root
+// filesystem. Each becomes a task volume named after it, and ECS allows
+// only letters, digits, hyphens and underscores, up to 255, in a volume
+// name (ECS API reference, Volume), so paths keep to those characters and
+// dots.
+func (v *validator) writablePaths(c Container) {
+	if len(c.WritablePaths) == 0 {
+		return
+	}
+	if !c.ReadOnlyRootFilesystem {
+		return // no effect; see Warnings
+	}
+	if len(c.WritablePaths) > maxWritablePaths {
+		v.add(KeyWritablePath, "%d paths: allowed up to %d", len(c.WritablePaths), maxWritablePaths)
+	}
+	seen := map[string]bool{}
+	for _, p := range c.WritablePaths {
+		clean := strings.TrimSuffix(p, "/")
+		switch {
+		case !writablePathPattern.MatchString(clean) || len(clean) > 200:
+			v.add(KeyWritablePath, "%q is not an absolute directory path: use / and letters, digits, dots, hyphens and underscores, up to 200 characters, e.g. /var/cache/nginx", p)
+		case slices.Contains(strings.Split(clean, "/"), "..") || slices.Contains(strings.Split(clean, "/"), "."):
+			v.add(KeyWritablePath, "%q has . or .. in it: give the directory's plain absolute path", p)
+		case seen[clean]:
+			v.add(KeyWritablePath, "%s is given twice", p)
+		}
+		seen[clean] = true
+	}
+}
+
+// execAndReadOnly: the SSM agent that ECS Exec runs writes into the
+// container's filesystem, so ECS Exec does not work with a read-only root
+// filesystem (ECS developer guide, "Considerations for ECS Exec").
+func (v *validator) execAndReadOnly(c Config) {
+	if c.Service.EnableExec && c.Container.ReadOnlyRootFilesystem {
+		v.addCross(KeyEnableExec, []string{KeyReadOnlyRootFS}, "ECS Exec does not work with a read-only root filesystem (its agent writes into the container): leave out enable-exec or read-only-root-fs")
+	}
+}
+
+func (v *validator) containerHealthCheck(h ContainerHealthCheck) {
+	if h.Command == "" {
+		return
+	}
+	if strings.TrimSpace(h.Command) == "" || strings.ContainsAny(h.Command, "\n\r") {
+		v.add(KeyContainerHealthCheck, "must be one shell command line, e.g. \"curl -f http://localhost/ || exit 1\"")
+	}
+	v.intRange(KeyContainerHCInterval, h.Interval, 5, 300)
+	v.intRange(KeyContainerHCTimeout, h.Timeout, 2, 60)
+	v.intRange(KeyContainerHCRetries, h.Retries, 1, 10)
+	v.intRange(KeyContainerHCStartPeriod, h.StartPeriod, 0, 300)
+	if h.Timeout >= h.Interval {
+		v.addCross(KeyContainerHCTimeout, []string{KeyContainerHCInterval},
+			"container-health-check-timeout %d s must be shorter than container-health-check-interval %d s", h.Timeout, h.Interval)
+	}
+}
+
+func (v *validator) cluster(name string) {
+	if name != "" && !clusterPattern.MatchString(name) {
+		v.add(KeyCluster, "%q is not an ECS cluster name: use up to 255 letters, digits, hyphens and underscores", name)
+	}
+}
+
+func (v *validator) platformVersion(pv string) {
+	if !platformPattern.MatchString(pv) {
+		v.add(KeyPlatformVersion, "%q is not a Fargate platform version for Linux: use LATEST or 1.4.0 (1.3.0 lacks ECS Exec, ephemeral storage, arm64 and secret JSON keys)", pv)
+	}
 }

@@ -56,3 +56,28 @@ func imageRepositoryName(image string) string {
 
 // containerName is the container's name in the task definition.
 func containerName(cfg Config) string { return cfg.Name }
+
+// Validation of these settings, called from Config.Validate.
+
+// imagePattern is the Docker image reference grammar (distribution/reference):
+// an optional registry host[:port], a lowercase repository path, then an
+// optional :tag and an optional @digest.
+var imagePattern = regexp.MustCompile(`^` +
+	`(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?` +
+	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+	imageTagAndDigest + `$`)
+
+// imageTagAndDigest is the optional :tag and @digest of an image reference.
+const imageTagAndDigest = `(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?` +
+	`(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?`
+
+func (v *validator) image(image string) {
+	switch {
+	case image == "":
+		v.add(KeyImage, "must not be empty: give an image reference such as nginx:1.27 or 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1")
+	case len(image) > maxImageLength:
+		v.add(KeyImage, "is %d characters long: allowed up to %d", len(image), maxImageLength)
+	case !imagePattern.MatchString(image):
+		v.add(KeyImage, "%q is not a valid image reference: expected [registry/]repository[:tag][@digest] with a lowercase repository, e.g. nginx:1.27", image)
+	}
+}

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -233,4 +235,172 @@ func partitionNeutral(arn string) string {
 		return arn
 	}
 	return cloudformation.Sub("arn:${AWS::Partition}:" + rest)
+}
+
+// Validation of these settings, called from Config.Validate.
+
+var (
+	healthPathPattern = regexp.MustCompile(`^/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$`)
+	matcherPattern    = regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
+)
+
+func (v *validator) healthCheck(h HealthCheck) {
+	switch {
+	case h.Path == "" || h.Path[0] != '/':
+		v.add(KeyHealthCheckPath, "%q must start with /, e.g. /health", h.Path)
+	case len(h.Path) > 1024:
+		v.add(KeyHealthCheckPath, "is %d characters long: allowed up to 1024", len(h.Path))
+	case !healthPathPattern.MatchString(h.Path):
+		v.add(KeyHealthCheckPath, "%q has characters not allowed in a URL path (spaces or control characters?)", h.Path)
+	}
+	v.matcher(h.Matcher)
+	v.intRange(KeyHealthCheckInterval, h.Interval, 5, 300)
+	v.intRange(KeyHealthCheckTimeout, h.Timeout, 2, 120)
+	if h.Timeout >= h.Interval {
+		v.addCross(KeyHealthCheckTimeout, []string{KeyHealthCheckInterval},
+			"health-check-timeout %d s must be shorter than health-check-interval %d s", h.Timeout, h.Interval)
+	}
+	v.intRange(KeyHealthyThreshold, h.HealthyThreshold, 2, 10)
+	v.intRange(KeyUnhealthyThreshold, h.UnhealthyThreshold, 2, 10)
+}
+
+// matcher checks an ALB HTTP success-code matcher: codes from 200 to 499,
+// as a single code, a comma-separated list, or a low-high range.
+func (v *validator) matcher(m string) {
+	const allowed = "use HTTP codes from 200 to 499 as 200, 200,202 or 200-299"
+	if !matcherPattern.MatchString(m) {
+		v.add(KeyHealthCheckMatcher, "%q is not well formed: %s", m, allowed)
+		return
+	}
+	for _, part := range strings.Split(m, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		low, _ := strconv.Atoi(lo)
+		high := low
+		if isRange {
+			high, _ = strconv.Atoi(hi)
+		}
+		if low < 200 || high > 499 || low > high {
+			v.add(KeyHealthCheckMatcher, "%q is out of range: %s", part, allowed)
+			return
+		}
+	}
+}
+
+// SSLPolicies are the predefined ELB security policies an HTTPS listener of
+// an Application Load Balancer accepts. Source: "Security policies for your
+// Application Load Balancer" in the ELB user guide (2026), which adds new
+// ones from time to time; list them with `aws elbv2 describe-ssl-policies`.
+var SSLPolicies = []string{
+	"ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-0-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+	"ELBSecurityPolicy-TLS13-1-2-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+	"ELBSecurityPolicy-TLS13-1-1-2021-06",
+	"ELBSecurityPolicy-TLS13-1-0-2021-06",
+	"ELBSecurityPolicy-TLS13-1-3-2021-06",
+	"ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+	"ELBSecurityPolicy-FS-1-2-Res-2020-10",
+	"ELBSecurityPolicy-FS-1-2-Res-2019-08",
+	"ELBSecurityPolicy-FS-1-2-2019-08",
+	"ELBSecurityPolicy-FS-1-1-2019-08",
+	"ELBSecurityPolicy-FS-2018-06",
+	"ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+	"ELBSecurityPolicy-TLS-1-2-2017-01",
+	"ELBSecurityPolicy-TLS-1-1-2017-01",
+	"ELBSecurityPolicy-2016-08",
+	"ELBSecurityPolicy-TLS-1-0-2015-04",
+	"ELBSecurityPolicy-2015-05",
+}
+
+// sslPolicyName is the shape of a predefined policy's name. A name of that
+// shape that is not in SSLPolicies is accepted with a warning: AWS adds
+// policies (the RFC 9151 ones, say) faster than this list, and ELB itself
+// rejects an unknown name with a clear error when the listener is created.
+var sslPolicyName = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]{1,100}$`)
+
+func (v *validator) sslPolicy(policy string) {
+	if !sslPolicyName.MatchString(policy) {
+		v.add(KeySSLPolicy, "%q is not an ELB security policy name: use one of the predefined ELBSecurityPolicy-* policies, e.g. %s (list them with: aws elbv2 describe-ssl-policies --query 'SslPolicies[].Name')", policy, DefaultSSLPolicy)
+	}
+}
+
+var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+var wafACLARN = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]{36}$`)
+
+func (v *validator) loadBalancer(lb LoadBalancer) {
+	if lb.Internal && len(lb.AllowCIDRs) == 0 {
+		v.addCross(KeyAllowCIDR, []string{KeyInternal}, "internal is on, and an internal load balancer needs at least one source network in allow-cidr, e.g. 10.0.0.0/8")
+	}
+	seen := map[string]bool{}
+	perFamily := map[bool]int{}
+	for _, c := range lb.AllowCIDRs {
+		p, err := netip.ParsePrefix(c)
+		switch {
+		case strings.Contains(c, ","):
+			v.add(KeyAllowCIDR, "%q holds more than one network: give one network per allow-cidr value, repeated", c)
+			continue
+		case err != nil || p.Masked() != p:
+			v.add(KeyAllowCIDR, "%q is not a network in CIDR notation: use e.g. 10.0.0.0/16 or 2001:db8::/32, with no host bits set", c)
+			continue
+		case seen[p.String()]:
+			v.add(KeyAllowCIDR, "%s is given twice: EC2 rejects duplicate rules", c)
+		case p.Addr().Is6() && !lb.DualStack:
+			v.addCross(KeyAllowCIDR, []string{KeyDualStack}, "%s is an IPv6 network, but dualstack is off and the load balancer IPv4 only: turn dualstack on", c)
+		}
+		seen[p.String()] = true
+		perFamily[p.Addr().Is4()]++
+	}
+	// Each network opens two ports, and a security group holds 60 inbound
+	// rules per address family by default (VPC quotas).
+	for is4, n := range perFamily {
+		if n > maxNetworksPerFamily {
+			family := map[bool]string{true: "IPv4", false: "IPv6"}[is4]
+			v.add(KeyAllowCIDR, "%d %s networks: allowed up to %d, as each takes two of the security group's 60 %s rules", n, family, maxNetworksPerFamily, family)
+		}
+	}
+	if b := lb.AccessLogs.Bucket; b != "" {
+		if !bucketPattern.MatchString(b) || strings.Contains(b, "..") || isIPv4(b) {
+			v.add(KeyAccessLogsBucket, "%q is not an S3 bucket name: use 3 to 63 lowercase letters, digits, dots and hyphens", b)
+		}
+	}
+	if p := lb.AccessLogs.Prefix; p != "" && (strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "AWSLogs") || len(p) > 200) {
+		v.add(KeyAccessLogsPrefix, "%q is not allowed: no leading or trailing slash, no \"AWSLogs\", up to 200 characters", p)
+	}
+	if lb.WAFWebACLArn != "" && !wafACLARN.MatchString(lb.WAFWebACLArn) {
+		v.add(KeyWAFACLArn, "%q is not a regional WAFv2 web ACL ARN: expected arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID", lb.WAFWebACLArn)
+	}
+	if lb.IdleTimeout != 0 {
+		v.intRange(KeyIdleTimeout, lb.IdleTimeout, 1, 4000)
+	}
+	if lb.Stickiness != 0 {
+		v.intRange(KeyStickiness, lb.Stickiness, 1, 604800)
+	}
+}
+
+const maxNetworksPerFamily = 30
+
+func isIPv4(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is4()
 }
