@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
@@ -20,6 +21,7 @@ func withHints(c *cli.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	inFlagTerms(err)
 	var creds *deploy.CredentialsError
 	if errors.As(err, &creds) {
 		return &hintedError{err: err, hint: credentialsHint(c)}
@@ -146,4 +148,26 @@ func credentialsHint(c *cli.Context) string {
 		"  an SSO profile, signed in:     " + sso + "\n" +
 		"  keys in the environment:       AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys)\n" +
 		"On EC2, ECS or Lambda, the instance or task role provides them."
+}
+
+// fieldFlags are the flags that set the deployer's input fields.
+var fieldFlags = map[string]string{
+	deploy.FieldStackName: "--stack",
+	deploy.FieldRoleARN:   "--role-arn",
+	deploy.FieldTimeout:   "--timeout",
+	deploy.FieldRegion:    "--region",
+}
+
+// inFlagTerms renames the problems the deployer found in its input from
+// the field they concern to the flag that sets it.
+func inFlagTerms(err error) {
+	var verr *stack.ValidationError
+	if !errors.As(err, &verr) {
+		return
+	}
+	for i, p := range verr.Problems {
+		if flag, ok := fieldFlags[p.Key]; ok {
+			verr.Problems[i].Key = flag
+		}
+	}
 }

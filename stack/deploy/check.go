@@ -185,3 +185,13 @@ func (c *Check) DisjointSubnets(publicFlag string, public []string, privateFlag 
 		}
 	}
 }
+
+// Fields of the deployer's inputs, as the keys of the problems it finds
+// in them itself. The library names what is wrong, not where it came
+// from: a command line maps them to its flags.
+const (
+	FieldStackName = "StackName"
+	FieldRoleARN   = "RoleARN"
+	FieldTimeout   = "Timeout"
+	FieldRegion    = "Region"
+)

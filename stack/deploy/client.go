@@ -76,7 +76,7 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	}
 	if cfg.Region == "" {
 		var check Check
-		check.Add("--region", "no AWS region is set; pass --region, or set AWS_REGION or a region in your AWS profile")
+		check.Add(FieldRegion, "no AWS region is set: give one, or set AWS_REGION or a region in your AWS profile")
 		return nil, check.Err()
 	}
 	if err := checkCredentials(ctx, cfg, o.Profile); err != nil {

@@ -64,13 +64,14 @@ func TestNewClientUsesEnvironmentAndOverrides(t *testing.T) {
 	}
 }
 
-// Proves: no region anywhere is an input error naming --region.
+// Proves: no region anywhere is an input error about the Region field,
+// which the command line maps to --region.
 func TestNewClientNeedsARegion(t *testing.T) {
 	isolateAWSConfig(t)
 	_, err := NewClient(context.Background(), ClientOptions{})
 	var ie *stack.ValidationError
-	if !errors.As(err, &ie) || ie.Problems[0].Key != "--region" || ExitCode(err) != ExitInput {
-		t.Errorf("NewClient without a region: %v; want an invalid-input error for --region", err)
+	if !errors.As(err, &ie) || ie.Problems[0].Key != FieldRegion || ExitCode(err) != ExitInput {
+		t.Errorf("NewClient without a region: %v; want an invalid-input error for the Region field", err)
 	}
 }
 

@@ -44,12 +44,12 @@ type DeleteResult struct {
 // a delete that has started carries on either way.
 func (d *Deployer) Delete(ctx context.Context, in DeleteInput) (*DeleteResult, error) {
 	var check Check
-	check.StackName("--stack", in.StackName)
-	check.RoleARN("--role-arn", in.RoleARN)
+	check.StackName(FieldStackName, in.StackName)
+	check.RoleARN(FieldRoleARN, in.RoleARN)
 	if in.Timeout == 0 {
 		in.Timeout = DefaultTimeout
 	}
-	check.Timeout("--timeout", in.Timeout)
+	check.Timeout(FieldTimeout, in.Timeout)
 	if err := check.Err(); err != nil {
 		return nil, err
 	}

@@ -504,13 +504,13 @@ func (d *Deployer) protect(ctx context.Context, res *Result) {
 // parameters, all before any API call.
 func prepare(in Input) (Input, []templateParameter, error) {
 	var check Check
-	check.StackName("--stack", in.StackName)
+	check.StackName(FieldStackName, in.StackName)
 	check.TemplateBody(in.TemplateBody)
-	check.RoleARN("--role-arn", in.RoleARN)
+	check.RoleARN(FieldRoleARN, in.RoleARN)
 	if in.Timeout == 0 {
 		in.Timeout = DefaultTimeout
 	}
-	check.Timeout("--timeout", in.Timeout)
+	check.Timeout(FieldTimeout, in.Timeout)
 	var declared []templateParameter
 	if in.TemplateBody != "" {
 		var err error

@@ -12,6 +12,10 @@
 //
 // A command validates its flags, builds a client and a renderer, and acts:
 //
+// A caller's own checks use its own labels, as here, flags. The problems
+// the Deployer finds in its input itself are keyed by field (FieldStackName,
+// FieldRegion, ...), for the caller to map to its names.
+//
 //	var check deploy.Check // collects every problem, then one *stack.ValidationError
 //	check.StackName("--stack", name)
 //	check.VPCID("--vpc-id", vpc)

@@ -31,7 +31,7 @@ type StackStatus struct {
 // wraps ErrStackNotFound.
 func (d *Deployer) Status(ctx context.Context, stackName string) (*StackStatus, error) {
 	var check Check
-	check.StackName("--stack", stackName)
+	check.StackName(FieldStackName, stackName)
 	if err := check.Err(); err != nil {
 		return nil, err
 	}

@@ -53,7 +53,10 @@ func TestNoCLICommandLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commandLine := regexp.MustCompile("`cfnfargate [a-z]+ --")
+	// A cfnfargate command line, or one of cfnfargate's flags as the key
+	// of a problem the library finds itself (check.X("--flag", ...)); the
+	// aws CLI's flags in Steps are data, and allowed.
+	commandLine := regexp.MustCompile("`?cfnfargate [a-z]+ --|check\\.[A-Za-z]+\\(\"--|\\(\"--[a-z-]+\", \"[a-z ]")
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") || f == "doc.go" {
 			continue
@@ -64,7 +67,7 @@ func TestNoCLICommandLines(t *testing.T) {
 		}
 		for i, line := range strings.Split(string(b), "\n") {
 			if commandLine.MatchString(line) {
-				t.Errorf("%s:%d writes a CLI command line: %s", f, i+1, strings.TrimSpace(line))
+				t.Errorf("%s:%d uses CLI vocabulary (a cfnfargate command line or flag): %s", f, i+1, strings.TrimSpace(line))
 			}
 		}
 	}
