@@ -12,6 +12,19 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/wafv2"
 )
 
+// MinSubnets returns how many different public and private subnets cfg
+// needs. "You must specify subnets from at least two Availability Zones"
+// for an Application Load Balancer (ELB API reference,
+// CreateLoadBalancer): the public ones, or the private ones when it is
+// internal. Both subnet parameters are lists that CloudFormation
+// requires, so the other list needs one.
+func (c Config) MinSubnets() (public, private int) {
+	if c.LoadBalancer.Internal {
+		return 1, 2
+	}
+	return 2, 1
+}
+
 // addLoadBalancer adds the ALB (internet-facing in the public subnets, or
 // internal in the private ones), its security group, the HTTP listener that
 // redirects to HTTPS, the HTTPS listener, the target group the service

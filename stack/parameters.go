@@ -1,6 +1,9 @@
 package stack
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/awslabs/goformation/v7/cloudformation"
 )
 
@@ -15,6 +18,81 @@ const CertificateArnPattern = `^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certific
 // non-digit" without lookahead, which Go's regexp (used by the tests)
 // lacks; Java's, which CloudFormation uses, reads it the same way.
 const notPrivateECRPattern = `^(?:[0-9]{0,11}(?:[^0-9]|$)|[0-9]{13}).*$`
+
+// DeployParameters are the values a deploy gives the parameters that no
+// setting has a default for: where the stack runs and the certificate its
+// HTTPS listener serves. An empty value is left out, so that a create
+// fails on a missing one and an update keeps the previous value.
+type DeployParameters struct {
+	VpcID            string
+	PublicSubnetIDs  []string
+	PrivateSubnetIDs []string
+	CertificateArn   string
+	// CreateCertificate sends CertificateArn empty when it is: with a
+	// domain name, an empty CertificateArn makes the stack create and
+	// validate a certificate (condition CreateCertificate), also on an
+	// update that would otherwise keep the previous ARN. Without a domain
+	// name CloudFormation refuses the empty value (AllowedPattern).
+	CreateCertificate bool
+}
+
+// Values returns the parameter values to send, by parameter name.
+func (p DeployParameters) Values() map[string]string {
+	values := map[string]string{}
+	for name, value := range map[string]string{
+		ParamVpcID:            p.VpcID,
+		ParamPublicSubnetIDs:  strings.Join(p.PublicSubnetIDs, ","),
+		ParamPrivateSubnetIDs: strings.Join(p.PrivateSubnetIDs, ","),
+		ParamCertificateArn:   p.CertificateArn,
+	} {
+		if value != "" || (name == ParamCertificateArn && p.CreateCertificate) {
+			values[name] = value
+		}
+	}
+	return values
+}
+
+// settingParameters are the parameters whose Default is a setting, and
+// the value of each for a Config; ok is false when the template does not
+// declare the parameter for it. addParameters writes the same values as
+// the Defaults (TestSettingParameters holds the two together).
+var settingParameters = []struct {
+	key, param string
+	value      func(Config) (value string, ok bool)
+}{
+	{KeyImage, ParamContainerImage, func(c Config) (string, bool) { return c.Container.Image, true }},
+	// With autoscaling the scaling policy owns the count: there is no
+	// DesiredCount parameter.
+	{KeyDesiredCount, ParamDesiredCount, func(c Config) (string, bool) {
+		return strconv.Itoa(c.Service.DesiredCount), !c.Scaling.Enabled()
+	}},
+	{KeyPublicTasks, ParamAssignPublicIP, func(c Config) (string, bool) { return assignPublicIP(c.Service.PublicTasks), true }},
+}
+
+// ParameterSettings maps each parameter whose Default is a setting to that
+// setting's key (ContainerImage: image).
+func ParameterSettings() map[string]string {
+	out := make(map[string]string, len(settingParameters))
+	for _, s := range settingParameters {
+		out[s.param] = s.key
+	}
+	return out
+}
+
+// SettingParameters returns the values of the parameters whose Default is
+// one of the settings in given (setting keys), by parameter name. A deploy
+// sends them: without a value, an update keeps the parameter's previous
+// value and changes only its Default. A parameter the template does not
+// declare for cfg is left out.
+func SettingParameters(cfg Config, given map[string]bool) map[string]string {
+	values := map[string]string{}
+	for _, s := range settingParameters {
+		if v, ok := s.value(cfg); ok && given[s.key] {
+			values[s.param] = v
+		}
+	}
+	return values
+}
 
 // addParameters adds the template's parameters, the conditions that read
 // them, and the console metadata that groups and labels them.

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -64,18 +64,20 @@ func subnetList(values []string) []string {
 	return out
 }
 
-// parameterFlagNames name the flag of each parameter, for error messages.
-var parameterFlagNames = map[string]string{
-	stack.ParamVpcID:            "--vpc-id",
-	stack.ParamPublicSubnetIDs:  "--public-subnets",
-	stack.ParamPrivateSubnetIDs: "--private-subnets",
-	stack.ParamCertificateArn:   "--certificate-arn",
-	stack.ParamContainerImage:   "--image",
-	stack.ParamDesiredCount:     "--desired-count",
-	stack.ParamAssignPublicIP:   "--public-tasks",
-}
-
-var certificateArn = regexp.MustCompile(stack.CertificateArnPattern)
+// parameterFlagNames name the flag of each parameter, for error messages:
+// the network and certificate flags, and the settings that are parameters.
+var parameterFlagNames = func() map[string]string {
+	flags := map[string]string{
+		stack.ParamVpcID:            "--vpc-id",
+		stack.ParamPublicSubnetIDs:  "--public-subnets",
+		stack.ParamPrivateSubnetIDs: "--private-subnets",
+		stack.ParamCertificateArn:   "--certificate-arn",
+	}
+	for param, key := range stack.ParameterSettings() {
+		flags[param] = "--" + key
+	}
+	return flags
+}()
 
 // stackInput reads the settings and the stack flags of deploy and diff,
 // checks all of them, and returns the deploy input. Every problem is
@@ -96,19 +98,11 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
 	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
-	// The load balancer needs two subnets in different zones: the public
-	// ones, or the private ones when it is internal.
-	if s.Config.LoadBalancer.Internal {
-		check.Subnets(publicLabel, public, 1)
-		check.Subnets(privateLabel, private, 2)
-	} else {
-		check.Subnets(publicLabel, public, 2)
-		check.Subnets(privateLabel, private, 1)
-	}
+	minPublic, minPrivate := s.Config.MinSubnets()
+	check.Subnets(publicLabel, public, minPublic)
+	check.Subnets(privateLabel, private, minPrivate)
 	check.DisjointSubnets(publicLabel, public, privateLabel, private)
-	if arn := c.String("certificate-arn"); arn != "" && !certificateArn.MatchString(arn) {
-		check.Add(s.label("certificate-arn"), "%q is not an ACM certificate ARN; expected arn:aws:acm:REGION:ACCOUNT:certificate/ID", arn)
-	} else if arn != "" {
+	if arn := c.String("certificate-arn"); check.CertificateArn(s.label("certificate-arn"), arn) {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
 		// that does not load is reported when the client is made.
@@ -132,7 +126,9 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		}
 		body, doc = string(b), d
 		check.TemplateBody(body)
-		checkParameterNames(&check, s.label("parameter"), params, doc)
+		if err := checkParameterNames(&check, s.label("parameter"), params, body); err != nil {
+			return deploy.Input{}, err
+		}
 	}
 	var inputErr *stack.ValidationError
 	if errors.As(check.Err(), &inputErr) {
@@ -143,31 +139,16 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	}
 	printWarnings(c.App.ErrWriter, s.Config.Warnings())
 
-	for name, value := range map[string]string{
-		stack.ParamVpcID:            c.String("vpc-id"),
-		stack.ParamPublicSubnetIDs:  strings.Join(public, ","),
-		stack.ParamPrivateSubnetIDs: strings.Join(private, ","),
-		stack.ParamCertificateArn:   c.String("certificate-arn"),
-	} {
-		if value != "" || (name == stack.ParamCertificateArn && c.IsSet("certificate-arn")) {
-			params[name] = value
-		}
+	network := stack.DeployParameters{
+		VpcID:            c.String("vpc-id"),
+		PublicSubnetIDs:  public,
+		PrivateSubnetIDs: private,
+		CertificateArn:   c.String("certificate-arn"),
+		// --certificate-arn "" asks for a created certificate.
+		CreateCertificate: c.IsSet("certificate-arn") && c.String("certificate-arn") == "",
 	}
-	// Settings that are also parameters are sent when the user gave them;
-	// otherwise an update would keep the previous value and change only the
-	// parameter's default.
-	declared, _ := doc["Parameters"].(map[string]any)
-	for key, param := range map[string]string{
-		stack.KeyImage:        stack.ParamContainerImage,
-		stack.KeyDesiredCount: stack.ParamDesiredCount,
-		stack.KeyPublicTasks:  stack.ParamAssignPublicIP,
-	} {
-		p, ok := declared[param].(map[string]any)
-		if !s.Given[key] || !ok {
-			continue
-		}
-		params[param] = fmt.Sprint(p["Default"])
-	}
+	maps.Copy(params, network.Values())
+	maps.Copy(params, stack.SettingParameters(s.Config, s.Given))
 
 	tags := map[string]string{}
 	for _, t := range s.Config.Tags {
@@ -192,8 +173,14 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 // checkParameterNames refuses --parameter values that a flag sets, where
 // the flag and --parameter would fight over one value, and names the
 // template does not declare.
-func checkParameterNames(check *deploy.Check, label string, params map[string]string, doc format.Document) {
-	declared, _ := doc["Parameters"].(map[string]any)
+func checkParameterNames(check *deploy.Check, label string, params map[string]string, body string) error {
+	if len(params) == 0 {
+		return nil
+	}
+	declared, err := deploy.DeclaredParameters(body)
+	if err != nil {
+		return err
+	}
 	names := make([]string, 0, len(params))
 	for name := range params {
 		names = append(names, name)
@@ -204,27 +191,9 @@ func checkParameterNames(check *deploy.Check, label string, params map[string]st
 			check.Add(label, "%s=%s: the %s parameter is set with %s; give %s instead of --parameter", name, params[name], name, flag, flag)
 			continue
 		}
-		if _, ok := declared[name]; !ok {
-			check.Add(label, "the template has no parameter %s; it declares %s", name, declaredParameters(declared))
-		}
+		check.ParameterDeclared(label, name, declared, parameterFlagNames)
 	}
-}
-
-// declaredParameters lists the template's parameters, each with the flag
-// that sets it.
-func declaredParameters(declared map[string]any) string {
-	var names []string
-	for name := range declared {
-		if flag, ok := parameterFlagNames[name]; ok {
-			name += " (" + flag + ")"
-		}
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ", ")
+	return nil
 }
 
 // clientOptions are the AWS access flags.

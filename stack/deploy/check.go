@@ -26,6 +26,9 @@ var (
 	// names may carry a path (role/service/name).
 	roleARNRE   = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
 	paramNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
+	// The template's AllowedPattern: CloudFormation would refuse any
+	// other value, but only once the change set is created.
+	certificateArnRE = regexp.MustCompile(stack.CertificateArnPattern)
 )
 
 // Check collects problems with command-line input so that all of them are
@@ -146,6 +149,19 @@ func (c *Check) Parameters(flag string, pairs []string) map[string]string {
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
+}
+
+// CertificateArn checks the shape of an ACM certificate ARN and reports
+// whether arn is one, so that its region can be checked too.
+func (c *Check) CertificateArn(flag, arn string) bool {
+	if arn == "" {
+		return false
+	}
+	if !certificateArnRE.MatchString(arn) {
+		c.Add(flag, "%q is not an ACM certificate ARN; expected arn:aws:acm:REGION:ACCOUNT:certificate/ID", arn)
+		return false
+	}
+	return true
 }
 
 // CertificateRegion checks that an ACM certificate is in region, the

@@ -45,6 +45,20 @@ func TestCheck(t *testing.T) {
 		{"bad subnet ID", func(c *Check) { c.Subnets("--private-subnets", []string{"subnet-xyz", "subnet-0123abcd"}, 1) },
 			[]string{"--private-subnets: \"subnet-xyz\" is not a subnet ID"}},
 
+		{"certificate ARN", func(c *Check) {
+			c.CertificateArn("--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b-2c3d")
+		}, nil},
+		{"GovCloud certificate ARN", func(c *Check) {
+			c.CertificateArn("--certificate-arn", "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/abc")
+		}, nil},
+		{"certificate ARN not given", func(c *Check) { c.CertificateArn("--certificate-arn", "") }, nil},
+		{"IAM server certificate", func(c *Check) {
+			c.CertificateArn("--certificate-arn", "arn:aws:iam::123456789012:server-certificate/x")
+		},
+			[]string{"--certificate-arn: \"arn:aws:iam::123456789012:server-certificate/x\" is not an ACM certificate ARN; expected arn:aws:acm:REGION:ACCOUNT:certificate/ID"}},
+		{"certificate ARN without account", func(c *Check) { c.CertificateArn("--certificate-arn", "arn:aws:acm:eu-west-1::certificate/abc") },
+			[]string{"is not an ACM certificate ARN"}},
+
 		{"certificate in the stack's region", func(c *Check) {
 			c.CertificateRegion("--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc", "eu-west-1")
 		}, nil},
@@ -131,5 +145,21 @@ func TestCheckParsesPairs(t *testing.T) {
 	}
 	if params["ImageTag"] != "v1" || params["Query"] != "a=b" || params["Empty"] != "" || len(params) != 3 {
 		t.Errorf("Parameters = %v", params)
+	}
+}
+
+// Proves: CertificateArn reports true only for a well-formed ARN, so that a
+// caller checks the region of that one only.
+func TestCheckCertificateArnResult(t *testing.T) {
+	t.Parallel()
+	for arn, want := range map[string]bool{
+		"arn:aws:acm:eu-west-1:123456789012:certificate/abc": true,
+		"": false,
+		"arn:aws:acm:eu-west-1:123456789012:certificate/a_b": false,
+	} {
+		var c Check
+		if got := c.CertificateArn("label", arn); got != want {
+			t.Errorf("CertificateArn(%q) = %v, want %v", arn, got, want)
+		}
 	}
 }

@@ -70,6 +70,44 @@ func templateParameters(body string) ([]templateParameter, error) {
 	return out, nil
 }
 
+// DeclaredParameters returns the names of the parameters the template body
+// declares, in name order.
+func DeclaredParameters(body string) ([]string, error) {
+	params, err := templateParameters(body)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name
+	}
+	return names, nil
+}
+
+// ParameterDeclared checks that a parameter given by name is one of
+// declared, the template's parameters (see DeclaredParameters): the change
+// set would fail on any other. The problem lists the declared ones, each
+// with the input that sets it when flags names one, as in
+// Input.ParameterFlags.
+func (c *Check) ParameterDeclared(flag, name string, declared []string, flags map[string]string) {
+	if slices.Contains(declared, name) {
+		return
+	}
+	var names []string
+	for _, d := range declared {
+		if f, ok := flags[d]; ok {
+			d += " (" + f + ")"
+		}
+		names = append(names, d)
+	}
+	sort.Strings(names)
+	list := strings.Join(names, ", ")
+	if len(names) == 0 {
+		list = "none"
+	}
+	c.Add(flag, "the template has no parameter %s; it declares %s", name, list)
+}
+
 func mappingValue(m *yaml.Node, key string) *yaml.Node {
 	if m.Kind != yaml.MappingNode {
 		return nil

@@ -132,3 +132,46 @@ func TestParameterChanges(t *testing.T) {
 		t.Errorf("without resolved values: %+v; want the sent value", got)
 	}
 }
+
+// Proves: DeclaredParameters lists the template's parameters in name
+// order, and ParameterDeclared accepts those and refuses any other name,
+// listing the declared ones with the inputs that set them.
+func TestParameterDeclared(t *testing.T) {
+	t.Parallel()
+	declared, err := DeclaredParameters(testTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ImageTag", "PublicSubnetIds", "VpcId"}; !slices.Equal(declared, want) {
+		t.Fatalf("DeclaredParameters = %v; want %v", declared, want)
+	}
+	if _, err := DeclaredParameters("{not yaml"); err == nil {
+		t.Error("a broken template was accepted")
+	}
+	flags := map[string]string{"VpcId": "VPC input"}
+	tests := []struct {
+		name     string
+		param    string
+		declared []string
+		want     string // "" for no problem
+	}{
+		{"declared", "ImageTag", declared, ""},
+		{"not declared", "Extra", declared, "label: the template has no parameter Extra; it declares ImageTag, PublicSubnetIds, VpcId (VPC input)"},
+		{"case matters", "imagetag", declared, "the template has no parameter imagetag"},
+		{"no parameters", "Extra", nil, "label: the template has no parameter Extra; it declares none"},
+	}
+	for _, tt := range tests {
+		var c Check
+		c.ParameterDeclared("label", tt.param, tt.declared, flags)
+		var got string
+		if len(c.problems) == 1 {
+			got = c.problems[0].String()
+		}
+		switch {
+		case len(c.problems) > 1:
+			t.Errorf("%s: problems %v; want at most one", tt.name, c.problems)
+		case tt.want == "" && got != "", tt.want != "" && !strings.Contains(got, tt.want):
+			t.Errorf("%s: problem %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
