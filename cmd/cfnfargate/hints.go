@@ -169,5 +169,12 @@ func inFlagTerms(err error) {
 		if flag, ok := fieldFlags[p.Key]; ok {
 			verr.Problems[i].Key = flag
 		}
+		// A parameter without a flag of its own is given with --parameter.
+		if name, ok := strings.CutPrefix(p.Key, deploy.FieldParameters+"."); ok {
+			verr.Problems[i].Key = "--parameter"
+			if strings.Contains(p.Message, "is required") {
+				verr.Problems[i].Message += "; set it with --parameter " + name + "=VALUE"
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
@@ -127,5 +129,31 @@ func TestCredentialsHint(t *testing.T) {
 	}
 	if code := report(io.Discard, err); code != deploy.ExitInput {
 		t.Errorf("exit %d; want %d", code, deploy.ExitInput)
+	}
+}
+
+// TestInFlagTerms proves the problems the deployer keys by field come out
+// keyed by the flag that sets the field, and a parameter without a flag of
+// its own says how to give it with --parameter.
+func TestInFlagTerms(t *testing.T) {
+	err := &stack.ValidationError{Title: "invalid input", Problems: []stack.Problem{
+		{Key: deploy.FieldStackName, Message: "a stack name is required"},
+		{Key: deploy.FieldRegion, Message: "no AWS region is set"},
+		{Key: deploy.FieldParameters + ".Secret", Message: "parameter Secret is required and the template has no default for it"},
+		{Key: deploy.FieldParameters + ".Extra", Message: "the template has no parameter Extra"},
+		{Key: "--vpc-id", Message: "already a flag"},
+	}}
+	inFlagTerms(fmt.Errorf("deploy: %w", err))
+	want := []string{
+		"--stack: a stack name is required",
+		"--region: no AWS region is set",
+		"--parameter: parameter Secret is required and the template has no default for it; set it with --parameter Secret=VALUE",
+		"--parameter: the template has no parameter Extra",
+		"--vpc-id: already a flag",
+	}
+	for i, p := range err.Problems {
+		if p.String() != want[i] {
+			t.Errorf("problem %d = %q; want %q", i, p.String(), want[i])
+		}
 	}
 }

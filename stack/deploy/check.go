@@ -210,4 +210,7 @@ const (
 	FieldRoleARN   = "RoleARN"
 	FieldTimeout   = "Timeout"
 	FieldRegion    = "Region"
+	// FieldParameters, a dot and a parameter name keys a problem with a
+	// parameter the caller has no label for.
+	FieldParameters = "Parameters"
 )

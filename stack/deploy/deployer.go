@@ -60,9 +60,10 @@ type Input struct {
 	// parameter not given keeps its previous value; on a create, one
 	// without a Default is a *stack.ValidationError.
 	Parameters map[string]string
-	// ParameterFlags names the flag that sets a parameter, for error
-	// messages (VpcId: "--vpc-id"). Other parameters are set with
-	// --parameter NAME=VALUE.
+	// ParameterFlags is the caller's label for the input that sets a
+	// parameter, the key of problems with it (a CLI passes its flags:
+	// VpcId: "--vpc-id"). A parameter without one is keyed
+	// FieldParameters + "." + its name.
 	ParameterFlags map[string]string
 	// Capabilities the template needs, such as CAPABILITY_IAM.
 	Capabilities []string

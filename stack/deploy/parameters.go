@@ -147,11 +147,12 @@ func resolveParameters(declared []templateParameter, given map[string]string, pr
 		if p.HasDefault {
 			continue
 		}
-		flag, how := flagFor(p.Name, flags)
-		problems = append(problems, stack.Problem{
-			Key:     flag,
-			Message: fmt.Sprintf("parameter %s is required and the template has no default for it; set it with %s", p.Name, how),
-		})
+		key, labelled := parameterKey(p.Name, flags)
+		message := fmt.Sprintf("parameter %s is required and the template has no default for it", p.Name)
+		if labelled {
+			message += "; set it with " + key
+		}
+		problems = append(problems, stack.Problem{Key: key, Message: message})
 	}
 	var unknown []string
 	for name := range given {
@@ -161,20 +162,24 @@ func resolveParameters(declared []templateParameter, given map[string]string, pr
 	}
 	sort.Strings(unknown)
 	for _, name := range unknown {
-		flag, _ := flagFor(name, flags)
+		key, _ := parameterKey(name, flags)
 		problems = append(problems, stack.Problem{
-			Key:     flag,
+			Key:     key,
 			Message: fmt.Sprintf("the template has no parameter %s", name),
 		})
 	}
 	return params, problems
 }
 
-func flagFor(param string, flags map[string]string) (flag, how string) {
-	if f, ok := flags[param]; ok {
-		return f, f
+// parameterKey is the key of a problem with parameter param: the caller's
+// label for it (Input.ParameterFlags), or the field path
+// "Parameters.NAME", which a caller maps to its own way of giving any
+// parameter.
+func parameterKey(param string, labels map[string]string) (key string, labelled bool) {
+	if l, ok := labels[param]; ok {
+		return l, true
 	}
-	return "--parameter", "--parameter " + param + "=VALUE"
+	return FieldParameters + "." + param, false
 }
 
 // masked is how CloudFormation shows the value of a NoEcho parameter.

@@ -75,8 +75,8 @@ func TestResolveParameters(t *testing.T) {
 		msgs = append(msgs, p.String())
 	}
 	joined := strings.Join(msgs, "\n")
-	if len(problems) != 2 || !strings.Contains(joined, "--public-subnets: parameter PublicSubnetIds is required") ||
-		!strings.Contains(joined, "set it with --parameter Secret=VALUE") {
+	if len(problems) != 2 || !strings.Contains(joined, "--public-subnets: parameter PublicSubnetIds is required and the template has no default for it; set it with --public-subnets") ||
+		!strings.Contains(joined, "Parameters.Secret: parameter Secret is required and the template has no default for it") {
 		t.Errorf("create problems = %q", msgs)
 	}
 }
