@@ -29,6 +29,25 @@ func clearEnv(t *testing.T) {
 	}
 }
 
+// emitContains runs emit with args and only the environment variables in
+// env, and fails t unless it succeeds with each of want in the template.
+func emitContains(t *testing.T, env map[string]string, args, want []string) {
+	t.Helper()
+	clearEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	code, stdout, stderr := runCLI(t, append([]string{"emit"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("template lacks %q", w)
+		}
+	}
+}
+
 // TestEmitDefaultMatchesGolden proves `cfnfargate emit` with no settings
 // prints the reviewed default template, in both formats.
 func TestEmitDefaultMatchesGolden(t *testing.T) {
@@ -79,19 +98,7 @@ func TestPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			code, stdout, stderr := runCLI(t, append([]string{"emit"}, tt.args...)...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, stderr)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("template lacks %q", w)
-				}
-			}
+			emitContains(t, tt.env, tt.args, tt.want)
 		})
 	}
 }

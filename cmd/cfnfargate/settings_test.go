@@ -31,19 +31,7 @@ func TestCommasStayInValues(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				clearEnv(t)
-				for k, v := range tt.env {
-					t.Setenv(k, v)
-				}
-				code, stdout, stderr := runCLI(t, append([]string{"emit"}, tt.args...)...)
-				if code != 0 {
-					t.Fatalf("exit %d: %s", code, stderr)
-				}
-				for _, w := range tt.want {
-					if !strings.Contains(stdout, w) {
-						t.Errorf("template lacks %q", w)
-					}
-				}
+				emitContains(t, tt.env, tt.args, tt.want)
 			})
 		}
 	})

@@ -30,6 +30,15 @@ func isolateAWSConfig(t *testing.T) {
 	t.Setenv("AWS_DEFAULT_REGION", "")
 }
 
+// withoutCredentials empties every environment variable that could give
+// the SDK credentials, on top of isolateAWSConfig's empty files.
+func withoutCredentials(t *testing.T) {
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		t.Setenv(v, "")
+	}
+}
+
 // Proves: NewClient follows AWS_REGION and AWS_ENDPOINT_URL_CLOUDFORMATION
 // with no options, and explicit options override them.
 func TestNewClientUsesEnvironmentAndOverrides(t *testing.T) {
@@ -81,12 +90,7 @@ func TestNewClientNeedsARegion(t *testing.T) {
 // error. The metadata service is disabled, so nothing leaves the machine.
 func TestNewClientsNeedCredentials(t *testing.T) {
 	isolateAWSConfig(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
-	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
-	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "")
+	withoutCredentials(t)
 	_, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1", EndpointURL: "http://127.0.0.1:1"})
 	var ce *CredentialsError
 	if !errors.As(err, &ce) || ExitCode(err) != ExitInput {
@@ -128,10 +132,7 @@ func TestSDKLogsOnlyWithDebug(t *testing.T) {
 // retryable 500 and counts them.
 func TestNoCredentialsAsksTheMetadataServiceOnce(t *testing.T) {
 	isolateAWSConfig(t)
-	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
-		t.Setenv(v, "")
-	}
+	withoutCredentials(t)
 	var requests atomic.Int32
 	imdsServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)

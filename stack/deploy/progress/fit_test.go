@@ -120,13 +120,7 @@ func TestPlanShowsParameterChanges(t *testing.T) {
 	plan := deploy.Plan{Stack: "demo", ChangeSetType: "UPDATE",
 		Parameters: []deploy.ParameterChange{{Key: "ContainerImage", Old: "nginx:1.27", New: "nginx:1.28"}}}
 	other := deploy.Plan{Stack: "demo", ChangeSetType: "UPDATE", OtherChanges: true}
-	for _, tt := range []struct {
-		name string
-		sink func(*strings.Builder) deploy.Sink
-	}{
-		{"plain", func(b *strings.Builder) deploy.Sink { return NewPlain(b) }},
-		{"tty", func(b *strings.Builder) deploy.Sink { return NewTTY(b, true) }},
-	} {
+	for _, tt := range bothRenderers {
 		var b strings.Builder
 		tt.sink(&b).Event(deploy.PlanReady{Plan: plan})
 		want := "Plan for stack demo (update): 0 resource changes, 1 parameter change\n  ~ Parameter ContainerImage: nginx:1.27 → nginx:1.28\n"

@@ -159,19 +159,23 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// bothRenderers are the plain and the terminal renderer, for tests whose
+// output must be the same in both (colours aside).
+var bothRenderers = []struct {
+	name string
+	sink func(*strings.Builder) deploy.Sink
+}{
+	{"plain", func(b *strings.Builder) deploy.Sink { return NewPlain(b) }},
+	{"tty", func(b *strings.Builder) deploy.Sink { return NewTTY(b, true) }},
+}
+
 // Proves: a plan that replaces resources needing a decision lists them
 // first, above the resource lines, each with what it means; a plan without
 // them prints no such list.
 func TestPlanListsReplacementsFirst(t *testing.T) {
 	t.Parallel()
 	plan := script()[0].(deploy.PlanReady).Plan
-	for _, tt := range []struct {
-		name string
-		sink func(*strings.Builder) deploy.Sink
-	}{
-		{"plain", func(b *strings.Builder) deploy.Sink { return NewPlain(b) }},
-		{"tty", func(b *strings.Builder) deploy.Sink { return NewTTY(b, true) }},
-	} {
+	for _, tt := range bothRenderers {
 		var b strings.Builder
 		tt.sink(&b).Event(deploy.PlanReady{Plan: plan})
 		out := sgr.ReplaceAllString(b.String(), "")
