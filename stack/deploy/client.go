@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go/logging"
@@ -41,6 +44,8 @@ type Clients struct {
 	CloudFormation *cloudformation.Client
 	IAM            *iam.Client
 	ELB            *elbv2.Client
+	ECS            *ecs.Client
+	Logs           *cloudwatchlogs.Client
 }
 
 // Deployer returns a Deployer that uses every client, reporting to sink.
@@ -59,9 +64,9 @@ func NewClient(ctx context.Context, o ClientOptions) (*cloudformation.Client, er
 	return c.CloudFormation, nil
 }
 
-// NewClients returns the CloudFormation, IAM and Elastic Load Balancing
-// clients, built as NewClient builds the CloudFormation one.
-// o.EndpointURL, when set, is the endpoint of all three, as for an emulator
+// NewClients returns the CloudFormation, IAM, Elastic Load Balancing, ECS
+// and CloudWatch Logs clients, built as NewClient builds the CloudFormation one.
+// o.EndpointURL, when set, is the endpoint of all of them, as for an emulator
 // that serves every API on one port. No AWS API is called; credentials are
 // loaded, so that missing ones are a *CredentialsError now rather than a
 // raw SDK error from the first call.
@@ -109,6 +114,18 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 			eo.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				eo.BaseEndpoint = endpoint
+			}
+		}),
+		ECS: ecs.NewFromConfig(cfg, func(eo *ecs.Options) {
+			eo.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				eo.BaseEndpoint = endpoint
+			}
+		}),
+		Logs: cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) {
+			lo.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				lo.BaseEndpoint = endpoint
 			}
 		}),
 	}, nil
