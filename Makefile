@@ -35,6 +35,7 @@ test:
 # (git diff testdata/) before committing.
 golden:
 	$(GO) test ./stack/ -run 'TestGolden$$|TestUpdateSafety$$' -count=1 -update
+	$(GO) test ./cmd/cfnfargate/ -run 'TestREADMESettings$$' -count=1 -update
 	git --no-pager diff --stat -- testdata/ README.md || true
 
 # Extract the create-only properties of the resource types the templates use

@@ -374,8 +374,7 @@ func steps(from, to, step int) []int {
 func (v *validator) fargateSize(cpu, memory int) {
 	memories, ok := fargateSizes[cpu]
 	if !ok {
-		v.add(KeyCPU, "%d is not a Fargate CPU value: allowed 256, 512, 1024, 2048, 4096, 8192, 16384", cpu)
-		return
+		return // the settings table reports the CPU value
 	}
 	if !slices.Contains(memories, memory) {
 		v.addCross(KeyMemory, []string{KeyCPU}, "memory %d MiB does not go with cpu %d on Fargate: with cpu %d, memory allows %s", memory, cpu, cpu, describeSizes(memories))
@@ -414,8 +413,7 @@ func (v *validator) environment(env []EnvVar) {
 }
 
 var (
-	clusterPattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	platformPattern = regexp.MustCompile(`^(LATEST|1\.4\.0)$`)
+	clusterPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 )
 
 var (
@@ -442,31 +440,11 @@ func (v *validator) secrets(secrets []Secret, env []EnvVar) {
 	}
 }
 
-// spot checks the Spot split. Fargate Spot runs ARM64 tasks on platform
-// version 1.4.0 or later (ECS API reference, CapacityProviderStrategyItem,
-// since 2024-09), and platformVersion allows only LATEST and 1.4.0, so any
-// architecture goes with Spot.
-func (v *validator) spot(s Spot) {
-	if !s.Enabled {
-		return // spot-base and spot-weight have no effect; see Warnings
-	}
-	v.intRange(KeySpotBase, s.Base, 0, 100000)
-	v.intRange(KeySpotWeight, s.Weight, 0, 1000)
-}
-
-func (v *validator) arch(arch string) {
-	if arch != ArchX86 && arch != ArchARM64 {
-		v.add(KeyArch, "%q is not a CPU architecture: use %s or %s", arch, ArchX86, ArchARM64)
-	}
-}
-
 // deployment checks that ECS can make progress in a rolling deployment. It
 // rounds the lower bound up and the upper bound down: with one task,
 // min-healthy-percent 50 and max-percent 150 both come to one task, so ECS
 // can neither start a new task nor stop the old one.
 func (v *validator) deployment(s Service, scaling Scaling) {
-	v.intRange(KeyMinHealthyPercent, s.MinHealthyPercent, 0, 100)
-	v.intRange(KeyMaxPercent, s.MaxPercent, 100, 400)
 	lo, hi := s.DesiredCount, s.DesiredCount
 	if scaling.Enabled() {
 		lo, hi = max(scaling.MinCount, 1), scaling.MaxCount
@@ -534,10 +512,6 @@ func (v *validator) containerHealthCheck(h ContainerHealthCheck) {
 	if strings.TrimSpace(h.Command) == "" || strings.ContainsAny(h.Command, "\n\r") {
 		v.add(KeyContainerHealthCheck, "must be one shell command line, e.g. \"curl -f http://localhost/ || exit 1\"")
 	}
-	v.intRange(KeyContainerHCInterval, h.Interval, 5, 300)
-	v.intRange(KeyContainerHCTimeout, h.Timeout, 2, 60)
-	v.intRange(KeyContainerHCRetries, h.Retries, 1, 10)
-	v.intRange(KeyContainerHCStartPeriod, h.StartPeriod, 0, 300)
 	if h.Timeout >= h.Interval {
 		v.addCross(KeyContainerHCTimeout, []string{KeyContainerHCInterval},
 			"container-health-check-timeout %d s must be shorter than container-health-check-interval %d s", h.Timeout, h.Interval)
@@ -547,11 +521,5 @@ func (v *validator) containerHealthCheck(h ContainerHealthCheck) {
 func (v *validator) cluster(name string) {
 	if name != "" && !clusterPattern.MatchString(name) {
 		v.add(KeyCluster, "%q is not an ECS cluster name: use up to 255 letters, digits, hyphens and underscores", name)
-	}
-}
-
-func (v *validator) platformVersion(pv string) {
-	if !platformPattern.MatchString(pv) {
-		v.add(KeyPlatformVersion, "%q is not a Fargate platform version for Linux: use LATEST or 1.4.0 (1.3.0 lacks ECS Exec, ephemeral storage, arm64 and secret JSON keys)", pv)
 	}
 }

@@ -267,14 +267,10 @@ func (v *validator) healthCheck(h HealthCheck) {
 		v.add(KeyHealthCheckPath, "%q has characters not allowed in a URL path (spaces or control characters?)", h.Path)
 	}
 	v.matcher(h.Matcher)
-	v.intRange(KeyHealthCheckInterval, h.Interval, 5, 300)
-	v.intRange(KeyHealthCheckTimeout, h.Timeout, 2, 120)
 	if h.Timeout >= h.Interval {
 		v.addCross(KeyHealthCheckTimeout, []string{KeyHealthCheckInterval},
 			"health-check-timeout %d s must be shorter than health-check-interval %d s", h.Timeout, h.Interval)
 	}
-	v.intRange(KeyHealthyThreshold, h.HealthyThreshold, 2, 10)
-	v.intRange(KeyUnhealthyThreshold, h.UnhealthyThreshold, 2, 10)
 }
 
 // matcher checks an ALB HTTP success-code matcher: codes from 200 to 499,
@@ -402,12 +398,6 @@ func (v *validator) loadBalancer(lb LoadBalancer) {
 	}
 	if lb.WAFWebACLArn != "" && !wafACLARN.MatchString(lb.WAFWebACLArn) {
 		v.add(KeyWAFACLArn, "%q is not a regional WAFv2 web ACL ARN: expected arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID", lb.WAFWebACLArn)
-	}
-	if lb.IdleTimeout != 0 {
-		v.intRange(KeyIdleTimeout, lb.IdleTimeout, 1, 4000)
-	}
-	if lb.Stickiness != 0 {
-		v.intRange(KeyStickiness, lb.Stickiness, 1, 604800)
 	}
 }
 

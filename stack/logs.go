@@ -1,8 +1,6 @@
 package stack
 
 import (
-	"slices"
-
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
 	"github.com/awslabs/goformation/v7/cloudformation/policies"
@@ -49,17 +47,5 @@ func logConfiguration(cfg Config) map[string]string {
 		"awslogs-group":         cloudformation.Ref(idLogGroup),
 		"awslogs-region":        cloudformation.Ref("AWS::Region"),
 		"awslogs-stream-prefix": cfg.Name,
-	}
-}
-
-// Validation of these settings, called from Config.Validate.
-
-// logRetentionDays are the values CloudWatch Logs accepts; 0 means the logs
-// never expire.
-var logRetentionDays = []int{0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
-func (v *validator) logRetention(days int) {
-	if !slices.Contains(logRetentionDays, days) {
-		v.add(KeyLogRetentionDays, "%d is not a CloudWatch Logs retention period: allowed %s (0 keeps logs forever)", days, joinInts(logRetentionDays))
 	}
 }

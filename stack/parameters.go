@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -52,31 +51,26 @@ func (p DeployParameters) Values() map[string]string {
 	return values
 }
 
-// settingParameters are the parameters whose Default is a setting, and
-// the value of each for a Config; ok is false when the template does not
-// declare the parameter for it. addParameters writes the same values as
-// the Defaults (TestSettingParameters holds the two together).
-var settingParameters = []struct {
-	key, param string
-	value      func(Config) (value string, ok bool)
-}{
-	{KeyImage, ParamContainerImage, func(c Config) (string, bool) { return c.Container.Image, true }},
-	// With autoscaling the scaling policy owns the count: there is no
-	// DesiredCount parameter.
-	{KeyDesiredCount, ParamDesiredCount, func(c Config) (string, bool) {
-		return strconv.Itoa(c.Service.DesiredCount), !c.Scaling.Enabled()
-	}},
-	{KeyPublicTasks, ParamAssignPublicIP, func(c Config) (string, bool) { return assignPublicIP(c.Service.PublicTasks), true }},
-}
-
 // ParameterSettings maps each parameter whose Default is a setting to that
 // setting's key (ContainerImage: image).
 func ParameterSettings() map[string]string {
-	out := make(map[string]string, len(settingParameters))
-	for _, s := range settingParameters {
-		out[s.param] = s.key
+	out := map[string]string{}
+	for _, s := range settings {
+		if s.Parameter != "" {
+			out[s.Parameter] = s.Key
+		}
 	}
 	return out
+}
+
+// parameterValue is the value of s's parameter for cfg, and whether the
+// template declares the parameter for cfg. addParameters writes the same
+// values as the Defaults (TestSettingParameters holds the two together).
+func (s Setting) parameterValue(cfg Config) (string, bool) {
+	if s.ParameterValue != nil {
+		return s.ParameterValue(cfg)
+	}
+	return strings.Join(s.Value(cfg), ","), true
 }
 
 // SettingParameters returns the values of the parameters whose Default is
@@ -86,9 +80,12 @@ func ParameterSettings() map[string]string {
 // declare for cfg is left out.
 func SettingParameters(cfg Config, given map[string]bool) map[string]string {
 	values := map[string]string{}
-	for _, s := range settingParameters {
-		if v, ok := s.value(cfg); ok && given[s.key] {
-			values[s.param] = v
+	for _, s := range settings {
+		if s.Parameter == "" || !given[s.Key] {
+			continue
+		}
+		if v, ok := s.parameterValue(cfg); ok {
+			values[s.Parameter] = v
 		}
 	}
 	return values

@@ -64,8 +64,6 @@ func (v *validator) scaling(s Scaling) {
 	if !s.Enabled() {
 		return // the other settings have no effect; see Warnings
 	}
-	v.intRange(KeyMinCount, s.MinCount, 0, maxDesiredCount)
-	v.intRange(KeyMaxCount, s.MaxCount, 1, maxDesiredCount)
 	if s.MinCount > s.MaxCount {
 		v.addCross(KeyMinCount, []string{KeyMaxCount}, "min-count %d is above max-count %d", s.MinCount, s.MaxCount)
 	}
@@ -73,12 +71,4 @@ func (v *validator) scaling(s Scaling) {
 		v.addCross(KeyMaxCount, []string{KeyScaleCPUPercent, KeyScaleRequestsPerTarget},
 			"max-count %d turns autoscaling on, which needs a target: set scale-cpu-percent, scale-requests-per-target, or both", s.MaxCount)
 	}
-	if s.CPUPercent != 0 {
-		v.intRange(KeyScaleCPUPercent, s.CPUPercent, 1, 100)
-	}
-	if s.RequestsPerTarget != 0 {
-		v.intRange(KeyScaleRequestsPerTarget, s.RequestsPerTarget, 1, 1000000)
-	}
-	v.intRange(KeyScaleInCooldown, s.ScaleInCooldown, 0, 3600)
-	v.intRange(KeyScaleOutCooldown, s.ScaleOutCooldown, 0, 3600)
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/format"
 )
@@ -29,8 +29,6 @@ const (
 const (
 	createOnlyFile = "../testdata/schemas/create-only.json"
 	readmeFile     = "../README.md"
-	tableBegin     = "<!-- update-safety:begin -->\n"
-	tableEnd       = "<!-- update-safety:end -->"
 )
 
 // updateChange is one change a user can make to an existing stack: the
@@ -710,28 +708,7 @@ func tableRow(c updateChange, forward, backward updatePlan) string {
 // update-safety markers, or with -update rewrites that section.
 func checkReadmeSection(t *testing.T, table string) {
 	t.Helper()
-	raw, err := os.ReadFile(readmeFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(raw)
-	begin := strings.Index(readme, tableBegin)
-	end := strings.Index(readme, tableEnd)
-	if begin < 0 || end < begin {
-		t.Fatalf("%s has no %q ... %q section", readmeFile, strings.TrimSpace(tableBegin), tableEnd)
-	}
-	start := begin + len(tableBegin)
-	if readme[start:end] == table {
-		return
-	}
-	if *update {
-		out := readme[:start] + table + readme[end:]
-		if err := os.WriteFile(readmeFile, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s: the update-safety table differs from the predictions; run make golden and review the diff\n--- got:\n%s", filepath.Base(readmeFile), table)
+	testenv.READMESection(t, readmeFile, "update-safety", table, *update)
 }
 
 // TestPredictUpdate proves the replacement rules of predictUpdate on small

@@ -116,32 +116,26 @@ const (
 // returns nil.
 func (c Config) Validate() error {
 	var v validator
+	// The ranges and allowed values of single settings come from the
+	// settings table; the rest is code beside each part.
+	for _, s := range settings {
+		s.check(c, &v)
+	}
 	v.name(c.Name)
 	v.image(c.Container.Image)
-	v.intRange(KeyContainerPort, c.Container.Port, 1, 65535)
 	v.fargateSize(c.Container.CPU, c.Container.Memory)
-	v.intRange(KeyDesiredCount, c.Service.DesiredCount, 0, maxDesiredCount)
 	v.environment(c.Container.Environment)
 	v.healthCheck(c.HealthCheck)
-	v.intRange(KeyHealthCheckGracePeriod, c.Service.HealthCheckGracePeriod, 0, maxGracePeriod)
-	v.logRetention(c.Logs.RetentionDays)
 	v.sslPolicy(c.LoadBalancer.SSLPolicy)
-	v.intRange(KeyDeregistrationDelay, c.LoadBalancer.DeregistrationDelay, 0, 3600)
 	v.scaling(c.Scaling)
 	v.execAndReadOnly(c)
 	v.writablePaths(c.Container)
 	v.domain(c.Domain)
 	v.secrets(c.Container.Secrets, c.Container.Environment)
-	v.spot(c.Service.Spot)
-	v.arch(c.Container.Arch)
 	v.loadBalancer(c.LoadBalancer)
 	v.deployment(c.Service, c.Scaling)
 	v.containerHealthCheck(c.Container.HealthCheck)
 	v.cluster(c.Service.Cluster)
-	if c.Container.EphemeralStorage != 0 {
-		v.intRange(KeyEphemeralStorage, c.Container.EphemeralStorage, 21, 200)
-	}
-	v.platformVersion(c.Service.PlatformVersion)
 	v.tags(c.Tags)
 	if len(v.problems) == 0 {
 		return nil
@@ -168,12 +162,6 @@ func (v *validator) add(key, format string, args ...any) {
 // its message names each of them with its value.
 func (v *validator) addCross(key string, related []string, format string, args ...any) {
 	v.problems = append(v.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...), Related: related})
-}
-
-func (v *validator) intRange(key string, n, lo, hi int) {
-	if n < lo || n > hi {
-		v.add(key, "%d is out of range: allowed %d to %d", n, lo, hi)
-	}
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9-]+$`)

@@ -82,7 +82,7 @@ func noEffect(c Config) []Problem {
 	if c.LoadBalancer.AccessLogs.Bucket == "" && c.LoadBalancer.AccessLogs.Prefix != "" {
 		ignored(KeyAccessLogsPrefix, KeyAccessLogsBucket, "give the bucket")
 	}
-	if !c.Container.ReadOnlyRootFilesystem && len(c.Container.WritablePaths) > 0 {
+	if !c.Container.ReadOnlyRootFilesystem && !slices.Equal(c.Container.WritablePaths, d.Container.WritablePaths) {
 		ignored(KeyWritablePath, KeyReadOnlyRootFS, "every path is writable without it; turn read-only-root-fs on")
 	}
 	slices.SortFunc(w, func(a, b Problem) int { return strings.Compare(a.Key, b.Key) })

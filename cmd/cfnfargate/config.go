@@ -83,7 +83,7 @@ func readConfig(c *cli.Context) (*configFile, error) {
 func configKeys(commands []*cli.Command) map[string]bool {
 	keys := map[string]bool{}
 	for _, s := range settings {
-		keys[s.key] = s.list
+		keys[s.Key] = s.Kind() == stack.KindList
 	}
 	for _, cmd := range commands {
 		for _, f := range cmd.Flags {

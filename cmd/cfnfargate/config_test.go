@@ -119,7 +119,7 @@ func TestConfigFileProblems(t *testing.T) {
 		"stack in " + config + " line 1: stack name \"9lives\" is not allowed",
 		"timeout in " + config + " line 2: \"soon\" is not a duration such as 30m or 1h",
 		"no-wait in " + config + " line 3: \"maybe\" is not true or false",
-		"cpu in " + config + " line 4: 3 is not a Fargate CPU value",
+		"cpu in " + config + " line 4: 3 is not allowed: use 256, 512",
 		"line 5: unknown key \"stak\": did you mean \"stack\"?",
 		"line 6: yes is not a config key: it applies to one run; give --yes on the command line",
 		"line 9: allow-replacement is not a config key: it applies to one run; give --allow-replacement on the command line",

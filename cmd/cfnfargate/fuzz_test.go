@@ -24,7 +24,7 @@ func FuzzConfigFile(f *testing.F) {
 	keys := configKeys(newApp(io.Discard, io.Discard).Commands)
 	known := map[string]bool{}
 	for _, s := range settings {
-		known[s.key] = true
+		known[s.Key] = true
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, problems, err := parseConfigFile("fuzz.yaml", data, keys)
@@ -33,8 +33,8 @@ func FuzzConfigFile(f *testing.F) {
 		}
 		cfg := stack.Default()
 		for _, s := range settings {
-			if v, ok := file[s.key]; ok {
-				if err := s.apply(&cfg, v.values); err != nil {
+			if v, ok := file[s.Key]; ok {
+				if err := s.Set(&cfg, v.values); err != nil {
 					return
 				}
 			}

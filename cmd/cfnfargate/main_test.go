@@ -126,7 +126,7 @@ func TestBadInput(t *testing.T) {
 		want []string
 	}{
 		{"every problem at once", nil, []string{"--cpu", "300", "--memory", "x", "--name", "a b", "--health-check-matcher", "ok"},
-			[]string{"--cpu: 300 is not a Fargate CPU value", `--memory: "x" is not a whole number`, "--name:", "--health-check-matcher:"}},
+			[]string{"--cpu: 300 is not allowed: use 256, 512", `--memory: "x" is not a whole number`, "--name:", "--health-check-matcher:"}},
 		{"fargate pair", nil, []string{"--cpu", "1024", "--memory", "512"}, []string{"--memory, --cpu: memory 512 MiB does not go with cpu 1024"}},
 		{"env syntax", nil, []string{"--env", "NOEQUALS"}, []string{`--env: "NOEQUALS": expected KEY=VALUE`}},
 		{"bad environment variable", map[string]string{"CFNFARGATE_CONTAINER_PORT": "http"}, nil, []string{`CFNFARGATE_CONTAINER_PORT: "http" is not a whole number`}},
@@ -280,7 +280,7 @@ func TestWritablePathAndWarnings(t *testing.T) {
 		{name: "environment", env: map[string]string{"CFNFARGATE_READ_ONLY_ROOT_FS": "true", "CFNFARGATE_WRITABLE_PATH": "/tmp,/var/cache/nginx,/var/run"},
 			args: []string{"emit"}, stdout: []string{"ContainerPath: /var/run"}},
 		{name: "config file", args: []string{"emit", "--config", config}, stdout: []string{"ContainerPath: /var/cache/nginx"}},
-		{name: "without read-only", args: []string{"emit", "--writable-path", "/tmp"}, stdout: []string{"AWSTemplateFormatVersion"},
+		{name: "without read-only", args: []string{"emit", "--writable-path", "/var/cache/nginx"}, stdout: []string{"AWSTemplateFormatVersion"},
 			warning: "warning: --writable-path: has no effect without read-only-root-fs"},
 		{name: "relative path", args: []string{"emit", "--read-only-root-fs", "--writable-path", "tmp"}, code: 2, noStdout: true,
 			warning: `writable-path: "tmp" is not an absolute directory path`},

@@ -1,0 +1,121 @@
+package stack_test
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+)
+
+// everythingOn is the defaults with every mode on that makes a setting's
+// range count: autoscaling, Spot and the container health check.
+func everythingOn() stack.Config {
+	c := stack.Default()
+	c.Scaling.MaxCount = 4
+	c.Scaling.CPUPercent = 50
+	c.Service.Spot.Enabled = true
+	c.Container.HealthCheck.Command = "true"
+	return c
+}
+
+// ownProblemKeys are the keys of the problems in err that involve one
+// setting only: cross-field problems (with Related) judge a value against
+// another setting's, not against its own range.
+func ownProblemKeys(err error) []string {
+	var verr *stack.ValidationError
+	if !errors.As(err, &verr) {
+		return nil
+	}
+	var keys []string
+	for _, p := range verr.Problems {
+		if len(p.Related) == 0 {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
+}
+
+// Proves: the settings table is well formed (unique keys, one field
+// accessor per row, a known group, defaults that read back as written),
+// the defaults it builds validate, and Validate enforces each row's range
+// and allowed values, just outside and on the bounds: --help and the README
+// show the same rows, so what they say is what is checked.
+func TestSettingsTable(t *testing.T) {
+	if err := everythingOn().Validate(); err != nil {
+		t.Fatalf("defaults with every mode on do not validate: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, s := range stack.Settings() {
+		t.Run(s.Key, func(t *testing.T) {
+			if seen[s.Key] {
+				t.Errorf("key %s is in the table twice", s.Key)
+			}
+			seen[s.Key] = true
+			accessors := 0
+			for _, set := range []bool{s.Int != nil, s.Str != nil, s.Bool != nil, s.List != nil} {
+				if set {
+					accessors++
+				}
+			}
+			if accessors != 1 {
+				t.Errorf("has %d field accessors; want exactly one of Int, Str, Bool, List", accessors)
+			}
+			if !slices.Contains(stack.Groups(), s.Group) {
+				t.Errorf("group %q is not one of %q", s.Group, stack.Groups())
+			}
+			if s.Usage == "" {
+				t.Error("has no usage text")
+			}
+			if s.Default != "" && s.Kind() != stack.KindList {
+				if got := s.Value(stack.Default()); got[0] != s.Default {
+					t.Errorf("Default() holds %q; the row's default is %q", got[0], s.Default)
+				}
+			}
+
+			var bad []int
+			switch {
+			case len(s.Ints) > 0:
+				bad = []int{slices.Max(s.Ints) + 1, -1}
+				for _, ok := range s.Ints {
+					mustAccept(t, s, ok)
+				}
+			case s.Int != nil && s.Max > 0:
+				bad = []int{s.Min - 1, s.Max + 1}
+				mustAccept(t, s, s.Min)
+				mustAccept(t, s, s.Max)
+			case len(s.Strings) > 0:
+				c := everythingOn()
+				*s.Str(&c) = s.Strings[0] + "x"
+				if !slices.Contains(ownProblemKeys(c.Validate()), s.Key) {
+					t.Errorf("%q is accepted; the row allows only %s", *s.Str(&c), s.Allowed())
+				}
+			}
+			for _, n := range bad {
+				if n == 0 && s.Zero != "" {
+					continue
+				}
+				c := everythingOn()
+				*s.Int(&c) = n
+				if !slices.Contains(ownProblemKeys(c.Validate()), s.Key) {
+					t.Errorf("%d is accepted; the row allows %s", n, s.Allowed())
+				}
+			}
+			if s.Zero != "" {
+				mustAccept(t, s, 0)
+			}
+		})
+	}
+}
+
+// mustAccept fails t when Validate reports a problem of s's own with n,
+// on a configuration whose other settings are left as they are.
+func mustAccept(t *testing.T, s stack.Setting, n int) {
+	t.Helper()
+	c := everythingOn()
+	*s.Int(&c) = n
+	if keys := ownProblemKeys(c.Validate()); slices.Contains(keys, s.Key) {
+		t.Errorf("%s = %s is refused; the row allows %s", s.Key, strconv.Itoa(n), s.Allowed())
+	}
+}
