@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,40 +30,73 @@ func deleteCommand() *cli.Command {
 		),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			name := c.String("stack")
-			var check deploy.Check
-			check.StackName("--stack", name)
-			check.RoleARN("--role-arn", c.String("role-arn"))
-			check.Timeout("--timeout", c.Duration("timeout"))
-			if err := check.Err(); err != nil {
+			o := deleteCmd{
+				Stack: c.String("stack"), RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout"),
+				Out: c.App.Writer,
+				Region: func(ctx context.Context) string {
+					region, _ := deploy.Region(ctx, clientOptions(c))
+					return region
+				},
+			}
+			if !c.Bool("yes") {
+				o.Confirm = func(ctx context.Context, name string) error { return confirm(ctx, c, name) }
+			}
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) error {
-				// Ask only about a stack that exists: deleting a missing
-				// stack succeeds without a question.
-				if _, err := d.Status(ctx, name); errors.Is(err, deploy.ErrStackNotFound) {
-					// Name the region: a stack "missing" in the wrong region
-					// is still running in the right one.
-					where := ""
-					if region, err := deploy.Region(ctx, clientOptions(c)); err == nil && region != "" {
-						where = " in " + region
-					}
-					fmt.Fprintf(c.App.Writer, "Stack %s does not exist%s; there is nothing to delete.\n", name, where)
-					return nil
-				} else if err != nil {
-					return err
-				}
-				if !c.Bool("yes") {
-					if err := confirm(ctx, c, name); err != nil {
-						return err
-					}
-				}
-				_, err := d.Delete(ctx, deploy.DeleteInput{StackName: name, RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout")})
-				return err
-			})
-			return withHints(c, err)
+			return withHints(c, withDeployer(c, o.Execute))
 		},
 	}
+}
+
+// deleteCmd is `cfnfargate delete`: Validate checks the input, and Execute
+// deletes the stack through a deployer.
+type deleteCmd struct {
+	Stack   string
+	RoleARN string
+	Timeout time.Duration
+	// Confirm asks before a stack that exists is deleted; nil deletes
+	// without asking (--yes).
+	Confirm func(ctx context.Context, name string) error
+	// Region names the region the stack was looked for in, for the
+	// message about a stack that does not exist.
+	Region func(ctx context.Context) string
+	Out    io.Writer
+}
+
+// Validate reports every problem with the input, before AWS is called.
+func (o deleteCmd) Validate() error {
+	var check deploy.Check
+	check.StackName("--stack", o.Stack)
+	check.RoleARN("--role-arn", o.RoleARN)
+	check.Timeout("--timeout", o.Timeout)
+	return check.Err()
+}
+
+// Execute deletes the stack, asking first when Confirm is set. Deleting a
+// stack that does not exist succeeds, without a question.
+func (o deleteCmd) Execute(ctx context.Context, d *deploy.Deployer) error {
+	if _, err := d.Status(ctx, o.Stack); errors.Is(err, deploy.ErrStackNotFound) {
+		// Name the region: a stack "missing" in the wrong region is still
+		// running in the right one.
+		where := ""
+		if o.Region != nil {
+			if region := o.Region(ctx); region != "" {
+				where = " in " + region
+			}
+		}
+		fmt.Fprintf(o.Out, "Stack %s does not exist%s; there is nothing to delete.\n", o.Stack, where)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if o.Confirm != nil {
+		if err := o.Confirm(ctx, o.Stack); err != nil {
+			return err
+		}
+	}
+	_, err := d.Delete(ctx, deploy.DeleteInput{StackName: o.Stack, RoleARN: o.RoleARN, Timeout: o.Timeout})
+	return err
 }
 
 // confirm asks on a terminal before deleting; elsewhere it refuses, so that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,32 +20,61 @@ func statusCommand() *cli.Command {
 		),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			outFormat := c.String("format")
-			if outFormat != "text" && outFormat != "json" {
-				return badInput(fmt.Errorf("--format: %q is not a status format: use text or json", outFormat))
+			o := statusCmd{Stack: c.String("stack"), Format: c.String("format"), Out: c.App.Writer}
+			if err := o.Validate(); err != nil {
+				return err
 			}
-			var st *deploy.StackStatus
+			var steps []deploy.Step
 			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
-				st, err = d.Status(ctx, c.String("stack"))
+				steps, err = o.Execute(ctx, d)
 				return err
 			})
 			if err != nil {
 				return withHints(c, err)
 			}
-			if outFormat == "json" {
-				enc := json.NewEncoder(c.App.Writer)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			}
-			if err := st.WriteText(c.App.Writer); err != nil {
-				return err
-			}
 			// The note in the text says what the state needs; these are
 			// the commands that do it.
-			if steps := st.NextSteps(); len(steps) > 0 {
+			if len(steps) > 0 {
 				_, err = fmt.Fprintln(c.App.Writer, stepsHint(c, steps))
 			}
 			return err
 		},
 	}
+}
+
+// statusCmd is `cfnfargate status`: Validate checks the input, and Execute
+// prints the stack's state.
+type statusCmd struct {
+	Stack  string
+	Format string // text or json
+	Out    io.Writer
+}
+
+// Validate reports every problem with the input, before AWS is called.
+func (o statusCmd) Validate() error {
+	var check deploy.Check
+	check.StackName("--stack", o.Stack)
+	if o.Format != "text" && o.Format != "json" {
+		check.Add("--format", "%q is not a status format: use text or json", o.Format)
+	}
+	return check.Err()
+}
+
+// Execute prints the stack's status, last update and outputs, as text or
+// JSON. It returns the next steps that the state of a stack in text form
+// needs, for the caller to word as commands.
+func (o statusCmd) Execute(ctx context.Context, d *deploy.Deployer) ([]deploy.Step, error) {
+	st, err := d.Status(ctx, o.Stack)
+	if err != nil {
+		return nil, err
+	}
+	if o.Format == "json" {
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return nil, enc.Encode(st)
+	}
+	if err := st.WriteText(o.Out); err != nil {
+		return nil, err
+	}
+	return st.NextSteps(), nil
 }
