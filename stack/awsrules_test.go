@@ -323,6 +323,115 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		name:   "listener rules",
+		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule; HostHeaderConditionConfig: up to 128 of A-Z a-z 0-9 - . * ?; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; ALB quotas: 5 condition values and 5 wildcards per rule",
+		check: func(doc format.Document) []string {
+			var bad []string
+			host := regexp.MustCompile(`^[A-Za-z0-9.*?-]{1,128}$`)
+			path := regexp.MustCompile(`^[A-Za-z0-9_\-.$/~"'@:+&*?]{1,128}$`)
+			taken := map[string]string{}
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				var priority int
+				fmt.Sscan(fmt.Sprint(props["Priority"]), &priority)
+				if priority < 1 || priority > 50000 {
+					bad = append(bad, fmt.Sprintf("%s: priority %d is outside 1-50000", id, priority))
+				}
+				key := fmt.Sprint(props["ListenerArn"], priority)
+				if other, ok := taken[key]; ok {
+					bad = append(bad, fmt.Sprintf("%s and %s share priority %d on one listener", id, other, priority))
+				}
+				taken[key] = id
+				values, wildcards, fields := 0, 0, map[string]int{}
+				conditions, _ := props["Conditions"].([]any)
+				for _, c := range conditions {
+					cond, _ := c.(map[string]any)
+					field := fmt.Sprint(cond["Field"])
+					fields[field]++
+					var list []any
+					pattern := host
+					switch field {
+					case "host-header":
+						list, _ = at2(cond, "HostHeaderConfig", "Values").([]any)
+					case "path-pattern":
+						list, _ = at2(cond, "PathPatternConfig", "Values").([]any)
+						pattern = path
+					}
+					for _, v := range list {
+						s := fmt.Sprint(v)
+						values++
+						wildcards += strings.Count(s, "*") + strings.Count(s, "?")
+						if !pattern.MatchString(s) {
+							bad = append(bad, fmt.Sprintf("%s: %s value %q has characters ELB rejects, or is over 128", id, field, s))
+						}
+					}
+				}
+				for field, n := range fields {
+					if n > 1 {
+						bad = append(bad, fmt.Sprintf("%s: %d %s conditions; ELB allows one", id, n, field))
+					}
+				}
+				if values == 0 || values > 5 || wildcards > 5 {
+					bad = append(bad, fmt.Sprintf("%s: %d condition values with %d wildcards; ELB allows 1 to 5 values and up to 5 wildcards", id, values, wildcards))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "listener certificates",
+		source: "ELB API reference, CreateListener: exactly one (default) certificate on an HTTPS listener; CloudFormation reference, AWS::ElasticLoadBalancingV2::ListenerCertificate Certificates: \"You can specify one certificate per resource\"",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerCertificate") {
+				if certs, _ := props["Certificates"].([]any); len(certs) != 1 {
+					bad = append(bad, fmt.Sprintf("%s: %d certificates; one per resource", id, len(certs)))
+				}
+			}
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::Listener") {
+				if props["Protocol"] != "HTTPS" {
+					continue
+				}
+				if certs, _ := props["Certificates"].([]any); len(certs) != 1 {
+					bad = append(bad, fmt.Sprintf("%s: %d certificates; an HTTPS listener takes exactly one", id, len(certs)))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "fixed responses",
+		source: "ELB API reference, FixedResponseActionConfig: StatusCode 2XX, 4XX or 5XX; ContentType text/plain, text/css, text/html, application/javascript or application/json; MessageBody up to 1024 characters",
+		check: func(doc format.Document) []string {
+			var bad []string
+			status := regexp.MustCompile(`^[245][0-9][0-9]$`)
+			types := []string{"text/plain", "text/css", "text/html", "application/javascript", "application/json"}
+			for _, typ := range []string{"AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"} {
+				for id, props := range resourcesOfType(doc, typ) {
+					actions, _ := props["DefaultActions"].([]any)
+					if more, ok := props["Actions"].([]any); ok {
+						actions = more
+					}
+					for _, a := range actions {
+						fixed, ok := at2(a, "FixedResponseConfig").(map[string]any)
+						if !ok {
+							continue
+						}
+						if s := fmt.Sprint(fixed["StatusCode"]); !status.MatchString(s) {
+							bad = append(bad, fmt.Sprintf("%s: fixed-response status %q", id, s))
+						}
+						if ct, ok := fixed["ContentType"]; ok && !slices.Contains(types, fmt.Sprint(ct)) {
+							bad = append(bad, fmt.Sprintf("%s: fixed-response content type %q", id, ct))
+						}
+						if body := fmt.Sprint(fixed["MessageBody"]); utf8.RuneCountInString(body) > 1024 {
+							bad = append(bad, fmt.Sprintf("%s: fixed-response body of %d characters", id, utf8.RuneCountInString(body)))
+						}
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
 		name:   "target group health check timeout under the interval",
 		source: "ELB API reference, CreateTargetGroup: the health check timeout must be smaller than the interval",
 		check: func(doc format.Document) []string {
@@ -354,8 +463,8 @@ func checkAWSRules(t testing.TB, what string, doc format.Document) {
 // enforces at deploy time. The YAML golden files are byte for byte what
 // these configurations build (TestGolden); the JSON one is read back too.
 func TestAWSRules(t *testing.T) {
-	for _, v := range allVariants() {
-		checkAWSRules(t, v.name, document(t, v.cfg()))
+	for _, v := range goldenVariants() {
+		checkAWSRules(t, v.name, v.document(t))
 	}
 	data, err := os.ReadFile(filepath.Join(goldenDir, "default.json"))
 	if err != nil {
@@ -441,10 +550,29 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"target group health check timeout under the interval", stack.Default, func(doc format.Document) {
 			propsOf(doc, "TargetGroup")["HealthCheckTimeoutSeconds"] = 10
 		}},
+		{"listener rules", envService, func(doc format.Document) {
+			propsOf(doc, "ListenerRule")["Priority"] = 50001
+		}},
+		{"listener rules", envService, func(doc format.Document) {
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"api example.com"}}
+		}},
+		{"listener rules", envService, func(doc format.Document) {
+			props := propsOf(doc, "ListenerRule")
+			props["Conditions"] = append(props["Conditions"].([]any), props["Conditions"].([]any)[0])
+		}},
+		{"listener certificates", environmentWithCertificates, func(doc format.Document) {
+			props := propsOf(doc, "ExtraCertificate1")
+			props["Certificates"] = append(props["Certificates"].([]any), propsOf(doc, "ExtraCertificate2")["Certificates"].([]any)[0])
+		}},
+		{"fixed responses", environmentWithCertificates, func(doc format.Document) {
+			at2(propsOf(doc, "HttpsListener")["DefaultActions"].([]any)[0], "FixedResponseConfig").(map[string]any)["ContentType"] = "text/xml"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {
-			doc := document(t, tt.cfg())
+			cfg := tt.cfg()
+			doc := variant{cfg: tt.cfg, environment: cfg.Environment.Name != "" && cfg.Name == environmentMarker}.document(t)
 			var rule awsRule
 			for _, r := range awsRules {
 				if r.name == tt.rule {
@@ -463,6 +591,27 @@ func TestAWSRulesCatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// environmentMarker names the configurations that TestAWSRulesCatch builds
+// as an environment's stack.
+const environmentMarker = "the-environment"
+
+// environmentWithCertificates is an environment's configuration with two
+// extra certificates.
+func environmentWithCertificates() stack.Config {
+	c := stack.Default()
+	c.Name = environmentMarker
+	c.Environment.Name = "prod"
+	c.LoadBalancer.ExtraCertificates = 2
+	return c
+}
+
+// envService is a service in an environment, routed by host.
+func envService() stack.Config {
+	c := stack.Default()
+	c.Environment = stack.Environment{Name: "prod", Hosts: []string{"api.example.com"}}
+	return c
 }
 
 func hardening() stack.Config {

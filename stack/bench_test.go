@@ -40,5 +40,5 @@ func BenchmarkEmit(b *testing.B) {
 
 // benchVariants are the smallest and the largest template.
 func benchVariants() []variant {
-	return []variant{variants[0], {"everything", everything}}
+	return []variant{variants[0], {name: "everything", cfg: everything}}
 }

@@ -26,6 +26,23 @@ func document(t testing.TB, cfg stack.Config) format.Document {
 	return doc
 }
 
+// document builds v's template, an environment's or a service's.
+func (v variant) document(t testing.TB) format.Document {
+	t.Helper()
+	if !v.environment {
+		return document(t, v.cfg())
+	}
+	tmpl, err := stack.BuildEnvironment(v.cfg())
+	if err != nil {
+		t.Fatalf("BuildEnvironment: %v", err)
+	}
+	doc, err := format.FromGoformation(tmpl)
+	if err != nil {
+		t.Fatalf("FromGoformation: %v", err)
+	}
+	return doc
+}
+
 // at walks doc along path: map keys, or list indexes as numbers.
 func at(t *testing.T, doc any, path ...any) any {
 	t.Helper()

@@ -23,6 +23,11 @@ type Config struct {
 	LoadBalancer LoadBalancer
 	Domain       Domain
 	Logs         Logs
+	// Environment places the service in a shared environment: the load
+	// balancer and the cluster belong to the environment's stack
+	// (BuildEnvironment), and the service's template routes to it with a
+	// listener rule. Off while Environment.Name is empty.
+	Environment Environment
 
 	// DeletionProtection turns on the load balancer's deletion protection
 	// and keeps the log group when the stack is deleted.
@@ -191,6 +196,26 @@ type LoadBalancer struct {
 	// DualStack gives the load balancer IPv6 addresses as well as IPv4
 	// ones. Its subnets need IPv6 ranges.
 	DualStack bool
+	// ExtraCertificates is how many certificates the HTTPS listener
+	// serves besides the default one, each a parameter (SNI picks the one
+	// that matches the host).
+	ExtraCertificates int
+}
+
+// Environment is where a service runs in a shared environment, and which
+// requests its listener rule sends to it.
+type Environment struct {
+	// Name is the environment's name; its stack is EnvironmentStackName.
+	Name string
+	// Hosts are host-header values (app.example.com, *.example.com), and
+	// Paths path-pattern values (/api/*); a request matches when its host
+	// is one of Hosts (or Hosts is empty) and its path one of Paths (or
+	// Paths is empty). At least one of the two is needed.
+	Hosts []string
+	Paths []string
+	// Priority is the listener rule's priority, 1 to 50000; 0 derives it
+	// from the service's name (RulePriority).
+	Priority int
 }
 
 // AccessLogs writes the load balancer's access logs to S3. It is off while

@@ -6,6 +6,7 @@ import (
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/certificatemanager"
+	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/awslabs/goformation/v7/cloudformation/route53"
 )
 
@@ -17,24 +18,40 @@ func addDomain(t *cloudformation.Template, cfg Config) {
 	if d.Name == "" {
 		return
 	}
+	// The dualstack name answers both A and AAAA queries (only A ones for
+	// an IPv4-only load balancer).
+	dnsName := cloudformation.Sub("dualstack.${" + idLoadBalancer + ".DNSName}")
+	zone := cloudformation.GetAtt(idLoadBalancer, "CanonicalHostedZoneID")
 	records := map[string]string{idRecordIPv4: "A"}
-	if cfg.LoadBalancer.DualStack {
+	var ipv6Condition string
+	switch {
+	case inEnvironment(cfg):
+		dnsName = cloudformation.Sub("dualstack.${" + ParamLoadBalancerDNSName + "}")
+		zone = cloudformation.Ref(ParamLoadBalancerHostedZoneID)
+		// Whether the environment's load balancer has IPv6 addresses is
+		// the environment's setting, passed in as a parameter.
+		records[idRecordIPv6] = "AAAA"
+		ipv6Condition = condDualStackBalancer
+		t.Conditions[condDualStackBalancer] = cloudformation.Equals(cloudformation.Ref(ParamLoadBalancerIPAddressType), "dualstack")
+	case cfg.LoadBalancer.DualStack:
 		// An IPv4-only load balancer has no IPv6 address to alias.
 		records[idRecordIPv6] = "AAAA"
 	}
 	for id, recordType := range records {
-		t.Resources[id] = &route53.RecordSet{
+		record := &route53.RecordSet{
 			HostedZoneId: cloudformation.String(d.HostedZoneID),
 			Name:         d.Name,
 			Type:         recordType,
 			AliasTarget: &route53.RecordSet_AliasTarget{
-				// The dualstack name answers both A and AAAA queries (only A
-				// ones for an IPv4-only load balancer).
-				DNSName:              cloudformation.Sub("dualstack.${" + idLoadBalancer + ".DNSName}"),
-				HostedZoneId:         cloudformation.GetAtt(idLoadBalancer, "CanonicalHostedZoneID"),
+				DNSName:              dnsName,
+				HostedZoneId:         zone,
 				EvaluateTargetHealth: cloudformation.Bool(true),
 			},
 		}
+		if recordType == "AAAA" {
+			record.AWSCloudFormationCondition = ipv6Condition
+		}
+		t.Resources[id] = record
 	}
 
 	t.Resources[idCertificate] = &certificatemanager.Certificate{
@@ -49,6 +66,18 @@ func addDomain(t *cloudformation.Template, cfg Config) {
 		Tags:                       resourceTags(cfg),
 		AWSCloudFormationCondition: condCreateCertificate,
 	}
+	if inEnvironment(cfg) {
+		// A service in an environment always creates its certificate and
+		// adds it to the environment's listener, whose SNI then serves it
+		// for the domain. A certificate given by ARN could be the
+		// listener's default one, which RemoveListenerCertificates refuses
+		// to remove when the service is deleted.
+		t.Resources[idCertificate].(*certificatemanager.Certificate).AWSCloudFormationCondition = ""
+		t.Resources[idServiceCertificate] = &elb.ListenerCertificate{
+			ListenerArn:  cloudformation.Ref(ParamListenerArn),
+			Certificates: []elb.ListenerCertificate_Certificate{{CertificateArn: cloudformation.RefPtr(idCertificate)}},
+		}
+	}
 }
 
 // serviceURL is the URL users reach the service at.
@@ -56,7 +85,29 @@ func serviceURL(cfg Config) string {
 	if cfg.Domain.Name != "" {
 		return "https://" + strings.TrimSuffix(cfg.Domain.Name, ".")
 	}
+	if inEnvironment(cfg) {
+		for _, h := range cfg.Environment.Hosts {
+			if !strings.ContainsAny(h, "*?") {
+				return "https://" + h + urlPath(cfg.Environment.Paths)
+			}
+		}
+		return cloudformation.Sub("https://${" + ParamLoadBalancerDNSName + "}" + urlPath(cfg.Environment.Paths))
+	}
 	return cloudformation.Sub("https://${" + idLoadBalancer + ".DNSName}")
+}
+
+// urlPath is the first path of paths that a URL can show, its wildcards
+// cut off: /api/* gives /api/.
+func urlPath(paths []string) string {
+	for _, p := range paths {
+		if i := strings.IndexAny(p, "*?"); i >= 0 {
+			p = p[:i]
+		}
+		if p != "" && !strings.ContainsAny(p, "$") {
+			return p
+		}
+	}
+	return ""
 }
 
 // Validation of these settings, called from Config.Validate.

@@ -12,33 +12,48 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 )
 
-// addECS adds the cluster (unless the service joins an existing one), the
-// tasks' security group, the task definition and the Fargate service.
+// addECS adds the cluster (unless the service joins an existing one or an
+// environment's), the tasks' security group, the task definition and the
+// Fargate service.
 func addECS(t *cloudformation.Template, cfg Config) {
-	if cfg.Service.Cluster == "" {
-		insights := "disabled"
-		if cfg.Service.ContainerInsights {
-			insights = "enabled"
-		}
-		t.Resources[idCluster] = &ecs.Cluster{
-			ClusterSettings: []ecs.Cluster_ClusterSettings{{
-				Name:  cloudformation.String("containerInsights"),
-				Value: cloudformation.String(insights),
-			}},
-			Tags: resourceTags(cfg),
-		}
-		// Both Fargate providers are always associated, with or without
-		// Spot, so that turning Spot on or off is a change of the service's
-		// strategy only. Removing FARGATE_SPOT from the cluster while the
-		// service still uses it fails with "The specified capacity provider
-		// is in use" (ECS PutClusterCapacityProviders).
-		t.Resources[idCapacityProviders] = &ecs.ClusterCapacityProviderAssociations{
-			Cluster:                         cloudformation.Ref(idCluster),
-			CapacityProviders:               []string{"FARGATE", "FARGATE_SPOT"},
-			DefaultCapacityProviderStrategy: clusterStrategy(cfg.Service.Spot),
-		}
+	if cfg.Service.Cluster == "" && !inEnvironment(cfg) {
+		addCluster(t, cfg)
 	}
+	addTasks(t, cfg)
+}
 
+// addCluster adds the cluster and its Fargate capacity providers.
+func addCluster(t *cloudformation.Template, cfg Config) {
+	insights := "disabled"
+	if cfg.Service.ContainerInsights {
+		insights = "enabled"
+	}
+	t.Resources[idCluster] = &ecs.Cluster{
+		ClusterSettings: []ecs.Cluster_ClusterSettings{{
+			Name:  cloudformation.String("containerInsights"),
+			Value: cloudformation.String(insights),
+		}},
+		Tags: resourceTags(cfg),
+	}
+	// Both Fargate providers are always associated, with or without
+	// Spot, so that turning Spot on or off is a change of the service's
+	// strategy only. Removing FARGATE_SPOT from the cluster while the
+	// service still uses it fails with "The specified capacity provider
+	// is in use" (ECS PutClusterCapacityProviders).
+	t.Resources[idCapacityProviders] = &ecs.ClusterCapacityProviderAssociations{
+		Cluster:                         cloudformation.Ref(idCluster),
+		CapacityProviders:               []string{"FARGATE", "FARGATE_SPOT"},
+		DefaultCapacityProviderStrategy: clusterStrategy(cfg.Service.Spot),
+	}
+}
+
+// addTasks adds the tasks' security group, the task definition and the
+// service.
+func addTasks(t *cloudformation.Template, cfg Config) {
+	loadBalancerSG := cloudformation.GetAtt(idLoadBalancerSG, "GroupId")
+	if inEnvironment(cfg) {
+		loadBalancerSG = cloudformation.Ref(ParamLoadBalancerSecurityGroupID)
+	}
 	t.Resources[idTaskSG] = &ec2.SecurityGroup{
 		// EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* in
 		// a GroupDescription and a rule Description, up to 255 characters
@@ -60,7 +75,7 @@ func addECS(t *cloudformation.Template, cfg Config) {
 		IpProtocol:            "tcp",
 		FromPort:              cloudformation.Int(cfg.Container.Port),
 		ToPort:                cloudformation.Int(cfg.Container.Port),
-		SourceSecurityGroupId: cloudformation.GetAttPtr(idLoadBalancerSG, "GroupId"),
+		SourceSecurityGroupId: &loadBalancerSG,
 	}
 
 	arch := "X86_64"
@@ -99,10 +114,22 @@ func addECS(t *cloudformation.Template, cfg Config) {
 
 // clusterName is the name of the cluster the service runs in.
 func clusterName(cfg Config) string {
-	if cfg.Service.Cluster != "" {
+	switch {
+	case cfg.Service.Cluster != "":
 		return cfg.Service.Cluster
+	case inEnvironment(cfg):
+		return cloudformation.Ref(ParamClusterName)
 	}
 	return cloudformation.Ref(idCluster)
+}
+
+// clusterRefID is what clusterName refers to: the cluster resource, or an
+// environment's parameter.
+func clusterRefID(cfg Config) string {
+	if inEnvironment(cfg) {
+		return ParamClusterName
+	}
+	return idCluster
 }
 
 func containerDefinition(cfg Config) ecs.TaskDefinition_ContainerDefinition {
@@ -202,6 +229,13 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		service.EnableExecuteCommand = cloudformation.Bool(true)
 	}
 	switch {
+	case inEnvironment(cfg):
+		// The environment's cluster has both Fargate providers, as a
+		// cluster of the service's own has (addCluster).
+		service.CapacityProviderStrategy = serviceStrategy(s.Spot)
+		// ECS rejects a service whose target group is not yet attached to
+		// a load balancer; the listener rule is what attaches it.
+		service.AWSCloudFormationDependsOn = []string{idListenerRule}
 	case s.Cluster == "":
 		// The service in a cluster of its own always has a capacity
 		// provider strategy and never a launch type (the two cannot be set

@@ -22,7 +22,13 @@ const goldenDir = "../testdata"
 // render builds cfg and writes it as YAML or JSON.
 func render(t testing.TB, cfg stack.Config, asJSON bool) []byte {
 	t.Helper()
-	doc := document(t, cfg)
+	return renderVariant(t, variant{cfg: func() stack.Config { return cfg }}, asJSON)
+}
+
+// renderVariant builds v and writes it as YAML or JSON.
+func renderVariant(t testing.TB, v variant, asJSON bool) []byte {
+	t.Helper()
+	doc := v.document(t)
 	write := format.YAML
 	if asJSON {
 		write = format.JSON
@@ -36,7 +42,7 @@ func render(t testing.TB, cfg stack.Config, asJSON bool) []byte {
 
 func goldenFiles(t testing.TB) []string {
 	var files []string
-	for _, v := range allVariants() {
+	for _, v := range goldenVariants() {
 		files = append(files, filepath.Join(goldenDir, v.name+".yaml"))
 	}
 	files = append(files, filepath.Join(goldenDir, "default.json"))
@@ -48,18 +54,18 @@ func goldenFiles(t testing.TB) []string {
 func TestGolden(t *testing.T) {
 	type output struct {
 		file   string
-		cfg    func() stack.Config
+		v      variant
 		asJSON bool
 	}
 	var outputs []output
-	for _, v := range allVariants() {
-		outputs = append(outputs, output{v.name + ".yaml", v.cfg, false})
+	for _, v := range goldenVariants() {
+		outputs = append(outputs, output{v.name + ".yaml", v, false})
 	}
-	outputs = append(outputs, output{"default.json", stack.Default, true})
+	outputs = append(outputs, output{"default.json", variant{cfg: stack.Default}, true})
 
 	for _, o := range outputs {
 		t.Run(o.file, func(t *testing.T) {
-			got := render(t, o.cfg(), o.asJSON)
+			got := renderVariant(t, o.v, o.asJSON)
 			if len(got) > maxTemplateBody {
 				t.Errorf("template is %d bytes, over CloudFormation's TemplateBody limit of %d", len(got), maxTemplateBody)
 			}
@@ -93,11 +99,11 @@ func TestGoldenFilesLintClean(t *testing.T) {
 // TestDeterministic proves the same input gives byte-identical output, run
 // after run (map iteration order must not leak into the template).
 func TestDeterministic(t *testing.T) {
-	for _, v := range allVariants() {
+	for _, v := range goldenVariants() {
 		for _, asJSON := range []bool{false, true} {
-			first := render(t, v.cfg(), asJSON)
+			first := renderVariant(t, v, asJSON)
 			for i := 0; i < 5; i++ {
-				if again := render(t, v.cfg(), asJSON); !bytes.Equal(first, again) {
+				if again := renderVariant(t, v, asJSON); !bytes.Equal(first, again) {
 					t.Fatalf("%s (json=%v): run %d differs from the first", v.name, asJSON, i)
 				}
 			}

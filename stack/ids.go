@@ -1,5 +1,7 @@
 package stack
 
+import "strconv"
+
 // Parameter names. Scripts and the deploy command rely on them: never rename.
 const (
 	ParamVpcID            = "VpcId"
@@ -9,12 +11,27 @@ const (
 	ParamContainerImage   = "ContainerImage"
 	ParamDesiredCount     = "DesiredCount"
 	ParamAssignPublicIP   = "AssignPublicIp"
+
+	// A service in an environment takes these from the environment
+	// stack's outputs of the same names.
+	ParamListenerArn                 = "ListenerArn"
+	ParamLoadBalancerSecurityGroupID = "LoadBalancerSecurityGroupId"
+	ParamLoadBalancerDNSName         = "LoadBalancerDNSName"
+	ParamLoadBalancerHostedZoneID    = "LoadBalancerHostedZoneId"
+	ParamLoadBalancerIPAddressType   = "LoadBalancerIpAddressType"
+	ParamClusterName                 = "ClusterName"
+	ParamLoadBalancerFullName        = "LoadBalancerFullName"
 )
+
+// ExtraCertificateParam is the parameter of the listener's n-th extra
+// certificate, counted from 1: CertificateArn2 for the first.
+func ExtraCertificateParam(n int) string { return ParamCertificateArn + strconv.Itoa(n+1) }
 
 // Condition names.
 const (
 	condPublicTasks       = "PublicTasks"
 	condCreateCertificate = "CreateCertificate"
+	condDualStackBalancer = "DualStackLoadBalancer"
 )
 
 // Logical IDs of the resources, one per part of the architecture.
@@ -43,6 +60,10 @@ const (
 	idRecordIPv4        = "DnsRecord"
 	idRecordIPv6        = "DnsRecordIpv6"
 	idWebACL            = "WebACLAssociation"
+
+	idExtraCertificates  = "ExtraCertificate" // and a number: ExtraCertificate1
+	idListenerRule       = "ListenerRule"
+	idServiceCertificate = "ServiceCertificate"
 )
 
 // Output names.
@@ -52,7 +73,16 @@ const (
 	OutputClusterName         = "ClusterName"
 	OutputServiceName         = "ServiceName"
 	OutputLogGroupName        = "LogGroupName"
+
+	// An environment stack's outputs are named after the service
+	// parameters they fill: ListenerArn, LoadBalancerSecurityGroupId,
+	// LoadBalancerDNSName, LoadBalancerHostedZoneId,
+	// LoadBalancerIpAddressType, ClusterName, and VpcId, PublicSubnetIds
+	// and PrivateSubnetIds.
 )
+
+// EnvironmentStackName is the name of environment env's stack.
+func EnvironmentStackName(env string) string { return "env-" + env }
 
 // targetGroupID is the target group's logical ID, which differs between an
 // internet-facing and an internal load balancer. Scheme is create-only, so

@@ -9,6 +9,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
+	"github.com/awslabs/goformation/v7/cloudformation/tags"
 	"github.com/awslabs/goformation/v7/cloudformation/wafv2"
 )
 
@@ -28,8 +29,27 @@ func (c Config) MinSubnets() (public, private int) {
 // addLoadBalancer adds the ALB (internet-facing in the public subnets, or
 // internal in the private ones), its security group, the HTTP listener that
 // redirects to HTTPS, the HTTPS listener, the target group the service
-// registers its tasks in, and the optional WAF association.
+// registers its tasks in, and the optional WAF association. A service in an
+// environment gets only its target group and a listener rule on the
+// environment's load balancer (addRouting).
 func addLoadBalancer(t *cloudformation.Template, cfg Config) {
+	if inEnvironment(cfg) {
+		addRouting(t, cfg)
+		return
+	}
+	addSharedLoadBalancer(t, cfg, elb.Listener_Action{
+		Type:           "forward",
+		TargetGroupArn: cloudformation.RefPtr(targetGroupID(cfg)),
+	})
+	addLoadBalancerToTasks(t, cfg, cloudformation.GetAtt(idLoadBalancerSG, "GroupId"))
+	addTargetGroup(t, cfg)
+}
+
+// addSharedLoadBalancer adds what a load balancer of its own and an
+// environment's have alike: the security group, the load balancer, both
+// listeners (the HTTPS one with defaultAction), the extra certificates and
+// the WAF association.
+func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction elb.Listener_Action) {
 	lb := cfg.LoadBalancer
 	t.Resources[idLoadBalancerSG] = &ec2.SecurityGroup{
 		GroupDescription:     loadBalancerSGDescription,
@@ -47,17 +67,6 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 			ToPort:      cloudformation.Int(86),
 		}},
 		Tags: resourceTags(cfg),
-	}
-
-	// Separate rule resources, not inline rules: inline rules in both
-	// groups that name each other would be a circular dependency.
-	t.Resources[idLoadBalancerToTasks] = &ec2.SecurityGroupEgress{
-		GroupId:                    cloudformation.GetAtt(idLoadBalancerSG, "GroupId"),
-		Description:                cloudformation.String("To the tasks on the container port"),
-		IpProtocol:                 "tcp",
-		FromPort:                   cloudformation.Int(cfg.Container.Port),
-		ToPort:                     cloudformation.Int(cfg.Container.Port),
-		DestinationSecurityGroupId: cloudformation.GetAttPtr(idTaskSG, "GroupId"),
 	}
 
 	scheme, subnets := "internet-facing", ParamPublicSubnetIDs
@@ -97,7 +106,7 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 	}
 
 	certificate := cloudformation.Ref(ParamCertificateArn)
-	if cfg.Domain.Name != "" {
+	if cfg.Domain.Name != "" && !inEnvironment(cfg) {
 		certificate = cloudformation.If(condCreateCertificate, cloudformation.Ref(idCertificate), cloudformation.Ref(ParamCertificateArn))
 	}
 	t.Resources[idHTTPSListener] = &elb.Listener{
@@ -106,14 +115,50 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 		Protocol:        cloudformation.String("HTTPS"),
 		SslPolicy:       cloudformation.String(lb.SSLPolicy),
 		Certificates:    []elb.Listener_Certificate{{CertificateArn: &certificate}},
-		DefaultActions: []elb.Listener_Action{{
-			Type:           "forward",
-			TargetGroupArn: cloudformation.RefPtr(targetGroupID(cfg)),
-		}},
+		DefaultActions:  []elb.Listener_Action{defaultAction},
 	}
 
+	// The listener's Certificates holds the default certificate only
+	// ("You must specify exactly one certificate", ELB API reference,
+	// CreateListener); the others go in its certificate list, from which SNI
+	// picks the one that matches the requested host, one certificate per
+	// ListenerCertificate resource (its Certificates property: "You can
+	// specify one certificate per resource", CloudFormation reference).
+	for n := 1; n <= lb.ExtraCertificates; n++ {
+		t.Resources[extraCertificateID(n)] = &elb.ListenerCertificate{
+			ListenerArn:  cloudformation.Ref(idHTTPSListener),
+			Certificates: []elb.ListenerCertificate_Certificate{{CertificateArn: cloudformation.RefPtr(ExtraCertificateParam(n))}},
+		}
+	}
+
+	if lb.WAFWebACLArn != "" {
+		t.Resources[idWebACL] = &wafv2.WebACLAssociation{
+			ResourceArn: cloudformation.Ref(idLoadBalancer),
+			WebACLArn:   partitionNeutral(lb.WAFWebACLArn),
+		}
+	}
+}
+
+// addLoadBalancerToTasks lets the load balancer's security group, given as
+// group, reach the tasks on the container port. The load balancer's group
+// allows no other egress.
+func addLoadBalancerToTasks(t *cloudformation.Template, cfg Config, group string) {
+	// Separate rule resources, not inline rules: inline rules in both
+	// groups that name each other would be a circular dependency.
+	t.Resources[idLoadBalancerToTasks] = &ec2.SecurityGroupEgress{
+		GroupId:                    group,
+		Description:                cloudformation.String("To the tasks on the container port"),
+		IpProtocol:                 "tcp",
+		FromPort:                   cloudformation.Int(cfg.Container.Port),
+		ToPort:                     cloudformation.Int(cfg.Container.Port),
+		DestinationSecurityGroupId: cloudformation.GetAttPtr(idTaskSG, "GroupId"),
+	}
+}
+
+// addTargetGroup adds the target group the service registers its tasks in.
+func addTargetGroup(t *cloudformation.Template, cfg Config) {
 	hc := cfg.HealthCheck
-	t.Resources[targetGroupID(cfg)] = &elb.TargetGroup{
+	tg := &elb.TargetGroup{
 		// Fargate tasks in awsvpc mode register by IP address, not instance.
 		TargetType: cloudformation.String("ip"),
 		Protocol:   cloudformation.String("HTTP"),
@@ -133,17 +178,22 @@ func addLoadBalancer(t *cloudformation.Template, cfg Config) {
 		HealthyThresholdCount:      cloudformation.Int(hc.HealthyThreshold),
 		UnhealthyThresholdCount:    cloudformation.Int(hc.UnhealthyThreshold),
 		Matcher:                    &elb.TargetGroup_Matcher{HttpCode: cloudformation.String(hc.Matcher)},
-		TargetGroupAttributes:      targetGroupAttributes(lb),
+		TargetGroupAttributes:      targetGroupAttributes(cfg.LoadBalancer),
 		Tags:                       resourceTags(cfg),
 	}
-
-	if lb.WAFWebACLArn != "" {
-		t.Resources[idWebACL] = &wafv2.WebACLAssociation{
-			ResourceArn: cloudformation.Ref(idLoadBalancer),
-			WebACLArn:   partitionNeutral(lb.WAFWebACLArn),
-		}
+	if inEnvironment(cfg) {
+		// The environment finds its services through the target groups its
+		// listener rules forward to (ListenerRule has no tags).
+		tg.Tags = append(tg.Tags, tags.Tag{Key: TagServiceStack, Value: cloudformation.Ref("AWS::StackName")})
 	}
+	t.Resources[targetGroupID(cfg)] = tg
 }
+
+// maxExtraCertificates is the ALB quota "Certificates per Application Load
+// Balancer (not counting default certificates): 25".
+const maxExtraCertificates = 25
+
+func extraCertificateID(n int) string { return idExtraCertificates + strconv.Itoa(n) }
 
 // targetGroupPort is the target group's fixed default port.
 const targetGroupPort = 80

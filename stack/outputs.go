@@ -10,11 +10,17 @@ func addOutputs(t *cloudformation.Template, cfg Config) {
 		Description: cloudformation.String("DNS name of the load balancer; point your domain's CNAME or alias record here."),
 		Value:       cloudformation.GetAtt(idLoadBalancer, "DNSName"),
 	}
+	if inEnvironment(cfg) {
+		t.Outputs[OutputLoadBalancerDNSName] = cloudformation.Output{
+			Description: cloudformation.String("DNS name of the environment's load balancer; point your domain's CNAME or alias record here."),
+			Value:       cloudformation.Ref(ParamLoadBalancerDNSName),
+		}
+	}
 	url := cloudformation.Output{
 		Description: cloudformation.String("HTTPS URL of the service."),
 		Value:       serviceURL(cfg),
 	}
-	if cfg.Domain.Name == "" {
+	if cfg.Domain.Name == "" && !inEnvironment(cfg) {
 		// The listener serves the ACM certificate, which can never cover
 		// the load balancer's own *.elb.amazonaws.com name: ACM validates
 		// only names whose DNS you control.

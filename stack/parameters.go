@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -98,14 +99,28 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 		Type:        "AWS::EC2::VPC::Id",
 		Description: cloudformation.String("The existing VPC to deploy into."),
 	}
+	public := "At least two public subnets of the VPC, in different Availability Zones, for the load balancer (and for the tasks when AssignPublicIp is ENABLED)."
+	if inEnvironment(cfg) {
+		public = "Public subnets of the VPC, for the tasks when AssignPublicIp is ENABLED: the output PublicSubnetIds of stack " + EnvironmentStackName(cfg.Environment.Name) + "."
+	}
 	t.Parameters[ParamPublicSubnetIDs] = cloudformation.Parameter{
 		Type:        "List<AWS::EC2::Subnet::Id>",
-		Description: cloudformation.String("At least two public subnets of the VPC, in different Availability Zones, for the load balancer (and for the tasks when AssignPublicIp is ENABLED)."),
+		Description: cloudformation.String(public),
 	}
 	t.Parameters[ParamPrivateSubnetIDs] = cloudformation.Parameter{
 		Type:        "List<AWS::EC2::Subnet::Id>",
 		Description: cloudformation.String("Private subnets of the VPC, with a route to a NAT gateway, for the tasks when AssignPublicIp is DISABLED."),
 	}
+	if inEnvironment(cfg) {
+		addEnvironmentInputs(t, cfg)
+	} else {
+		addCertificateParameters(t, cfg)
+	}
+	addServiceParameters(t, cfg)
+}
+
+// addCertificateParameters adds the HTTPS listener's certificates.
+func addCertificateParameters(t *cloudformation.Template, cfg Config) {
 	certificate := cloudformation.Parameter{
 		Type:                  "String",
 		Description:           cloudformation.String("ARN of the ACM certificate the HTTPS listener serves, in the stack's Region."),
@@ -122,7 +137,59 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 		t.Conditions[condCreateCertificate] = cloudformation.Equals(cloudformation.Ref(ParamCertificateArn), "")
 	}
 	t.Parameters[ParamCertificateArn] = certificate
+	for n := 1; n <= cfg.LoadBalancer.ExtraCertificates; n++ {
+		t.Parameters[ExtraCertificateParam(n)] = cloudformation.Parameter{
+			Type:                  "String",
+			Description:           cloudformation.String("ARN of another ACM certificate the HTTPS listener serves, for the host names it covers (SNI)."),
+			AllowedPattern:        cloudformation.String(CertificateArnPattern),
+			ConstraintDescription: cloudformation.String("must be an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+		}
+	}
+}
 
+// addEnvironmentInputs adds the parameters a service in an environment
+// takes from the environment stack's outputs of the same names. They are
+// parameters, not Fn::ImportValue: the template stays one file to upload,
+// and an environment with exports could not change what it exports while
+// a service imports it.
+func addEnvironmentInputs(t *cloudformation.Template, cfg Config) {
+	environment := EnvironmentStackName(cfg.Environment.Name)
+	inputs := map[string]string{
+		ParamListenerArn:                 "ARN of the HTTPS listener of the environment's load balancer",
+		ParamLoadBalancerSecurityGroupID: "Security group of the environment's load balancer",
+		ParamLoadBalancerDNSName:         "DNS name of the environment's load balancer",
+		ParamClusterName:                 "Name of the environment's ECS cluster",
+	}
+	if cfg.Domain.Name != "" {
+		inputs[ParamLoadBalancerHostedZoneID] = "Canonical hosted zone ID of the environment's load balancer"
+	}
+	if cfg.Scaling.Enabled() && cfg.Scaling.RequestsPerTarget > 0 {
+		inputs[ParamLoadBalancerFullName] = "Full name of the environment's load balancer (app/NAME/ID), for scaling on requests"
+	}
+	for name, what := range inputs {
+		t.Parameters[name] = cloudformation.Parameter{
+			Type:        "String",
+			Description: cloudformation.String(what + ": the output " + name + " of stack " + environment + "."),
+			MinLength:   cloudformation.Int(1),
+		}
+	}
+	t.Parameters[ParamLoadBalancerSecurityGroupID] = cloudformation.Parameter{
+		Type:        "AWS::EC2::SecurityGroup::Id",
+		Description: cloudformation.String(inputs[ParamLoadBalancerSecurityGroupID] + ": the output " + ParamLoadBalancerSecurityGroupID + " of stack " + environment + "."),
+	}
+	if cfg.Domain.Name != "" {
+		t.Parameters[ParamLoadBalancerIPAddressType] = cloudformation.Parameter{
+			Type:          "String",
+			Description:   cloudformation.String("IP address type of the environment's load balancer, for the DNS records: the output " + ParamLoadBalancerIPAddressType + " of stack " + environment + "."),
+			Default:       "ipv4",
+			AllowedValues: []any{"ipv4", "dualstack"},
+		}
+	}
+}
+
+// addServiceParameters adds the image, the task count and the public-IP
+// choice, and the console metadata that groups and labels every parameter.
+func addServiceParameters(t *cloudformation.Template, cfg Config) {
 	image := cloudformation.Parameter{
 		Type:        "String",
 		Description: cloudformation.String("The container image to run."),
@@ -166,10 +233,25 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 	if !cfg.Scaling.Enabled() {
 		serviceParameters = append(serviceParameters, ParamDesiredCount)
 	}
+	https := parameterGroup("HTTPS", ParamCertificateArn)
+	if inEnvironment(cfg) {
+		environment := []string{ParamListenerArn, ParamLoadBalancerSecurityGroupID, ParamLoadBalancerDNSName, ParamClusterName}
+		if cfg.Domain.Name != "" {
+			environment = append(environment, ParamLoadBalancerHostedZoneID, ParamLoadBalancerIPAddressType)
+		}
+		if _, ok := t.Parameters[ParamLoadBalancerFullName]; ok {
+			environment = append(environment, ParamLoadBalancerFullName)
+		}
+		https = parameterGroup("Environment "+cfg.Environment.Name+" (outputs of stack "+EnvironmentStackName(cfg.Environment.Name)+")", environment...)
+	} else {
+		for n := 1; n <= cfg.LoadBalancer.ExtraCertificates; n++ {
+			https["Parameters"] = append(https["Parameters"].([]string), ExtraCertificateParam(n))
+		}
+	}
 	t.Metadata["AWS::CloudFormation::Interface"] = map[string]any{
 		"ParameterGroups": []any{
 			parameterGroup("Network", ParamVpcID, ParamPublicSubnetIDs, ParamPrivateSubnetIDs, ParamAssignPublicIP),
-			parameterGroup("HTTPS", ParamCertificateArn),
+			https,
 			parameterGroup("Service", serviceParameters...),
 		},
 		"ParameterLabels": map[string]any{
@@ -177,12 +259,17 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 			ParamPublicSubnetIDs:  label("Public subnets"),
 			ParamPrivateSubnetIDs: label("Private subnets"),
 			ParamAssignPublicIP:   label("Public IPs for tasks"),
-			ParamCertificateArn:   label("ACM certificate ARN"),
 			ParamContainerImage:   label("Container image"),
 		},
 	}
+	labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
+	if !inEnvironment(cfg) {
+		labels[ParamCertificateArn] = label("ACM certificate ARN")
+		for n := 1; n <= cfg.LoadBalancer.ExtraCertificates; n++ {
+			labels[ExtraCertificateParam(n)] = label("ACM certificate ARN " + strconv.Itoa(n+1))
+		}
+	}
 	if !cfg.Scaling.Enabled() {
-		labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
 		labels[ParamDesiredCount] = label("Number of tasks")
 	}
 }

@@ -17,7 +17,7 @@ func addScaling(t *cloudformation.Template, cfg Config) {
 	t.Resources[idScalableTarget] = &aas.ScalableTarget{
 		ServiceNamespace:  "ecs",
 		ScalableDimension: "ecs:service:DesiredCount",
-		ResourceId:        cloudformation.Sub("service/" + subValue(clusterName(cfg), idCluster) + "/${" + idService + ".Name}"),
+		ResourceId:        cloudformation.Sub("service/" + subValue(clusterName(cfg), clusterRefID(cfg)) + "/${" + idService + ".Name}"),
 		MinCapacity:       s.MinCount,
 		MaxCapacity:       s.MaxCount,
 	}
@@ -27,10 +27,16 @@ func addScaling(t *cloudformation.Template, cfg Config) {
 		}, s)
 	}
 	if s.RequestsPerTarget > 0 {
+		// The label is app/LB-NAME/LB-ID/targetgroup/TG-NAME/TG-ID
+		// (Application Auto Scaling API reference,
+		// PredefinedMetricSpecification).
+		loadBalancer := "${" + idLoadBalancer + ".LoadBalancerFullName}"
+		if inEnvironment(cfg) {
+			loadBalancer = "${" + ParamLoadBalancerFullName + "}"
+		}
 		t.Resources[idRequestScaling] = scalingPolicy("requests", float64(s.RequestsPerTarget), &aas.ScalingPolicy_PredefinedMetricSpecification{
 			PredefinedMetricType: "ALBRequestCountPerTarget",
-			ResourceLabel: cloudformation.SubPtr("${" + idLoadBalancer + ".LoadBalancerFullName}/${" +
-				targetGroupID(cfg) + ".TargetGroupFullName}"),
+			ResourceLabel:        cloudformation.SubPtr(loadBalancer + "/${" + targetGroupID(cfg) + ".TargetGroupFullName}"),
 		}, s)
 	}
 }

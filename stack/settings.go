@@ -45,6 +45,10 @@ type Setting struct {
 	// (Warnings), not an error.
 	Active func(Config) bool
 
+	// Place is the stack the setting belongs to when services share an
+	// environment.
+	Place Place
+
 	// Parameter is the template parameter whose Default the setting is,
 	// if any. ParameterValue, when not nil, is its value for a Config and
 	// whether the template declares the parameter; by default it is the
@@ -60,6 +64,22 @@ type Setting struct {
 	Negated bool
 	List    *ListField
 }
+
+// Place is the stack a setting belongs to when services share an
+// environment. Without an environment, one stack holds everything.
+type Place int
+
+// Places of a setting.
+const (
+	// PlaceService settings belong to the service's stack.
+	PlaceService Place = iota
+	// PlaceEnvironment settings belong to the load balancer or the
+	// cluster: to the environment's stack, and a service in an
+	// environment refuses them.
+	PlaceEnvironment
+	// PlaceBoth settings apply to each stack (tags, deletion protection).
+	PlaceBoth
+)
 
 // ListField reads and writes the Config field of a list setting.
 type ListField struct {
@@ -252,12 +272,13 @@ const (
 	GroupScaling      = "Autoscaling"
 	GroupLoadBalancer = "Load balancer"
 	GroupDomain       = "Domain and certificate"
+	GroupEnvironment  = "Shared environment"
 	GroupStack        = "Protection and tags"
 )
 
 // Groups lists the README groups in order.
 func Groups() []string {
-	return []string{GroupContainer, GroupHealthChecks, GroupService, GroupScaling, GroupLoadBalancer, GroupDomain, GroupStack}
+	return []string{GroupContainer, GroupHealthChecks, GroupService, GroupScaling, GroupLoadBalancer, GroupDomain, GroupEnvironment, GroupStack}
 }
 
 func scalingOn(c Config) bool        { return c.Scaling.Enabled() }
@@ -400,7 +421,7 @@ var settings = []Setting{
 		Usage: "Fargate platform version",
 		Notes: "1.3.0 lacks ECS Exec, ephemeral storage, arm64 and secret JSON keys",
 		Str:   func(c *Config) *string { return &c.Service.PlatformVersion }},
-	{Key: KeyNoContainerInsights, Group: GroupService,
+	{Key: KeyNoContainerInsights, Group: GroupService, Place: PlaceEnvironment,
 		Usage: "turn off CloudWatch Container Insights on the cluster",
 		Bool:  func(c *Config) *bool { return &c.Service.ContainerInsights }, Negated: true},
 	{Key: KeyLogRetentionDays, Group: GroupService, Default: "30", Ints: logRetentionDays, Zero: "keeps logs forever",
@@ -428,7 +449,7 @@ var settings = []Setting{
 		Int:   func(c *Config) *int { return &c.Scaling.ScaleOutCooldown }},
 
 	// Load balancer.
-	{Key: KeySSLPolicy, Group: GroupLoadBalancer, Default: DefaultSSLPolicy,
+	{Key: KeySSLPolicy, Group: GroupLoadBalancer, Place: PlaceEnvironment, Default: DefaultSSLPolicy,
 		Usage: "ELB security policy of the HTTPS listener",
 		Notes: "AWS's recommendation and the console's default (TLS 1.3 with hybrid post-quantum key exchange, and TLS 1.2 with restricted ciphers). Every current policy is accepted, FIPS and post-quantum ones included; a well-formed name cfnfargate does not know gets a warning, as ELB checks it when it creates the listener",
 		Str:   func(c *Config) *string { return &c.LoadBalancer.SSLPolicy }},
@@ -436,37 +457,61 @@ var settings = []Setting{
 		Usage: "seconds the load balancer drains a stopping task",
 		Notes: "AWS's default of 300 makes every deploy slow",
 		Int:   func(c *Config) *int { return &c.LoadBalancer.DeregistrationDelay }},
-	{Key: KeyInternal, Group: GroupLoadBalancer,
+	{Key: KeyInternal, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "internal load balancer in the private subnets (needs allow-cidr)",
 		Bool:  func(c *Config) *bool { return &c.LoadBalancer.Internal }},
-	{Key: KeyAllowCIDR, Group: GroupLoadBalancer,
+	{Key: KeyAllowCIDR, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "network allowed to reach the load balancer instead of anywhere, `CIDR`, repeatable",
 		Notes: "Up to 30 per address family, as each takes two of the security group's 60 rules per family",
 		List: &ListField{
 			Get: func(c Config) []string { return c.LoadBalancer.AllowCIDRs },
 			Set: func(c *Config, v []string) error { c.LoadBalancer.AllowCIDRs = trimAll(v); return nil },
 		}},
-	{Key: KeyAccessLogsBucket, Group: GroupLoadBalancer,
+	{Key: KeyAccessLogsBucket, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "S3 bucket for the load balancer's access logs",
 		Str:   func(c *Config) *string { return &c.LoadBalancer.AccessLogs.Bucket }},
-	{Key: KeyAccessLogsPrefix, Group: GroupLoadBalancer,
+	{Key: KeyAccessLogsPrefix, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "key prefix of the access logs in the bucket",
 		Str:   func(c *Config) *string { return &c.LoadBalancer.AccessLogs.Prefix }},
-	{Key: KeyWAFACLArn, Group: GroupLoadBalancer,
+	{Key: KeyWAFACLArn, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "regional AWS WAF web ACL to associate with the load balancer",
 		Str:   func(c *Config) *string { return &c.LoadBalancer.WAFWebACLArn }},
-	{Key: KeyIdleTimeout, Group: GroupLoadBalancer, Min: 1, Max: 4000, Zero: "keeps AWS's 60",
+	{Key: KeyIdleTimeout, Group: GroupLoadBalancer, Place: PlaceEnvironment, Min: 1, Max: 4000, Zero: "keeps AWS's 60",
 		Usage: "load balancer idle timeout in seconds",
 		Int:   func(c *Config) *int { return &c.LoadBalancer.IdleTimeout }},
 	{Key: KeyStickiness, Group: GroupLoadBalancer, Min: 1, Max: 604800, Zero: "turns them off",
 		Usage: "sticky sessions: cookie lifetime in seconds",
 		Int:   func(c *Config) *int { return &c.LoadBalancer.Stickiness }},
-	{Key: KeyDualStack, Group: GroupLoadBalancer,
+	{Key: KeyDualStack, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "give the load balancer IPv6 addresses too (its subnets need IPv6 ranges)",
 		Bool:  func(c *Config) *bool { return &c.LoadBalancer.DualStack }},
-	{Key: KeyNoHTTP2, Group: GroupLoadBalancer,
+	{Key: KeyNoHTTP2, Group: GroupLoadBalancer, Place: PlaceEnvironment,
 		Usage: "turn off HTTP/2 on the load balancer",
 		Bool:  func(c *Config) *bool { return &c.LoadBalancer.DisableHTTP2 }},
+
+	{Key: KeyExtraCertificates, Group: GroupLoadBalancer, Place: PlaceEnvironment, Min: 0, Max: maxExtraCertificates,
+		Usage: "certificates the HTTPS listener serves besides the default one, each a parameter (CertificateArn2, ...); SNI picks the one that matches the host",
+		Int:   func(c *Config) *int { return &c.LoadBalancer.ExtraCertificates }},
+
+	// Shared environment.
+	{Key: KeyEnvironment, Group: GroupEnvironment,
+		Usage: "run the service in this shared environment (cfnfargate env): its load balancer and cluster, with a listener rule",
+		Str:   func(c *Config) *string { return &c.Environment.Name }},
+	{Key: KeyHost, Group: GroupEnvironment,
+		Usage: "with environment: a host name `HOST` the listener rule matches (app.example.com or *.example.com), repeatable",
+		List: &ListField{
+			Get: func(c Config) []string { return c.Environment.Hosts },
+			Set: func(c *Config, v []string) error { c.Environment.Hosts = trimAll(v); return nil },
+		}},
+	{Key: KeyPath, Group: GroupEnvironment,
+		Usage: "with environment: a path pattern `PATH` the listener rule matches (/api/*), repeatable",
+		List: &ListField{
+			Get: func(c Config) []string { return c.Environment.Paths },
+			Set: func(c *Config, v []string) error { c.Environment.Paths = trimAll(v); return nil },
+		}},
+	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "derives it from the stack name",
+		Usage: "with environment: the listener rule's priority; lower numbers are matched first",
+		Int:   func(c *Config) *int { return &c.Environment.Priority }},
 
 	// Domain and certificate.
 	{Key: KeyDomainName, Group: GroupDomain,
@@ -478,10 +523,10 @@ var settings = []Setting{
 		Str:   func(c *Config) *string { return &c.Domain.HostedZoneID }},
 
 	// Protection and tags.
-	{Key: KeyDeletionProtection, Group: GroupStack,
+	{Key: KeyDeletionProtection, Group: GroupStack, Place: PlaceBoth,
 		Usage: "protect the load balancer from deletion and keep the log group",
 		Bool:  func(c *Config) *bool { return &c.DeletionProtection }},
-	{Key: KeyTag, Group: GroupStack,
+	{Key: KeyTag, Group: GroupStack, Place: PlaceBoth,
 		Usage: "tag `KEY=VALUE` for every taggable resource (and, on deploy, the stack), repeatable",
 		List:  &ListField{Get: tagValues, Set: setTags}},
 }

@@ -110,6 +110,11 @@ const (
 	KeyNoHTTP2                = "no-http2"
 	KeyTag                    = "tag"
 	KeyDualStack              = "dualstack"
+	KeyExtraCertificates      = "extra-certificates"
+	KeyEnvironment            = "environment"
+	KeyHost                   = "host"
+	KeyPath                   = "path"
+	KeyPriority               = "priority"
 )
 
 // Validate reports every problem with c at once, as a *ValidationError, or
@@ -136,6 +141,7 @@ func (c Config) Validate() error {
 	v.deployment(c.Service, c.Scaling)
 	v.containerHealthCheck(c.Container.HealthCheck)
 	v.cluster(c.Service.Cluster)
+	v.routing(c)
 	v.tags(c.Tags)
 	if len(v.problems) == 0 {
 		return nil

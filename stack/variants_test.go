@@ -6,38 +6,41 @@ import "github.com/cfnfargate/cfnfargate/stack"
 type variant struct {
 	name string
 	cfg  func() stack.Config
+	// environment builds an environment's stack (BuildEnvironment)
+	// instead of a service's.
+	environment bool
 }
 
 // variants are the configurations with golden files; the end-to-end test
 // deploys each of them too.
 var variants = []variant{
-	{"default", stack.Default},
-	{"public-tasks", func() stack.Config {
+	{name: "default", cfg: stack.Default},
+	{name: "public-tasks", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Service.PublicTasks = true
 		return c
 	}},
-	{"port-8080", func() stack.Config {
+	{name: "port-8080", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.Port = 8080
 		c.HealthCheck.Path = "/healthz"
 		c.HealthCheck.Matcher = "200-299"
 		return c
 	}},
-	{"large", func() stack.Config {
+	{name: "large", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.CPU = 4096
 		c.Container.Memory = 16384
 		c.Service.DesiredCount = 3
 		return c
 	}},
-	{"ecr-image", func() stack.Config {
+	{name: "ecr-image", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Name = "billing-api"
 		c.Container.Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/billing-api:v1.4.2"
 		return c
 	}},
-	{"custom-env", func() stack.Config {
+	{name: "custom-env", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.Environment = []stack.EnvVar{
 			{Name: "BUILD", Value: "v2.0.0"},
@@ -54,17 +57,17 @@ var variants = []variant{
 // featureVariants turn on one production feature each, then combinations,
 // then everything at once.
 var featureVariants = []variant{
-	{"autoscaling", func() stack.Config {
+	{name: "autoscaling", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 10, CPUPercent: 60, RequestsPerTarget: 1000, ScaleInCooldown: 300, ScaleOutCooldown: 60}
 		return c
 	}},
-	{"domain", func() stack.Config {
+	{name: "domain", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
 		return c
 	}},
-	{"secrets", func() stack.Config {
+	{name: "secrets", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.Secrets = []stack.Secret{
 			{Name: "DB_PASSWORD", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
@@ -74,44 +77,44 @@ var featureVariants = []variant{
 		}
 		return c
 	}},
-	{"exec", func() stack.Config {
+	{name: "exec", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Service.EnableExec = true
 		return c
 	}},
-	{"spot", func() stack.Config {
+	{name: "spot", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Service.Spot = stack.Spot{Enabled: true, Base: 1, Weight: 3}
 		return c
 	}},
-	{"arm64", func() stack.Config {
+	{name: "arm64", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.Arch = stack.ArchARM64
 		return c
 	}},
-	{"internal", func() stack.Config {
+	{name: "internal", cfg: func() stack.Config {
 		c := stack.Default()
 		c.LoadBalancer.Internal = true
 		c.LoadBalancer.DualStack = true
 		c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/8", "fd00::/8"}
 		return c
 	}},
-	{"access-logs", func() stack.Config {
+	{name: "access-logs", cfg: func() stack.Config {
 		c := stack.Default()
 		c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "example-alb-logs", Prefix: "example-app"}
 		return c
 	}},
-	{"deletion-protection", func() stack.Config {
+	{name: "deletion-protection", cfg: func() stack.Config {
 		c := stack.Default()
 		c.DeletionProtection = true
 		return c
 	}},
-	{"waf", func() stack.Config {
+	{name: "waf", cfg: func() stack.Config {
 		c := stack.Default()
 		c.LoadBalancer.WAFWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 		return c
 	}},
-	{"deployment-tuning", func() stack.Config {
+	{name: "deployment-tuning", cfg: func() stack.Config {
 		c := stack.Default()
 		// Two tasks: with one, 50% and 150% both round to one task and a
 		// deployment could not move.
@@ -121,17 +124,17 @@ var featureVariants = []variant{
 		c.LoadBalancer.DeregistrationDelay = 10
 		return c
 	}},
-	{"container-health-check", func() stack.Config {
+	{name: "container-health-check", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.HealthCheck = stack.ContainerHealthCheck{Command: "curl -f http://localhost/ || exit 1", Interval: 15, Timeout: 5, Retries: 3, StartPeriod: 30}
 		return c
 	}},
-	{"existing-cluster", func() stack.Config {
+	{name: "existing-cluster", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Service.Cluster = "shared-cluster"
 		return c
 	}},
-	{"hardening", func() stack.Config {
+	{name: "hardening", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.ReadOnlyRootFilesystem = true
 		// The README's hardening example: what the default nginx image
@@ -141,39 +144,39 @@ var featureVariants = []variant{
 		c.Service.PlatformVersion = "1.4.0"
 		return c
 	}},
-	{"stickiness", func() stack.Config {
+	{name: "stickiness", cfg: func() stack.Config {
 		c := stack.Default()
 		c.LoadBalancer.Stickiness = 3600
 		c.LoadBalancer.IdleTimeout = 120
 		c.LoadBalancer.DisableHTTP2 = true
 		return c
 	}},
-	{"tags", func() stack.Config {
+	{name: "tags", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Tags = []stack.Tag{{Key: "team", Value: "payments"}, {Key: "cost-center", Value: "42"}}
 		return c
 	}},
-	{"spot-autoscaling", func() stack.Config {
+	{name: "spot-autoscaling", cfg: func() stack.Config {
 		c := stack.Default()
 		// All on Spot: an explicit choice, with spot-base 0.
 		c.Service.Spot = stack.Spot{Enabled: true, Base: 0}
 		c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, CPUPercent: 70, ScaleInCooldown: 300, ScaleOutCooldown: 60}
 		return c
 	}},
-	{"internal-domain", func() stack.Config {
+	{name: "internal-domain", cfg: func() stack.Config {
 		c := stack.Default()
 		c.LoadBalancer.Internal = true
 		c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/16"}
 		c.Domain = stack.Domain{Name: "app.internal.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
 		return c
 	}},
-	{"exec-secrets", func() stack.Config {
+	{name: "exec-secrets", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Service.EnableExec = true
 		c.Container.Secrets = []stack.Secret{{Name: "TOKEN", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/token"}}
 		return c
 	}},
-	{"everything", everything},
+	{name: "everything", cfg: everything},
 }
 
 // everything turns on every feature at once.
@@ -220,4 +223,50 @@ func everything() stack.Config {
 // allVariants is every configuration with a golden file.
 func allVariants() []variant {
 	return append(append([]variant{}, variants...), featureVariants...)
+}
+
+// environmentVariants are shared environments and services in them: their
+// templates have golden files, pass cfn-lint and the AWS rules, and
+// TestEnvironmentAgainstMoto deploys them.
+var environmentVariants = []variant{
+	{name: "environment", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Environment.Name = "staging"
+		return c
+	}, environment: true},
+	{name: "environment-everything", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Environment.Name = "prod"
+		c.LoadBalancer.DualStack = true
+		c.LoadBalancer.AllowCIDRs = []string{"203.0.113.0/24", "2001:db8::/32"}
+		c.LoadBalancer.AccessLogs = stack.AccessLogs{Bucket: "example-alb-logs", Prefix: "prod"}
+		c.LoadBalancer.WAFWebACLArn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/example/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+		c.LoadBalancer.IdleTimeout = 120
+		c.LoadBalancer.ExtraCertificates = 2
+		c.DeletionProtection = true
+		c.Tags = []stack.Tag{{Key: "team", Value: "platform"}}
+		return c
+	}, environment: true},
+	{name: "env-service", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Name = "api"
+		c.Environment = stack.Environment{Name: "staging", Hosts: []string{"api.example.com"}}
+		return c
+	}},
+	{name: "env-service-path-domain", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Name = "orders"
+		c.Environment = stack.Environment{Name: "prod", Paths: []string{"/orders", "/orders/*"}, Hosts: []string{"shop.example.com"}}
+		c.Domain = stack.Domain{Name: "shop.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+		c.Service.Spot = stack.Spot{Enabled: true, Base: 1, Weight: 2}
+		c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 6, RequestsPerTarget: 500, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		return c
+	}},
+}
+
+// goldenVariants is every configuration with a golden file: the services
+// with a load balancer of their own, then the environments and the
+// services in them.
+func goldenVariants() []variant {
+	return append(allVariants(), environmentVariants...)
 }

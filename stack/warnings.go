@@ -79,6 +79,17 @@ func noEffect(c Config) []Problem {
 	if c.Domain.Name == "" && c.Domain.HostedZoneID != "" {
 		ignored(KeyHostedZoneID, KeyDomainName, "give the domain name to serve")
 	}
+	if e := c.Environment; e.Name == "" {
+		for key, changed := range map[string]bool{
+			KeyHost:     len(e.Hosts) > 0,
+			KeyPath:     len(e.Paths) > 0,
+			KeyPriority: e.Priority != 0,
+		} {
+			if changed {
+				ignored(key, KeyEnvironment, "the service has a load balancer of its own; give the environment to share one")
+			}
+		}
+	}
 	if c.LoadBalancer.AccessLogs.Bucket == "" && c.LoadBalancer.AccessLogs.Prefix != "" {
 		ignored(KeyAccessLogsPrefix, KeyAccessLogsBucket, "give the bucket")
 	}

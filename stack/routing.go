@@ -1,0 +1,175 @@
+package stack
+
+import (
+	"hash/fnv"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
+)
+
+// TagServiceStack tags the target group of a service in an environment
+// with its stack's name, so that the environment can name the services
+// that still route through its listener.
+const TagServiceStack = "cfnfargate:service-stack"
+
+// inEnvironment reports whether cfg is a service in a shared environment.
+func inEnvironment(cfg Config) bool { return cfg.Environment.Name != "" }
+
+// addRouting adds what a service in an environment has instead of a load
+// balancer: its target group, the listener rule that forwards its hosts and
+// paths to it, and the egress rule that lets the environment's load
+// balancer reach its tasks.
+func addRouting(t *cloudformation.Template, cfg Config) {
+	addTargetGroup(t, cfg)
+	addLoadBalancerToTasks(t, cfg, cloudformation.Ref(ParamLoadBalancerSecurityGroupID))
+
+	var conditions []elb.ListenerRule_RuleCondition
+	if hosts := ruleHosts(cfg); len(hosts) > 0 {
+		conditions = append(conditions, elb.ListenerRule_RuleCondition{
+			Field:            cloudformation.String("host-header"),
+			HostHeaderConfig: &elb.ListenerRule_HostHeaderConfig{Values: hosts},
+		})
+	}
+	if paths := cfg.Environment.Paths; len(paths) > 0 {
+		conditions = append(conditions, elb.ListenerRule_RuleCondition{
+			Field:             cloudformation.String("path-pattern"),
+			PathPatternConfig: &elb.ListenerRule_PathPatternConfig{Values: paths},
+		})
+	}
+	t.Resources[idListenerRule] = &elb.ListenerRule{
+		ListenerArn: cloudformation.RefPtr(ParamListenerArn),
+		Priority:    RulePriority(cfg),
+		Conditions:  conditions,
+		Actions: []elb.ListenerRule_Action{{
+			Type:           "forward",
+			TargetGroupArn: cloudformation.RefPtr(targetGroupID(cfg)),
+		}},
+	}
+}
+
+// ruleHosts are the host names the listener rule matches: the given ones,
+// or the custom domain when none are given and no path is either.
+func ruleHosts(cfg Config) []string {
+	if len(cfg.Environment.Hosts) > 0 {
+		return cfg.Environment.Hosts
+	}
+	if cfg.Domain.Name != "" && len(cfg.Environment.Paths) == 0 {
+		return []string{strings.TrimSuffix(cfg.Domain.Name, ".")}
+	}
+	return nil
+}
+
+// Priority bands of listener rules. ELB matches a listener's rules from
+// the lowest priority up (ELB user guide, "Listener rules"), so the more
+// specific a rule, the lower its band: a rule with a host and a path comes
+// before one with a path only, which comes before one with a host only. A
+// service's priority within its band comes from a hash of its name, so that
+// each deploy of it gets the same one.
+const (
+	maxRulePriority = 50000 // ELB API reference, CreateRule: 1 to 50000
+	bandSize        = 15000
+	bandHostAndPath = 1000
+	bandPathOnly    = bandHostAndPath + bandSize
+	bandHostOnly    = bandPathOnly + bandSize
+)
+
+// RulePriority is the listener rule's priority of a service in an
+// environment: Environment.Priority when given, or one derived from the
+// service's name in the band of its conditions (1000-15999 for a host and
+// a path, 16000-30999 for a path only, 31000-45999 for a host only). Two
+// services can still draw the same number; the deploy checks the listener's
+// rules first, and Environment.Priority settles a collision.
+func RulePriority(cfg Config) int {
+	if cfg.Environment.Priority != 0 {
+		return cfg.Environment.Priority
+	}
+	band := bandHostOnly
+	switch hosts := ruleHosts(cfg); {
+	case len(hosts) > 0 && len(cfg.Environment.Paths) > 0:
+		band = bandHostAndPath
+	case len(cfg.Environment.Paths) > 0:
+		band = bandPathOnly
+	}
+	h := fnv.New32a()
+	h.Write([]byte(cfg.Name))
+	return band + int(h.Sum32()%bandSize)
+}
+
+// Validation of a service in an environment, called from Config.Validate.
+
+const (
+	maxEnvironmentName = 32
+	// "Condition values per rule: 5" and "Wildcards per rule: 5" (ALB
+	// quotas); host-header and path-pattern values count alike.
+	maxConditionValues = 5
+	maxRuleWildcards   = 5
+)
+
+var (
+	environmentName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	// A host condition value: A-Z, a-z, 0-9, - . * ?, up to 128
+	// characters (ELB API reference, HostHeaderConditionConfig).
+	hostCondition = regexp.MustCompile(`^[A-Za-z0-9.*?-]{1,128}$`)
+	// A path pattern: A-Z, a-z, 0-9, _ - . $ / ~ " ' @ : + & * ?, up to 128
+	// characters, starting with / (ELB API reference,
+	// PathPatternConditionConfig).
+	pathCondition = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
+)
+
+func (v *validator) environmentName(name string) {
+	if !environmentName.MatchString(name) || len(name) > maxEnvironmentName {
+		v.add(KeyEnvironment, "%q is not an environment name: use lowercase letters, digits and hyphens, starting with a letter, up to %d characters", name, maxEnvironmentName)
+	}
+}
+
+// routing checks a service in an environment: its conditions, and the
+// settings that belong to the environment instead.
+func (v *validator) routing(c Config) {
+	e := c.Environment
+	if e.Name == "" {
+		return // host, path and priority have no effect; see Warnings
+	}
+	v.environmentName(e.Name)
+	hosts := ruleHosts(c)
+	if len(hosts) == 0 && len(e.Paths) == 0 {
+		v.addCross(KeyHost, []string{KeyEnvironment, KeyPath}, "environment %s shares one listener among its services, so each needs a host or a path to route by: give host, path or domain-name", e.Name)
+	}
+	for _, h := range e.Hosts {
+		if !hostCondition.MatchString(h) {
+			v.add(KeyHost, "%q is not a host name a listener rule can match: use letters, digits, hyphens and dots, with * or ? as wildcards, up to 128 characters", h)
+		}
+	}
+	for _, p := range e.Paths {
+		if !pathCondition.MatchString(p) {
+			v.add(KeyPath, "%q is not a path pattern a listener rule can match: start with /, and use letters, digits and _ - . $ / ~ \" ' @ : + &, with * or ? as wildcards, up to 128 characters", p)
+		}
+	}
+	values := slices.Concat(hosts, e.Paths)
+	if len(values) > maxConditionValues {
+		v.addCross(KeyHost, []string{KeyPath}, "%d hosts and paths: a listener rule matches up to %d values (ALB quotas)", len(values), maxConditionValues)
+	}
+	wildcards := 0
+	for _, value := range values {
+		wildcards += strings.Count(value, "*") + strings.Count(value, "?")
+	}
+	if wildcards > maxRuleWildcards {
+		v.addCross(KeyPath, []string{KeyHost}, "%d wildcards in the hosts and paths: a listener rule allows up to %d (ALB quotas)", wildcards, maxRuleWildcards)
+	}
+	if c.Service.Cluster != "" {
+		v.addCross(KeyCluster, []string{KeyEnvironment}, "the service runs in environment %s's cluster: leave out cluster", e.Name)
+	}
+	// The load balancer and the cluster are the environment's: a service
+	// that set their settings would expect an effect it cannot have.
+	d := Default()
+	for _, s := range settings {
+		if s.Place != PlaceEnvironment {
+			continue
+		}
+		if !slices.Equal(s.Value(c), s.Value(d)) {
+			v.addCross(s.Key, []string{KeyEnvironment}, "belongs to environment %s's load balancer or cluster, which its services share: set it on the environment's stack instead", e.Name)
+		}
+	}
+}

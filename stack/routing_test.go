@@ -1,0 +1,121 @@
+package stack_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+)
+
+func inEnv(edit func(*stack.Config)) stack.Config {
+	c := stack.Default()
+	c.Environment = stack.Environment{Name: "prod", Hosts: []string{"api.example.com"}}
+	edit(&c)
+	return c
+}
+
+// Proves: a service in an environment is refused, naming the setting,
+// when it cannot be routed (no host or path, characters or counts ELB
+// rejects), or when it sets what belongs to the environment's load
+// balancer or cluster.
+func TestValidateRouting(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  stack.Config
+		key  string
+		want string
+	}{
+		{"nothing to route by", inEnv(func(c *stack.Config) { c.Environment.Hosts = nil }), "host", "needs a host or a path"},
+		{"bad host", inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{"api example.com"} }), "host", "is not a host name"},
+		{"bad path", inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"api/*"} }), "path", "is not a path pattern"},
+		{"six values", inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"/a", "/b", "/c", "/d", "/e"} }), "host", "up to 5 values"},
+		{"six wildcards", inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"/a/*/*/*", "/b/*/*/*"} }), "path", "up to 5"},
+		{"bad environment name", inEnv(func(c *stack.Config) { c.Environment.Name = "Prod_1" }), "environment", "is not an environment name"},
+		{"cluster", inEnv(func(c *stack.Config) { c.Service.Cluster = "shared" }), "cluster", "environment prod's cluster"},
+		{"load balancer setting", inEnv(func(c *stack.Config) { c.LoadBalancer.IdleTimeout = 120 }), "idle-timeout", "belongs to environment prod"},
+		{"insights", inEnv(func(c *stack.Config) { c.Service.ContainerInsights = false }), "no-container-insights", "belongs to environment prod"},
+		{"priority", inEnv(func(c *stack.Config) { c.Environment.Priority = 50001 }), "priority", "out of range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var verr *stack.ValidationError
+			if err := tt.cfg.Validate(); !errors.As(err, &verr) {
+				t.Fatalf("Validate = %v; want problems", err)
+			}
+			if !slices.ContainsFunc(verr.Problems, func(p stack.Problem) bool {
+				return p.Key == tt.key && strings.Contains(p.Message, tt.want)
+			}) {
+				t.Errorf("no problem for %s containing %q; got %v", tt.key, tt.want, verr.Problems)
+			}
+		})
+	}
+	// A domain alone routes by its name.
+	c := inEnv(func(c *stack.Config) {
+		c.Environment.Hosts = nil
+		c.Domain = stack.Domain{Name: "api.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+	})
+	if err := c.Validate(); err != nil {
+		t.Errorf("a domain without hosts: %v", err)
+	}
+}
+
+// Proves: a derived priority lies in the band of the rule's conditions,
+// more specific rules first (host and path, then path, then host), is the
+// same for the same name and differs between names; a given priority wins.
+func TestRulePriority(t *testing.T) {
+	band := func(c stack.Config) int { return stack.RulePriority(c) / 15000 }
+	hostAndPath := inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"/v1/*"} })
+	pathOnly := inEnv(func(c *stack.Config) { c.Environment.Hosts, c.Environment.Paths = nil, []string{"/v1/*"} })
+	hostOnly := inEnv(func(*stack.Config) {})
+	for _, c := range []stack.Config{hostAndPath, pathOnly, hostOnly} {
+		if p := stack.RulePriority(c); p < 1 || p > 50000 {
+			t.Errorf("priority %d is outside 1-50000", p)
+		}
+	}
+	if !(stack.RulePriority(hostAndPath) < stack.RulePriority(pathOnly) && stack.RulePriority(pathOnly) < stack.RulePriority(hostOnly)) {
+		t.Errorf("priorities host+path %d, path %d, host %d: want the more specific first",
+			stack.RulePriority(hostAndPath), stack.RulePriority(pathOnly), stack.RulePriority(hostOnly))
+	}
+	if band(hostAndPath) == band(hostOnly) {
+		t.Errorf("host+path and host-only rules share a band")
+	}
+	other := hostOnly
+	other.Name = "billing"
+	if stack.RulePriority(other) == stack.RulePriority(hostOnly) {
+		t.Errorf("services %s and %s drew the same priority %d", other.Name, hostOnly.Name, stack.RulePriority(other))
+	}
+	if stack.RulePriority(hostOnly) != stack.RulePriority(inEnv(func(*stack.Config) {})) {
+		t.Error("the same service drew two priorities")
+	}
+	given := inEnv(func(c *stack.Config) { c.Environment.Priority = 7 })
+	if got := stack.RulePriority(given); got != 7 {
+		t.Errorf("RulePriority with priority 7 = %d", got)
+	}
+}
+
+// Proves: an environment's template takes only the environment's
+// settings, checks them, and names what is wrong.
+func TestValidateEnvironment(t *testing.T) {
+	c := stack.Default()
+	c.Environment.Name = "prod"
+	if err := c.ValidateEnvironment(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	c.LoadBalancer.Internal = true // without allow-cidr
+	c.LoadBalancer.ExtraCertificates = 26
+	c.Container.Port = 0 // a service setting: not the environment's concern
+	var verr *stack.ValidationError
+	if err := c.ValidateEnvironment(); !errors.As(err, &verr) {
+		t.Fatalf("ValidateEnvironment = %v; want problems", err)
+	}
+	var keys []string
+	for _, p := range verr.Problems {
+		keys = append(keys, p.Key)
+	}
+	slices.Sort(keys)
+	if want := []string{"allow-cidr", "extra-certificates"}; !slices.Equal(keys, want) {
+		t.Errorf("problems name %q; want %q", keys, want)
+	}
+}
