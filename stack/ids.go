@@ -1,6 +1,9 @@
 package stack
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Parameter names. Scripts and the deploy command rely on them: never rename.
 const (
@@ -92,8 +95,23 @@ func EnvironmentStackName(env string) string { return "env-" + env }
 // old target group and the update would roll back
 // (cloudformation-coverage-roadmap #780). A new logical ID makes
 // CloudFormation create a new target group with the new load balancer.
+//
+// For the same reason a service in an environment has a target group of
+// the environment's name (TargetGroupStaging for staging): moving between
+// a load balancer of its own and an environment, or between environments,
+// creates a new target group for the new listener rule.
 func targetGroupID(cfg Config) string {
-	if cfg.LoadBalancer.Internal {
+	switch {
+	case inEnvironment(cfg):
+		var b strings.Builder
+		b.WriteString(idTargetGroup)
+		for _, part := range strings.Split(cfg.Environment.Name, "-") {
+			if part != "" {
+				b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+			}
+		}
+		return b.String()
+	case cfg.LoadBalancer.Internal:
 		return idInternalTargetGroup
 	}
 	return idTargetGroup

@@ -120,6 +120,10 @@ var (
 )
 
 func (v *validator) environmentName(name string) {
+	if name == "" {
+		v.add(KeyEnvironment, "is required: the environment's name, such as staging")
+		return
+	}
 	if !environmentName.MatchString(name) || len(name) > maxEnvironmentName {
 		v.add(KeyEnvironment, "%q is not an environment name: use lowercase letters, digits and hyphens, starting with a letter, up to %d characters", name, maxEnvironmentName)
 	}

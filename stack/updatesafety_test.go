@@ -45,6 +45,10 @@ type updateChange struct {
 	// capacity provider strategy when the new template has none, and says
 	// why; the table shows it.
 	strategyStays string
+	// movesLoadBalancer marks the change that takes the service from a
+	// load balancer of its own to an environment's, or back: one stack's
+	// load balancer goes away and the other's serves the traffic.
+	movesLoadBalancer bool
 }
 
 // variantWith returns a config function: the named variant changed by edit.
@@ -88,6 +92,10 @@ func feature(name, variant string) updateChange {
 // setting changes alone, from the defaults, except where Validate needs a
 // companion setting (an internal load balancer needs --allow-cidr).
 var updateChanges = []updateChange{
+	{name: "`--environment` (a dedicated load balancer to a shared environment)", from: "dedicated", to: "environment", before: stack.Default,
+		after: with(func(c *stack.Config) {
+			c.Environment = stack.Environment{Name: "prod", Hosts: []string{"app.example.com"}}
+		}), movesLoadBalancer: true},
 	{name: "`--name`", from: "example-app", to: "other-app", before: stack.Default,
 		after: with(func(c *stack.Config) { c.Name = "other-app" }), renamesLogGroup: true},
 	{name: "`--image` (a new tag)", from: stack.DefaultImage, to: "public.ecr.aws/nginx/nginx:1.29", before: stack.Default,
@@ -632,6 +640,8 @@ func (p updatePlan) violations(renamesLogGroup, strategyMayStay bool) []string {
 func impact(p updatePlan) (rank int, text string) {
 	lb := p.keptLoadBalancer()
 	switch {
+	case len(ofType(p.old, typeLoadBalancer)) != len(ofType(p.new, typeLoadBalancer)):
+		rank, text = 0, "yes: the service moves to another stack's load balancer, with its DNS name, as a new service in its cluster; repoint the domain"
 	case len(p.renewed(typeLoadBalancer)) > 0:
 		rank, text = 0, "yes: a new load balancer, with a new DNS name"
 	case len(p.renewed(typeCluster)) > 0 || len(p.renewed(typeService)) > 0:

@@ -85,16 +85,28 @@ func configKeys(commands []*cli.Command) map[string]bool {
 	for _, s := range settings {
 		keys[s.Key] = s.Kind() == stack.KindList
 	}
-	for _, cmd := range commands {
-		for _, f := range cmd.Flags {
-			name := f.Names()[0]
-			if _, ok := keys[name]; ok || notConfigKeys[name] {
+	// urfave/cli gives a command with subcommands a help subcommand, which
+	// is shared and may list itself: each command is walked once.
+	seen := map[*cli.Command]bool{}
+	var add func(commands []*cli.Command)
+	add = func(commands []*cli.Command) {
+		for _, cmd := range commands {
+			if seen[cmd] {
 				continue
 			}
-			_, list := f.(*cli.StringSliceFlag)
-			keys[name] = list
+			seen[cmd] = true
+			for _, f := range cmd.Flags {
+				name := f.Names()[0]
+				if _, ok := keys[name]; ok || notConfigKeys[name] {
+					continue
+				}
+				_, list := f.(*cli.StringSliceFlag)
+				keys[name] = list
+			}
+			add(cmd.Subcommands)
 		}
 	}
+	add(commands)
 	return keys
 }
 

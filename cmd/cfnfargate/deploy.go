@@ -41,8 +41,12 @@ func deployCommand() *cli.Command {
 			in.AllowReplacement = c.Bool("allow-replacement")
 			in.ConfirmReplacement = confirmReplacement(c, in.StackName)
 
+			cfg, _ := readSettings(c) // read and checked by stackInput
 			var res *deploy.Result
 			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				if err := resolveEnvironment(ctx, c, d, &in, cfg.Config); err != nil {
+					return err
+				}
 				res, err = d.Deploy(ctx, in)
 				return err
 			})
@@ -93,8 +97,12 @@ func diffCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			cfg, _ := readSettings(c) // read and checked by stackInput
 			var plan *deploy.Plan
 			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				if err := resolveEnvironment(ctx, c, d, &in, cfg.Config); err != nil {
+					return err
+				}
 				plan, err = d.Diff(ctx, in)
 				return err
 			})

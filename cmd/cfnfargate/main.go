@@ -37,6 +37,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			diffCommand(),
 			statusCommand(),
 			deleteCommand(),
+			envCommand(),
 		},
 		// A value may hold a comma: --env "GREETING=hello, world",
 		// --tag team=a,b. Lists that the README documents as
@@ -56,8 +57,20 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 	}
-	for _, cmd := range app.Commands {
-		cmd.Action = prepared(cmd.Action)
+	seen := map[*cli.Command]bool{}
+	var prepare func(commands []*cli.Command)
+	prepare = func(commands []*cli.Command) {
+		for _, cmd := range commands {
+			if seen[cmd] {
+				continue
+			}
+			seen[cmd] = true
+			if cmd.Action != nil {
+				cmd.Action = prepared(cmd.Action)
+			}
+			prepare(cmd.Subcommands)
+		}
 	}
+	prepare(app.Commands)
 	return app
 }

@@ -27,10 +27,13 @@ var settings = stack.Settings()
 // settingsFlags are the flags of every command that builds a template.
 // Their variables are read by lookup, not by the flags, so that a list
 // variable splits on commas while a list flag does not.
-func settingsFlags() []cli.Flag {
+func settingsFlags() []cli.Flag { return settingsFlagsOf(settings) }
+
+// settingsFlagsOf are the flags of the settings rows.
+func settingsFlagsOf(rows []stack.Setting) []cli.Flag {
 	defaults := stack.Default()
 	var flags []cli.Flag
-	for _, s := range settings {
+	for _, s := range rows {
 		usage := s.Usage
 		if allowed := s.Allowed(); allowed != "" {
 			usage += " (" + allowed + ")"
@@ -110,6 +113,12 @@ func (r resolved) label(name string) string {
 // (applyOptions), so that one run reports every problem at once, naming the
 // flag, variable or key.
 func readSettings(c *cli.Context) (resolved, error) {
+	return readSettingsOf(c, settings, stack.Config.Validate)
+}
+
+// readSettingsOf is readSettings for the settings rows, checked with
+// validate: an environment's commands take only its own settings.
+func readSettingsOf(c *cli.Context, rows []stack.Setting, validate func(stack.Config) error) (resolved, error) {
 	cfg := stack.Default()
 	sources := map[string]source{}
 
@@ -123,7 +132,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 
 	given := map[string]bool{}
 	unreadable := map[string]bool{}
-	for _, s := range settings {
+	for _, s := range rows {
 		values, src, ok := lookup(c, s, file)
 		if !ok {
 			sources[s.Key] = source{label: "--" + s.Key}
@@ -143,7 +152,7 @@ func readSettings(c *cli.Context) (resolved, error) {
 	// problem that involves it: it would judge the other setting against a
 	// default the user tried to override.
 	var verr *stack.ValidationError
-	if err := cfg.Validate(); errors.As(err, &verr) {
+	if err := validate(cfg); errors.As(err, &verr) {
 		for _, p := range verr.Problems {
 			if unreadable[p.Key] || slices.ContainsFunc(p.Related, func(k string) bool { return unreadable[k] }) {
 				continue
@@ -166,7 +175,11 @@ func readSettings(c *cli.Context) (resolved, error) {
 // cross-field problem names both ("--health-check-timeout,
 // CFNFARGATE_HEALTH_CHECK_INTERVAL").
 func problemLabel(p stack.Problem, sources map[string]source, given map[string]bool) string {
-	labels := []string{sources[p.Key].label}
+	label := sources[p.Key].label
+	if label == "" {
+		label = "--" + p.Key // a key outside the command's settings, such as environment
+	}
+	labels := []string{label}
 	for _, k := range p.Related {
 		if given[k] && !slices.Contains(labels, sources[k].label) {
 			labels = append(labels, sources[k].label)

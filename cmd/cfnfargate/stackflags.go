@@ -95,14 +95,30 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 
 	var check deploy.Check
 	check.StackName(s.label("stack"), c.String("stack"))
-	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
 	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
-	minPublic, minPrivate := s.Config.MinSubnets()
-	check.Subnets(publicLabel, public, minPublic)
-	check.Subnets(privateLabel, private, minPrivate)
+	if env := s.Config.Environment.Name; env != "" {
+		// The environment's stack gives the VPC, the subnets and the
+		// listener; a service may still run its tasks in other subnets.
+		for _, flag := range []string{"vpc-id", "certificate-arn"} {
+			if c.IsSet(flag) {
+				check.Add(s.label(flag), "comes from environment %s (its stack %s) for a service in it: leave it out", env, stack.EnvironmentStackName(env))
+			}
+		}
+		if len(public) > 0 {
+			check.Subnets(publicLabel, public, 1)
+		}
+		if len(private) > 0 {
+			check.Subnets(privateLabel, private, 1)
+		}
+	} else {
+		check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
+		minPublic, minPrivate := s.Config.MinSubnets()
+		check.Subnets(publicLabel, public, minPublic)
+		check.Subnets(privateLabel, private, minPrivate)
+	}
 	check.DisjointSubnets(publicLabel, public, privateLabel, private)
-	if arn := c.String("certificate-arn"); check.CertificateArn(s.label("certificate-arn"), arn) {
+	if arn := c.String("certificate-arn"); s.Config.Environment.Name == "" && check.CertificateArn(s.label("certificate-arn"), arn) {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
 		// that does not load is reported when the client is made.
@@ -153,6 +169,9 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	tags := map[string]string{}
 	for _, t := range s.Config.Tags {
 		tags[t.Key] = t.Value
+	}
+	if s.Config.Environment.Name != "" {
+		delete(params, stack.ParamCertificateArn)
 	}
 	return deploy.Input{
 		StackName:      c.String("stack"),

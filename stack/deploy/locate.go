@@ -17,6 +17,7 @@ const (
 	targetGroupType = "AWS::ElasticLoadBalancingV2::TargetGroup"
 	logGroupType    = "AWS::Logs::LogGroup"
 	taskDefType     = "AWS::ECS::TaskDefinition"
+	ruleType        = "AWS::ElasticLoadBalancingV2::ListenerRule"
 )
 
 // ServiceResources are the physical IDs of what a cfnfargate stack runs,
@@ -39,6 +40,8 @@ type ServiceResources struct {
 	// TargetGroupARNs are the stack's target groups, in logical-ID order.
 	TargetGroupARNs []string
 	LoadBalancerARN string
+	// ListenerRuleARN is the rule of a service in an environment.
+	ListenerRuleARN string
 	// LogGroup is the container's log group name.
 	LogGroup string
 }
@@ -83,6 +86,8 @@ func Locate(ctx context.Context, api API, stackName string) (ServiceResources, e
 				res.LogGroup = id
 			case taskDefType:
 				res.TaskDefinitionARN = id
+			case ruleType:
+				res.ListenerRuleARN = id
 			}
 		}
 		if out.NextToken == nil {

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+)
+
+// envCommand groups the commands of shared environments: one stack per
+// environment with the load balancer and the cluster that its services
+// share.
+func envCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "env",
+		Usage: "manage a shared environment: one load balancer and cluster for many services",
+		Description: "An environment's stack is named env-NAME. Services join it with\n" +
+			"  cfnfargate deploy --environment NAME --stack SERVICE --host HOST [--path PATTERN]",
+		Subcommands: []*cli.Command{envEmitCommand(), envDeployCommand(), envDiffCommand(), envStatusCommand(), envDeleteCommand()},
+	}
+}
+
+// environmentFlag names the environment. It is --environment on every
+// command, so that one config-file key serves them all; the env commands
+// also take --env, where no container variable can be meant.
+func environmentFlag() cli.Flag {
+	return &cli.StringFlag{Name: stack.KeyEnvironment, Aliases: []string{"env"}, Usage: "environment `NAME`: lowercase letters, digits and hyphens; its stack is env-NAME",
+		EnvVars: []string{envName(stack.KeyEnvironment)}}
+}
+
+// environmentRows are the settings an environment's stack takes.
+func environmentRows() []stack.Setting {
+	var rows []stack.Setting
+	for _, key := range stack.EnvironmentSettings() {
+		s, _ := stack.LookupSetting(key)
+		rows = append(rows, s)
+	}
+	return rows
+}
+
+// readEnvironment reads the environment's name and settings.
+func readEnvironment(c *cli.Context) (resolved, error) {
+	validate := func(cfg stack.Config) error {
+		cfg.Environment.Name = c.String(stack.KeyEnvironment)
+		return cfg.ValidateEnvironment()
+	}
+	s, err := readSettingsOf(c, environmentRows(), validate)
+	s.Config.Environment.Name = c.String(stack.KeyEnvironment)
+	if n := len(c.StringSlice("extra-certificate-arn")); n > 0 {
+		s.Config.LoadBalancer.ExtraCertificates = n
+	}
+	return s, err
+}
+
+// environmentTemplate builds the environment's template as YAML or JSON,
+// and as a document.
+func environmentTemplate(cfg stack.Config, outFormat string) ([]byte, format.Document, error) {
+	t, err := stack.BuildEnvironment(cfg)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	doc, err := format.FromGoformation(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if outFormat == "json" {
+		body, err := format.JSON(doc)
+		return body, doc, err
+	}
+	body, err := format.YAML(doc)
+	return body, doc, err
+}
+
+func envEmitCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "emit",
+		Usage: "print an environment's CloudFormation template",
+		Flags: append([]cli.Flag{
+			environmentFlag(),
+			&cli.StringFlag{Name: "format", Value: "yaml", Usage: "template format: yaml or json", EnvVars: []string{envName("format")}},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the template to `FILE` instead of stdout; - is stdout", EnvVars: []string{envName("output")}, TakesFile: true},
+			configFlag(),
+		}, settingsFlagsOf(environmentRows())...),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			outFormat := c.String("format")
+			if outFormat != "yaml" && outFormat != "json" {
+				return badInput(fmt.Errorf("--format: %q is not a template format: use yaml or json", outFormat))
+			}
+			s, err := readEnvironment(c)
+			if err != nil {
+				return err
+			}
+			body, _, err := environmentTemplate(s.Config, outFormat)
+			if err != nil {
+				return err
+			}
+			if path := c.String("output"); path != "" {
+				return writeOutput(path, body, c.App.Writer, c.App.ErrWriter)
+			}
+			_, err = c.App.Writer.Write(body)
+			return err
+		},
+	}
+}
+
+// envStackFlags are the flags of env deploy and diff.
+func envStackFlags(own ...cli.Flag) []cli.Flag {
+	flags := append([]cli.Flag{environmentFlag()}, awsFlags()...)
+	flags = append(flags,
+		&cli.StringFlag{Name: "vpc-id", Usage: "the VpcId parameter: the existing `VPC`", EnvVars: []string{envName("vpc-id")}},
+		listFlag("public-subnets", "the PublicSubnetIds parameter: `SUBNETS`, comma-separated or repeated"),
+		listFlag("private-subnets", "the PrivateSubnetIds parameter: `SUBNETS`, comma-separated or repeated"),
+		&cli.StringFlag{Name: "certificate-arn", Usage: "the CertificateArn parameter: the listener's default ACM certificate `ARN`", EnvVars: []string{envName("certificate-arn")}},
+		listFlag("extra-certificate-arn", "another ACM certificate `ARN` the listener serves (SNI), repeatable"),
+		listFlag("parameter", "any other template parameter, `NAME=VALUE`, repeatable"),
+		&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes for the stack operations", EnvVars: []string{envName("role-arn")}},
+	)
+	flags = append(flags, own...)
+	return append(flags, settingsFlagsOf(environmentRows())...)
+}
+
+// envStackName is the environment's stack: --stack, or env-NAME.
+func envStackName(c *cli.Context) string {
+	if name := c.String("stack"); name != "" {
+		return name
+	}
+	return stack.EnvironmentStackName(c.String(stack.KeyEnvironment))
+}
+
+// envStackInput reads and checks the flags of env deploy and diff, and
+// returns the deploy input, reporting every problem at once; nothing is
+// sent to AWS when there is one.
+func envStackInput(c *cli.Context) (deploy.Input, error) {
+	var problems []stack.Problem
+	s, err := readEnvironment(c)
+	var settingsProblems *stack.ValidationError
+	switch {
+	case errors.As(err, &settingsProblems):
+		problems = append(problems, settingsProblems.Problems...)
+	case err != nil:
+		return deploy.Input{}, err
+	}
+	name := envStackName(c)
+	var check deploy.Check
+	if c.String(stack.KeyEnvironment) == "" {
+		check.Add(s.label(stack.KeyEnvironment), "is required: the environment's name, e.g. --environment staging")
+	}
+	check.StackName(s.label("stack"), name)
+	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
+	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
+	minPublic, minPrivate := s.Config.MinSubnets()
+	check.Subnets(s.label("public-subnets"), public, minPublic)
+	check.Subnets(s.label("private-subnets"), private, minPrivate)
+	check.DisjointSubnets(s.label("public-subnets"), public, s.label("private-subnets"), private)
+	arns := append([]string{c.String("certificate-arn")}, c.StringSlice("extra-certificate-arn")...)
+	region, regionErr := deploy.Region(c.Context, clientOptions(c))
+	for i, arn := range arns {
+		label := s.label("certificate-arn")
+		if i > 0 {
+			label = s.label("extra-certificate-arn")
+		}
+		if check.CertificateArn(label, arn) && regionErr == nil {
+			check.CertificateRegion(label, arn, region)
+		}
+	}
+	check.RoleARN(s.label("role-arn"), c.String("role-arn"))
+	params := check.Parameters(s.label("parameter"), c.StringSlice("parameter"))
+	if c.IsSet("timeout") {
+		check.Timeout(s.label("timeout"), c.Duration("timeout"))
+	}
+	var body []byte
+	var doc format.Document
+	if err == nil && c.String(stack.KeyEnvironment) != "" {
+		body, doc, err = environmentTemplate(s.Config, "yaml")
+		if err != nil {
+			return deploy.Input{}, err
+		}
+		check.TemplateBody(string(body))
+	}
+	var inputErr *stack.ValidationError
+	if errors.As(check.Err(), &inputErr) {
+		problems = append(problems, inputErr.Problems...)
+	}
+	if len(problems) > 0 {
+		return deploy.Input{}, &stack.ValidationError{Title: "invalid input", Problems: problems}
+	}
+
+	maps.Copy(params, stack.DeployParameters{
+		VpcID: c.String("vpc-id"), PublicSubnetIDs: public, PrivateSubnetIDs: private, CertificateArn: arns[0],
+	}.Values())
+	for i, arn := range arns[1:] {
+		params[stack.ExtraCertificateParam(i+1)] = arn
+	}
+	tags := map[string]string{}
+	for _, t := range s.Config.Tags {
+		tags[t.Key] = t.Value
+	}
+	return deploy.Input{
+		StackName:             name,
+		TemplateBody:          string(body),
+		Parameters:            params,
+		ParameterFlags:        parameterFlagNames,
+		Capabilities:          stack.Capabilities(doc),
+		Tags:                  tags,
+		RoleARN:               c.String("role-arn"),
+		TerminationProtection: s.Config.DeletionProtection,
+	}, nil
+}
+
+func envDeployCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "deploy",
+		Usage:     "create or update an environment's stack through a change set, and wait for it",
+		UsageText: "cfnfargate env deploy --environment NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
+		Flags: envStackFlags(
+			timeoutFlag(),
+			&cli.BoolFlag{Name: "no-wait", Usage: "return once the change set is executing", EnvVars: []string{envName("no-wait")}},
+			&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a change set that replaces the load balancer, its security group or the cluster, without asking",
+				EnvVars: []string{envName("allow-replacement")}},
+		),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			in, err := envStackInput(c)
+			if err != nil {
+				return err
+			}
+			in.Timeout = c.Duration("timeout")
+			in.NoWait = c.Bool("no-wait")
+			in.AllowReplacement = c.Bool("allow-replacement")
+			in.ConfirmReplacement = confirmReplacement(c, in.StackName)
+			var res *deploy.Result
+			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				res, err = d.Deploy(ctx, in)
+				return err
+			})
+			if err != nil {
+				return withHints(c, err)
+			}
+			printOutputs(c.App.Writer, res.Outputs)
+			for _, w := range res.Warnings {
+				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
+			}
+			return nil
+		},
+	}
+}
+
+func envDiffCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "diff",
+		Usage: "show what an env deploy would change, through a change set that is then deleted",
+		Flags: envStackFlags(
+			&cli.BoolFlag{Name: "exit-code", Usage: "exit with status 1 when there are changes, like git diff --exit-code"},
+		),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			in, err := envStackInput(c)
+			if err != nil {
+				return err
+			}
+			var plan *deploy.Plan
+			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+				plan, err = d.Diff(ctx, in)
+				return err
+			})
+			if err != nil {
+				return withHints(c, err)
+			}
+			if plan.HasChanges() && c.Bool("exit-code") {
+				return &exitError{code: deploy.ExitFailure, err: errQuiet}
+			}
+			return nil
+		},
+	}
+}
+
+func envStatusCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "print an environment stack's status and outputs",
+		Flags: append([]cli.Flag{environmentFlag()}, append(awsFlags(),
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, or json for scripts", EnvVars: []string{envName("status-format")}})...),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			o := statusCmd{Stack: envStackName(c), Format: c.String("format"), Out: c.App.Writer}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return withHints(c, withDeployer(c, func(ctx context.Context, d *deploy.Deployer) error {
+				_, err := o.Execute(ctx, d)
+				return err
+			}))
+		},
+	}
+}
+
+func envDeleteCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "delete",
+		Usage: "delete an environment's stack, once no service routes through it",
+		Description: "Refuses, before deleting anything, while services still have listener rules on the\n" +
+			"environment's load balancer, and lists them: delete those services first.",
+		Flags: append([]cli.Flag{environmentFlag()}, append(awsFlags(),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "delete without asking"},
+			&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes to delete", EnvVars: []string{envName("role-arn")}},
+			timeoutFlag())...),
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			o := deleteCmd{Stack: envStackName(c), RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout"), Out: c.App.Writer}
+			if !c.Bool("yes") {
+				o.Confirm = func(ctx context.Context, name string) error { return confirm(ctx, c, name) }
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return withHints(c, withDeployer(c, func(ctx context.Context, d *deploy.Deployer) error {
+				if err := refuseEnvironmentInUse(ctx, d, o.Stack); err != nil {
+					return err
+				}
+				return o.Execute(ctx, d)
+			}))
+		},
+	}
+}
+
+// refuseEnvironmentInUse refuses to delete an environment whose listener
+// still routes to services: deleting it would take their traffic away, and
+// the delete would fail at the listener, which their rules hold.
+func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack string) error {
+	outputs, err := d.EnvironmentOutputs(ctx, envStack)
+	if errors.Is(err, deploy.ErrEnvironmentNotFound) {
+		return nil // deleteCmd says there is nothing to delete
+	}
+	if err != nil {
+		return err
+	}
+	listener := outputs[stack.ParamListenerArn]
+	routing, ok := d.ELB.(deploy.RoutingAPI)
+	if listener == "" || !ok {
+		return nil
+	}
+	services, err := deploy.EnvironmentServices(ctx, routing, listener, stack.TagServiceStack)
+	if err != nil {
+		return err
+	}
+	if len(services) > 0 {
+		return &exitError{code: deploy.ExitFailure, err: fmt.Errorf(
+			"environment stack %s still routes to %d service(s): %s; nothing was deleted. Delete them first (cfnfargate delete --stack NAME)",
+			envStack, len(services), strings.Join(services, ", "))}
+	}
+	return nil
+}
+
+// resolveEnvironment fills the parameters of a service in an environment
+// from the environment stack's outputs, where the user gave none, and
+// checks its listener rule's priority before anything changes.
+func resolveEnvironment(ctx context.Context, c *cli.Context, d *deploy.Deployer, in *deploy.Input, cfg stack.Config) error {
+	if cfg.Environment.Name == "" {
+		return nil
+	}
+	envStack := stack.EnvironmentStackName(cfg.Environment.Name)
+	outputs, err := d.EnvironmentOutputs(ctx, envStack)
+	if errors.Is(err, deploy.ErrEnvironmentNotFound) {
+		return badInput(fmt.Errorf("--environment: environment %s has no stack %s; create it first with: cfnfargate env deploy --environment %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN",
+			cfg.Environment.Name, envStack, cfg.Environment.Name))
+	}
+	if err != nil {
+		return err
+	}
+	declared, err := deploy.DeclaredParameters(in.TemplateBody)
+	if err != nil {
+		return err
+	}
+	for _, name := range declared {
+		if _, given := in.Parameters[name]; given {
+			continue
+		}
+		if v, ok := outputs[name]; ok {
+			in.Parameters[name] = v
+		}
+	}
+	routing, ok := d.ELB.(deploy.RoutingAPI)
+	if !ok {
+		return nil
+	}
+	check, err := d.CheckRoute(ctx, routing, deploy.Route{
+		ListenerArn: in.Parameters[stack.ParamListenerArn],
+		Priority:    stack.RulePriority(cfg),
+		StackName:   in.StackName,
+	})
+	var taken *deploy.PriorityTakenError
+	if errors.As(err, &taken) {
+		return badInput(fmt.Errorf("--priority: %w (the next free one is %d)", err, taken.Free))
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range check.Warnings {
+		fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
+	}
+	return nil
+}
