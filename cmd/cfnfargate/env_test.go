@@ -250,4 +250,3 @@ type elbv2Rule struct {
 	arn, priority, field, targetGroup string
 	values                            []string
 }
-
