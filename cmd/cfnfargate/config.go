@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
@@ -43,11 +46,47 @@ type configFile struct {
 type configValue struct {
 	values []string
 	line   int
+	// layer is the named environment whose layer set the key, or "".
+	layer string
 }
 
-// label names a key and its line, for messages.
+// label names a key, its line and its layer, for messages.
 func (f *configFile) label(key string) string {
-	return fmt.Sprintf("%s in %s line %d", key, f.path, f.values[key].line)
+	v := f.values[key]
+	if v.layer != "" {
+		return fmt.Sprintf("%s in %s line %d (environments.%s)", key, f.path, v.line, v.layer)
+	}
+	return fmt.Sprintf("%s in %s line %d", key, f.path, v.line)
+}
+
+// environmentsKey holds the named environments of a config file: each a
+// mapping of the same keys, laid over the base keys when --environment
+// names it.
+const environmentsKey = "environments"
+
+// configDoc is a parsed config file: its base keys and the layers of its
+// named environments.
+type configDoc struct {
+	base   map[string]configValue
+	layers map[string]map[string]configValue
+}
+
+// merged is the base keys with the layer of environment env over them.
+// ok is false when the file has named environments and env is not one of
+// them.
+func (d configDoc) merged(env string) (values map[string]configValue, ok bool) {
+	out := maps.Clone(d.base)
+	if env == "" || len(d.layers) == 0 {
+		return out, true
+	}
+	layer, ok := d.layers[env]
+	maps.Copy(out, layer)
+	return out, ok
+}
+
+// layerNames lists the file's named environments, sorted.
+func (d configDoc) layerNames() []string {
+	return slices.Sorted(maps.Keys(d.layers))
 }
 
 // readConfig reads the config file named by --config or CFNFARGATE_CONFIG.
@@ -66,13 +105,28 @@ func readConfig(c *cli.Context) (*configFile, error) {
 	if err != nil {
 		return nil, badInput(fmt.Errorf("--config: %w", err))
 	}
-	values, problems, err := parseConfigFile(path, data, configKeys(c.App.Commands))
+	doc, problems, err := parseConfigFile(path, data, configKeys(c.App.Commands))
 	if err != nil {
 		return nil, badInput(err)
 	}
+	// The environment that picks a layer: the flag, its variable, or the
+	// file's own base key.
+	env := ""
+	if c.IsSet(stack.KeyEnvironment) {
+		env = c.String(stack.KeyEnvironment)
+	} else if v, ok := os.LookupEnv(envName(stack.KeyEnvironment)); ok {
+		env = v
+	} else if v, ok := doc.base[stack.KeyEnvironment]; ok && len(v.values) == 1 {
+		env = v.values[0]
+	}
+	values, ok := doc.merged(env)
 	f := &configFile{path: path, values: values}
 	for _, p := range problems {
 		f.problems = append(f.problems, stack.Problem{Message: "config file " + path + " " + p})
+	}
+	if !ok {
+		f.problems = append(f.problems, stack.Problem{Key: "--" + stack.KeyEnvironment, Message: fmt.Sprintf(
+			"%q is not one of the environments of config file %s: %s", env, path, strings.Join(doc.layerNames(), ", "))})
 	}
 	return f, nil
 }
@@ -110,46 +164,96 @@ func configKeys(commands []*cli.Command) map[string]bool {
 	return keys
 }
 
-func parseConfigFile(path string, data []byte, keys map[string]bool) (map[string]configValue, []string, error) {
+func parseConfigFile(path string, data []byte, keys map[string]bool) (configDoc, []string, error) {
+	empty := configDoc{base: map[string]configValue{}}
 	var root yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return map[string]configValue{}, nil, nil // an empty file sets nothing
+			return empty, nil, nil // an empty file sets nothing
 		}
-		return nil, nil, fmt.Errorf("config file %s: not valid YAML: %w", path, err)
+		return configDoc{}, nil, fmt.Errorf("config file %s: not valid YAML: %w", path, err)
 	}
 	if len(root.Content) == 0 {
-		return map[string]configValue{}, nil, nil
+		return empty, nil, nil
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("config file %s: expected a mapping of settings such as \"cpu: 512\" at line %d", path, doc.Line)
+		return configDoc{}, nil, fmt.Errorf("config file %s: expected a mapping of settings such as \"cpu: 512\" at line %d", path, doc.Line)
 	}
-	out := map[string]configValue{}
 	var problems []string
+	var envs *yaml.Node
+	base := parseConfigKeys(doc, keys, "", func(k, v *yaml.Node) bool {
+		if k.Value != environmentsKey {
+			return false
+		}
+		envs = v
+		return true
+	}, &problems)
+	out := configDoc{base: base}
+	if envs == nil {
+		return out, problems, nil
+	}
+	if envs.Kind != yaml.MappingNode {
+		return out, append(problems, fmt.Sprintf("line %d: %s: expected a mapping of environment names to their keys, such as \"prod: {desired-count: 3}\"", envs.Line, environmentsKey)), nil
+	}
+	out.layers = map[string]map[string]configValue{}
+	for i := 0; i+1 < len(envs.Content); i += 2 {
+		name, layer := envs.Content[i], envs.Content[i+1]
+		where := environmentsKey + "." + name.Value
+		switch {
+		case out.layers[name.Value] != nil:
+			problems = append(problems, fmt.Sprintf("line %d: %s is set twice", name.Line, where))
+			continue
+		case layer.Kind != yaml.MappingNode:
+			problems = append(problems, fmt.Sprintf("line %d: %s: expected a mapping of keys such as \"desired-count: 3\"", layer.Line, where))
+			continue
+		}
+		out.layers[name.Value] = parseConfigKeys(layer, keys, name.Value, func(k, _ *yaml.Node) bool {
+			switch k.Value {
+			case environmentsKey, stack.KeyEnvironment:
+				problems = append(problems, fmt.Sprintf("line %d: %s: %s is not allowed inside an environment's layer", k.Line, where, k.Value))
+				return true
+			}
+			return false
+		}, &problems)
+	}
+	return out, problems, nil
+}
+
+// parseConfigKeys reads the keys of a mapping, of the base or of layer;
+// special handles a key itself when it returns true.
+func parseConfigKeys(doc *yaml.Node, keys map[string]bool, layer string, special func(k, v *yaml.Node) bool, problems *[]string) map[string]configValue {
+	out := map[string]configValue{}
+	in := ""
+	if layer != "" {
+		in = " in " + environmentsKey + "." + layer
+	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
+		if special(k, v) {
+			continue
+		}
 		list, ok := keys[k.Value]
 		switch {
 		case notConfigKeys[k.Value]:
-			problems = append(problems, fmt.Sprintf("line %d: %s is not a config key: it applies to one run; give --%s on the command line", k.Line, k.Value, k.Value))
+			*problems = append(*problems, fmt.Sprintf("line %d%s: %s is not a config key: it applies to one run; give --%s on the command line", k.Line, in, k.Value, k.Value))
 			continue
 		case !ok:
-			problems = append(problems, fmt.Sprintf("line %d: unknown key %q: %s", k.Line, k.Value, suggestKey(k.Value, keys)))
+			*problems = append(*problems, fmt.Sprintf("line %d%s: unknown key %q: %s", k.Line, in, k.Value, suggestKey(k.Value, keys)))
 			continue
 		}
 		if _, dup := out[k.Value]; dup {
-			problems = append(problems, fmt.Sprintf("line %d: %s is set twice", k.Line, k.Value))
+			*problems = append(*problems, fmt.Sprintf("line %d%s: %s is set twice", k.Line, in, k.Value))
 			continue
 		}
 		values, err := configValues(list, v)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("line %d: %s: %v", v.Line, k.Value, err))
+			*problems = append(*problems, fmt.Sprintf("line %d%s: %s: %v", v.Line, in, k.Value, err))
 			continue
 		}
-		out[k.Value] = configValue{values: values, line: k.Line}
+		out[k.Value] = configValue{values: values, line: k.Line, layer: layer}
 	}
-	return out, problems, nil
+	return out
 }
 
 // configValues turns a config-file value into the strings a flag would
@@ -286,4 +390,65 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// configCommand groups the commands about the config file.
+func configCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "work with the config file",
+		Subcommands: []*cli.Command{{
+			Name:  "render",
+			Usage: "print the config file's keys as one environment sees them: the base keys with its layer over them",
+			Description: "Each key a layer sets is marked with a comment naming it. The keys are checked as\n" +
+				"every command checks them: an unknown key, or a value of the wrong shape, is an error.",
+			Flags: []cli.Flag{
+				configFlag(),
+				&cli.StringFlag{Name: stack.KeyEnvironment, Aliases: []string{"env"}, Usage: "the named environment `NAME` whose layer applies",
+					EnvVars: []string{envName(stack.KeyEnvironment)}},
+			},
+			OnUsageError: usageError,
+			Action: func(c *cli.Context) error {
+				if !c.IsSet("config") && os.Getenv(envName("config")) == "" {
+					return badInput(errors.New("--config: is required: the config file to render"))
+				}
+				file, err := readConfig(c)
+				if err != nil {
+					return err
+				}
+				if len(file.problems) > 0 {
+					return &stack.ValidationError{Title: "invalid config file", Problems: file.problems}
+				}
+				return renderConfig(c.App.Writer, file)
+			},
+		}},
+	}
+}
+
+// renderConfig writes the keys of file, sorted, as YAML, marking those a
+// layer set.
+func renderConfig(w io.Writer, file *configFile) error {
+	var b strings.Builder
+	for _, key := range slices.Sorted(maps.Keys(file.values)) {
+		v := file.values[key]
+		node := &yaml.Node{Kind: yaml.MappingNode}
+		value := &yaml.Node{Kind: yaml.ScalarNode, Value: strings.Join(v.values, "")}
+		if list, _ := configKeys(nil)[key]; list || len(v.values) != 1 {
+			value = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+			for _, s := range v.values {
+				value.Content = append(value.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: s})
+			}
+		}
+		if v.layer != "" {
+			value.LineComment = "environments." + v.layer
+		}
+		node.Content = []*yaml.Node{{Kind: yaml.ScalarNode, Value: key}, value}
+		out, err := yaml.Marshal(node)
+		if err != nil {
+			return err
+		}
+		b.Write(out)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -33,7 +33,7 @@ func FuzzConfigFile(f *testing.F) {
 		}
 		cfg := stack.Default()
 		for _, s := range settings {
-			if v, ok := file[s.Key]; ok {
+			if v, ok := file.base[s.Key]; ok {
 				if err := s.Set(&cfg, v.values); err != nil {
 					return
 				}

@@ -38,6 +38,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			deleteCommand(),
 			envCommand(),
+			configCommand(),
 		},
 		// A value may hold a comma: --env "GREETING=hello, world",
 		// --tag team=a,b. Lists that the README documents as

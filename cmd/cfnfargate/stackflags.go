@@ -94,7 +94,8 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	}
 
 	var check deploy.Check
-	check.StackName(s.label("stack"), c.String("stack"))
+	stackName := serviceStackName(c.String("stack"), s.Config)
+	check.StackName(s.label("stack"), stackName)
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
 	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
 	if env := s.Config.Environment.Name; env != "" {
@@ -174,7 +175,7 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		delete(params, stack.ParamCertificateArn)
 	}
 	return deploy.Input{
-		StackName:      c.String("stack"),
+		StackName:      stackName,
 		TemplateBody:   body,
 		Parameters:     params,
 		ParameterFlags: parameterFlagNames,
@@ -187,6 +188,15 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		// stops the delete before it starts.
 		TerminationProtection: s.Config.DeletionProtection,
 	}, nil
+}
+
+// serviceStackName is the stack of a service: given, or NAME-ENVIRONMENT
+// for a service in an environment (shop-prod for --name shop in prod).
+func serviceStackName(given string, cfg stack.Config) string {
+	if given == "" && cfg.Environment.Name != "" {
+		return cfg.Name + "-" + cfg.Environment.Name
+	}
+	return given
 }
 
 // checkParameterNames refuses --parameter values that a flag sets, where
