@@ -37,6 +37,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			diffCommand(),
 			statusCommand(),
 			deleteCommand(),
+			importCommand(),
 		},
 		// A value may hold a comma: --env "GREETING=hello, world",
 		// --tag team=a,b. Lists that the README documents as
