@@ -32,12 +32,12 @@ const LBWS = "Load Balanced Web Service"
 // otherTypes are Copilot's other manifest types, with what each means for
 // a move to cfnfargate.
 var otherTypes = map[string]string{
-	"Backend Service":           "it has no internet-facing load balancer, and cfnfargate always puts the service behind an HTTPS Application Load Balancer",
-	"Worker Service":            "it reads from SQS queues and serves no HTTP, and cfnfargate runs a web service behind an HTTPS load balancer",
-	"Scheduled Job":             "it is a task run on a schedule, and cfnfargate runs a long-lived web service",
+	"Backend Service":            "it has no internet-facing load balancer, and cfnfargate always puts the service behind an HTTPS Application Load Balancer",
+	"Worker Service":             "it reads from SQS queues and serves no HTTP, and cfnfargate runs a web service behind an HTTPS load balancer",
+	"Scheduled Job":              "it is a task run on a schedule, and cfnfargate runs a long-lived web service",
 	"Request-Driven Web Service": "it runs on AWS App Runner, not ECS; cfnfargate can run the same image on Fargate: change the type to \"Load Balanced Web Service\" and add image.port",
-	"Static Site":               "it serves files from S3 and CloudFront, not a container",
-	"Environment":               "it describes a Copilot environment (VPC, load balancer, certificates), not a service: import the service's manifest, copilot/<service>/manifest.yml",
+	"Static Site":                "it serves files from S3 and CloudFront, not a container",
+	"Environment":                "it describes a Copilot environment (VPC, load balancer, certificates), not a service: import the service's manifest, copilot/<service>/manifest.yml",
 }
 
 // node is a manifest node with the dotted key that leads to it, for
