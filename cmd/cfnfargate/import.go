@@ -18,6 +18,7 @@ import (
 
 	"github.com/cfnfargate/cfnfargate/internal/copilot"
 	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 func importCommand() *cli.Command {
@@ -46,6 +47,11 @@ func importCopilotFlags() []cli.Flag {
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the config to `FILE` instead of stdout; - is stdout", TakesFile: true},
 		&cli.BoolFlag{Name: "force", Usage: "replace the --output file if it exists"},
 		&cli.BoolFlag{Name: "strict", Usage: "fail (exit 2, nothing written) if the manifest has a key cfnfargate cannot import"},
+		&cli.StringFlag{Name: "from-stack", Usage: "Copilot's service `STACK` (APP-ENV-SVC): read the VPC, subnets, certificate and running image that Copilot deployed"},
+		&cli.StringFlag{Name: "svc", Usage: "with --app and --env instead of --from-stack: the Copilot service `NAME`"},
+		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config `PROFILE` for --from-stack (default: AWS_PROFILE)"},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "endpoint `URL` of the AWS APIs for --from-stack, e.g. for an emulator (default: AWS_ENDPOINT_URL)"},
+		&cli.BoolFlag{Name: "debug", Usage: "print the AWS SDK's own log lines on stderr"},
 	}
 }
 
@@ -78,11 +84,20 @@ type importCopilotOptions struct {
 	App      string
 	Env      string
 	Image    string
-	Region   string
-	Account  string
-	Output   string // "" or "-" is stdout
-	Force    bool
-	Strict   bool
+	// ImageSource says where Image came from, when not from --image.
+	ImageSource string
+	Region      string
+	Account     string
+	Output      string // "" or "-" is stdout
+	Force       bool
+	Strict      bool
+	// FromStack is Copilot's service stack to read the deployed network,
+	// certificate and image from; Svc with App and Env names it too.
+	FromStack   string
+	Svc         string
+	Profile     string
+	EndpointURL string
+	Debug       bool
 
 	Stdout, Stderr io.Writer
 	// Getenv fills the manifest's ${NAME} placeholders, as Copilot does
@@ -131,18 +146,23 @@ func importCopilotFromCLI(c *cli.Context) (*importCopilotOptions, error) {
 		return c.Bool(name)
 	}
 	return &importCopilotOptions{
-		Manifest: args[0],
-		App:      value("app"),
-		Env:      value("env"),
-		Image:    value("image"),
-		Region:   value("region"),
-		Account:  value("account"),
-		Output:   value("output"),
-		Force:    flagBool("force"),
-		Strict:   flagBool("strict"),
-		Stdout:   c.App.Writer,
-		Stderr:   c.App.ErrWriter,
-		Getenv:   os.LookupEnv,
+		Manifest:    args[0],
+		App:         value("app"),
+		Env:         value("env"),
+		Image:       value("image"),
+		Region:      value("region"),
+		Account:     value("account"),
+		Output:      value("output"),
+		Force:       flagBool("force"),
+		Strict:      flagBool("strict"),
+		FromStack:   value("from-stack"),
+		Svc:         value("svc"),
+		Profile:     value("profile"),
+		EndpointURL: value("endpoint-url"),
+		Debug:       flagBool("debug"),
+		Stdout:      c.App.Writer,
+		Stderr:      c.App.ErrWriter,
+		Getenv:      os.LookupEnv,
 	}, nil
 }
 
@@ -150,6 +170,9 @@ var (
 	importRegion  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 	importAccount = regexp.MustCompile(`^\d{12}$`)
 	copilotName   = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	// stackName is CloudFormation's rule for a stack name (CreateStack,
+	// StackName): a letter, then letters, digits and hyphens, up to 128.
+	stackName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 )
 
 // Validate checks the flags, all at once, before the manifest is read.
@@ -166,7 +189,15 @@ func (o *importCopilotOptions) Validate() error {
 	}
 	// Copilot names applications and environments with lowercase letters,
 	// digits and hyphens, starting with a letter.
-	for flag, v := range map[string]string{"app": o.App, "env": o.Env} {
+	switch {
+	case o.Svc != "" && o.FromStack != "":
+		add("svc", "give either --from-stack APP-ENV-SVC, or --svc with --app and --env, not both")
+	case o.Svc != "" && (o.App == "" || o.Env == ""):
+		add("svc", "needs --app and --env too: Copilot names the service's stack APP-ENV-SVC")
+	case o.FromStack != "" && !stackName.MatchString(o.FromStack):
+		add("from-stack", "%q is not a stack name: a letter, then letters, digits and hyphens", o.FromStack)
+	}
+	for flag, v := range map[string]string{"app": o.App, "env": o.Env, "svc": o.Svc} {
 		if v != "" && !copilotName.MatchString(v) {
 			add(flag, "%q is not a Copilot name: lowercase letters, digits and hyphens, starting with a letter", v)
 		}
@@ -200,14 +231,18 @@ func samePath(a, b string) (bool, error) {
 // Execute reads the manifest, maps it, checks the result against
 // cfnfargate's own rules, and writes the config; the report goes to
 // stderr. Nothing is written when any of that fails.
-func (o *importCopilotOptions) Execute(context.Context) error {
+func (o *importCopilotOptions) Execute(ctx context.Context) error {
 	data, err := os.ReadFile(o.Manifest)
 	if err != nil {
 		return badInput(fmt.Errorf("%s: %w", o.Manifest, unwrapPath(err)))
 	}
+	deployed, err := o.readDeployed(ctx)
+	if err != nil {
+		return err
+	}
 	root := copilotWorkspace(o.Manifest)
 	res, err := copilot.Import(data, copilot.Options{
-		App: o.App, Env: o.Env, Image: o.Image, Region: o.Region, Account: o.Account,
+		App: o.App, Env: o.Env, Image: o.Image, ImageSource: o.ImageSource, Region: o.Region, Account: o.Account,
 		Getenv: o.Getenv,
 		ReadEnvFile: func(path string) ([]byte, error) {
 			b, err := os.ReadFile(filepath.Join(root, path))
@@ -233,7 +268,7 @@ func (o *importCopilotOptions) Execute(context.Context) error {
 				o.Manifest, len(unsupported), strings.Join(unsupported, "\n  ")))
 		}
 	}
-	body, err := renderImported(res, o.Manifest)
+	body, err := renderImported(res, o.Manifest, deployKeys(deployed))
 	if err != nil {
 		return err
 	}
@@ -244,8 +279,82 @@ func (o *importCopilotOptions) Execute(context.Context) error {
 	} else if err := writeOutput(o.Output, body, o.Stdout, o.Stderr); err != nil {
 		return err
 	}
-	o.printReport(res, cfg)
+	o.printReport(res, cfg, deployed)
 	return nil
+}
+
+// readDeployed reads what Copilot deployed, with --from-stack (or --svc),
+// and takes from it what the flags left out: the application, the
+// environment, the region and account of the secrets' ARNs, and the image.
+// A flag that disagrees with the stacks is an error.
+func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deployed, error) {
+	name := o.FromStack
+	if o.Svc != "" {
+		name = o.App + "-" + o.Env + "-" + o.Svc
+	}
+	if name == "" {
+		return nil, nil
+	}
+	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL, Debug: o.Debug})
+	if err != nil {
+		return nil, err
+	}
+	d, err := copilot.ReadDeployed(ctx, clients.CloudFormation, clients.ELB, name)
+	var missing *copilot.DeployedError
+	if errors.As(err, &missing) {
+		return nil, badInput(fmt.Errorf("--from-stack: %w", err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var problems []stack.Problem
+	for _, f := range []struct {
+		flag string
+		v    *string
+		got  string
+	}{{"app", &o.App, d.App}, {"env", &o.Env, d.Env}, {"region", &o.Region, d.Region}, {"account", &o.Account, d.Account}} {
+		switch {
+		case *f.v == "":
+			*f.v = f.got
+		case *f.v != f.got && f.got != "":
+			problems = append(problems, stack.Problem{Key: "--" + f.flag, Message: fmt.Sprintf("%s, but stack %s belongs to %s: leave --%s out, or name another stack", *f.v, name, f.got, f.flag)})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
+	}
+	if o.Image == "" {
+		o.Image, o.ImageSource = d.Image, "the running image (stack "+name+")"
+	}
+	return d, nil
+}
+
+// deployKey is a key of deploy's own in the config, read from Copilot's
+// stacks.
+type deployKey struct {
+	key     string
+	values  []string
+	list    bool
+	comment string
+}
+
+// deployKeys are the network and certificate that make the config
+// deployable as it is, next to the Copilot service.
+func deployKeys(d *copilot.Deployed) []deployKey {
+	if d == nil {
+		return nil
+	}
+	out := func(name string) string { return "output " + name + " of stack " + d.EnvironmentStack }
+	keys := []deployKey{
+		{key: "vpc-id", values: []string{d.VpcID}, comment: out("VpcId")},
+		{key: "public-subnets", values: d.PublicSubnets, list: true, comment: out("PublicSubnets")},
+		{key: "private-subnets", values: d.PrivateSubnets, list: true, comment: out("PrivateSubnets")},
+	}
+	if d.CertificateARN != "" {
+		keys = append(keys, deployKey{key: "certificate-arn", values: []string{d.CertificateARN},
+			comment: "the default certificate of " + d.EnvironmentStack + "'s HTTPS listener; it goes with the environment: request one of your own before you delete it"})
+	}
+	return keys
 }
 
 // copilotWorkspace is the directory Copilot resolves env_file against: the
@@ -315,7 +424,7 @@ func checkImported(res *copilot.Result) (stack.Config, error) {
 // renderImported writes the config file: one key per setting, each with a
 // comment naming the manifest key and line it came from; deferred settings
 // are comments at the end.
-func renderImported(res *copilot.Result, manifest string) ([]byte, error) {
+func renderImported(res *copilot.Result, manifest string, extra []deployKey) ([]byte, error) {
 	doc := &yaml.Node{Kind: yaml.MappingNode}
 	var deferred []copilot.Setting
 	for _, s := range res.Settings {
@@ -326,6 +435,19 @@ func renderImported(res *copilot.Result, manifest string) ([]byte, error) {
 		i := slices.IndexFunc(settings, func(t setting) bool { return t.key == s.Key })
 		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s.Key, LineComment: "# " + importComment(s)}
 		doc.Content = append(doc.Content, key, settingNode(settings[i], s.Values))
+	}
+	for _, k := range extra {
+		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.key, LineComment: "# " + k.comment}
+		var v *yaml.Node
+		if k.list {
+			v = &yaml.Node{Kind: yaml.SequenceNode}
+			for _, s := range k.values {
+				v.Content = append(v.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s})
+			}
+		} else {
+			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.values[0]}
+		}
+		doc.Content = append(doc.Content, key, v)
 	}
 	where := fmt.Sprintf("the Load Balanced Web Service %q", res.Service)
 	if res.Applied != "" {
@@ -413,7 +535,7 @@ func settingNode(s setting, values []string) *yaml.Node {
 
 // printReport prints, on stderr, what the import could not map, what
 // changed, the template's own warnings, and the next steps.
-func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config) {
+func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config, deployed *copilot.Deployed) {
 	w := o.Stderr
 	for _, f := range res.Findings {
 		label := map[copilot.Kind]string{copilot.Unsupported: "not imported", copilot.Ignored: "warning", copilot.Changed: "note"}[f.Kind]
@@ -432,9 +554,18 @@ func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config
 	}
 	fmt.Fprintf(w, "Next steps (README, \"Moving from Copilot\"):\n")
 	fmt.Fprintf(w, "  1. review the config and the template: cfnfargate emit --config %s\n", cfgFile)
-	fmt.Fprintf(w, "  2. deploy it next to the Copilot service, in the same VPC (outputs VpcId, PublicSubnets and PrivateSubnets\n")
-	fmt.Fprintf(w, "     of Copilot's environment stack):\n")
-	fmt.Fprintf(w, "     cfnfargate deploy --config %s --stack %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN\n", cfgFile, stackName)
+	switch {
+	case deployed != nil && deployed.CertificateARN != "":
+		fmt.Fprintf(w, "  2. deploy it next to the Copilot service, with the network and certificate read from %s:\n", deployed.EnvironmentStack)
+		fmt.Fprintf(w, "     cfnfargate deploy --config %s --stack %s\n", cfgFile, stackName)
+	case deployed != nil:
+		fmt.Fprintf(w, "  2. deploy it next to the Copilot service, in the network read from %s (%s has no HTTPS listener):\n", deployed.EnvironmentStack, deployed.EnvironmentStack)
+		fmt.Fprintf(w, "     cfnfargate deploy --config %s --stack %s --certificate-arn ARN\n", cfgFile, stackName)
+	default:
+		fmt.Fprintf(w, "  2. deploy it next to the Copilot service, in the same VPC (outputs VpcId, PublicSubnets and PrivateSubnets\n")
+		fmt.Fprintf(w, "     of Copilot's environment stack; --from-stack reads them):\n")
+		fmt.Fprintf(w, "     cfnfargate deploy --config %s --stack %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN\n", cfgFile, stackName)
+	}
 	fmt.Fprintf(w, "  3. check it through its own load balancer: cfnfargate status --stack %s\n", stackName)
 	if d, ok := deferredDomain(res); ok {
 		fmt.Fprintf(w, "  4. move %s to the new load balancer (UPSERT its alias record; the README shows the command), then delete the Copilot service\n", d)

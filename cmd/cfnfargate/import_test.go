@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -387,6 +388,146 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 		code, stdout, stderr := cf.run("status", "--stack", stackName, "--format", "json")
 		if code != 0 || !strings.Contains(stdout, `"CREATE_COMPLETE"`) {
 			t.Errorf("%s: status: exit %d: %s%s", tc.dir, code, stdout, stderr)
+		}
+	}
+}
+
+// copilotEnvTemplate is shaped like the stack of a Copilot environment
+// (internal/pkg/template/templates/environment/cf.yml in aws/copilot-cli):
+// a public load balancer with an HTTPS listener, and the outputs VpcId,
+// PublicSubnets and PrivateSubnets (comma-joined) and HTTPSListenerArn.
+const copilotEnvTemplate = `
+Parameters:
+  VpcId: {Type: String}
+  PublicSubnets: {Type: CommaDelimitedList}
+  PrivateSubnets: {Type: String}
+  CertificateArn: {Type: String}
+Resources:
+  PublicLoadBalancer:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Scheme: internet-facing
+      Subnets: !Ref PublicSubnets
+      Type: application
+  DefaultHTTPTargetGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, TargetType: ip, VpcId: !Ref VpcId}
+  HTTPSListener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      Certificates: [{CertificateArn: !Ref CertificateArn}]
+      DefaultActions: [{TargetGroupArn: !Ref DefaultHTTPTargetGroup, Type: forward}]
+      LoadBalancerArn: !Ref PublicLoadBalancer
+      Port: 443
+      Protocol: HTTPS
+Outputs:
+  VpcId: {Value: !Ref VpcId}
+  PublicSubnets: {Value: !Join [',', !Ref PublicSubnets]}
+  PrivateSubnets: {Value: !Ref PrivateSubnets}
+  HTTPSListenerArn: {Value: !Ref HTTPSListener}
+`
+
+// copilotServiceTemplate is shaped like a Copilot service stack where
+// ReadDeployed looks: its ContainerImage parameter (Copilot's workload
+// templates), and the copilot-* tags given at CreateStack.
+const copilotServiceTemplate = `
+Parameters:
+  AppName: {Type: String}
+  EnvName: {Type: String}
+  WorkloadName: {Type: String}
+  ContainerImage: {Type: String}
+Resources:
+  Marker: {Type: AWS::CloudFormation::WaitConditionHandle}
+`
+
+// TestImportFromCopilotStacks proves --from-stack reads what Copilot
+// deployed, from stacks in moto shaped like Copilot's: the VPC, subnets and
+// certificate of the environment stack, and the running image of the
+// service stack; the config it writes then deploys with no other flag.
+// Proves: the imported config is complete and deployable; a stack that is
+// missing or not Copilot's is bad input naming it.
+func TestImportFromCopilotStacks(t *testing.T) {
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	var env []string
+	for _, kv := range m.Env() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+	cf := binary{t: t, path: buildBinary(t), env: append(env, "CI=true")}
+
+	// Names with hyphens, which APP-ENV-SVC cannot be split at.
+	const app, envName, svc = "my-shop", "prod", "orders"
+	const running = "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-shop/orders:sha-4f2a9c1"
+	m.Query(t, "cloudformation", "CreateStack", url.Values{
+		"StackName": {app + "-" + envName}, "TemplateBody": {copilotEnvTemplate},
+		"Parameters.member.1.ParameterKey": {"VpcId"}, "Parameters.member.1.ParameterValue": {n.VpcID},
+		"Parameters.member.2.ParameterKey": {"PublicSubnets"}, "Parameters.member.2.ParameterValue": {strings.Join(n.PublicSubnets, ",")},
+		"Parameters.member.3.ParameterKey": {"PrivateSubnets"}, "Parameters.member.3.ParameterValue": {strings.Join(n.PrivateSubnets, ",")},
+		"Parameters.member.4.ParameterKey": {"CertificateArn"}, "Parameters.member.4.ParameterValue": {n.CertificateArn},
+		"Tags.member.1.Key": {"copilot-application"}, "Tags.member.1.Value": {app},
+		"Tags.member.2.Key": {"copilot-environment"}, "Tags.member.2.Value": {envName},
+	})
+	serviceStack := app + "-" + envName + "-" + svc
+	m.Query(t, "cloudformation", "CreateStack", url.Values{
+		"StackName": {serviceStack}, "TemplateBody": {copilotServiceTemplate},
+		"Parameters.member.1.ParameterKey": {"AppName"}, "Parameters.member.1.ParameterValue": {app},
+		"Parameters.member.2.ParameterKey": {"EnvName"}, "Parameters.member.2.ParameterValue": {envName},
+		"Parameters.member.3.ParameterKey": {"WorkloadName"}, "Parameters.member.3.ParameterValue": {svc},
+		"Parameters.member.4.ParameterKey": {"ContainerImage"}, "Parameters.member.4.ParameterValue": {running},
+		"Tags.member.1.Key": {"copilot-application"}, "Tags.member.1.Value": {app},
+		"Tags.member.2.Key": {"copilot-environment"}, "Tags.member.2.Value": {envName},
+		"Tags.member.3.Key": {"copilot-service"}, "Tags.member.3.Value": {svc},
+	})
+
+	// The environments manifest builds its image and uses the
+	// placeholders: the stacks supply the image, the app and the env.
+	manifest := filepath.Join(copilotTestdata, "environments", "manifest.yml")
+	config := filepath.Join(t.TempDir(), "orders.yaml")
+	code, _, stderr := cf.run("import", "copilot", manifest, "--from-stack", serviceStack, "--output", config)
+	if code != 0 {
+		t.Fatalf("import --from-stack: exit %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"image: " + running, "vpc-id: " + n.VpcID, "certificate-arn: " + n.CertificateArn,
+		"public-subnets: # output PublicSubnets of stack my-shop-prod\n  - " + n.PublicSubnets[0] + "\n  - " + n.PublicSubnets[1],
+		"private-subnets: # output PrivateSubnets of stack my-shop-prod\n  - " + n.PrivateSubnets[0] + "\n  - " + n.PrivateSubnets[1],
+		"COPILOT_APPLICATION_NAME: my-shop", "COPILOT_ENVIRONMENT_NAME: prod", "cpu: 1024 # environments.prod.cpu",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the config lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(stderr, "cfnfargate deploy --config "+config+" --stack orders-prod\n") {
+		t.Errorf("the next steps do not deploy with the config alone:\n%s", stderr)
+	}
+	code, _, stderr = cf.run("deploy", "--config", config, "--stack", "orders-from-copilot")
+	if code != 0 {
+		t.Fatalf("deploy --config alone: exit %d: %s", code, stderr)
+	}
+
+	// --svc with --app and --env names the same stack.
+	if code, _, stderr := cf.run("import", "copilot", manifest, "--app", app, "--env", envName, "--svc", svc); code != 0 {
+		t.Errorf("--svc: exit %d: %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from-stack", "my-shop-prod-missing"}, "stack my-shop-prod-missing: does not exist"},
+		{[]string{"--from-stack", app + "-" + envName}, "is not a Copilot service stack"},
+		{[]string{"--from-stack", serviceStack, "--env", "staging"}, "--env: staging, but stack " + serviceStack + " belongs to prod"},
+	} {
+		code, stdout, stderr := cf.run(append([]string{"import", "copilot", manifest}, tt.args...)...)
+		if code != deploy.ExitInput || stdout != "" || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %s; want exit 2 with %q", tt.args, code, stdout, stderr, tt.want)
 		}
 	}
 }

@@ -22,7 +22,10 @@ type Options struct {
 	Env string
 	// Image is the image URI to run; it replaces image.location and is
 	// required when the manifest only builds its image (image.build).
-	Image string
+	// ImageSource names where it came from in messages ("--image" when
+	// empty).
+	Image       string
+	ImageSource string
 	// Region and Account turn secret names into the ARNs cfnfargate's
 	// secret setting takes.
 	Region  string
@@ -390,9 +393,13 @@ func (im *importer) image() {
 	}
 	switch {
 	case im.opts.Image != "":
-		im.setFrom(stack.KeyImage, "--image", 0, im.opts.Image)
+		source := im.opts.ImageSource
+		if source == "" {
+			source = "--image"
+		}
+		im.setFrom(stack.KeyImage, source, 0, im.opts.Image)
 		if hasLocation && loc != im.opts.Image {
-			im.report(Changed, location, "--image %s replaces %s", im.opts.Image, loc)
+			im.report(Changed, location, "%s %s replaces %s", source, im.opts.Image, loc)
 		}
 		if hasBuild {
 			im.report(Changed, build, "cfnfargate deploys an image and does not build one: build and push each new version, then deploy it with --image (or the ContainerImage parameter)")
