@@ -298,7 +298,9 @@ func (im *importer) environments() {
 		im.report(Changed, chosen, "the overrides of environment %s are applied: the config describes the service as Copilot deployed it there", im.opts.Env)
 	}
 	if len(others) > 0 {
-		im.report(Unsupported, envs, "the overrides for %s are not in this config: cfnfargate has no named environments yet; run the import again with --env for each (and --output to another file)", strings.Join(others, ", "))
+		// One config per environment is the way to import several, so
+		// leaving the others out is no loss under --strict.
+		im.report(Changed, envs, "the overrides for %s are not in this config: cfnfargate has no named environments yet; run the import again with --env for each (and --output to another file)", strings.Join(others, ", "))
 	}
 }
 
@@ -356,6 +358,7 @@ func (im *importer) mapAll() {
 	im.network()
 	im.environment()
 	im.storage()
+	im.execAndReadOnly()
 	im.logging()
 	im.http()
 	im.unsupportedKeys()
@@ -1023,6 +1026,20 @@ func (im *importer) haveAccount(n node, what string) bool {
 	}
 	im.problem(n, "%s: give --region and --account (those of the stack) to build it, or write the ARN into the manifest", what)
 	return false
+}
+
+// execAndReadOnly leaves ECS Exec off under a read-only root filesystem,
+// where its agent cannot work (cfnfargate refuses the pair): under Copilot
+// the service ran with exec on but unusable, so it runs the same without.
+func (im *importer) execAndReadOnly() {
+	exec, hasExec := im.res.Setting(stack.KeyEnableExec)
+	ro, hasRO := im.res.Setting(stack.KeyReadOnlyRootFS)
+	if !hasExec || !hasRO || exec.Values[0] != "true" || ro.Values[0] != "true" {
+		return
+	}
+	s := im.setFrom(stack.KeyEnableExec, exec.Source, exec.Line, "false")
+	s.Note = "off: ECS Exec does not work with storage.readonly_fs"
+	im.find(Finding{Kind: Changed, Key: exec.Source, Line: exec.Line, Message: "ECS Exec needs a writable root filesystem, and storage.readonly_fs is on: exec never worked for this service, and the config leaves it off; turn readonly_fs off to use exec"})
 }
 
 func (im *importer) storage() {
