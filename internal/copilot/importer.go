@@ -855,9 +855,10 @@ func (im *importer) environment() {
 			add(kv[0], kv[1])
 		}
 	}
-	// variables win over the env_file: ECS gives variables of the
-	// environment parameter precedence over those in an environment file
-	// (ECS developer guide, "Pass environment variables to a container").
+	// variables win over the env_file: "If there are environment variables
+	// specified using the environment parameter in a container definition,
+	// they take precedence over the variables contained within an
+	// environment file" (ECS API reference, EnvironmentFile).
 	if v, ok := im.root.get("variables"); ok && !v.isNull() {
 		if firstLine == 0 {
 			firstLine = v.line()
@@ -903,9 +904,9 @@ func (im *importer) environment() {
 	im.secrets()
 }
 
-// envFile reads the env_file Copilot uploaded to S3 for ECS: KEY=VALUE
-// lines, with # comments and blank lines skipped (ECS developer guide,
-// "Pass environment variables to a container", environment files).
+// envFile reads the env_file Copilot uploaded to S3 for ECS: VARIABLE=VALUE
+// lines, with lines beginning with # ignored, and no shell escape handling
+// (ECS API reference, EnvironmentFile).
 func (im *importer) envFile(f node) [][2]string {
 	path, p := f.str()
 	if im.addProblem(p) {
