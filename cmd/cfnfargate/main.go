@@ -39,6 +39,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			deleteCommand(),
 			envCommand(),
 			configCommand(),
+			importCommand(),
 		},
 		// A value may hold a comma: --env "GREETING=hello, world",
 		// --tag team=a,b. Lists that the README documents as
@@ -66,7 +67,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				continue
 			}
 			seen[cmd] = true
-			if cmd.Action != nil {
+			// A command with ArgsUsage reads its own arguments
+			// (import copilot MANIFEST); the others take flags only.
+			if cmd.Action != nil && cmd.ArgsUsage == "" {
 				cmd.Action = prepared(cmd.Action)
 			}
 			prepare(cmd.Subcommands)

@@ -1,0 +1,538 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/internal/copilot"
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+)
+
+var updateImport = flag.Bool("update-import", false, "rewrite the imported configs in testdata/copilot/")
+
+var copilotTestdata = filepath.Join("..", "..", "testdata", "copilot")
+
+const importImage = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:2026-11-30"
+
+// importCases are the manifests of testdata/copilot/, each with the flags
+// its import needs. Some give the flags after MANIFEST, as users type
+// them; some before.
+var importCases = []struct {
+	dir   string
+	flags []string
+	after bool // give the flags after the manifest
+}{
+	{"frontend", []string{"--image", importImage}, true},
+	{"api-location", nil, false},
+	{"autoscale-cpu", []string{"--image", importImage}, false},
+	{"autoscale-spot", []string{"--image", importImage}, true},
+	{"spot-only", nil, false},
+	{"healthcheck-map", []string{"--image", importImage}, false},
+	{"bare-durations", nil, false},
+	{"alias-zone", []string{"--image", importImage}, false},
+	{"alias-list", []string{"--image", importImage}, true},
+	{"secrets", []string{"--app", "shop", "--env", "prod", "--region", "eu-central-1", "--account", "123456789012"}, true},
+	{"environments", []string{"--image", importImage, "--env", "prod", "--app", "shop"}, true},
+	{"private-arm", nil, false},
+	{"unsupported", []string{"--image", importImage}, false},
+	{"ignored-keys", nil, false},
+	{"container-healthcheck", nil, false},
+	{"envfile", nil, true},
+	{"recreate-anchors", nil, false},
+	{"path-prefix", nil, false},
+}
+
+func importArgs(manifest string, flags []string, after bool, extra ...string) []string {
+	args := []string{"import", "copilot"}
+	if after {
+		return append(append(append(args, manifest), flags...), extra...)
+	}
+	return append(append(append(args, flags...), extra...), manifest)
+}
+
+// TestImportCopilotRoundTrip proves every manifest of testdata/copilot/
+// imports into its reviewed config (app.yaml beside it), that the real
+// config loader reads that file back into exactly the settings the import
+// checked (emit --config gives the template those settings build), and
+// that every resulting template passes cfn-lint.
+// Proves: the config file round-trips; every imported config emits a
+// lint-clean template.
+func TestImportCopilotRoundTrip(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	var templates []string
+	for _, tc := range importCases {
+		t.Run(tc.dir, func(t *testing.T) {
+			manifest := filepath.Join(copilotTestdata, tc.dir, "manifest.yml")
+			out := filepath.Join(dir, tc.dir+".yaml")
+			code, stdout, stderr := runCLI(t, importArgs(manifest, tc.flags, tc.after, "--output", out)...)
+			if code != 0 {
+				t.Fatalf("import: exit %d: %s", code, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("import with --output printed on stdout: %q", stdout)
+			}
+			got, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join(copilotTestdata, tc.dir, "app.yaml")
+			if *updateImport {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/cfnfargate -run TestImportCopilotRoundTrip -update-import)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("the import differs from %s:\n%s", golden, got)
+			}
+
+			// The settings the import checked, built into a template
+			// directly...
+			data, err := os.ReadFile(manifest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := optionsFor(t, manifest, tc.flags)
+			res, err := copilot.Import(data, copilot.Options{App: o.App, Env: o.Env, Image: o.Image, Region: o.Region, Account: o.Account,
+				ReadEnvFile: func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(copilotWorkspace(manifest), p)) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := checkImported(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			direct, err := renderTemplate(cfg, "yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// ...and the config file through the loader and emit.
+			code, emitted, stderr := runCLI(t, "emit", "--config", out)
+			if code != 0 {
+				t.Fatalf("emit --config: exit %d: %s", code, stderr)
+			}
+			if emitted != string(direct) {
+				t.Errorf("emit --config %s builds another template than the imported settings: the config file does not round-trip", out)
+			}
+			tmpl := filepath.Join(dir, tc.dir+".template.yaml")
+			if err := os.WriteFile(tmpl, []byte(emitted), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			templates = append(templates, tmpl)
+		})
+	}
+	if len(templates) == len(importCases) {
+		testenv.Lint(t, templates...)
+	}
+}
+
+// optionsFor reads the flags of a case the way the command does.
+func optionsFor(t *testing.T, manifest string, flags []string) importCopilotOptions {
+	t.Helper()
+	o := importCopilotOptions{Manifest: manifest}
+	for i := 0; i+1 < len(flags); i += 2 {
+		v := flags[i+1]
+		switch flags[i] {
+		case "--image":
+			o.Image = v
+		case "--app":
+			o.App = v
+		case "--env":
+			o.Env = v
+		case "--region":
+			o.Region = v
+		case "--account":
+			o.Account = v
+		default:
+			t.Fatalf("optionsFor: unknown flag %s", flags[i])
+		}
+	}
+	return o
+}
+
+// TestImportCopilotCoversTheStudy proves testdata/copilot/ covers what the
+// study of real manifests found, so that the round trip exercises it.
+// Proves: at least 15 manifests, and each listed key appears in one.
+func TestImportCopilotCoversTheStudy(t *testing.T) {
+	if len(importCases) < 15 {
+		t.Errorf("%d manifests in testdata/copilot/, want at least 15", len(importCases))
+	}
+	var all strings.Builder
+	for _, tc := range importCases {
+		b, err := os.ReadFile(filepath.Join(copilotTestdata, tc.dir, "manifest.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	for _, key := range []string{"location:", "build:", "port:", "cpu:", "memory:", "platform:", "exec:", "count: 3", "range: 1-10",
+		"range:\n    min:", "cpu_percentage:", "requests:", "spot_from:", "spot: 3", "cooldown:", "healthcheck: '/", "success_codes:",
+		"healthy_threshold:", "unhealthy_threshold:", "grace_period:", "alias: '", "hosted_zone:", "- name:", "allowed_source_ips:",
+		"stickiness:", "deregistration_delay:", "variables:", "secretsmanager:", "env_file:", "placement: private", "connect: true",
+		"readonly_fs:", "ephemeral:", "rollback_alarms:", "environments:", "${COPILOT_APPLICATION_NAME}", "${COPILOT_ENVIRONMENT_NAME}",
+		"sidecars:", "logging:", "volumes:", "nlb:", "additional_rules:", "taskdef_overrides:", "interval: 20\n", "1500ms", "<<: *"} {
+		if !strings.Contains(all.String(), key) {
+			t.Errorf("no manifest in testdata/copilot/ has %q", key)
+		}
+	}
+}
+
+// TestImportCopilotBadManifests proves each manifest the import cannot use
+// exits 2 with an error naming the manifest and the key at fault, and
+// writes nothing.
+// Proves: bad input never leaves a file behind.
+func TestImportCopilotBadManifests(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	bad := filepath.Join(copilotTestdata, "bad")
+	for _, tt := range []struct {
+		file string
+		want []string
+	}{
+		{"backend-service.yml", []string{"line 2: type:", `"Backend Service" cannot be imported`}},
+		{"worker-service.yml", []string{"line 2: type:", "Worker Service"}},
+		{"scheduled-job.yml", []string{"line 2: type:", "Scheduled Job"}},
+		{"environment-manifest.yml", []string{"line 2: type:", "copilot/<service>/manifest.yml"}},
+		{"http-false.yml", []string{"line 6: http:", "Application Load Balancer off"}},
+		{"invalid-yaml.yml", []string{"not valid YAML", "line 5"}},
+		{"not-a-manifest.yml", []string{"line 1", "not a Copilot manifest"}},
+		{"no-type.yml", []string{"type:", "no type"}},
+		{"windows.yml", []string{"line 6: platform:", "Linux tasks only"}},
+		{"wrong-types.yml", []string{"line 5: image.port: expected a whole number", `line 9: http.healthcheck.interval: "soon" is not a duration`, `line 14: count.range: "ten-twenty" is not a range`}},
+		{"does-not-exist.yml", []string{"does-not-exist.yml: no such file"}},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			out := filepath.Join(dir, tt.file+".yaml")
+			code, stdout, stderr := runCLI(t, "import", "copilot", filepath.Join(bad, tt.file), "--image", importImage, "--output", out)
+			if code != deploy.ExitInput {
+				t.Errorf("exit %d, want %d; stderr %s", code, deploy.ExitInput, stderr)
+			}
+			for _, w := range append(tt.want, tt.file) {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q", stdout)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("bad input wrote %s", out)
+			}
+		})
+	}
+}
+
+// TestImportCopilotRejects proves the command's own checks: values out of
+// cfnfargate's range name the manifest key, the line and the setting;
+// --strict refuses unsupported keys; an existing --output needs --force;
+// a build without --image and a placeholder without --app are asked for.
+// Proves: each exits 2 with nothing written, and the file given to
+// --output keeps its content.
+func TestImportCopilotRejects(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	manifestFile := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	outOfRange := manifestFile("range.yml", "name: api\ntype: Load Balanced Web Service\nimage:\n  location: nginx:1\n  port: 80\nhttp:\n  healthcheck:\n    healthy_threshold: 20\n    interval: 10m\n  deregistration_delay: 2h\ncpu: 300\n")
+	existing := filepath.Join(dir, "existing.yaml")
+	if err := os.WriteFile(existing, []byte("keep me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"out of cfnfargate's range", []string{outOfRange},
+			[]string{"http.healthcheck.healthy_threshold (line 8) → healthy-threshold: 20 is out of range: allowed 2 to 10",
+				"http.healthcheck.interval (line 9) → health-check-interval: 600 is out of range",
+				"http.deregistration_delay (line 10) → deregistration-delay: 7200 is out of range",
+				"cpu (line 11) → cpu"}},
+		{"--strict", []string{"--strict", "--image", importImage, filepath.Join(copilotTestdata, "unsupported", "manifest.yml")},
+			[]string{"--strict:", "cannot be imported, so nothing was written", "line 43: sidecars:"}},
+		{"existing output", []string{filepath.Join(copilotTestdata, "api-location", "manifest.yml")},
+			[]string{"--output: " + existing + " exists: pass --force"}},
+		{"build without --image", []string{filepath.Join(copilotTestdata, "frontend", "manifest.yml")},
+			[]string{"line 20: image.build:", "--image URI"}},
+		{"placeholders without --app", []string{"--env", "prod", "--region", "eu-central-1", "--account", "123456789012", filepath.Join(copilotTestdata, "secrets", "manifest.yml")},
+			[]string{"secrets.DB_PASSWORD: uses ${COPILOT_APPLICATION_NAME}", "--app NAME"}},
+		{"bad flags", []string{"--region", "Europe", "--account", "12", "--env", "Prod", filepath.Join(copilotTestdata, "api-location", "manifest.yml")},
+			[]string{"--region: \"Europe\" is not an AWS region", "--account: \"12\" is not an AWS account ID", "--env: \"Prod\" is not a Copilot name"}},
+		{"no manifest", nil, []string{"give the manifest"}},
+		{"two manifests", []string{outOfRange, outOfRange}, []string{"one too many"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// --force lets each case reach its own check; the file must
+			// still keep its content.
+			force := "--force"
+			if tt.name == "existing output" {
+				force = "--strict=false"
+			}
+			args := append([]string{"import", "copilot", force, "--output", existing}, tt.args...)
+			code, stdout, stderr := runCLI(t, args...)
+			if code != deploy.ExitInput {
+				t.Errorf("exit %d, want %d; stderr %s", code, deploy.ExitInput, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q", stdout)
+			}
+			if got, _ := os.ReadFile(existing); string(got) != "keep me\n" {
+				t.Errorf("the --output file changed: %q", got)
+			}
+		})
+	}
+
+	// With --force the file is replaced, atomically: no temporary file is
+	// left beside it.
+	code, _, stderr := runCLI(t, "import", "copilot", "--force", "--output", existing, filepath.Join(copilotTestdata, "api-location", "manifest.yml"))
+	if code != 0 {
+		t.Fatalf("--force: exit %d: %s", code, stderr)
+	}
+	if got, _ := os.ReadFile(existing); !strings.HasPrefix(string(got), "# cfnfargate config imported from") {
+		t.Errorf("--force did not replace the file: %q", got)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("a temporary file was left: %s", e.Name())
+		}
+	}
+}
+
+// TestImportCopilotReport proves the report goes to stderr, the config to
+// stdout without --output, and that unsupported keys still give a config
+// and exit 0.
+// Proves: each finding names its line; stdout holds only the config.
+func TestImportCopilotReport(t *testing.T) {
+	clearEnv(t)
+	code, stdout, stderr := runCLI(t, "import", "copilot", "--image", importImage, filepath.Join(copilotTestdata, "unsupported", "manifest.yml"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "# cfnfargate config imported from") || strings.Contains(stdout, "not imported") {
+		t.Errorf("stdout is not only the config:\n%s", stdout)
+	}
+	for _, w := range []string{"cfnfargate: not imported: line 43: sidecars:", "cfnfargate: not imported: line 31: deployment.rollback_alarms:",
+		"cfnfargate: note: line 40: network.connect: Service Connect is off", "Next steps"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
+	}
+	_, _, stderr = runCLI(t, "import", "copilot", filepath.Join(copilotTestdata, "ignored-keys", "manifest.yml"))
+	if !strings.Contains(stderr, "cfnfargate: warning: line 12: http.interval: Copilot does not read this key") {
+		t.Errorf("an ignored key is not a warning naming its line:\n%s", stderr)
+	}
+}
+
+// TestImportedConfigsDeployIntoMoto proves imported configs deploy, through
+// the real binary, into moto_server: the import, then deploy --config with
+// the network flags the README's "Moving from Copilot" gives, ending in
+// CREATE_COMPLETE. Three configs, deployed side by side, hold between them
+// secrets (the IAM policy's ARNs), autoscaling on both targets with Spot,
+// and a read-only root with task storage on arm64; TestImportFromCopilotStacks
+// deploys a fourth. Deploying all 18 would take a minute of make test, and
+// what sets them apart is in their templates, which TestImportCopilotRoundTrip
+// lints and proves equal to what the settings build.
+// Proves: the configs are complete apart from the network, and CloudFormation
+// (as moto models it) creates every resource they describe.
+func TestImportedConfigsDeployIntoMoto(t *testing.T) {
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	var env []string
+	for _, kv := range m.Env() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "CI=true")
+	path := buildBinary(t)
+	dir := t.TempDir()
+	for _, tc := range importCases {
+		if !slices.Contains([]string{"secrets", "autoscale-spot", "private-arm"}, tc.dir) {
+			continue
+		}
+		t.Run(tc.dir, func(t *testing.T) {
+			t.Parallel()
+			cf := binary{t: t, path: path, env: env}
+			manifest := filepath.Join(copilotTestdata, tc.dir, "manifest.yml")
+			config := filepath.Join(dir, tc.dir+".yaml")
+			if code, _, stderr := cf.run(importArgs(manifest, tc.flags, tc.after, "--output", config)...); code != 0 {
+				t.Fatalf("import: exit %d: %s", code, stderr)
+			}
+			stackName := "imported-" + tc.dir
+			code, _, stderr := cf.run("deploy", "--config", config, "--stack", stackName, "--vpc-id", n.VpcID,
+				"--public-subnets", strings.Join(n.PublicSubnets, ","), "--private-subnets", strings.Join(n.PrivateSubnets, ","),
+				"--certificate-arn", n.CertificateArn)
+			if code != 0 {
+				t.Fatalf("deploy: exit %d: %s", code, stderr)
+			}
+			code, stdout, stderr := cf.run("status", "--stack", stackName, "--format", "json")
+			if code != 0 || !strings.Contains(stdout, `"CREATE_COMPLETE"`) {
+				t.Errorf("status: exit %d: %s%s", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+// copilotEnvTemplate is shaped like the stack of a Copilot environment
+// (internal/pkg/template/templates/environment/cf.yml in aws/copilot-cli):
+// a public load balancer with an HTTPS listener, and the outputs VpcId,
+// PublicSubnets and PrivateSubnets (comma-joined) and HTTPSListenerArn.
+const copilotEnvTemplate = `
+Parameters:
+  VpcId: {Type: String}
+  PublicSubnets: {Type: CommaDelimitedList}
+  PrivateSubnets: {Type: String}
+  CertificateArn: {Type: String}
+Resources:
+  PublicLoadBalancer:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Scheme: internet-facing
+      Subnets: !Ref PublicSubnets
+      Type: application
+  DefaultHTTPTargetGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, TargetType: ip, VpcId: !Ref VpcId}
+  HTTPSListener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      Certificates: [{CertificateArn: !Ref CertificateArn}]
+      DefaultActions: [{TargetGroupArn: !Ref DefaultHTTPTargetGroup, Type: forward}]
+      LoadBalancerArn: !Ref PublicLoadBalancer
+      Port: 443
+      Protocol: HTTPS
+Outputs:
+  VpcId: {Value: !Ref VpcId}
+  PublicSubnets: {Value: !Join [',', !Ref PublicSubnets]}
+  PrivateSubnets: {Value: !Ref PrivateSubnets}
+  HTTPSListenerArn: {Value: !Ref HTTPSListener}
+`
+
+// copilotServiceTemplate is shaped like a Copilot service stack where
+// ReadDeployed looks: its ContainerImage parameter (Copilot's workload
+// templates), and the copilot-* tags given at CreateStack.
+const copilotServiceTemplate = `
+Parameters:
+  AppName: {Type: String}
+  EnvName: {Type: String}
+  WorkloadName: {Type: String}
+  ContainerImage: {Type: String}
+Resources:
+  Marker: {Type: AWS::CloudFormation::WaitConditionHandle}
+`
+
+// TestImportFromCopilotStacks proves --from-stack reads what Copilot
+// deployed, from stacks in moto shaped like Copilot's: the VPC, subnets and
+// certificate of the environment stack, and the running image of the
+// service stack; the config it writes then deploys with no other flag.
+// Proves: the imported config is complete and deployable; a stack that is
+// missing or not Copilot's is bad input naming it.
+func TestImportFromCopilotStacks(t *testing.T) {
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	var env []string
+	for _, kv := range m.Env() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+	cf := binary{t: t, path: buildBinary(t), env: append(env, "CI=true")}
+
+	// Names with hyphens, which APP-ENV-SVC cannot be split at.
+	const app, envName, svc = "my-shop", "prod", "orders"
+	const running = "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-shop/orders:sha-4f2a9c1"
+	m.Query(t, "cloudformation", "CreateStack", url.Values{
+		"StackName": {app + "-" + envName}, "TemplateBody": {copilotEnvTemplate},
+		"Parameters.member.1.ParameterKey": {"VpcId"}, "Parameters.member.1.ParameterValue": {n.VpcID},
+		"Parameters.member.2.ParameterKey": {"PublicSubnets"}, "Parameters.member.2.ParameterValue": {strings.Join(n.PublicSubnets, ",")},
+		"Parameters.member.3.ParameterKey": {"PrivateSubnets"}, "Parameters.member.3.ParameterValue": {strings.Join(n.PrivateSubnets, ",")},
+		"Parameters.member.4.ParameterKey": {"CertificateArn"}, "Parameters.member.4.ParameterValue": {n.CertificateArn},
+		"Tags.member.1.Key": {"copilot-application"}, "Tags.member.1.Value": {app},
+		"Tags.member.2.Key": {"copilot-environment"}, "Tags.member.2.Value": {envName},
+	})
+	serviceStack := app + "-" + envName + "-" + svc
+	m.Query(t, "cloudformation", "CreateStack", url.Values{
+		"StackName": {serviceStack}, "TemplateBody": {copilotServiceTemplate},
+		"Parameters.member.1.ParameterKey": {"AppName"}, "Parameters.member.1.ParameterValue": {app},
+		"Parameters.member.2.ParameterKey": {"EnvName"}, "Parameters.member.2.ParameterValue": {envName},
+		"Parameters.member.3.ParameterKey": {"WorkloadName"}, "Parameters.member.3.ParameterValue": {svc},
+		"Parameters.member.4.ParameterKey": {"ContainerImage"}, "Parameters.member.4.ParameterValue": {running},
+		"Tags.member.1.Key": {"copilot-application"}, "Tags.member.1.Value": {app},
+		"Tags.member.2.Key": {"copilot-environment"}, "Tags.member.2.Value": {envName},
+		"Tags.member.3.Key": {"copilot-service"}, "Tags.member.3.Value": {svc},
+	})
+
+	// The environments manifest builds its image and uses the
+	// placeholders: the stacks supply the image, the app and the env.
+	manifest := filepath.Join(copilotTestdata, "environments", "manifest.yml")
+	config := filepath.Join(t.TempDir(), "orders.yaml")
+	code, _, stderr := cf.run("import", "copilot", manifest, "--from-stack", serviceStack, "--output", config)
+	if code != 0 {
+		t.Fatalf("import --from-stack: exit %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"image: " + running, "vpc-id: " + n.VpcID, "certificate-arn: " + n.CertificateArn,
+		"public-subnets: # output PublicSubnets of stack my-shop-prod\n  - " + n.PublicSubnets[0] + "\n  - " + n.PublicSubnets[1],
+		"private-subnets: # output PrivateSubnets of stack my-shop-prod\n  - " + n.PrivateSubnets[0] + "\n  - " + n.PrivateSubnets[1],
+		"COPILOT_APPLICATION_NAME: my-shop", "COPILOT_ENVIRONMENT_NAME: prod", "cpu: 1024 # environments.prod.cpu",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the config lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(stderr, "cfnfargate deploy --config "+config+" --stack orders-prod\n") {
+		t.Errorf("the next steps do not deploy with the config alone:\n%s", stderr)
+	}
+	code, _, stderr = cf.run("deploy", "--config", config, "--stack", "orders-from-copilot")
+	if code != 0 {
+		t.Fatalf("deploy --config alone: exit %d: %s", code, stderr)
+	}
+
+	// --svc with --app and --env names the same stack.
+	if code, _, stderr := cf.run("import", "copilot", manifest, "--app", app, "--env", envName, "--svc", svc); code != 0 {
+		t.Errorf("--svc: exit %d: %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from-stack", "my-shop-prod-missing"}, "stack my-shop-prod-missing: does not exist"},
+		{[]string{"--from-stack", app + "-" + envName}, "is not a Copilot service stack"},
+		{[]string{"--from-stack", serviceStack, "--env", "staging"}, "--env: staging, but stack " + serviceStack + " belongs to prod"},
+	} {
+		code, stdout, stderr := cf.run(append([]string{"import", "copilot", manifest}, tt.args...)...)
+		if code != deploy.ExitInput || stdout != "" || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %s; want exit 2 with %q", tt.args, code, stdout, stderr, tt.want)
+		}
+	}
+}
