@@ -15,13 +15,9 @@ import (
 // document builds cfg into a plain template tree.
 func document(t testing.TB, cfg stack.Config) format.Document {
 	t.Helper()
-	tmpl, err := stack.Build(cfg)
+	doc, err := stack.Build(cfg)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
-	}
-	doc, err := format.FromGoformation(tmpl)
-	if err != nil {
-		t.Fatalf("FromGoformation: %v", err)
 	}
 	return doc
 }

@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addECS adds the cluster (unless the service joins an existing one), the

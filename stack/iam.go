@@ -5,8 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
+
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addRoles adds the task role, which the application's own code uses, and

@@ -6,10 +6,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/awslabs/goformation/v7/cloudformation/wafv2"
+
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // MinSubnets returns how many different public and private subnets cfg

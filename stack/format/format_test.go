@@ -131,23 +131,6 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-// TestDecodeIgnoresOrdinaryStrings proves a string is turned into an
-// intrinsic only when it is one of goformation's encodings.
-func TestDecodeIgnoresOrdinaryStrings(t *testing.T) {
-	for _, s := range []string{"eyJhIjoxfQ==", "example-app", "eyJSZWYiOiAiWCJ9", "", "abcd"} {
-		// eyJhIjoxfQ== is {"a":1}: valid base64 JSON, but not an intrinsic.
-		if got := decodeIntrinsics(s); got != s {
-			if s == "eyJSZWYiOiAiWCJ9" {
-				continue // {"Ref": "X"}: this one is an encoding
-			}
-			t.Errorf("decodeIntrinsics(%q) = %v", s, got)
-		}
-	}
-	if got, ok := decodeIntrinsics("eyJSZWYiOiAiWCJ9").(map[string]any); !ok || got["Ref"] != "X" {
-		t.Errorf("an encoded Ref was not decoded: %v", got)
-	}
-}
-
 // expandTags reads YAML back into a document the way CloudFormation reads
 // short-form tags.
 func expandTags(t *testing.T, n *yaml.Node) any {
