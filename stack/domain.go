@@ -1,12 +1,12 @@
 package stack
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation/certificatemanager"
 	"github.com/awslabs/goformation/v7/cloudformation/route53"
 
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
@@ -63,8 +63,8 @@ func serviceURL(cfg Config) string {
 // Validation of these settings, called from Config.Validate.
 
 var (
-	domainLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	hostedZonePatt = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+	domainLabel    = lazyregexp.New(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZonePatt = lazyregexp.New(`^[A-Z0-9]{1,32}$`)
 )
 
 func (v *validator) domain(d Domain) {

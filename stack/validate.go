@@ -2,9 +2,10 @@ package stack
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 )
 
 // Problem is one thing wrong with the input. For Validate, Key is the
@@ -176,7 +177,7 @@ func (v *validator) intRange(key string, n, lo, hi int) {
 	}
 }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+var namePattern = lazyregexp.New(`^[A-Za-z0-9-]+$`)
 
 func (v *validator) name(name string) {
 	switch {
