@@ -13,6 +13,14 @@ import (
 // intrinsic functions.
 func YAML(doc Document) ([]byte, error) {
 	root := yamlNode(doc, inTop, doc)
+	if out, ok := writeYAML(root); ok {
+		return out, nil
+	}
+	return encodeYAMLv3(root)
+}
+
+// encodeYAMLv3 writes root with yaml.v3, for what writeYAML does not handle.
+func encodeYAMLv3(root *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
