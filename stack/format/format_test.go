@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -179,4 +180,24 @@ func normalize(v any) any {
 	var out any
 	_ = json.Unmarshal(raw, &out)
 	return out
+}
+
+// TestJSONScalarsAsEncodingJSON proves scalars are written as encoding/json
+// writes them without HTML escapes, on the quick path and off it.
+func TestJSONScalarsAsEncodingJSON(t *testing.T) {
+	for _, v := range []any{"plain", "", "<b>&</b>", `q"uote`, `back\slash`, "line\nbreak", "tab\t", "\u2028", "é", "\x7f", "\x01", true, false, nil, json.Number("1.5")} {
+		var got bytes.Buffer
+		if err := writeScalar(&got, v); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("writeScalar(%#v) = %s, encoding/json writes %s", v, got.String(), want.String())
+		}
+	}
 }
