@@ -12,8 +12,9 @@ import (
 	"time"
 )
 
-// releaseBuild is the binary `make build` makes (its BUILDFLAGS), built
-// once per test binary for the benchmarks, which measure what users run.
+// releaseBuild is the binary `make build` makes, with its BUILDFLAGS,
+// built once per test binary for the benchmarks, which measure what users
+// run.
 var releaseBuild struct {
 	once sync.Once
 	path string
@@ -30,7 +31,8 @@ func buildRelease(b *testing.B) (string, int64) {
 			return
 		}
 		releaseBuild.path = filepath.Join(dir, "cfnfargate")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "urfave_cli_no_docs", "-o", releaseBuild.path, ".")
+		cmd := exec.Command("make", "-s", "build", "BIN="+releaseBuild.path)
+		cmd.Dir = filepath.Join("..", "..")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			releaseBuild.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
