@@ -298,7 +298,7 @@ func (c *converter) text(s, where string) (any, error) {
 	}
 	fn, err := decodeJSON([]byte(encoded))
 	if err != nil {
-		return nil, fmt.Errorf("%s: a string starts with NUL and is not an intrinsic function: %w", where, err)
+		return nil, fmt.Errorf("%s: an encoded intrinsic function does not decode: %w", where, err)
 	}
 	return c.decoded(fn, where)
 }

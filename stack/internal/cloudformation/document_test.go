@@ -156,12 +156,14 @@ func TestIntrinsics(t *testing.T) {
 	}
 }
 
-// TestOrdinaryStringsStayStrings proves only this package's encodings turn
-// into functions: the base64 that goformation's own Ref("X") returns is
-// an ordinary string here.
+// TestOrdinaryStringsStayStrings proves only this process's encodings turn
+// into functions: the base64 that goformation's own Ref("X") returns, and
+// an encoding with a marker that is not this process's, are ordinary
+// strings here.
 func TestOrdinaryStringsStayStrings(t *testing.T) {
 	tmpl := NewTemplate()
-	for _, s := range []string{"eyAiUmVmIjogIlgiIH0=", "eyJSZWYiOiAiWCJ9", "", "{\"Ref\": \"X\"}", "cfn-intrinsic:{}"} {
+	for _, s := range []string{"eyAiUmVmIjogIlgiIH0=", "eyJSZWYiOiAiWCJ9", "", "{\"Ref\": \"X\"}", "cfn-intrinsic:{}",
+		"\x00cfn-intrinsic:{\"Ref\":\"AWS::Region\"}", strings.Replace(Ref("X"), intrinsicMarker, "\x00cfn-intrinsic-000000000000000000000000:", 1)} {
 		tmpl.Outputs["O"] = Output{Value: s}
 		doc, err := tmpl.Document()
 		if err != nil {

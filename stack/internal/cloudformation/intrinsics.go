@@ -1,6 +1,8 @@
 package cloudformation
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 )
@@ -10,10 +12,17 @@ import (
 // the helpers below return the function encoded in a string, which
 // Template.Document turns back into {"Ref": ...}, {"Fn::Sub": ...} and so
 // on. goformation encodes in base64, so a setting whose text happens to be
-// the base64 of {"Ref":"X"} would turn into a reference; this encoding
-// starts with a NUL byte, which no setting can bring in unnoticed and which
-// Document reports if it is not followed by an encoded function.
-const intrinsicMarker = "\x00cfn-intrinsic:"
+// the base64 of {"Ref":"X"} would turn into a reference. Here an encoding
+// starts with intrinsicMarker: a NUL byte and a random number drawn when
+// the program starts, which no setting can spell. The marker never reaches
+// the output, which stays the same from run to run.
+var intrinsicMarker = newIntrinsicMarker()
+
+func newIntrinsicMarker() string {
+	var nonce [12]byte
+	rand.Read(nonce[:]) // never fails (crypto/rand)
+	return "\x00cfn-intrinsic-" + hex.EncodeToString(nonce[:]) + ":"
+}
 
 // encode returns the string that stands for {name: arg}. A value that
 // encoding/json cannot write (a channel, NaN) is kept as an error, which
