@@ -16,11 +16,7 @@ func BenchmarkEmit(b *testing.B) {
 			b.ReportAllocs()
 			var size int
 			for b.Loop() {
-				tmpl, err := stack.Build(cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				doc, err := format.FromGoformation(tmpl)
+				doc, err := stack.Build(cfg)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,12 +1,14 @@
 package stack
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
-// Build validates cfg and assembles the template. The template is a
-// goformation model; stack/format turns it into YAML or JSON.
-func Build(cfg Config) (*cloudformation.Template, error) {
+// Build validates cfg and assembles the template, as a format.Document that
+// format.YAML and format.JSON write. goformation's typed resources are how
+// the template is built, not part of what Build returns.
+func Build(cfg Config) (format.Document, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -20,7 +22,7 @@ func Build(cfg Config) (*cloudformation.Template, error) {
 	addScaling(t, cfg)
 	addDomain(t, cfg)
 	addOutputs(t, cfg)
-	return t, nil
+	return t.Document()
 }
 
 func description(cfg Config) string {

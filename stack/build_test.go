@@ -15,13 +15,9 @@ import (
 // document builds cfg into a plain template tree.
 func document(t testing.TB, cfg stack.Config) format.Document {
 	t.Helper()
-	tmpl, err := stack.Build(cfg)
+	doc, err := stack.Build(cfg)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
-	}
-	doc, err := format.FromGoformation(tmpl)
-	if err != nil {
-		t.Fatalf("FromGoformation: %v", err)
 	}
 	return doc
 }
@@ -32,13 +28,9 @@ func (v variant) document(t testing.TB) format.Document {
 	if !v.environment {
 		return document(t, v.cfg())
 	}
-	tmpl, err := stack.BuildEnvironment(v.cfg())
+	doc, err := stack.BuildEnvironment(v.cfg())
 	if err != nil {
 		t.Fatalf("BuildEnvironment: %v", err)
-	}
-	doc, err := format.FromGoformation(tmpl)
-	if err != nil {
-		t.Fatalf("FromGoformation: %v", err)
 	}
 	return doc
 }

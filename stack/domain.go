@@ -1,13 +1,14 @@
 package stack
 
 import (
-	"regexp"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/certificatemanager"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/awslabs/goformation/v7/cloudformation/route53"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addDomain points the custom domain at the load balancer with an alias A
@@ -113,8 +114,8 @@ func urlPath(paths []string) string {
 // Validation of these settings, called from Config.Validate.
 
 var (
-	domainLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	hostedZonePatt = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+	domainLabel    = lazyregexp.New(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZonePatt = lazyregexp.New(`^[A-Z0-9]{1,32}$`)
 )
 
 func (v *validator) domain(d Domain) {

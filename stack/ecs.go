@@ -2,14 +2,15 @@ package stack
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addECS adds the cluster (unless the service joins an existing one or an
@@ -341,7 +342,7 @@ func writableVolumes(c Container) []writableVolume {
 	return out
 }
 
-var volumeNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+var volumeNameUnsafe = lazyregexp.New(`[^A-Za-z0-9_-]`)
 
 // spotWeights returns the weights of regular Fargate and Fargate Spot
 // beyond the base.
@@ -426,7 +427,7 @@ func describeSizes(memories []int) string {
 	return fmt.Sprintf("%d to %d in steps of %d", memories[0], memories[len(memories)-1], memories[1]-memories[0])
 }
 
-var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envNamePattern = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (v *validator) environment(env []EnvVar) {
 	seen := map[string]bool{}
@@ -447,12 +448,12 @@ func (v *validator) environment(env []EnvVar) {
 }
 
 var (
-	clusterPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	clusterPattern = lazyregexp.New(`^[A-Za-z0-9_-]{1,255}$`)
 )
 
 var (
-	secretsManagerARN = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:$]*:[^:$]*:[^:$]*)?$`)
-	ssmParameterARN   = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
+	secretsManagerARN = lazyregexp.New(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:$]*:[^:$]*:[^:$]*)?$`)
+	ssmParameterARN   = lazyregexp.New(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
 )
 
 func (v *validator) secrets(secrets []Secret, env []EnvVar) {
@@ -498,7 +499,7 @@ func (v *validator) deployment(s Service, scaling Scaling) {
 // point, and a handful covers every image we know.
 const maxWritablePaths = 20
 
-var writablePathPattern = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
+var writablePathPattern = lazyregexp.New(`^(/[A-Za-z0-9_.-]+)+$`)
 
 // writablePaths checks the writable directories of a read-only root
 // filesystem. Each becomes a task volume named after it, and ECS allows

@@ -1,8 +1,9 @@
 package stack
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
+	"github.com/cfnfargate/cfnfargate/stack/format"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // BuildEnvironment validates the environment settings of cfg and assembles
@@ -13,7 +14,7 @@ import (
 // access logs, and the cluster with both Fargate providers. Its outputs
 // are what a service in the environment takes as parameters, under the
 // same names. Only the settings of PlaceEnvironment and PlaceBoth count.
-func BuildEnvironment(cfg Config) (*cloudformation.Template, error) {
+func BuildEnvironment(cfg Config) (format.Document, error) {
 	if err := cfg.ValidateEnvironment(); err != nil {
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func BuildEnvironment(cfg Config) (*cloudformation.Template, error) {
 	})
 	addCluster(t, cfg)
 	addEnvironmentOutputs(t, cfg)
-	return t, nil
+	return t.Document()
 }
 
 // ValidateEnvironment reports every problem with the settings an

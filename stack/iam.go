@@ -1,12 +1,13 @@
 package stack
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addRoles adds the task role, which the application's own code uses, and
@@ -174,4 +175,4 @@ func policyDocument(statements ...statement) map[string]any {
 	}
 }
 
-var secretSuffix = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+var secretSuffix = lazyregexp.New(`-[A-Za-z0-9]{6}$`)

@@ -3,6 +3,8 @@ package stack
 import (
 	"regexp"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 )
 
 // ecrImage is an image stored in an Amazon ECR private repository.
@@ -15,7 +17,7 @@ type ecrImage struct {
 	Host string
 }
 
-var ecrImagePattern = regexp.MustCompile(`^(([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)/([a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@.*)?$`)
+var ecrImagePattern = lazyregexp.New(`^(([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)/([a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@.*)?$`)
 
 // parseECRImage reports whether image lives in a private ECR repository, and
 // which one.
@@ -62,7 +64,7 @@ func containerName(cfg Config) string { return cfg.Name }
 // imagePattern is the Docker image reference grammar (distribution/reference):
 // an optional registry host[:port], a lowercase repository path, then an
 // optional :tag and an optional @digest.
-var imagePattern = regexp.MustCompile(`^` +
+var imagePattern = lazyregexp.New(`^` +
 	`(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?` +
 	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
 	imageTagAndDigest + `$`)

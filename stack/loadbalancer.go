@@ -2,15 +2,16 @@ package stack
 
 import (
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/awslabs/goformation/v7/cloudformation/tags"
 	"github.com/awslabs/goformation/v7/cloudformation/wafv2"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // MinSubnets returns how many different public and private subnets cfg
@@ -303,8 +304,8 @@ func partitionNeutral(arn string) string {
 // Validation of these settings, called from Config.Validate.
 
 var (
-	healthPathPattern = regexp.MustCompile(`^/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$`)
-	matcherPattern    = regexp.MustCompile(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
+	healthPathPattern = lazyregexp.New(`^/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$`)
+	matcherPattern    = lazyregexp.New(`^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$`)
 )
 
 func (v *validator) healthCheck(h HealthCheck) {
@@ -395,7 +396,7 @@ var SSLPolicies = []string{
 // shape that is not in SSLPolicies is accepted with a warning: AWS adds
 // policies (the RFC 9151 ones, say) faster than this list, and ELB itself
 // rejects an unknown name with a clear error when the listener is created.
-var sslPolicyName = regexp.MustCompile(`^ELBSecurityPolicy-[A-Za-z0-9-]{1,100}$`)
+var sslPolicyName = lazyregexp.New(`^ELBSecurityPolicy-[A-Za-z0-9-]{1,100}$`)
 
 func (v *validator) sslPolicy(policy string) {
 	if !sslPolicyName.MatchString(policy) {
@@ -403,9 +404,9 @@ func (v *validator) sslPolicy(policy string) {
 	}
 }
 
-var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+var bucketPattern = lazyregexp.New(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
-var wafACLARN = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]{36}$`)
+var wafACLARN = lazyregexp.New(`^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]{36}$`)
 
 func (v *validator) loadBalancer(lb LoadBalancer) {
 	if lb.Internal && len(lb.AllowCIDRs) == 0 {

@@ -1,9 +1,10 @@
 package stack
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
 	"github.com/awslabs/goformation/v7/cloudformation/policies"
+
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addLogGroup adds the log group the container's awslogs driver writes to.

@@ -1,7 +1,7 @@
 package stack
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addOutputs adds what an operator looks up after a deploy.

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // CertificateArnPattern matches an ACM certificate ARN in any partition

@@ -2,12 +2,13 @@ package stack
 
 import (
 	"hash/fnv"
-	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // TagServiceStack tags the target group of a service in an environment
@@ -109,14 +110,14 @@ const (
 )
 
 var (
-	environmentName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	environmentName = lazyregexp.New(`^[a-z][a-z0-9-]*$`)
 	// A host condition value: A-Z, a-z, 0-9, - . * ?, up to 128
 	// characters (ELB API reference, HostHeaderConditionConfig).
-	hostCondition = regexp.MustCompile(`^[A-Za-z0-9.*?-]{1,128}$`)
+	hostCondition = lazyregexp.New(`^[A-Za-z0-9.*?-]{1,128}$`)
 	// A path pattern: A-Z, a-z, 0-9, _ - . $ / ~ " ' @ : + & * ?, up to 128
 	// characters, starting with / (ELB API reference,
 	// PathPatternConditionConfig).
-	pathCondition = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
+	pathCondition = lazyregexp.New(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$`)
 )
 
 func (v *validator) environmentName(name string) {

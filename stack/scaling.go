@@ -1,8 +1,9 @@
 package stack
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
 	aas "github.com/awslabs/goformation/v7/cloudformation/applicationautoscaling"
+
+	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
 // addScaling adds target-tracking autoscaling of the service's task count,

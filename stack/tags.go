@@ -1,12 +1,13 @@
 package stack
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/awslabs/goformation/v7/cloudformation/tags"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 )
 
 // resourceTags are the tags of every taggable resource; nil when the config
@@ -24,7 +25,7 @@ func resourceTags(cfg Config) []tags.Tag {
 
 // Validation of these settings, called from Config.Validate.
 
-var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+var tagChars = lazyregexp.New(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
 // tags checks the resource tags. AWS counts their lengths in Unicode
 // characters, not bytes: keys 1 to 128, values up to 256 ("Tagging AWS

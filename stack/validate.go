@@ -2,9 +2,10 @@ package stack
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 )
 
 // Problem is one thing wrong with the input. For Validate, Key is the
@@ -170,7 +171,7 @@ func (v *validator) addCross(key string, related []string, format string, args .
 	v.problems = append(v.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...), Related: related})
 }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+var namePattern = lazyregexp.New(`^[A-Za-z0-9-]+$`)
 
 func (v *validator) name(name string) {
 	switch {

@@ -64,13 +64,9 @@ func usageError(c *cli.Context, err error, _ bool) error {
 
 // renderTemplate builds the template and writes it as yaml or json.
 func renderTemplate(cfg stack.Config, outFormat string) ([]byte, error) {
-	t, err := stack.Build(cfg)
+	doc, err := stack.Build(cfg)
 	if err != nil {
 		return nil, badInput(err)
-	}
-	doc, err := format.FromGoformation(t)
-	if err != nil {
-		return nil, err
 	}
 	if outFormat == "json" {
 		return format.JSON(doc)

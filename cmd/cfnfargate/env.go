@@ -62,13 +62,9 @@ func readEnvironment(c *cli.Context) (resolved, error) {
 // environmentTemplate builds the environment's template as YAML or JSON,
 // and as a document.
 func environmentTemplate(cfg stack.Config, outFormat string) ([]byte, format.Document, error) {
-	t, err := stack.BuildEnvironment(cfg)
+	doc, err := stack.BuildEnvironment(cfg)
 	if err != nil {
 		return nil, nil, badInput(err)
-	}
-	doc, err := format.FromGoformation(t)
-	if err != nil {
-		return nil, nil, err
 	}
 	if outFormat == "json" {
 		body, err := format.JSON(doc)

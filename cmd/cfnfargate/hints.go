@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
@@ -116,7 +116,7 @@ func awsAccessArgs(c *cli.Context) []string {
 }
 
 // plainWord is a word a POSIX shell reads as it is.
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+var plainWord = lazyregexp.New(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
 // shellWords joins args into a command line for a POSIX shell, quoting the
 // words that need it.

@@ -9,9 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
@@ -167,12 +168,12 @@ func importCopilotFromCLI(c *cli.Context) (*importCopilotOptions, error) {
 }
 
 var (
-	importRegion  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	importAccount = regexp.MustCompile(`^\d{12}$`)
-	copilotName   = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	importRegion  = lazyregexp.New(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	importAccount = lazyregexp.New(`^\d{12}$`)
+	copilotName   = lazyregexp.New(`^[a-z][a-z0-9-]*$`)
 	// stackName is CloudFormation's rule for a stack name (CreateStack,
 	// StackName): a letter, then letters, digits and hyphens, up to 128.
-	stackName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+	stackName = lazyregexp.New(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 )
 
 // Validate checks the flags, all at once, before the manifest is read.
@@ -498,7 +499,7 @@ func prefixLines(text string) string {
 	return strings.Join(lines, "\n")
 }
 
-var wholeNumber = regexp.MustCompile(`^-?[0-9]+$`)
+var wholeNumber = lazyregexp.New(`^-?[0-9]+$`)
 
 // settingNode is the YAML value of a setting: a scalar, a list, or a
 // mapping of NAME: VALUE for the pair settings (env, secret), which the

@@ -237,13 +237,9 @@ func clientOptions(c *cli.Context) deploy.ClientOptions {
 
 // renderDocument builds the template as YAML and as a document.
 func renderDocument(cfg stack.Config) ([]byte, format.Document, error) {
-	t, err := stack.Build(cfg)
+	doc, err := stack.Build(cfg)
 	if err != nil {
 		return nil, nil, badInput(err)
-	}
-	doc, err := format.FromGoformation(t)
-	if err != nil {
-		return nil, nil, err
 	}
 	body, err := format.YAML(doc)
 	return body, doc, err

@@ -2,10 +2,10 @@ package deploy
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack"
 )
 
@@ -19,16 +19,16 @@ const (
 )
 
 var (
-	stackNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
-	vpcIDRE     = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	subnetIDRE  = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	stackNameRE = lazyregexp.New(`^[A-Za-z][A-Za-z0-9-]*$`)
+	vpcIDRE     = lazyregexp.New(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	subnetIDRE  = lazyregexp.New(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
 	// Partitions: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, ...; role
 	// names may carry a path (role/service/name).
-	roleARNRE   = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
-	paramNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
+	roleARNRE   = lazyregexp.New(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	paramNameRE = lazyregexp.New(`^[A-Za-z0-9]{1,255}$`)
 	// The template's AllowedPattern: CloudFormation would refuse any
 	// other value, but only once the change set is created.
-	certificateArnRE = regexp.MustCompile(stack.CertificateArnPattern)
+	certificateArnRE = lazyregexp.New(stack.CertificateArnPattern)
 )
 
 // Check collects problems with command-line input so that all of them are

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -131,23 +132,6 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-// TestDecodeIgnoresOrdinaryStrings proves a string is turned into an
-// intrinsic only when it is one of goformation's encodings.
-func TestDecodeIgnoresOrdinaryStrings(t *testing.T) {
-	for _, s := range []string{"eyJhIjoxfQ==", "example-app", "eyJSZWYiOiAiWCJ9", "", "abcd"} {
-		// eyJhIjoxfQ== is {"a":1}: valid base64 JSON, but not an intrinsic.
-		if got := decodeIntrinsics(s); got != s {
-			if s == "eyJSZWYiOiAiWCJ9" {
-				continue // {"Ref": "X"}: this one is an encoding
-			}
-			t.Errorf("decodeIntrinsics(%q) = %v", s, got)
-		}
-	}
-	if got, ok := decodeIntrinsics("eyJSZWYiOiAiWCJ9").(map[string]any); !ok || got["Ref"] != "X" {
-		t.Errorf("an encoded Ref was not decoded: %v", got)
-	}
-}
-
 // expandTags reads YAML back into a document the way CloudFormation reads
 // short-form tags.
 func expandTags(t *testing.T, n *yaml.Node) any {
@@ -196,4 +180,24 @@ func normalize(v any) any {
 	var out any
 	_ = json.Unmarshal(raw, &out)
 	return out
+}
+
+// TestJSONScalarsAsEncodingJSON proves scalars are written as encoding/json
+// writes them without HTML escapes, on the quick path and off it.
+func TestJSONScalarsAsEncodingJSON(t *testing.T) {
+	for _, v := range []any{"plain", "", "<b>&</b>", `q"uote`, `back\slash`, "line\nbreak", "tab\t", "\u2028", "é", "\x7f", "\x01", true, false, nil, json.Number("1.5")} {
+		var got bytes.Buffer
+		if err := writeScalar(&got, v); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("writeScalar(%#v) = %s, encoding/json writes %s", v, got.String(), want.String())
+		}
+	}
 }

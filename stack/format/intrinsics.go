@@ -10,10 +10,8 @@ type intrinsic struct {
 	conditional bool
 }
 
-// intrinsics are the intrinsic functions, with Ref and Condition: the ones
-// FromGoformation decodes from goformation's helpers, and how YAML writes
-// each. One table, so that a function cannot be decoded and then be
-// unknown to the writer, or the other way round.
+// intrinsics are the intrinsic functions, with Ref and Condition, and how
+// YAML writes each.
 var intrinsics = map[string]intrinsic{
 	"Ref":             {tag: "!Ref"},
 	"Condition":       {tag: "!Condition"},

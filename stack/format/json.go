@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -65,6 +66,23 @@ func writeJSON(buf *bytes.Buffer, v any, s section, root Document, depth int) er
 }
 
 func writeScalar(buf *bytes.Buffer, v any) error {
+	// The common cases directly, as encoding/json writes them; the rest
+	// (escapes, non-ASCII text) through encoding/json.
+	switch v := v.(type) {
+	case string:
+		if plainJSONString(v) {
+			buf.WriteByte('"')
+			buf.WriteString(v)
+			buf.WriteByte('"')
+			return nil
+		}
+	case bool:
+		buf.WriteString(strconv.FormatBool(v))
+		return nil
+	case nil:
+		buf.WriteString("null")
+		return nil
+	}
 	var scalar bytes.Buffer
 	enc := json.NewEncoder(&scalar)
 	enc.SetEscapeHTML(false)
@@ -73,4 +91,15 @@ func writeScalar(buf *bytes.Buffer, v any) error {
 	}
 	buf.Write(bytes.TrimSuffix(scalar.Bytes(), []byte("\n")))
 	return nil
+}
+
+// plainJSONString reports whether s needs no escape in JSON: printable
+// ASCII without quotes or backslashes.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7E || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

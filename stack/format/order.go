@@ -1,10 +1,11 @@
 package format
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 )
 
 // section says where in a template a map sits, which decides its key order.
@@ -167,7 +168,7 @@ func dependencyOrder(resources map[string]any) []string {
 	return order
 }
 
-var subVariable = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
+var subVariable = lazyregexp.New(`\$\{([^!}][^}]*)\}`)
 
 // references collects the logical names that v refers to through Ref,
 // Fn::GetAtt, Fn::Sub and DependsOn.

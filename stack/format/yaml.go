@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -14,6 +13,14 @@ import (
 // intrinsic functions.
 func YAML(doc Document) ([]byte, error) {
 	root := yamlNode(doc, inTop, doc)
+	if out, ok := writeYAML(root); ok {
+		return out, nil
+	}
+	return encodeYAMLv3(root)
+}
+
+// encodeYAMLv3 writes root with yaml.v3, for what writeYAML does not handle.
+func encodeYAMLv3(root *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -82,7 +89,7 @@ func stringNode(s string) *yaml.Node {
 
 // yaml11Special reports whether a YAML 1.1 reader would take plain s for
 // something other than a string. Only strings that start like a number or
-// are one of the special words can be, so most skip the regexp.
+// are one of the special words can be, so most skip the check.
 func yaml11Special(s string) bool {
 	if s == "" {
 		return false
@@ -90,20 +97,8 @@ func yaml11Special(s string) bool {
 	if !strings.ContainsRune("0123456789+-.~<=yYnNtTfFoO", rune(s[0])) {
 		return false
 	}
-	return yaml11Implicit.MatchString(s)
+	return yaml11Implicit(s)
 }
-
-// yaml11Implicit matches plain scalars that a YAML 1.1 reader, such as
-// PyYAML in cfn-lint, takes for something other than a string: yes, on and
-// off are booleans there, and 1:30 is a number. yaml.v3 follows YAML 1.2
-// and would leave them unquoted.
-var yaml11Implicit = regexp.MustCompile(`^(?:` +
-	`y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|` +
-	`~|null|Null|NULL|<<|=|` +
-	`[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|` +
-	`[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|` +
-	`[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*` +
-	`)$`)
 
 // shortForm writes a one-key intrinsic map such as {"Ref": "X"} as a tagged
 // node such as !Ref X.
@@ -159,26 +154,6 @@ func shortForm(m map[string]any, s section, root Document) (*yaml.Node, bool) {
 		n.Style = yaml.FlowStyle
 	}
 	return n, true
-}
-
-// needsQuotes reports whether a tagged plain scalar would be read back as
-// something other than the same string ("!Ref 80" is fine, but "!Sub" of an
-// empty string or one with a leading special character is not).
-func needsQuotes(s string) bool {
-	if s == "" {
-		return true
-	}
-	var out any
-	probe := "k: " + s
-	if err := yaml.Unmarshal([]byte(probe), &out); err != nil {
-		return true
-	}
-	m, ok := out.(map[string]any)
-	if !ok {
-		return true
-	}
-	got, ok := m["k"].(string)
-	return !ok || got != s
 }
 
 // flowable reports whether a sequence reads well on one line: only scalars

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
@@ -189,7 +189,7 @@ func visibleLen(s string) int {
 	return utf8.RuneCountInString(colourCodes.ReplaceAllString(s, ""))
 }
 
-var colourCodes = regexp.MustCompile("\x1b\\[[0-9;]*m")
+var colourCodes = lazyregexp.New("\x1b\\[[0-9;]*m")
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
 
