@@ -9,6 +9,12 @@ const (
 	ParamContainerImage   = "ContainerImage"
 	ParamDesiredCount     = "DesiredCount"
 	ParamAssignPublicIP   = "AssignPublicIp"
+	// ParamMinCount and ParamMaxCount are the autoscaling bounds, declared
+	// only with autoscaling on, so that `cfnfargate scale --min --max`
+	// changes them through a change set instead of drifting the scalable
+	// target.
+	ParamMinCount = "MinCount"
+	ParamMaxCount = "MaxCount"
 )
 
 // Condition names.

@@ -66,6 +66,9 @@ var settingParameters = []struct {
 	{KeyDesiredCount, ParamDesiredCount, func(c Config) (string, bool) {
 		return strconv.Itoa(c.Service.DesiredCount), !c.Scaling.Enabled()
 	}},
+	// With autoscaling the bounds are parameters instead.
+	{KeyMinCount, ParamMinCount, func(c Config) (string, bool) { return strconv.Itoa(c.Scaling.MinCount), c.Scaling.Enabled() }},
+	{KeyMaxCount, ParamMaxCount, func(c Config) (string, bool) { return strconv.Itoa(c.Scaling.MaxCount), c.Scaling.Enabled() }},
 	{KeyPublicTasks, ParamAssignPublicIP, func(c Config) (string, bool) { return assignPublicIP(c.Service.PublicTasks), true }},
 }
 
@@ -155,6 +158,24 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 			MinValue:    cloudformation.Float64(0),
 			MaxValue:    cloudformation.Float64(maxDesiredCount),
 		}
+	} else {
+		// The ranges are those Config.Validate applies to min-count and
+		// max-count; MinCapacity and MaxCapacity take 0 and up
+		// (Application Auto Scaling API reference, RegisterScalableTarget).
+		t.Parameters[ParamMinCount] = cloudformation.Parameter{
+			Type:        "Number",
+			Description: cloudformation.String("The fewest tasks autoscaling keeps running."),
+			Default:     cfg.Scaling.MinCount,
+			MinValue:    cloudformation.Float64(0),
+			MaxValue:    cloudformation.Float64(maxDesiredCount),
+		}
+		t.Parameters[ParamMaxCount] = cloudformation.Parameter{
+			Type:        "Number",
+			Description: cloudformation.String("The most tasks autoscaling may run; not below MinCount."),
+			Default:     cfg.Scaling.MaxCount,
+			MinValue:    cloudformation.Float64(1),
+			MaxValue:    cloudformation.Float64(maxDesiredCount),
+		}
 	}
 	t.Parameters[ParamAssignPublicIP] = cloudformation.Parameter{
 		Type:          "String",
@@ -168,6 +189,8 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 	serviceParameters := []string{ParamContainerImage}
 	if !cfg.Scaling.Enabled() {
 		serviceParameters = append(serviceParameters, ParamDesiredCount)
+	} else {
+		serviceParameters = append(serviceParameters, ParamMinCount, ParamMaxCount)
 	}
 	t.Metadata["AWS::CloudFormation::Interface"] = map[string]any{
 		"ParameterGroups": []any{
@@ -187,6 +210,10 @@ func addParameters(t *cloudformation.Template, cfg Config) {
 	if !cfg.Scaling.Enabled() {
 		labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
 		labels[ParamDesiredCount] = label("Number of tasks")
+	} else {
+		labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
+		labels[ParamMinCount] = label("Fewest tasks")
+		labels[ParamMaxCount] = label("Most tasks")
 	}
 }
 
