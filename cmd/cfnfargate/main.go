@@ -37,6 +37,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			diffCommand(),
 			statusCommand(),
 			deleteCommand(),
+			logsCommand(),
+			tasksCommand(),
+			scaleCommand(),
+			historyCommand(),
+			rollbackCommand(),
 		},
 		// A value may hold a comma: --env "GREETING=hello, world",
 		// --tag team=a,b. Lists that the README documents as
@@ -58,6 +63,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		cmd.Action = prepared(cmd.Action)
+	}
+	// run and exec take a command after "--", which prepared refuses.
+	for _, cmd := range []*cli.Command{runCommand(), execCommand()} {
+		cmd.Action = withCommandArgs(cmd.Action)
+		app.Commands = append(app.Commands, cmd)
 	}
 	return app
 }
