@@ -123,17 +123,13 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 		ELB: elbv2.NewFromConfig(cfg, func(eo *elbv2.Options) {
 			eo.Retryer = newRetryer(nil)
 			if endpoint != nil {
-				if endpoint != nil {
 				eo.BaseEndpoint = endpoint
-			}
 			}
 		}),
 		ECS: ecs.NewFromConfig(cfg, func(eo *ecs.Options) {
 			eo.Retryer = newRetryer(nil)
 			if endpoint != nil {
-				if endpoint != nil {
 				eo.BaseEndpoint = endpoint
-			}
 			}
 		}),
 		Logs: cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) {
