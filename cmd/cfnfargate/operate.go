@@ -51,7 +51,7 @@ func (o operation) clients(ctx context.Context) (*deploy.Clients, operate.Client
 	if err != nil {
 		return nil, operate.Clients{}, err
 	}
-	return c, operate.FromDeploy(c, o.Access.EndpointURL), nil
+	return c, operate.FromDeploy(c), nil
 }
 
 // service finds the stack's service.

@@ -9,8 +9,11 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,11 +209,6 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 		t.Fatalf("DescribeServices: %+v", svc)
 	}
 	s := svc.Services[0]
-	var started struct {
-		Tasks []struct {
-			TaskArn string `json:"taskArn"`
-		} `json:"tasks"`
-	}
 	var registered struct {
 		TaskDefinition struct {
 			TaskDefinitionArn string `json:"taskDefinitionArn"`
@@ -220,18 +218,35 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 	// private DNS name its network interfaces lack).
 	m.JSON(t, "ecs", "RegisterTaskDefinition", map[string]any{"family": "seeded", "networkMode": "bridge",
 		"cpu": "256", "memory": "512", "containerDefinitions": []map[string]any{{"name": "example-app", "image": "nginx:1.27", "memory": 512}}}, &registered)
-	m.JSON(t, "ecs", "RunTask", map[string]any{"cluster": cluster, "taskDefinition": registered.TaskDefinition.TaskDefinitionArn, "launchType": "FARGATE",
-		"group": "service:" + s.ServiceName}, &started)
-	if len(started.Tasks) != 1 {
-		t.Fatalf("RunTask: %+v", started)
+	// moto moves a task one status on at each DescribeTasks (its state
+	// manager's default for ecs::task); keep tasks RUNNING until stopped,
+	// as ECS does. This moto is the test's own.
+	resp, err := http.Post(m.Endpoint+"/moto-api/state-manager/set-transition", "application/json",
+		strings.NewReader(`{"model_name":"ecs::task","transition":{"progression":"manual","times":1000000}}`))
+	if err != nil || resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		t.Fatalf("set moto's task transitions: %v %v", err, resp)
 	}
-	taskID := operate.TaskID(started.Tasks[0].TaskArn)
+	resp.Body.Close()
+	startTask := func() string {
+		var started struct {
+			Tasks []struct {
+				TaskArn string `json:"taskArn"`
+			} `json:"tasks"`
+		}
+		m.JSON(t, "ecs", "RunTask", map[string]any{"cluster": cluster, "taskDefinition": registered.TaskDefinition.TaskDefinitionArn, "launchType": "FARGATE",
+			"group": "service:" + s.ServiceName}, &started)
+		if len(started.Tasks) != 1 {
+			t.Fatalf("RunTask: %+v", started)
+		}
+		return operate.TaskID(started.Tasks[0].TaskArn)
+	}
+	taskID := startTask()
 
 	// moto answers a task's container cpu and memory as numbers, which
-	// the API has as strings and the SDK refuses; the proxy writes them
-	// as strings. It changes nothing else.
-	fixed := mototasksProxy(t, m.Endpoint)
-	cf.env = append(append([]string(nil), cf.env...), "AWS_ENDPOINT_URL="+fixed)
+	// the API has as strings and the SDK refuses; the shim writes them as
+	// strings.
+	shim := newECSShim(t, m.Endpoint)
+	cf.env = append(append([]string(nil), cf.env...), "AWS_ENDPOINT_URL="+shim.URL)
 
 	code, stdout, stderr := cf.run("tasks", "--stack", name, "--json")
 	var tasks []operate.Task
@@ -261,6 +276,8 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 		t.Errorf("logs --task of another task printed lines: exit %d\n%s", code, stdout)
 	}
 
+	t.Run("exec", func(t *testing.T) { execUpToThePlugin(t, cf, shim, name, startTask) })
+
 	code, stdout, stderr = cf.run("tasks", "--stack", name, "--stop", operate.ShortID(taskID))
 	if code != 0 || !strings.Contains(stdout, "Stopping task "+taskID) {
 		t.Errorf("tasks --stop: exit %d\n%s%s", code, stdout, stderr)
@@ -272,18 +289,28 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 	}
 }
 
-// mototasksProxy forwards every request to moto and rewrites the numeric
-// cpu, memory and memoryReservation of the containers in ECS answers as
-// the strings the ECS API defines (ECS API reference, Container).
-func mototasksProxy(t *testing.T, target string) string {
+// ecsShim is a proxy in front of moto for what moto cannot answer. It
+// rewrites the numeric cpu, memory and memoryReservation of the containers
+// in ECS answers as the strings the ECS API defines (ECS API reference,
+// Container), and gives containers a runtimeId. With exec set, it is a
+// SIMULATION of ECS Exec: the service reports enableExecuteCommand, and
+// ExecuteCommand, which moto lacks, answers with a scripted session.
+type ecsShim struct {
+	URL  string
+	exec atomic.Bool
+}
+
+func newECSShim(t *testing.T, target string) *ecsShim {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
+	shim := &ecsShim{}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ModifyResponse = func(resp *http.Response) error {
-		if !strings.HasPrefix(resp.Request.Header.Get("X-Amz-Target"), "AmazonEC2ContainerServiceV20141113.") {
+		op, ok := strings.CutPrefix(resp.Request.Header.Get("X-Amz-Target"), "AmazonEC2ContainerServiceV20141113.")
+		if !ok {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
@@ -293,7 +320,12 @@ func mototasksProxy(t *testing.T, target string) string {
 		}
 		var doc any
 		if json.Unmarshal(body, &doc) == nil {
-			stringifyContainers(doc)
+			fixContainers(doc)
+			if services, ok := doc.(map[string]any)["services"].([]any); ok && op == "DescribeServices" && shim.exec.Load() {
+				for _, s := range services {
+					s.(map[string]any)["enableExecuteCommand"] = true
+				}
+			}
 			body, _ = json.Marshal(doc)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -301,12 +333,23 @@ func mototasksProxy(t *testing.T, target string) string {
 		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		return nil
 	}
-	srv := httptest.NewServer(rp)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".ExecuteCommand") && shim.exec.Load() {
+			var in map[string]any
+			json.NewDecoder(r.Body).Decode(&in)
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(map[string]any{"clusterArn": in["cluster"], "taskArn": in["task"], "containerName": in["container"], "interactive": true,
+				"session": map[string]any{"sessionId": "simulated-session", "streamUrl": "wss://ssmmessages.example.test/session", "tokenValue": "simulated-token"}})
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	shim.URL = srv.URL
+	return shim
 }
 
-func stringifyContainers(v any) {
+func fixContainers(v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, child := range v {
@@ -318,14 +361,64 @@ func stringifyContainers(v any) {
 								c[field] = strconv.FormatFloat(n, 'f', -1, 64)
 							}
 						}
+						c["runtimeId"] = "simulated-runtime"
 					}
 				}
 			}
-			stringifyContainers(child)
+			fixContainers(child)
 		}
 	case []any:
 		for _, child := range v {
-			stringifyContainers(child)
+			fixContainers(child)
 		}
+	}
+}
+
+// execUpToThePlugin runs exec up to the point where the plugin starts: the
+// plugin on PATH is a fake that records its arguments and exits 7.
+func execUpToThePlugin(t *testing.T, cf binary, shim *ecsShim, name string, startTask func() string) {
+	dir := t.TempDir()
+	record := filepath.Join(dir, "args")
+	plugin := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + record + "\nexit 7\n"
+	if err := os.WriteFile(filepath.Join(dir, "session-manager-plugin"), []byte(plugin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	withPlugin := cf
+	withPlugin.env = append(append([]string(nil), cf.env...), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	// moto's own answer: the stack was deployed without --enable-exec.
+	code, _, stderr := withPlugin.run("exec", "--stack", name, "--", "ls", "-l")
+	if code != 1 || !strings.Contains(stderr, "ECS Exec is off") || !strings.Contains(stderr, "--enable-exec") {
+		t.Errorf("exec with ECS Exec off: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = cf.run("exec", "--stack", name)
+	if code != 1 || !strings.Contains(stderr, "session-manager-plugin is not installed") {
+		t.Errorf("exec without the plugin: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = withPlugin.run("exec", "--stack", name, "ls")
+	if code != 2 || !strings.Contains(stderr, "after --") {
+		t.Errorf("exec with a command before --: exit %d\n%s", code, stderr)
+	}
+
+	shim.exec.Store(true)
+	taskID := startTask()
+	code, _, stderr = withPlugin.run("exec", "--stack", name, "--task", operate.ShortID(taskID), "--", "ls", "-l")
+	if code != 7 {
+		t.Errorf("exec: exit %d, want the plugin's 7\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatalf("the plugin did not run: %v\n%s", err, stderr)
+	}
+	args := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	cluster := ""
+	if len(args) == 6 {
+		var target map[string]string
+		json.Unmarshal([]byte(args[4]), &target)
+		cluster = strings.TrimSuffix(strings.TrimPrefix(target["Target"], "ecs:"), "_"+taskID+"_simulated-runtime")
+	}
+	if len(args) != 6 || !strings.Contains(args[0], `"SessionId":"simulated-session"`) || args[1] != "us-east-1" || args[2] != "StartSession" ||
+		args[3] != "" || cluster == "" || strings.Contains(cluster, "_") || args[5] != shim.URL {
+		t.Errorf("plugin arguments = %q", args)
 	}
 }

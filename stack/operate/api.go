@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -77,10 +78,12 @@ type Clients struct {
 	ECSEndpoint string
 }
 
-// FromDeploy returns the clients of c.
-func FromDeploy(c *deploy.Clients, endpointURL string) Clients {
+// FromDeploy returns the clients of c. The ECS endpoint is the one its
+// client was given (--endpoint-url, AWS_ENDPOINT_URL or
+// AWS_ENDPOINT_URL_ECS), for the session-manager-plugin.
+func FromDeploy(c *deploy.Clients) Clients {
 	return Clients{CloudFormation: c.CloudFormation, ECS: c.ECS, Logs: c.Logs, SSM: c.SSM, ECR: c.ECR, STS: c.STS,
-		Region: c.Region, ECSEndpoint: endpointURL}
+		Region: c.Region, ECSEndpoint: aws.ToString(c.ECS.Options().BaseEndpoint)}
 }
 
 // DeniedError reports that AWS refused an action for lack of permission.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -94,7 +95,9 @@ func ListTasks(ctx context.Context, c Clients, svc *Service, stopped bool) ([]Ta
 			}
 		}
 	}
-	tasks, err := describeTasks(ctx, c, svc.Cluster, arns)
+	// A task that stopped between the two lists is in both.
+	slices.Sort(arns)
+	tasks, err := describeTasks(ctx, c, svc.Cluster, slices.Compact(arns))
 	if err != nil {
 		return nil, err
 	}
