@@ -484,12 +484,12 @@ func lineDiff(a, b []string, context int) []string {
 			all = append(all, line{' ', a[i]})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			all = append(all, line{'+', b[j]})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			all = append(all, line{'-', a[i]})
 			i++
+		default:
+			all = append(all, line{'+', b[j]})
+			j++
 		}
 	}
 	keep := make([]bool, len(all))

@@ -39,7 +39,11 @@ func TestLastStoppedAndPreviousLogs(t *testing.T) {
 		simTask(older, "STOPPED", 1000, 1, ""),
 		simTask(newer, "STOPPED", 2000, 137, "OutOfMemoryError: Container killed due to memory usage"),
 		// A one-off task in the cluster is not the service's.
-		func() map[string]any { m := simTask("44444444dddddddd", "STOPPED", 9000, 0, ""); m["group"] = "family:shop"; return m }(),
+		func() map[string]any {
+			m := simTask("44444444dddddddd", "STOPPED", 9000, 0, "")
+			m["group"] = "family:shop"
+			return m
+		}(),
 	}}})
 	sim.on("GetLogEvents", simAnswer{body: map[string]any{"events": []any{
 		map[string]any{"timestamp": 1990, "message": "allocating"}, map[string]any{"timestamp": 1995, "message": "killed"},
