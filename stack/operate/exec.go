@@ -47,9 +47,9 @@ func (e *TaskNotRunningError) Error() string {
 type ExecOptions struct {
 	// Task is a task ID or the start of one; empty asks Pick.
 	Task string
-	// Pick chooses among the running tasks when Task is empty; nil, or
-	// more than one task without it, is a *TaskNotFoundError... unless
-	// there is only one task.
+	// Pick chooses among the running tasks when Task is empty and more
+	// than one runs (a prompt on a terminal); without it that is
+	// ErrTaskNeeded. A single running task is used as it is.
 	Pick func(tasks []Task) (Task, error)
 	// Command runs in the container; empty opens /bin/sh.
 	Command string

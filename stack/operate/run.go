@@ -117,6 +117,9 @@ func Wait(ctx context.Context, c Clients, svc *Service, task Task, interval time
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
+	if emit == nil {
+		emit = func(LogEvent) error { return nil }
+	}
 	seen := map[string]int64{}
 	var since int64
 	readLog := func() error {
