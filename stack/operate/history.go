@@ -404,11 +404,12 @@ type Change struct {
 
 // ReleaseDiff is what changed from one release to another.
 type ReleaseDiff struct {
-	From, To int
-	Changes  []Change
+	From    int      `json:"from"`
+	To      int      `json:"to"`
+	Changes []Change `json:"changes"`
 	// TemplateLines is a line diff of the templates ("-" and "+" lines
 	// with their context), empty when the templates are the same.
-	TemplateLines []string
+	TemplateLines []string `json:"templateLines,omitempty"`
 }
 
 // DiffReleases compares two releases: image, digest, every parameter,
