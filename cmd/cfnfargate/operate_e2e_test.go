@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -276,6 +278,7 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 		t.Errorf("logs --task of another task printed lines: exit %d\n%s", code, stdout)
 	}
 
+	t.Run("logs --follow", func(t *testing.T) { followLogs(t, m, cf, name, logGroup, stream) })
 	t.Run("exec", func(t *testing.T) { execUpToThePlugin(t, cf, shim, name, startTask) })
 
 	code, stdout, stderr = cf.run("tasks", "--stack", name, "--stop", operate.ShortID(taskID))
@@ -420,5 +423,62 @@ func execUpToThePlugin(t *testing.T, cf binary, shim *ecsShim, name string, star
 	if len(args) != 6 || !strings.Contains(args[0], `"SessionId":"simulated-session"`) || args[1] != "us-east-1" || args[2] != "StartSession" ||
 		args[3] != "" || cluster == "" || strings.Contains(cluster, "_") || args[5] != shim.URL {
 		t.Errorf("plugin arguments = %q", args)
+	}
+}
+
+// followLogs runs logs --follow as a user does, until Ctrl-C: moto has no
+// Live Tail, so it says so and polls; a line put while it runs shows, and
+// SIGINT ends it with status 0.
+func followLogs(t *testing.T, m *testenv.Moto, cf binary, name, logGroup, stream string) {
+	cmd := exec.Command(cf.path, "logs", "--stack", name, "--since", "1h", "--follow")
+	cmd.Env = cf.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		scanner := bufio.NewScanner(out)
+		for scanner.Scan() {
+			lines <- scanner.Text()
+		}
+		close(lines)
+	}()
+	waitFor := func(text string) {
+		t.Helper()
+		timeout := time.After(30 * time.Second)
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("logs --follow ended before %q\n%s", text, stderr.String())
+				}
+				if strings.Contains(line, text) {
+					return
+				}
+			case <-timeout:
+				cmd.Process.Kill()
+				t.Fatalf("no line with %q\n%s", text, stderr.String())
+			}
+		}
+	}
+	waitFor("listening on :80")
+	m.JSON(t, "logs", "PutLogEvents", map[string]any{"logGroupName": logGroup, "logStreamName": stream, "logEvents": []map[string]any{
+		{"timestamp": time.Now().UnixMilli(), "message": "a line written while following"},
+	}}, nil)
+	waitFor("a line written while following")
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for range lines {
+	}
+	err = cmd.Wait()
+	if err != nil || !strings.Contains(stderr.String(), "Live Tail is not available") || !strings.Contains(stderr.String(), "polling every 2s") {
+		t.Errorf("logs --follow after Ctrl-C: %v\n%s", err, stderr.String())
 	}
 }
