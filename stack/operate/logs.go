@@ -86,7 +86,7 @@ func Logs(ctx context.Context, c Clients, svc *Service, o LogOptions, emit func(
 		start = o.now().Add(-o.Since).UnixMilli()
 	}
 	if !o.Follow {
-		_, err := filterOnce(ctx, c, svc, prefix, o.Filter, start, nil, emit)
+		_, err := filterOnce(ctx, c, svc, prefix, o.Filter, start, newPrinted(), emit)
 		return err
 	}
 
@@ -94,8 +94,8 @@ func Logs(ctx context.Context, c Clients, svc *Service, o LogOptions, emit func(
 	// then print the lines before, then the live ones the history did
 	// not already hold.
 	tail, terr := startLiveTail(ctx, c, svc, prefix, o.Filter)
-	seen := map[string]int64{}
-	last, err := filterOnce(ctx, c, svc, prefix, o.Filter, start, seen, emit)
+	seen := newPrinted()
+	_, err := filterOnce(ctx, c, svc, prefix, o.Filter, start, seen, emit)
 	if err != nil {
 		if tail != nil {
 			tail.Close()
@@ -117,7 +117,8 @@ func Logs(ctx context.Context, c Clients, svc *Service, o LogOptions, emit func(
 		return nil
 	}
 	o.notify("Live Tail is not available (%s); polling every %s", brief(terr), o.interval())
-	return poll(ctx, c, svc, prefix, o, max(last, start), seen, emit)
+	// From the newest line printed, by the history or Live Tail.
+	return poll(ctx, c, svc, prefix, o, max(seen.newest, start), seen, emit)
 }
 
 func (o LogOptions) interval() time.Duration {
@@ -134,10 +135,45 @@ type emitError struct{ err error }
 func (e emitError) Error() string { return e.err.Error() }
 func (e emitError) Unwrap() error { return e.err }
 
+// printed remembers the lines sent, by key, to send each once where two
+// reads overlap: the history and Live Tail, Live Tail and polling after
+// it, and polls that start at the newest millisecond already sent.
+type printed struct {
+	keys   map[string]int64 // key: the event's time, Unix ms
+	newest int64
+}
+
+func newPrinted() *printed { return &printed{keys: map[string]int64{}} }
+
+// first reports whether e is new, and remembers it.
+func (p *printed) first(e LogEvent) bool {
+	k := e.key()
+	if _, ok := p.keys[k]; ok {
+		return false
+	}
+	ms := e.Time.UnixMilli()
+	p.keys[k] = ms
+	p.newest = max(p.newest, ms)
+	return true
+}
+
+// forget drops the lines older than before (Unix ms).
+func (p *printed) forget(before int64) {
+	for k, ms := range p.keys {
+		if ms < before {
+			delete(p.keys, k)
+		}
+	}
+}
+
+// liveTailWindow is how far behind the newest live line a line may still
+// arrive.
+const liveTailWindow = 5 * time.Minute
+
 // filterOnce sends every event since start (Unix ms) through the pages of
 // FilterLogEvents, and returns the newest event's time. Events in seen are
 // skipped; those sent are added to it.
-func filterOnce(ctx context.Context, c Clients, svc *Service, prefix, filter string, start int64, seen map[string]int64, emit func(LogEvent) error) (int64, error) {
+func filterOnce(ctx context.Context, c Clients, svc *Service, prefix, filter string, start int64, seen *printed, emit func(LogEvent) error) (int64, error) {
 	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(svc.LogGroup)}
 	if prefix != "" {
 		in.LogStreamNamePrefix = aws.String(prefix)
@@ -166,11 +202,8 @@ func filterOnce(ctx context.Context, c Clients, svc *Service, prefix, filter str
 			ev := svc.event(aws.ToString(e.LogStreamName), aws.ToInt64(e.Timestamp), aws.ToString(e.Message))
 			ev.id = aws.ToString(e.EventId)
 			newest = max(newest, aws.ToInt64(e.Timestamp))
-			if seen != nil {
-				if _, ok := seen[ev.key()]; ok {
-					continue
-				}
-				seen[ev.key()] = ev.Time.UnixMilli()
+			if !seen.first(ev) {
+				continue
 			}
 			if err := emit(ev); err != nil {
 				return newest, emitError{err}
@@ -194,7 +227,7 @@ func (s *Service) event(stream string, ms int64, message string) LogEvent {
 // poll follows the log with FilterLogEvents from start (Unix ms) until ctx
 // ends. An event of the same millisecond as the last one is told apart by
 // seen.
-func poll(ctx context.Context, c Clients, svc *Service, prefix string, o LogOptions, start int64, seen map[string]int64, emit func(LogEvent) error) error {
+func poll(ctx context.Context, c Clients, svc *Service, prefix string, o LogOptions, start int64, seen *printed, emit func(LogEvent) error) error {
 	ticker := time.NewTicker(o.interval())
 	defer ticker.Stop()
 	for {
@@ -212,11 +245,7 @@ func poll(ctx context.Context, c Clients, svc *Service, prefix string, o LogOpti
 		}
 		start = max(start, newest)
 		// Only events of the newest millisecond can come again.
-		for k, ms := range seen {
-			if ms < start {
-				delete(seen, k)
-			}
-		}
+		seen.forget(start)
 	}
 }
 
@@ -258,7 +287,7 @@ func keepEndpointHost(o *cloudwatchlogs.Options) {
 // StartLiveTail), and ends with SessionTimeoutException; a new one then
 // starts. An error returns it, for the caller to fall back to polling.
 func followLiveTail(ctx context.Context, c Clients, svc *Service, prefix string, o LogOptions,
-	stream *cloudwatchlogs.StartLiveTailEventStream, seen map[string]int64, emit func(LogEvent) error) error {
+	stream *cloudwatchlogs.StartLiveTailEventStream, seen *printed, emit func(LogEvent) error) error {
 	for {
 		err := readLiveTail(ctx, svc, stream, seen, emit)
 		stream.Close()
@@ -276,7 +305,7 @@ func followLiveTail(ctx context.Context, c Clients, svc *Service, prefix string,
 	}
 }
 
-func readLiveTail(ctx context.Context, svc *Service, stream *cloudwatchlogs.StartLiveTailEventStream, seen map[string]int64, emit func(LogEvent) error) error {
+func readLiveTail(ctx context.Context, svc *Service, stream *cloudwatchlogs.StartLiveTailEventStream, seen *printed, emit func(LogEvent) error) error {
 	events := stream.Events()
 	for {
 		select {
@@ -295,11 +324,15 @@ func readLiveTail(ctx context.Context, svc *Service, stream *cloudwatchlogs.Star
 			}
 			for _, r := range update.Value.SessionResults {
 				e := svc.event(aws.ToString(r.LogStreamName), aws.ToInt64(r.Timestamp), aws.ToString(r.Message))
-				if _, ok := seen[e.key()]; ok {
+				if !seen.first(e) {
 					continue
 				}
-				// Only the history overlaps the live events; past it
-				// nothing repeats, and the set stops growing.
+				// Live events come in about the order they happen;
+				// what is minutes older than the newest cannot come
+				// again, from Live Tail or from polling after it.
+				if len(seen.keys) > 10000 {
+					seen.forget(seen.newest - liveTailWindow.Milliseconds())
+				}
 				if err := emit(e); err != nil {
 					return emitError{err}
 				}

@@ -162,3 +162,36 @@ func TestLogsErrors(t *testing.T) {
 		t.Errorf("missing log group: %v", err)
 	}
 }
+
+// Proves (simulated) that a Live Tail session that fails part-way falls
+// back to polling from the newest line it printed, without printing a
+// line twice.
+func TestLogsLiveTailFailureFallsBackWithoutRepeats(t *testing.T) {
+	sim := newJSONSim(t)
+	sim.on("FilterLogEvents",
+		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, 1000, "one")}}},
+		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, 2000, "two"), logEvent(taskA, 3000, "three")}}})
+	sim.on("StartLiveTail", simAnswer{stream: []simEvent{
+		{eventType: "sessionUpdate", payload: map[string]any{"sessionResults": []any{logEvent(taskA, 2000, "two")}}},
+		{eventType: "ServiceUnavailableException", payload: map[string]any{"message": "try later"}, exception: true},
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	col := &collector{want: 3, cancel: cancel}
+	var notes []string
+	err := Logs(ctx, sim.clients(), simService(), LogOptions{Follow: true, PollInterval: 10 * time.Millisecond,
+		Notify: func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) }}, col.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := col.lines(), []string{"01234567 one", "01234567 two", "01234567 three"}; !slices.Equal(got, want) {
+		t.Errorf("lines = %q, want %q", got, want)
+	}
+	reqs := sim.sent("FilterLogEvents")
+	if len(reqs) < 2 || fmt.Sprint(reqs[1]["startTime"]) != "2000" {
+		t.Errorf("the poll after Live Tail starts at %v, want 2000 (the newest line printed)", reqs)
+	}
+	if len(notes) != 2 || !strings.Contains(notes[1], "polling") {
+		t.Errorf("notes = %q", notes)
+	}
+}

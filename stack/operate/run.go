@@ -120,7 +120,7 @@ func Wait(ctx context.Context, c Clients, svc *Service, task Task, interval time
 	if emit == nil {
 		emit = func(LogEvent) error { return nil }
 	}
-	seen := map[string]int64{}
+	seen := newPrinted()
 	var since int64
 	readLog := func() error {
 		if svc.LogGroup == "" {
