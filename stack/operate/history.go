@@ -165,7 +165,17 @@ type RecordOptions struct {
 	Action     string // "deploy" when empty
 	RollbackOf int
 	Now        func() time.Time
+	// Keep is how many releases the history keeps; zero means
+	// DefaultKeep.
+	Keep int
 }
+
+// DefaultKeep is how many releases a stack's history keeps. Standard
+// parameters are limited to 10,000 per account and Region (Systems
+// Manager service quotas); a stack deployed ten times a day would
+// otherwise use them up within a few years, and every stack of the
+// account with it.
+const DefaultKeep = 100
 
 // Record adds the stack as it now is to its release history: its
 // parameters, its template, the caller, and the image's digest when it
@@ -210,7 +220,49 @@ func Record(ctx context.Context, c Clients, stackName string, o RecordOptions) (
 	if r.TemplateParts, err = storeTemplate(ctx, c, stackName, r.TemplateSHA256, body); err != nil {
 		return nil, err
 	}
-	return &r, putRecord(ctx, c, stackName, &r)
+	if err := putRecord(ctx, c, stackName, &r); err != nil {
+		return nil, err
+	}
+	keep := o.Keep
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	if err := prune(ctx, c, stackName, keep); err != nil {
+		return &r, fmt.Errorf("recorded release %d, but could not remove the oldest: %w", r.Number, err)
+	}
+	return &r, nil
+}
+
+// prune deletes the releases after the newest keep, and the templates
+// that only they used.
+func prune(ctx context.Context, c Clients, stackName string, keep int) error {
+	releases, err := History(ctx, c, stackName)
+	if err != nil || len(releases) <= keep {
+		return err
+	}
+	used := map[string]bool{}
+	for _, r := range releases[:keep] {
+		used[r.TemplateSHA256] = true
+	}
+	var names []string
+	for _, r := range releases[keep:] {
+		names = append(names, fmt.Sprintf("%s/%06d", releasesPath(stackName), r.Number))
+		if !used[r.TemplateSHA256] {
+			used[r.TemplateSHA256] = true // once
+			for i := 0; i < r.TemplateParts; i++ {
+				names = append(names, fmt.Sprintf("%s/%d", templatePath(stackName, r.TemplateSHA256), i))
+			}
+		}
+	}
+	// DeleteParameters takes up to 10 names (SSM API reference,
+	// DeleteParameters Names).
+	for start := 0; start < len(names); start += 10 {
+		batch := names[start:min(start+10, len(names))]
+		if _, err := c.SSM.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: batch}); err != nil {
+			return callError("ssm:DeleteParameters", "remove old releases of stack "+stackName, err)
+		}
+	}
+	return nil
 }
 
 // describeStack returns the stack, or an error wrapping

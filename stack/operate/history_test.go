@@ -152,3 +152,53 @@ func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// Proves, against moto's SSM, that recording keeps the newest releases
+// only, and removes a template that only removed releases used while
+// keeping one a kept release still uses.
+func TestRecordKeepsTheNewestAgainstMoto(t *testing.T) {
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	client := ssm.New(ssm.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	c := Clients{SSM: client}
+	ctx := context.Background()
+	const stackName = "keep-test"
+	bodies := []string{"Resources: {A: {Type: AWS::SNS::Topic}}\n", "Resources: {B: {Type: AWS::SNS::Topic}}\n"}
+	// Releases 1 and 2 use template 0; release 3 uses template 1.
+	for i, body := range []string{bodies[0], bodies[0], bodies[1]} {
+		r := &Release{Action: "deploy", TemplateSHA256: sha256Hex(body), Parameters: map[string]string{}}
+		var err error
+		if r.TemplateParts, err = storeTemplate(ctx, c, stackName, r.TemplateSHA256, body); err != nil {
+			t.Fatal(err)
+		}
+		if err := putRecord(ctx, c, stackName, r); err != nil || r.Number != i+1 {
+			t.Fatalf("record %d: %d, %v", i+1, r.Number, err)
+		}
+		if err := prune(ctx, c, stackName, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	releases, err := History(ctx, c, stackName)
+	if err != nil || len(releases) != 2 || releases[0].Number != 3 || releases[1].Number != 2 {
+		t.Fatalf("history = %+v, %v", releases, err)
+	}
+	for _, r := range releases {
+		if _, err := ReleaseTemplate(ctx, c, stackName, r); err != nil {
+			t.Errorf("release %d lost its template: %v", r.Number, err)
+		}
+	}
+	// Another release with template 1 drops release 2, the last user of
+	// template 0, whose parts go too.
+	r := &Release{Action: "deploy", TemplateSHA256: sha256Hex(bodies[1]), TemplateParts: 1, Parameters: map[string]string{}}
+	if err := putRecord(ctx, c, stackName, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := prune(ctx, c, stackName, 2); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.GetParametersByPath(ctx, &ssm.GetParametersByPathInput{Path: aws.String(templatePath(stackName, sha256Hex(bodies[0])))})
+	if err != nil || len(out.Parameters) != 0 {
+		t.Errorf("template 0 still stored: %v, %v", out, err)
+	}
+}
