@@ -447,6 +447,55 @@ var awsRules = []awsRule{
 			return bad
 		},
 	},
+	{
+		name: "container image may be pinned by digest",
+		source: "ECS API reference, ContainerDefinition.image: repository-url/image@digest, with a sha256 digest of 64 hex digits; " +
+			"CloudFormation applies a parameter's AllowedPattern (a Java regular expression) to the whole value; cfnfargate rollback deploys repo@sha256:DIGEST",
+		check: func(doc format.Document) []string {
+			param, _ := at2(doc, "Parameters", "ContainerImage").(map[string]any)
+			pattern, _ := param["AllowedPattern"].(string)
+			image, _ := param["Default"].(string)
+			if pattern == "" || image == "" {
+				return nil
+			}
+			re, err := regexp.Compile(pattern)
+			if err != nil {
+				return []string{fmt.Sprintf("ContainerImage AllowedPattern %q: %v", pattern, err)}
+			}
+			repo, _, _ := strings.Cut(image, "@")
+			withTag := repo
+			if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+				repo = repo[:i]
+			}
+			digest := "@sha256:" + strings.Repeat("0123456789abcdef", 4)
+			var bad []string
+			for _, pinned := range []string{repo + digest, withTag + digest} {
+				if !re.MatchString(pinned) {
+					bad = append(bad, fmt.Sprintf("ContainerImage AllowedPattern %q refuses %q", pattern, pinned))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "autoscaling bounds in order",
+		source: "Application Auto Scaling API reference, RegisterScalableTarget: MinCapacity may not be above MaxCapacity",
+		check: func(doc format.Document) []string {
+			params, _ := doc["Parameters"].(map[string]any)
+			lo, okLo := params["MinCount"].(map[string]any)
+			hi, okHi := params["MaxCount"].(map[string]any)
+			if !okLo || !okHi {
+				return nil
+			}
+			var minCount, maxCount int
+			fmt.Sscan(fmt.Sprint(lo["Default"]), &minCount)
+			fmt.Sscan(fmt.Sprint(hi["Default"]), &maxCount)
+			if minCount > maxCount {
+				return []string{fmt.Sprintf("MinCount default %d is above MaxCount default %d", minCount, maxCount)}
+			}
+			return nil
+		},
+	},
 }
 
 // checkAWSRules fails t with every violation of every rule in doc.
@@ -568,6 +617,14 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"fixed responses", environmentWithCertificates, func(doc format.Document) {
 			at2(propsOf(doc, "HttpsListener")["DefaultActions"].([]any)[0], "FixedResponseConfig").(map[string]any)["ContentType"] = "text/xml"
 		}},
+		{"container image may be pinned by digest", variantNamed("ecr-image"), func(doc format.Document) {
+			// A pattern that takes tags only.
+			param := at2(doc, "Parameters", "ContainerImage").(map[string]any)
+			param["AllowedPattern"] = strings.SplitN(param["AllowedPattern"].(string), "(?:@", 2)[0] + "$"
+		}},
+		{"autoscaling bounds in order", variantNamed("autoscaling"), func(doc format.Document) {
+			at2(doc, "Parameters", "MinCount").(map[string]any)["Default"] = 11
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {
@@ -612,6 +669,18 @@ func envService() stack.Config {
 	c := stack.Default()
 	c.Environment = stack.Environment{Name: "prod", Hosts: []string{"api.example.com"}}
 	return c
+}
+
+// variantNamed returns the configuration of the golden variant name.
+func variantNamed(name string) func() stack.Config {
+	return func() stack.Config {
+		for _, v := range allVariants() {
+			if v.name == name {
+				return v.cfg()
+			}
+		}
+		panic("no variant " + name)
+	}
 }
 
 func hardening() stack.Config {

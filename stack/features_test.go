@@ -155,9 +155,11 @@ func TestDomain(t *testing.T) {
 	assertEqual(t, "URL", at(t, doc, "Outputs", "ServiceURL", "Value"), "https://app.example.com")
 }
 
-// TestAutoscaling proves the scalable target and policies, and that the
+// TestAutoscaling proves the scalable target and policies, that the
 // service carries no DesiredCount that a deploy would reset the scaled
-// count to.
+// count to, and that the bounds are the MinCount and MaxCount parameters
+// whose Defaults are the settings (so `scale --min --max` can change them
+// through a change set).
 func TestAutoscaling(t *testing.T) {
 	doc := document(t, variantConfig(t, "autoscaling"))
 	if _, ok := props(t, doc, "Service")["DesiredCount"]; ok {
@@ -167,7 +169,10 @@ func TestAutoscaling(t *testing.T) {
 		t.Error("the DesiredCount parameter is kept with autoscaling on, where nothing uses it")
 	}
 	target := props(t, doc, "ScalableTarget")
-	assertEqual(t, "bounds", []any{target["MinCapacity"], target["MaxCapacity"]}, []any{2, 10})
+	assertEqual(t, "bounds", []any{target["MinCapacity"], target["MaxCapacity"]}, []any{ref("MinCount"), ref("MaxCount")})
+	cfg := variantConfig(t, "autoscaling")
+	assertEqual(t, "bound defaults", []any{at(t, doc, "Parameters", "MinCount", "Default"), at(t, doc, "Parameters", "MaxCount", "Default")},
+		[]any{cfg.Scaling.MinCount, cfg.Scaling.MaxCount})
 	assertEqual(t, "resource", target["ResourceId"], map[string]any{"Fn::Sub": "service/${Cluster}/${Service.Name}"})
 	assertEqual(t, "cpu metric", at(t, props(t, doc, "CpuScalingPolicy"), "TargetTrackingScalingPolicyConfiguration", "PredefinedMetricSpecification", "PredefinedMetricType"), "ECSServiceAverageCPUUtilization")
 	assertEqual(t, "request label", at(t, props(t, doc, "RequestCountScalingPolicy"), "TargetTrackingScalingPolicyConfiguration", "PredefinedMetricSpecification", "ResourceLabel"),

@@ -24,6 +24,13 @@ const (
 	ParamLoadBalancerIPAddressType   = "LoadBalancerIpAddressType"
 	ParamClusterName                 = "ClusterName"
 	ParamLoadBalancerFullName        = "LoadBalancerFullName"
+
+	// ParamMinCount and ParamMaxCount are the autoscaling bounds, declared
+	// only with autoscaling on, so that `cfnfargate scale --min --max`
+	// changes them through a change set instead of drifting the scalable
+	// target.
+	ParamMinCount = "MinCount"
+	ParamMaxCount = "MaxCount"
 )
 
 // ExtraCertificateParam is the parameter of the listener's n-th extra

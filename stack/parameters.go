@@ -219,6 +219,24 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 			MinValue:    cloudformation.Float64(0),
 			MaxValue:    cloudformation.Float64(maxDesiredCount),
 		}
+	} else {
+		// The ranges are those Config.Validate applies to min-count and
+		// max-count; MinCapacity and MaxCapacity take 0 and up
+		// (Application Auto Scaling API reference, RegisterScalableTarget).
+		t.Parameters[ParamMinCount] = cloudformation.Parameter{
+			Type:        "Number",
+			Description: cloudformation.String("The fewest tasks autoscaling keeps running."),
+			Default:     cfg.Scaling.MinCount,
+			MinValue:    cloudformation.Float64(0),
+			MaxValue:    cloudformation.Float64(maxDesiredCount),
+		}
+		t.Parameters[ParamMaxCount] = cloudformation.Parameter{
+			Type:        "Number",
+			Description: cloudformation.String("The most tasks autoscaling may run; not below MinCount."),
+			Default:     cfg.Scaling.MaxCount,
+			MinValue:    cloudformation.Float64(1),
+			MaxValue:    cloudformation.Float64(maxDesiredCount),
+		}
 	}
 	t.Parameters[ParamAssignPublicIP] = cloudformation.Parameter{
 		Type:          "String",
@@ -232,6 +250,8 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 	serviceParameters := []string{ParamContainerImage}
 	if !cfg.Scaling.Enabled() {
 		serviceParameters = append(serviceParameters, ParamDesiredCount)
+	} else {
+		serviceParameters = append(serviceParameters, ParamMinCount, ParamMaxCount)
 	}
 	https := parameterGroup("HTTPS", ParamCertificateArn)
 	if inEnvironment(cfg) {
@@ -271,6 +291,10 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 	}
 	if !cfg.Scaling.Enabled() {
 		labels[ParamDesiredCount] = label("Number of tasks")
+	} else {
+		labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
+		labels[ParamMinCount] = label("Fewest tasks")
+		labels[ParamMaxCount] = label("Most tasks")
 	}
 }
 

@@ -39,8 +39,8 @@ func TestSettingParameters(t *testing.T) {
 }
 
 // TestSettingParametersGiven proves each setting sends its own parameter
-// only, and that DesiredCount is not sent with autoscaling, whose template
-// has no such parameter.
+// only, that DesiredCount is not sent with autoscaling, whose template
+// has no such parameter, and that MinCount and MaxCount are sent only then.
 func TestSettingParametersGiven(t *testing.T) {
 	t.Parallel()
 	cfg := stack.Default()
@@ -60,6 +60,8 @@ func TestSettingParametersGiven(t *testing.T) {
 		{"public tasks", cfg, []string{stack.KeyPublicTasks}, map[string]string{stack.ParamAssignPublicIP: "ENABLED"}},
 		{"a setting that is no parameter", cfg, []string{stack.KeyCPU}, map[string]string{}},
 		{"count with autoscaling", scaled, []string{stack.KeyDesiredCount, stack.KeyImage}, map[string]string{stack.ParamContainerImage: "nginx:1.27"}},
+		{"bounds with autoscaling", scaled, []string{stack.KeyMinCount, stack.KeyMaxCount}, map[string]string{stack.ParamMinCount: "1", stack.ParamMaxCount: "4"}},
+		{"bounds without autoscaling", cfg, []string{stack.KeyMinCount, stack.KeyMaxCount}, map[string]string{}},
 	}
 	for _, tt := range tests {
 		given := map[string]bool{}

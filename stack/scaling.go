@@ -15,13 +15,22 @@ func addScaling(t *cloudformation.Template, cfg Config) {
 	}
 	// RoleARN is left out: Application Auto Scaling then uses its
 	// service-linked role for ECS, creating it when needed.
-	t.Resources[idScalableTarget] = &aas.ScalableTarget{
+	// The bounds are the MinCount and MaxCount parameters (see
+	// addParameters); goformation's int fields cannot hold a Ref.
+	// Application Auto Scaling refuses a MinCapacity above MaxCapacity
+	// (RegisterScalableTarget: "MinCapacity ... must be less than or equal
+	// to MaxCapacity"); parameter constraints cannot compare two values,
+	// so Config.Validate and the scale command check it.
+	t.Resources[idScalableTarget] = override(&aas.ScalableTarget{
 		ServiceNamespace:  "ecs",
 		ScalableDimension: "ecs:service:DesiredCount",
 		ResourceId:        cloudformation.Sub("service/" + subValue(clusterName(cfg), clusterRefID(cfg)) + "/${" + idService + ".Name}"),
 		MinCapacity:       s.MinCount,
 		MaxCapacity:       s.MaxCount,
-	}
+	}, map[string]any{
+		"MinCapacity": cloudformation.Ref(ParamMinCount),
+		"MaxCapacity": cloudformation.Ref(ParamMaxCount),
+	})
 	if s.CPUPercent > 0 {
 		t.Resources[idCPUScaling] = scalingPolicy("cpu", float64(s.CPUPercent), &aas.ScalingPolicy_PredefinedMetricSpecification{
 			PredefinedMetricType: "ECSServiceAverageCPUUtilization",

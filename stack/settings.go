@@ -430,10 +430,12 @@ var settings = []Setting{
 
 	// Autoscaling.
 	{Key: KeyMinCount, Group: GroupScaling, Min: 0, Max: maxDesiredCount, Active: scalingOn,
-		Usage: "autoscaling: fewest tasks",
+		Usage: "autoscaling: fewest tasks; the MinCount parameter's default", Parameter: ParamMinCount,
+		ParameterValue: func(c Config) (string, bool) { return strconv.Itoa(c.Scaling.MinCount), c.Scaling.Enabled() },
 		Int:   func(c *Config) *int { return &c.Scaling.MinCount }},
 	{Key: KeyMaxCount, Group: GroupScaling, Min: 1, Max: maxDesiredCount, Zero: "turns autoscaling off",
-		Usage: "autoscaling: most tasks",
+		Usage: "autoscaling: most tasks; the MaxCount parameter's default", Parameter: ParamMaxCount,
+		ParameterValue: func(c Config) (string, bool) { return strconv.Itoa(c.Scaling.MaxCount), c.Scaling.Enabled() },
 		Int:   func(c *Config) *int { return &c.Scaling.MaxCount }},
 	{Key: KeyScaleCPUPercent, Group: GroupScaling, Min: 1, Max: 100, Zero: "turns it off", Active: scalingOn,
 		Usage: "autoscaling: average CPU percent to hold",

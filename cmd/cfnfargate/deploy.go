@@ -67,6 +67,9 @@ func deployCommand() *cli.Command {
 				hints = c.App.Writer
 			}
 			printOutputs(c.App.Writer, res.Outputs)
+			if !in.NoWait && !res.NoChanges {
+				recordRelease(c, in.StackName) // issue 11: the release history
+			}
 			// The stack deployed; what went wrong after that is a warning.
 			for _, w := range res.Warnings {
 				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)

@@ -40,6 +40,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			envCommand(),
 			configCommand(),
 			importCommand(),
+			logsCommand(),
+			tasksCommand(),
+			scaleCommand(),
+			historyCommand(),
+			rollbackCommand(),
 		},
 		// A value may hold a comma: --env "GREETING=hello, world",
 		// --tag team=a,b. Lists that the README documents as
@@ -76,5 +81,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		}
 	}
 	prepare(app.Commands)
+	// run and exec take a command after "--", which prepared refuses.
+	for _, cmd := range []*cli.Command{runCommand(), execCommand()} {
+		cmd.Action = withCommandArgs(cmd.Action)
+		app.Commands = append(app.Commands, cmd)
+	}
 	return app
 }

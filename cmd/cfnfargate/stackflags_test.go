@@ -114,8 +114,8 @@ func TestStackInput(t *testing.T) {
 			with(map[string]string{"ContainerImage": "nginx:1.27", "DesiredCount": "3", "AssignPublicIp": "ENABLED"}), map[string]string{}},
 		{"public tasks turned off explicitly", []string{"--public-tasks=false"},
 			with(map[string]string{"AssignPublicIp": "DISABLED"}), map[string]string{}},
-		{"no DesiredCount parameter with autoscaling", []string{"--desired-count", "3", "--max-count", "4", "--scale-cpu-percent", "50"},
-			base, map[string]string{}},
+		{"no DesiredCount parameter with autoscaling; MaxCount instead", []string{"--desired-count", "3", "--max-count", "4", "--scale-cpu-percent", "50"},
+			with(map[string]string{"MaxCount": "4"}), map[string]string{}},
 		{"tags", []string{"--tag", "team=payments", "--tag", "env=prod"},
 			base, map[string]string{"team": "payments", "env": "prod"}},
 	}

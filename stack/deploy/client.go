@@ -17,9 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 )
 
@@ -46,6 +49,13 @@ type Clients struct {
 	ELB            *elbv2.Client
 	ECS            *ecs.Client
 	Logs           *cloudwatchlogs.Client
+	// SSM, ECR and STS serve the day-2 commands (package stack/operate):
+	// the release history, image digests and the caller's ARN.
+	SSM *ssm.Client
+	ECR *ecr.Client
+	STS *sts.Client
+	// Region is the region every client uses.
+	Region string
 }
 
 // Deployer returns a Deployer that uses every client, reporting to sink.
@@ -128,6 +138,25 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 				lo.BaseEndpoint = endpoint
 			}
 		}),
+		SSM: ssm.NewFromConfig(cfg, func(so *ssm.Options) {
+			so.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				so.BaseEndpoint = endpoint
+			}
+		}),
+		ECR: ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
+			eo.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				eo.BaseEndpoint = endpoint
+			}
+		}),
+		STS: sts.NewFromConfig(cfg, func(so *sts.Options) {
+			so.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				so.BaseEndpoint = endpoint
+			}
+		}),
+		Region: cfg.Region,
 	}, nil
 }
 

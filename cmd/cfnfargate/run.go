@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/operate"
+)
+
+// runOptions are the options of cfnfargate run.
+type runOptions struct {
+	operation
+	Command []string
+	NoWait  bool
+	// PollInterval is how often the task is read; zero means the default.
+	PollInterval time.Duration
+}
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a one-off task, such as a migration, from the service's task definition",
+		UsageText: "cfnfargate run --stack NAME [--no-wait] -- COMMAND [ARGS...]",
+		Description: "The task runs the service's current task definition in its subnets and security groups, with its\n" +
+			"capacity strategy; COMMAND replaces the container's command. The task's log lines are streamed until it stops.\n" +
+			"Exit status: the container's exit code; 1 when the task could not start or stopped before its container ran;\n" +
+			"2 bad input; with --no-wait, 0 once the task is started (its ID is printed).",
+		Flags: operationFlags(
+			&cli.BoolFlag{Name: "no-wait", Usage: "print the task ID and return once it is started", EnvVars: []string{envName("no-wait")}},
+		),
+		OnUsageError: usageError,
+		Action: operationAction(func(c *cli.Context) error {
+			o := runOptions{operation: operationOf(c), Command: c.Args().Slice(), NoWait: c.Bool("no-wait")}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Execute(c.Context)
+		}),
+	}
+}
+
+// Validate checks the flags without calling AWS.
+func (o *runOptions) Validate() error {
+	var check deployCheck
+	o.validate(&check.Check)
+	if len(o.Command) == 0 {
+		check.Add("COMMAND", "give the command to run after --, as in cfnfargate run --stack NAME -- ./migrate up")
+	}
+	// ECS takes the whole task override, commands included, up to 8192
+	// bytes (ECS API reference, RunTask overrides).
+	size := 0
+	for _, a := range o.Command {
+		size += len(a) + 4
+	}
+	if size > 8000 {
+		check.Add("COMMAND", "is about %d bytes: ECS takes task overrides of up to 8192 bytes", size)
+	}
+	return check.err()
+}
+
+// Execute runs the task and, unless NoWait, waits for it and exits with
+// the container's exit code.
+func (o *runOptions) Execute(ctx context.Context) error {
+	out := newConsole(o.Stdout, o.Stderr)
+	ctx, stop := interruptible(ctx, out)
+	defer stop()
+	_, clients, err := o.clients(ctx)
+	if err != nil {
+		return err
+	}
+	svc, err := o.service(ctx, clients)
+	if err != nil {
+		return err
+	}
+	res, err := operate.Run(ctx, clients, svc, operate.RunOptions{Command: o.Command, StartedBy: "cfnfargate-run", NoWait: true}, nil)
+	if err != nil {
+		return err
+	}
+	if o.NoWait {
+		fmt.Fprintln(o.Stdout, res.Task.ID)
+		return nil
+	}
+	fmt.Fprintf(o.Stderr, "cfnfargate: started task %s of %s; following its log until it stops (Ctrl-C stops waiting, not the task)\n",
+		res.Task.ID, svc.TaskDefinition)
+	res, err = operate.Wait(ctx, clients, svc, res.Task, o.PollInterval, logPrinter(o.Stdout, false))
+	var runErr *operate.RunError
+	switch {
+	case errors.As(err, &runErr):
+		return err
+	case err != nil && ctx.Err() != nil:
+		return &exitError{code: deploy.ExitInterrupted, err: fmt.Errorf("stopped waiting; task %s carries on", res.Task.ID)}
+	case err != nil:
+		return err
+	}
+	code := int(*res.ExitCode)
+	fmt.Fprintf(o.Stderr, "cfnfargate: task %s exited with code %d\n", res.Task.ID, code)
+	if code != 0 {
+		return &exitError{code: code, err: errQuiet}
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package operate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"testing"
+)
+
+func fakePlugin(string) (string, error) { return "/opt/fake/session-manager-plugin", nil }
+
+// Proves (against the simulator: moto has no ECS Exec) that Exec picks the
+// only running task, starts an interactive session in the application
+// container, and hands the session-manager-plugin the arguments the aws
+// CLI passes: the session, the region, StartSession, an empty profile, the
+// target ecs:CLUSTER_TASK_RUNTIMEID and the ECS endpoint.
+func TestExecSession(t *testing.T) {
+	sim := newJSONSim(t)
+	sim.on("ListTasks", simAnswer{body: map[string]any{"taskArns": []string{taskARN(taskA)}}})
+	sim.on("DescribeTasks", simAnswer{body: map[string]any{"tasks": []any{simTask(taskA, "RUNNING", 5000, nil, "")}}})
+	sim.on("ExecuteCommand", simAnswer{body: map[string]any{"clusterArn": "c", "containerName": "app", "interactive": true,
+		"session": map[string]any{"sessionId": "ecs-execute-command-1", "streamUrl": "wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/x", "tokenValue": "tok"}}})
+	c := sim.clients()
+	c.ECSEndpoint = "https://ecs.example.test"
+	s, err := Exec(context.Background(), c, simService(), ExecOptions{Command: "ls -l", LookPath: fakePlugin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Path != "/opt/fake/session-manager-plugin" || len(s.Args) != 6 || s.Args[1] != "us-east-1" || s.Args[2] != "StartSession" || s.Args[3] != "" ||
+		s.Args[4] != `{"Target":"ecs:shop-cluster_`+taskA+`_rt-0123"}` || s.Args[5] != "https://ecs.example.test" {
+		t.Errorf("plugin command = %s %q", s.Path, s.Args)
+	}
+	var session map[string]string
+	if err := json.Unmarshal([]byte(s.Args[0]), &session); err != nil || session["SessionId"] != "ecs-execute-command-1" || session["TokenValue"] != "tok" || session["StreamUrl"] == "" {
+		t.Errorf("session argument %s: %v", s.Args[0], err)
+	}
+	req := sim.sent("ExecuteCommand")[0]
+	if req["interactive"] != true || req["command"] != "ls -l" || req["container"] != "app" || req["task"] != taskARN(taskA) || req["cluster"] != "shop-cluster" {
+		t.Errorf("ExecuteCommand request = %v", req)
+	}
+}
+
+// Proves the checks before a session: the plugin, ECS Exec on the service,
+// a RUNNING task, and a choice among several; none of them starts one.
+func TestExecChecks(t *testing.T) {
+	sim := newJSONSim(t)
+	sim.on("ListTasks", simAnswer{body: map[string]any{"taskArns": []string{taskARN(taskA), taskARN(taskB)}}})
+	sim.on("DescribeTasks", simAnswer{body: map[string]any{"tasks": []any{
+		simTask(taskA, "RUNNING", 5000, nil, ""), simTask(taskB, "STOPPED", 4000, 0, ""),
+	}}})
+	c := sim.clients()
+	missing := func(string) (string, error) { return "", exec.ErrNotFound }
+	var pm *PluginMissingError
+	if _, err := Exec(context.Background(), c, simService(), ExecOptions{LookPath: missing}); !errors.As(err, &pm) {
+		t.Errorf("missing plugin: %v", err)
+	}
+	off := simService()
+	off.ExecEnabled = false
+	if _, err := Exec(context.Background(), c, off, ExecOptions{LookPath: fakePlugin}); !errors.Is(err, ErrExecDisabled) {
+		t.Errorf("exec off: %v", err)
+	}
+	var nr *TaskNotRunningError
+	if _, err := Exec(context.Background(), c, simService(), ExecOptions{Task: taskB[:6], LookPath: fakePlugin}); !errors.As(err, &nr) || nr.Status != "STOPPED" {
+		t.Errorf("stopped task: %v", err)
+	}
+	// Both are listed as running here, so a choice is needed.
+	sim.on("DescribeTasks", simAnswer{body: map[string]any{"tasks": []any{
+		simTask(taskA, "RUNNING", 5000, nil, ""), simTask(taskB, "RUNNING", 4000, nil, ""),
+	}}})
+	if _, err := Exec(context.Background(), c, simService(), ExecOptions{LookPath: fakePlugin}); !errors.Is(err, ErrTaskNeeded) {
+		t.Errorf("two tasks without a choice: %v", err)
+	}
+	if n := len(sim.sent("ExecuteCommand")); n != 0 {
+		t.Errorf("ExecuteCommand called %d times", n)
+	}
+}

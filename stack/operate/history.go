@@ -1,0 +1,571 @@
+package operate
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+)
+
+// The release history lives in SSM Parameter Store under the stack's own
+// path, not in stack tags: a tag change is a stack update that re-tags
+// every resource. Its layout:
+//
+//	/cfnfargate/STACK/releases/000001          the release record, JSON
+//	/cfnfargate/STACK/templates/SHA256/0, 1... the template, gzip and base64, in parts
+//
+// Names keep to what PutParameter allows (SSM API reference, PutParameter
+// Name): a-zA-Z0-9_.- and "/" between levels, at most 15 levels (these
+// have 4 and 5), at most 1011 characters, and no "aws" or "ssm" prefix. A
+// stack name is [a-zA-Z][-a-zA-Z0-9]* of at most 128 characters, so every
+// name fits. Values of the Standard tier hold up to 4 KB and cost nothing;
+// a template (up to 51,200 bytes as a TemplateBody) is stored compressed
+// in Standard parts of templatePart characters, once per content (the
+// SHA-256 names it), so a release that changes only the image adds no
+// template. A record is a few hundred bytes; it is written with the
+// Intelligent-Tiering tier, which makes a larger one Advanced (8 KB)
+// rather than fail.
+const (
+	historyRoot  = "/cfnfargate/"
+	templatePart = 4096
+	// recordMax is the Advanced tier's value limit.
+	recordMax = 8192
+)
+
+// Release is one successful deploy of the stack, as the history records
+// it.
+type Release struct {
+	Number int       `json:"number"`
+	Time   time.Time `json:"time"`
+	// By is the caller's ARN (STS GetCallerIdentity).
+	By string `json:"by,omitempty"`
+	// Action is "deploy" or "rollback"; RollbackOf is the release a
+	// rollback deployed again.
+	Action     string `json:"action"`
+	RollbackOf int    `json:"rollbackOf,omitempty"`
+	// Image is the ContainerImage parameter; ImageDigest the digest it
+	// resolved to (sha256:...), when it could be resolved.
+	Image        string            `json:"image,omitempty"`
+	ImageDigest  string            `json:"imageDigest,omitempty"`
+	Parameters   map[string]string `json:"parameters"`
+	Capabilities []string          `json:"capabilities,omitempty"`
+	// TemplateSHA256 names the template body; TemplateParts is how many
+	// parameters hold it.
+	TemplateSHA256 string `json:"templateSha256"`
+	TemplateParts  int    `json:"templateParts"`
+}
+
+// PinnedImage is the release's image pinned by its digest
+// (REPOSITORY@sha256:...), or the image as recorded when its digest is
+// not known.
+func (r Release) PinnedImage() string {
+	if r.ImageDigest == "" {
+		return r.Image
+	}
+	return imageRepository(r.Image) + "@" + r.ImageDigest
+}
+
+// imageRepository is an image reference without its tag and digest.
+func imageRepository(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+		image = image[:i]
+	}
+	return image
+}
+
+func releasesPath(stackName string) string { return historyRoot + stackName + "/releases" }
+
+func templatePath(stackName, sum string) string {
+	return historyRoot + stackName + "/templates/" + sum
+}
+
+// ErrNoReleases reports a stack without a release history: none of its
+// deploys was recorded.
+var ErrNoReleases = errors.New("no releases recorded")
+
+// ReleaseNotFoundError reports a release number the history lacks.
+type ReleaseNotFoundError struct {
+	Number int
+	Known  []int
+}
+
+func (e *ReleaseNotFoundError) Error() string {
+	known := make([]string, len(e.Known))
+	for i, n := range e.Known {
+		known[i] = strconv.Itoa(n)
+	}
+	return fmt.Sprintf("release %d is not in the history (it has %s)", e.Number, strings.Join(known, ", "))
+}
+
+// History returns the stack's releases, newest first.
+func History(ctx context.Context, c Clients, stackName string) ([]Release, error) {
+	var releases []Release
+	in := &ssm.GetParametersByPathInput{Path: aws.String(releasesPath(stackName)), MaxResults: aws.Int32(10)}
+	for {
+		out, err := c.SSM.GetParametersByPath(ctx, in)
+		if err != nil {
+			return nil, callError("ssm:GetParametersByPath", "read the release history of stack "+stackName, err)
+		}
+		for _, p := range out.Parameters {
+			var r Release
+			if err := json.Unmarshal([]byte(aws.ToString(p.Value)), &r); err != nil {
+				return nil, fmt.Errorf("release record %s: %w", aws.ToString(p.Name), err)
+			}
+			releases = append(releases, r)
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	sort.Slice(releases, func(i, j int) bool { return releases[i].Number > releases[j].Number })
+	return releases, nil
+}
+
+// FindRelease returns release n of releases (newest first).
+func FindRelease(releases []Release, n int) (Release, error) {
+	for _, r := range releases {
+		if r.Number == n {
+			return r, nil
+		}
+	}
+	e := &ReleaseNotFoundError{Number: n}
+	for _, r := range releases {
+		e.Known = append(e.Known, r.Number)
+	}
+	return Release{}, e
+}
+
+// RecordOptions say what kind of release is recorded.
+type RecordOptions struct {
+	Action     string // "deploy" when empty
+	RollbackOf int
+	Now        func() time.Time
+	// Keep is how many releases the history keeps; zero means
+	// DefaultKeep.
+	Keep int
+}
+
+// DefaultKeep is how many releases a stack's history keeps. Standard
+// parameters are limited to 10,000 per account and Region (Systems
+// Manager service quotas); a stack deployed ten times a day would
+// otherwise use them up within a few years, and every stack of the
+// account with it.
+const DefaultKeep = 100
+
+// Record adds the stack as it now is to its release history: its
+// parameters, its template, the caller, and the image's digest when it
+// can be resolved (from the reference itself, ECR DescribeImages, or the
+// digest ECS reports for the service's running tasks).
+func Record(ctx context.Context, c Clients, stackName string, o RecordOptions) (*Release, error) {
+	st, err := describeStack(ctx, c, stackName)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := c.CloudFormation.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: st.StackId, TemplateStage: cftypes.TemplateStageOriginal})
+	if err != nil {
+		return nil, callError("cloudformation:GetTemplate", "read the template of stack "+stackName, err)
+	}
+	body := aws.ToString(tpl.TemplateBody)
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	r := Release{Time: now().UTC(), Action: o.Action, RollbackOf: o.RollbackOf, Parameters: map[string]string{}, Capabilities: []string{}}
+	if r.Action == "" {
+		r.Action = "deploy"
+	}
+	for _, p := range st.Parameters {
+		// ResolvedValue is an SSM parameter's value; the template and
+		// the history keep the parameter's own.
+		r.Parameters[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	for _, capability := range st.Capabilities {
+		r.Capabilities = append(r.Capabilities, string(capability))
+	}
+	r.Image = r.Parameters[stack.ParamContainerImage]
+	if c.STS != nil {
+		if id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+			r.By = aws.ToString(id.Arn)
+		}
+	}
+	r.ImageDigest = resolveDigest(ctx, c, stackName, r.Image)
+
+	sum := sha256.Sum256([]byte(body))
+	r.TemplateSHA256 = hex.EncodeToString(sum[:])
+	if r.TemplateParts, err = storeTemplate(ctx, c, stackName, r.TemplateSHA256, body); err != nil {
+		return nil, err
+	}
+	if err := putRecord(ctx, c, stackName, &r); err != nil {
+		return nil, err
+	}
+	keep := o.Keep
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	if err := prune(ctx, c, stackName, keep); err != nil {
+		return &r, fmt.Errorf("recorded release %d, but could not remove the oldest: %w", r.Number, err)
+	}
+	return &r, nil
+}
+
+// prune deletes the releases after the newest keep, and the templates
+// that only they used.
+func prune(ctx context.Context, c Clients, stackName string, keep int) error {
+	releases, err := History(ctx, c, stackName)
+	if err != nil || len(releases) <= keep {
+		return err
+	}
+	used := map[string]bool{}
+	for _, r := range releases[:keep] {
+		used[r.TemplateSHA256] = true
+	}
+	var names []string
+	for _, r := range releases[keep:] {
+		names = append(names, fmt.Sprintf("%s/%06d", releasesPath(stackName), r.Number))
+		if !used[r.TemplateSHA256] {
+			used[r.TemplateSHA256] = true // once
+			for i := 0; i < r.TemplateParts; i++ {
+				names = append(names, fmt.Sprintf("%s/%d", templatePath(stackName, r.TemplateSHA256), i))
+			}
+		}
+	}
+	// DeleteParameters takes up to 10 names (SSM API reference,
+	// DeleteParameters Names).
+	for start := 0; start < len(names); start += 10 {
+		batch := names[start:min(start+10, len(names))]
+		if _, err := c.SSM.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: batch}); err != nil {
+			return callError("ssm:DeleteParameters", "remove old releases of stack "+stackName, err)
+		}
+	}
+	return nil
+}
+
+// describeStack returns the stack, or an error wrapping
+// deploy.ErrStackNotFound.
+func describeStack(ctx context.Context, c Clients, stackName string) (*cftypes.Stack, error) {
+	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stackName)})
+	if err != nil {
+		if errorCode(err) == "ValidationError" && strings.Contains(err.Error(), "does not exist") {
+			return nil, fmt.Errorf("stack %s: %w", stackName, deploy.ErrStackNotFound)
+		}
+		return nil, callError("cloudformation:DescribeStacks", "describe stack "+stackName, err)
+	}
+	if len(out.Stacks) == 0 {
+		return nil, fmt.Errorf("stack %s: %w", stackName, deploy.ErrStackNotFound)
+	}
+	return &out.Stacks[0], nil
+}
+
+// putRecord writes r under the next free release number. Overwrite false
+// makes PutParameter fail with ParameterAlreadyExists when another deploy
+// took the number first; the next one is tried then.
+func putRecord(ctx context.Context, c Clients, stackName string, r *Release) error {
+	existing, err := History(ctx, c, stackName)
+	if err != nil {
+		return err
+	}
+	r.Number = 1
+	if len(existing) > 0 {
+		r.Number = existing[0].Number + 1
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		value, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if len(value) > recordMax {
+			return fmt.Errorf("release record of stack %s is %d bytes; SSM takes at most %d", stackName, len(value), recordMax)
+		}
+		_, err = c.SSM.PutParameter(ctx, &ssm.PutParameterInput{
+			Name:        aws.String(fmt.Sprintf("%s/%06d", releasesPath(stackName), r.Number)),
+			Value:       aws.String(string(value)),
+			Type:        ssmtypes.ParameterTypeString,
+			Tier:        ssmtypes.ParameterTierIntelligentTiering,
+			Description: aws.String("cfnfargate release of stack " + stackName),
+			Overwrite:   aws.Bool(false),
+		})
+		if errorCode(err) == "ParameterAlreadyExists" {
+			r.Number++
+			continue
+		}
+		return callError("ssm:PutParameter", "record release "+strconv.Itoa(r.Number)+" of stack "+stackName, err)
+	}
+	return fmt.Errorf("record a release of stack %s: release numbers up to %d are taken", stackName, r.Number)
+}
+
+// storeTemplate writes the template in parts unless its SHA-256 is stored
+// already, and returns the number of parts.
+func storeTemplate(ctx context.Context, c Clients, stackName, sum, body string) (int, error) {
+	var zipped bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zipped, gzip.BestCompression)
+	zw.Write([]byte(body))
+	zw.Close()
+	encoded := base64.StdEncoding.EncodeToString(zipped.Bytes())
+	var parts []string
+	for len(encoded) > templatePart {
+		parts = append(parts, encoded[:templatePart])
+		encoded = encoded[templatePart:]
+	}
+	parts = append(parts, encoded)
+	for i, part := range parts {
+		_, err := c.SSM.PutParameter(ctx, &ssm.PutParameterInput{
+			Name:      aws.String(fmt.Sprintf("%s/%d", templatePath(stackName, sum), i)),
+			Value:     aws.String(part),
+			Type:      ssmtypes.ParameterTypeString,
+			Tier:      ssmtypes.ParameterTierStandard,
+			Overwrite: aws.Bool(false),
+		})
+		// The same content under the same name: stored by an earlier
+		// release.
+		if errorCode(err) == "ParameterAlreadyExists" {
+			continue
+		}
+		if err != nil {
+			return 0, callError("ssm:PutParameter", "store the template of stack "+stackName, err)
+		}
+	}
+	return len(parts), nil
+}
+
+// ReleaseTemplate reads the template body a release used, and checks it
+// against the release's SHA-256.
+func ReleaseTemplate(ctx context.Context, c Clients, stackName string, r Release) (string, error) {
+	parts := map[string]string{}
+	in := &ssm.GetParametersByPathInput{Path: aws.String(templatePath(stackName, r.TemplateSHA256)), MaxResults: aws.Int32(10)}
+	for {
+		out, err := c.SSM.GetParametersByPath(ctx, in)
+		if err != nil {
+			return "", callError("ssm:GetParametersByPath", fmt.Sprintf("read the template of release %d", r.Number), err)
+		}
+		for _, p := range out.Parameters {
+			name := aws.ToString(p.Name)
+			parts[name[strings.LastIndex(name, "/")+1:]] = aws.ToString(p.Value)
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	var encoded strings.Builder
+	for i := 0; i < r.TemplateParts; i++ {
+		part, ok := parts[strconv.Itoa(i)]
+		if !ok {
+			return "", fmt.Errorf("the template of release %d is incomplete: part %d of %d is missing from %s", r.Number, i, r.TemplateParts, templatePath(stackName, r.TemplateSHA256))
+		}
+		encoded.WriteString(part)
+	}
+	zipped, err := base64.StdEncoding.DecodeString(encoded.String())
+	if err != nil {
+		return "", fmt.Errorf("the template of release %d: %w", r.Number, err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		return "", fmt.Errorf("the template of release %d: %w", r.Number, err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return "", fmt.Errorf("the template of release %d: %w", r.Number, err)
+	}
+	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.TemplateSHA256 {
+		return "", fmt.Errorf("the template of release %d does not match its SHA-256 %s", r.Number, r.TemplateSHA256)
+	}
+	return string(body), nil
+}
+
+// ecrReference matches an image in a private ECR repository: registry
+// ACCOUNT.dkr.ecr.REGION.amazonaws.com, a repository, a tag or a digest.
+var ecrReference = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@(.*))?$`)
+
+// digestPattern is a sha256 digest as registries report it.
+var digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// resolveDigest finds the digest of image: the one it names, the one ECR
+// has for its tag, or the one ECS reports for the service's running tasks
+// of the current task definition. "" when none of them knows.
+func resolveDigest(ctx context.Context, c Clients, stackName, image string) string {
+	if _, digest, ok := strings.Cut(image, "@"); ok && digestPattern.MatchString(digest) {
+		return digest
+	}
+	if m := ecrReference.FindStringSubmatch(image); m != nil && c.ECR != nil {
+		tag := m[3]
+		if tag == "" {
+			tag = "latest"
+		}
+		out, err := c.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{
+			RegistryId:     aws.String(m[1]),
+			RepositoryName: aws.String(m[2]),
+			ImageIds:       []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}},
+		})
+		if err == nil && len(out.ImageDetails) > 0 && digestPattern.MatchString(aws.ToString(out.ImageDetails[0].ImageDigest)) {
+			return aws.ToString(out.ImageDetails[0].ImageDigest)
+		}
+	}
+	if c.ECS == nil {
+		return ""
+	}
+	svc, err := Find(ctx, c, stackName)
+	if err != nil {
+		return ""
+	}
+	tasks, err := ListTasks(ctx, c, svc, false)
+	if err != nil {
+		return ""
+	}
+	for _, t := range tasks {
+		if t.TaskDefinition != svc.TaskDefinition || t.LastStatus != "RUNNING" {
+			continue
+		}
+		if app, ok := t.container(svc.Container); ok && app.Image == image && digestPattern.MatchString(app.ImageDigest) {
+			return app.ImageDigest
+		}
+	}
+	return ""
+}
+
+// Change is one difference between two releases.
+type Change struct {
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
+
+// ReleaseDiff is what changed from one release to another.
+type ReleaseDiff struct {
+	From    int      `json:"from"`
+	To      int      `json:"to"`
+	Changes []Change `json:"changes"`
+	// TemplateLines is a line diff of the templates ("-" and "+" lines
+	// with their context), empty when the templates are the same.
+	TemplateLines []string `json:"templateLines,omitempty"`
+}
+
+// DiffReleases compares two releases: image, digest, every parameter,
+// capabilities and the template.
+func DiffReleases(ctx context.Context, c Clients, stackName string, a, b Release) (*ReleaseDiff, error) {
+	d := &ReleaseDiff{From: a.Number, To: b.Number}
+	add := func(field, from, to string) {
+		if from != to {
+			d.Changes = append(d.Changes, Change{Field: field, From: from, To: to})
+		}
+	}
+	add("image digest", a.ImageDigest, b.ImageDigest)
+	names := map[string]bool{}
+	for k := range a.Parameters {
+		names[k] = true
+	}
+	for k := range b.Parameters {
+		names[k] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for k := range names {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		add("parameter "+k, a.Parameters[k], b.Parameters[k])
+	}
+	add("capabilities", strings.Join(a.Capabilities, ","), strings.Join(b.Capabilities, ","))
+	add("template SHA-256", a.TemplateSHA256, b.TemplateSHA256)
+	if a.TemplateSHA256 == b.TemplateSHA256 {
+		return d, nil
+	}
+	before, err := ReleaseTemplate(ctx, c, stackName, a)
+	if err != nil {
+		return nil, err
+	}
+	after, err := ReleaseTemplate(ctx, c, stackName, b)
+	if err != nil {
+		return nil, err
+	}
+	d.TemplateLines = lineDiff(strings.Split(before, "\n"), strings.Split(after, "\n"), 2)
+	return d, nil
+}
+
+// lineDiff is a unified-style diff of a and b: changed lines with "-" and
+// "+", context lines of each change with " ", and "@@" between hunks. It
+// uses the longest common subsequence, which for templates of a few
+// hundred lines is instant.
+func lineDiff(a, b []string, context int) []string {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	type line struct {
+		op   byte
+		text string
+	}
+	var all []line
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			all = append(all, line{' ', a[i]})
+			i++
+			j++
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
+			all = append(all, line{'-', a[i]})
+			i++
+		default:
+			all = append(all, line{'+', b[j]})
+			j++
+		}
+	}
+	keep := make([]bool, len(all))
+	for k, l := range all {
+		if l.op == ' ' {
+			continue
+		}
+		for x := max(0, k-context); x <= min(len(all)-1, k+context); x++ {
+			keep[x] = true
+		}
+	}
+	var out []string
+	gap := false
+	for k, l := range all {
+		if !keep[k] {
+			gap = true
+			continue
+		}
+		if gap && len(out) > 0 {
+			out = append(out, "@@")
+		}
+		gap = false
+		out = append(out, string(l.op)+" "+l.text)
+	}
+	return out
+}
