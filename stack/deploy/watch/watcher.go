@@ -72,7 +72,7 @@ const (
 
 // Watcher follows one ECS service. Run it in a goroutine of its own; emit
 // is called from that goroutine. The zero Interval means DefaultInterval,
-// and a nil Budget one of DefaultRate and DefaultBurst. ELB and Logs may be
+// and a nil Limiter one of DefaultRate and DefaultBurst. ELB and Logs may be
 // nil, which skips target health and log lines.
 type Watcher struct {
 	ECS      ECSAPI
@@ -80,7 +80,7 @@ type Watcher struct {
 	Logs     LogsAPI
 	Target   Target
 	Interval time.Duration
-	Budget   *Budget
+	Limiter   *Limiter
 
 	deployment string // the ID of this deploy's deployment, once found
 	rollout    Rollout
@@ -100,8 +100,8 @@ type Watcher struct {
 // Run polls until ctx ends, calling emit with each new fact, and returns
 // nil then. Calls that fail for good are reported once as Denied facts.
 func (w *Watcher) Run(ctx context.Context, emit func(Fact)) {
-	if w.Budget == nil {
-		w.Budget = NewBudget(DefaultRate, DefaultBurst)
+	if w.Limiter == nil {
+		w.Limiter = NewLimiter(DefaultRate, DefaultBurst)
 	}
 	interval := w.Interval
 	if interval <= 0 {
@@ -132,8 +132,8 @@ func (w *Watcher) Run(ctx context.Context, emit func(Fact)) {
 // log reads for each batch of tasks that stopped.
 func (w *Watcher) Poll(ctx context.Context, emit func(Fact)) {
 	w.init()
-	if w.Budget == nil {
-		w.Budget = NewBudget(DefaultRate, DefaultBurst)
+	if w.Limiter == nil {
+		w.Limiter = NewLimiter(DefaultRate, DefaultBurst)
 	}
 	w.failures = 0
 	if w.round%2 == 0 || w.deployment == "" {
@@ -163,7 +163,7 @@ func (w *Watcher) call(ctx context.Context, action string, emit func(Fact), f fu
 	if w.denied[action] || ctx.Err() != nil {
 		return false
 	}
-	if err := w.Budget.Wait(ctx); err != nil {
+	if err := w.Limiter.Wait(ctx); err != nil {
 		return false
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -498,4 +498,43 @@ func brief(err error) string {
 		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
 	}
 	return err.Error()
+}
+
+// String sums the verdict up in one line without naming any setting, such
+// as "ECS deployment circuit breaker: tasks failed to start; 3 tasks
+// stopped: the image was not found in its registry (CannotPullContainerError:
+// ... not found)". It is empty when the Watcher found nothing wrong.
+func (v Verdict) String() string {
+	var parts []string
+	if v.Rollout != nil && v.Rollout.Reason != "" && v.Rollout.State == "FAILED" {
+		parts = append(parts, v.Rollout.Reason)
+	}
+	if v.Cause != nil {
+		var s string
+		switch {
+		case v.Stopped == 1:
+			s = "1 task stopped: "
+		case v.Stopped > 1 && v.Count == v.Stopped:
+			s = fmt.Sprintf("%d tasks stopped: ", v.Stopped)
+		case v.Stopped > 1:
+			s = fmt.Sprintf("%d tasks stopped, %d of them: ", v.Stopped, v.Count)
+		default:
+			s = "targets unhealthy: "
+		}
+		s += v.Cause.Summary
+		if v.Cause.Evidence != "" {
+			s += " (" + Shorten(v.Cause.Evidence, 160) + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Shorten cuts s to at most n runes, marking the cut with "…".
+func Shorten(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// Budget spreads API calls out: a token bucket that allows Burst calls at
-// once and Rate calls per second on average. A Budget may be shared by
+// Limiter spreads API calls out: a token bucket that allows Burst calls at
+// once and Rate calls per second on average. A Limiter may be shared by
 // several Watchers (and is safe for that); its zero value allows nothing
-// and must not be used: see NewBudget.
-type Budget struct {
+// and must not be used: see NewLimiter.
+type Limiter struct {
 	mu     sync.Mutex
 	rate   float64
 	burst  float64
@@ -28,15 +28,15 @@ const DefaultRate = 1.0
 // its log lines at once, so a cause is shown within one round.
 const DefaultBurst = 4
 
-// NewBudget returns a full Budget of rate calls per second and burst calls
+// NewLimiter returns a full Limiter of rate calls per second and burst calls
 // at once.
-func NewBudget(rate float64, burst int) *Budget {
-	return &Budget{rate: rate, burst: float64(burst), tokens: float64(burst)}
+func NewLimiter(rate float64, burst int) *Limiter {
+	return &Limiter{rate: rate, burst: float64(burst), tokens: float64(burst)}
 }
 
 // Wait takes one call from the budget, waiting for it if need be, or
 // returns the cause of ctx when ctx ends first.
-func (b *Budget) Wait(ctx context.Context) error {
+func (b *Limiter) Wait(ctx context.Context) error {
 	for {
 		b.mu.Lock()
 		now := time.Now()
@@ -63,7 +63,7 @@ func (b *Budget) Wait(ctx context.Context) error {
 }
 
 // Calls is how many calls the budget has allowed.
-func (b *Budget) Calls() int {
+func (b *Limiter) Calls() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.calls
