@@ -82,16 +82,16 @@ type ServiceFact struct {
 
 // ResourceEvent is one CloudFormation stack event, reported once.
 type ResourceEvent struct {
-	ID           string
-	Time         time.Time
-	LogicalID    string
-	PhysicalID   string
-	ResourceType string
-	Status       string
-	Reason       string
+	ID           string    `json:"id"`
+	Time         time.Time `json:"time"`
+	LogicalID    string    `json:"logicalId"`
+	PhysicalID   string    `json:"physicalId,omitempty"`
+	ResourceType string    `json:"resourceType"`
+	Status       string    `json:"status"`
+	Reason       string    `json:"reason,omitempty"`
 	// StackLevel marks the stack's own events (AWS::CloudFormation::Stack
 	// for this stack), which are not counted as resources.
-	StackLevel bool
+	StackLevel bool `json:"stackLevel,omitempty"`
 }
 
 // Polled is sent after every poll during a wait, so a live display can

@@ -540,8 +540,12 @@ func (s *serviceWatch) observe(e ResourceEvent) {
 func (s *serviceWatch) sync(ctx context.Context) {
 	switch {
 	case s == nil:
-	case s.settled:
+	case s.settled && s.w != nil && !s.stopped:
 		s.stop()
+		// ECS marks the rollout failed before CloudFormation reports the
+		// service failed: one last look gets its reason for the verdict.
+		s.w.Final(ctx, s.report)
+		s.keepVerdict()
 	case s.arn != "" && s.w == nil:
 		s.start(ctx, s.arn)
 	}
@@ -623,6 +627,10 @@ func (s *serviceWatch) stop() {
 	for len(s.facts) > 0 {
 		s.report(<-s.facts)
 	}
+	s.keepVerdict()
+}
+
+func (s *serviceWatch) keepVerdict() {
 	v := s.w.Verdict()
 	if v.Cause != nil || v.Stopped > 0 || (v.Rollout != nil && v.Rollout.State == "FAILED") {
 		s.verdict = &v

@@ -148,6 +148,21 @@ func (w *Watcher) Poll(ctx context.Context, emit func(Fact)) {
 	w.round++
 }
 
+// Final runs a last round once the service has settled, so that the
+// verdict has the rollout's end and the tasks that stopped last: the
+// rollout and the stopped tasks, within the budget. Call it after Run has
+// returned, from the goroutine that reads Verdict.
+func (w *Watcher) Final(ctx context.Context, emit func(Fact)) {
+	w.init()
+	if w.Limiter == nil {
+		w.Limiter = NewLimiter(DefaultRate, DefaultBurst)
+	}
+	w.describeService(ctx, emit)
+	if w.deployment != "" {
+		w.stoppedTasks(ctx, emit)
+	}
+}
+
 func (w *Watcher) init() {
 	if w.seenEvents != nil {
 		return
@@ -293,9 +308,14 @@ func (w *Watcher) stoppedTasks(ctx context.Context, emit func(Fact)) {
 		task := toTask(t)
 		w.readLogs(ctx, emit, &task)
 		cause := Classify(task)
+		if cause.Kind == ELBHealthCheck && w.lastTarget == nil {
+			// The targets say why the checks failed; read them now
+			// rather than at the next round.
+			w.targetHealth(ctx, emit)
+		}
 		if cause.Kind == ELBHealthCheck && w.lastTarget != nil {
 			refined := *w.lastTarget
-			refined.Evidence = task.StoppedReason + "; " + refined.Evidence
+			refined.Evidence = refined.Evidence + "; " + task.StoppedReason
 			cause = refined
 		}
 		w.stopped++
@@ -507,7 +527,7 @@ func brief(err error) string {
 func (v Verdict) String() string {
 	var parts []string
 	if v.Rollout != nil && v.Rollout.Reason != "" && v.Rollout.State == "FAILED" {
-		parts = append(parts, v.Rollout.Reason)
+		parts = append(parts, strings.TrimSuffix(v.Rollout.Reason, "."))
 	}
 	if v.Cause != nil {
 		var s string
