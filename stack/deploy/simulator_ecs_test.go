@@ -82,10 +82,10 @@ type simTask struct {
 }
 
 type simTarget struct {
-	after                     time.Duration
-	id                        string
-	port                      int
-	state, reason, desc       string
+	after               time.Duration
+	id                  string
+	port                int
+	state, reason, desc string
 }
 
 func intp(n int) *int { return &n }

@@ -167,7 +167,9 @@ func TestDeployExplainsFailingTasks(t *testing.T) {
 			e.targets = tc.targets
 			gap := 60 * time.Millisecond
 			failingTasks(e, 3, gap, tc.task)
-			sim.onExecute = func(*simStack, *simChangeSet) *script { return serviceScript(e, "create", 4*gap+60*time.Millisecond, true) }
+			sim.onExecute = func(*simStack, *simChangeSet) *script {
+				return serviceScript(e, "create", 4*gap+60*time.Millisecond, true)
+			}
 			d, rec, report := newWatchingDeployer(sim)
 
 			_, err := d.Deploy(t.Context(), watchInput())

@@ -80,7 +80,7 @@ type Watcher struct {
 	Logs     LogsAPI
 	Target   Target
 	Interval time.Duration
-	Limiter   *Limiter
+	Limiter  *Limiter
 
 	deployment string // the ID of this deploy's deployment, once found
 	rollout    Rollout
