@@ -49,9 +49,6 @@ func (r *Plain) Event(e deploy.Event) {
 	case deploy.WaitStarted:
 		r.tally, r.stack = newTally(), e.Stack
 		fmt.Fprintf(r.w, "%s  Waiting for stack %s (%s)\n", clock(e.Time), e.Stack, e.Operation)
-		if e.Timing != nil {
-			fmt.Fprintln(r.w, timingLine(e))
-		}
 	case deploy.ServiceFact:
 		// Each fact once; a stopped task's log lines with the first task
 		// of its cause only, as later ones repeat them.

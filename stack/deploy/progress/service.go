@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
@@ -120,11 +119,6 @@ func shortID(id string) string {
 		return id[:8]
 	}
 	return id
-}
-
-// timingLine states the deploy-time budget before a wait.
-func timingLine(e deploy.WaitStarted) string {
-	return clock(e.Time) + "  Deploy-time budget: " + e.Timing.String()
 }
 
 // serviceView keeps what the live view shows under the summary line: the

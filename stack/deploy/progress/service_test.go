@@ -1,8 +1,7 @@
 package progress
 
 import (
-	"fmt"
-	"strings"
+		"strings"
 	"testing"
 	"time"
 
@@ -56,7 +55,6 @@ func TestServiceFactsPlain(t *testing.T) {
 		t.Fatalf("escape codes in plain output:\n%s", out)
 	}
 	for _, want := range []string{
-		"Deploy-time budget: a new task is healthy in about",
 		"Service deployment ecs-svc/123 IN_PROGRESS: 0/2 running, 2 pending, 0 failed",
 		"Task 7f3c1a2b stopped: CannotPullContainerError",
 		"→ the image was not found in its registry: check --image",
@@ -145,17 +143,3 @@ func replay(out string) []string {
 	return screen
 }
 
-func TestTimingLineIsTheBudget(t *testing.T) {
-	t.Parallel()
-	// Proves: the budget line prints the Timing's own numbers.
-	timing := watch.Estimate(watch.TimingSettings{HealthCheckInterval: 30, UnhealthyThreshold: 3, GracePeriod: 60, DesiredCount: 1, MaxPercent: 200})
-	line := timingLine(deploy.WaitStarted{Time: time.Now(), Timing: &timing})
-	for _, d := range []time.Duration{timing.TaskHealthy, timing.DetectFailure, timing.CircuitBreaker} {
-		if !strings.Contains(line, d.String()) {
-			t.Errorf("%q lacks %s", line, d)
-		}
-	}
-	if !strings.Contains(line, fmt.Sprintf("(%d failed tasks)", timing.Threshold)) {
-		t.Errorf("%q lacks the threshold", line)
-	}
-}

@@ -73,9 +73,6 @@ func (r *TTY) Event(e deploy.Event) {
 		r.tally, r.stack, r.started, r.waiting, r.elapsed = newTally(), e.Stack, e, true, 0
 		r.service, r.timing = serviceView{}, e.Timing
 		r.println(fmt.Sprintf("%s  Waiting for stack %s (%s)", clock(e.Time), e.Stack, e.Operation))
-		if e.Timing != nil {
-			r.println(fittedLines(e.Time, strings.TrimPrefix(timingLine(e), clock(e.Time)+"  "), func(s string) string { return s }, width)...)
-		}
 		r.draw(width)
 	case deploy.ServiceFact:
 		r.service.add(e.Fact)
