@@ -1,7 +1,7 @@
 package progress
 
 import (
-		"strings"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,4 +142,3 @@ func replay(out string) []string {
 	}
 	return screen
 }
-
