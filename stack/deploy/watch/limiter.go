@@ -24,9 +24,11 @@ type Limiter struct {
 // DescribeStackEvents every 2 s), and the whole deploy stays within 2.
 const DefaultRate = 1.0
 
-// DefaultBurst lets a round that finds a stopped task describe it and read
-// its log lines at once, so a cause is shown within one round.
-const DefaultBurst = 4
+// DefaultBurst lets the first rounds (ListStackResources, DescribeServices,
+// ListTasks and a DescribeTasks of the tasks already stopped) and then a
+// round that finds a stopped task (DescribeTasks, its log lines) go at
+// once, so that a cause is shown within one round.
+const DefaultBurst = 6
 
 // NewLimiter returns a full Limiter of rate calls per second and burst calls
 // at once.

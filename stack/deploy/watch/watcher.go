@@ -89,6 +89,10 @@ type Watcher struct {
 	targets    map[string]string
 	denied     map[string]bool
 	counts     map[string]int
+	// logsByExit are the log lines read for the first task that exited
+	// with each code; later tasks with that code reuse them to classify,
+	// rather than spend a call each on what is most likely the same.
+	logsByExit map[int][]string
 	order      []string // cause keys in the order first seen
 	causes     map[string]TaskStopped
 	stopped    int
@@ -125,24 +129,29 @@ func (w *Watcher) Run(ctx context.Context, emit func(Fact)) {
 	}
 }
 
-// Poll runs one round: the rollout and service events every other round
-// (and until the deployment is known), the stopped tasks every round, and
-// target health every other round. At the default rate that is 1 call per
-// second on average while nothing fails, plus one DescribeTasks and the
-// log reads for each batch of tasks that stopped.
+// Poll runs one round: the stopped tasks every round, the rollout and
+// service events every fourth round (and until the deployment is known),
+// and target health every fourth round too, between those. At the default
+// interval that is 0.75 calls per second while nothing fails, which leaves
+// a quarter of DefaultRate for a DescribeTasks per batch of stopped tasks
+// and the log reads of exit codes not seen before.
 func (w *Watcher) Poll(ctx context.Context, emit func(Fact)) {
 	w.init()
 	if w.Limiter == nil {
 		w.Limiter = NewLimiter(DefaultRate, DefaultBurst)
 	}
 	w.failures = 0
-	if w.round%2 == 0 || w.deployment == "" {
+	// The stopped tasks, where causes show first, every round; the
+	// rollout and the targets, which change slowly, every fourth round
+	// each, and on demand (a task that failed its ELB health checks reads
+	// the targets at once).
+	if w.round%4 == 0 || w.deployment == "" {
 		w.describeService(ctx, emit)
 	}
 	if w.deployment != "" {
 		w.stoppedTasks(ctx, emit)
 	}
-	if w.round%2 == 1 {
+	if w.round%4 == 2 {
 		w.targetHealth(ctx, emit)
 	}
 	w.round++
@@ -169,6 +178,7 @@ func (w *Watcher) init() {
 	}
 	w.seenEvents, w.seenTasks, w.targets = map[string]bool{}, map[string]bool{}, map[string]string{}
 	w.denied, w.counts, w.causes = map[string]bool{}, map[string]int{}, map[string]TaskStopped{}
+	w.logsByExit = map[int][]string{}
 }
 
 // call runs one API call within the budget. It reports false when the call
@@ -306,8 +316,7 @@ func (w *Watcher) stoppedTasks(ctx context.Context, emit func(Fact)) {
 			continue // an earlier deployment's
 		}
 		task := toTask(t)
-		w.readLogs(ctx, emit, &task)
-		cause := Classify(task)
+		cause := w.classify(ctx, emit, &task)
 		if cause.Kind == ELBHealthCheck && w.lastTarget == nil {
 			// The targets say why the checks failed; read them now
 			// rather than at the next round.
@@ -328,6 +337,31 @@ func (w *Watcher) stoppedTasks(ctx context.Context, emit func(Fact)) {
 		w.causes[key] = f
 		emit(f)
 	}
+}
+
+// classify reads the log lines of a task whose exit code is new, and
+// classifies it, with the lines read for an earlier task with the same
+// exit code when its own were not read.
+func (w *Watcher) classify(ctx context.Context, emit func(Fact), t *Task) Cause {
+	code := exitCode(*t)
+	if code == nil {
+		return Classify(*t)
+	}
+	if lines, ok := w.logsByExit[*code]; ok {
+		c := *t
+		c.Containers = append([]Container(nil), t.Containers...)
+		if len(c.Containers) > 0 && len(c.Containers[0].LogLines) == 0 {
+			c.Containers[0].LogLines = lines
+		}
+		return Classify(c)
+	}
+	w.readLogs(ctx, emit, t)
+	var lines []string
+	for _, c := range t.Containers {
+		lines = append(lines, c.LogLines...)
+	}
+	w.logsByExit[*code] = lines
+	return Classify(*t)
 }
 
 // readLogs reads the last lines of each container of t that exited, from
