@@ -151,3 +151,15 @@ func TestSettingFlagNamesParametersByTheirFlags(t *testing.T) {
 		t.Errorf("settingFlag(%s) = %s", stack.KeyMemory, got)
 	}
 }
+
+func TestREADMEShowsTheDefaultBudget(t *testing.T) {
+	// Proves: the budget the README shows for the defaults is the one the
+	// command prints for them.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := budgetLine(*settingsTiming(stack.Default())); !strings.Contains(string(readme), want) {
+		t.Errorf("README lacks %q", want)
+	}
+}
