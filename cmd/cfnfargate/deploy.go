@@ -92,10 +92,9 @@ type deployOptions struct {
 // reading the settings applies it.
 func newDeployOptions(c *cli.Context) *deployOptions {
 	o := &deployOptions{
-		labels:  func(name string) string { return "--" + name },
-		confirm: confirmReplacement(c, c.String("stack")),
-		stdout:  c.App.Writer,
-		stderr:  c.App.ErrWriter,
+		labels: func(name string) string { return "--" + name },
+		stdout: c.App.Writer,
+		stderr: c.App.ErrWriter,
 		run: func(act func(context.Context, *deploy.Deployer) error) error {
 			return withDeployer(c, act)
 		},
@@ -104,6 +103,9 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 	}
 	o.readInput = func() (deploy.Input, error) {
 		in, err := stackInput(c)
+		// The stack's name may come from the config file, which
+		// stackInput has read.
+		o.confirm = confirmReplacement(c, in.StackName)
 		if s, serr := readSettings(c); serr == nil {
 			o.labels = s.label
 			o.timing = settingsTiming(s.Config)
