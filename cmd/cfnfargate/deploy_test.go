@@ -104,7 +104,8 @@ func TestDeployExecuteNamesTheFixAndWritesTheReport(t *testing.T) {
 	if deploy.ExitCode(err) != deploy.ExitFailure {
 		t.Fatalf("exit code %d, want %d (%v)", deploy.ExitCode(err), deploy.ExitFailure, err)
 	}
-	for _, want := range []string{"Service failed: 3 tasks stopped: the image was not found", "→ check " + settingFlag(stack.KeyImage)} {
+	// The fix follows the ECS cause, on the next line.
+	for _, want := range []string{"Service failed: 3 tasks stopped: the image was not found", "not found)\n→ check " + settingFlag(stack.KeyImage)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

@@ -87,11 +87,6 @@ func (e *FailedError) Error() string {
 	case e.Reason != "":
 		fmt.Fprintf(&b, ": %s", e.Reason)
 	}
-	if e.Service != nil {
-		if v := e.Service.String(); v != "" {
-			fmt.Fprintf(&b, "\nService failed: %s", v)
-		}
-	}
 	if e.Hint != "" {
 		fmt.Fprintf(&b, "\n%s", e.Hint)
 	}
@@ -99,6 +94,13 @@ func (e *FailedError) Error() string {
 		fmt.Fprintf(&b, "\nThe stack is now %s", e.Status)
 		if advice, _ := stateAdvice(stackRef{e.Stack, e.StackID}, e.Status); advice != "" {
 			fmt.Fprintf(&b, ": %s", advice)
+		}
+	}
+	// The ECS cause comes last, where a caller can follow it with the
+	// settings to change in its own words.
+	if e.Service != nil {
+		if v := e.Service.String(); v != "" {
+			fmt.Fprintf(&b, "\nService failed: %s", v)
 		}
 	}
 	return b.String()
