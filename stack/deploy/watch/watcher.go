@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -98,11 +99,16 @@ type Watcher struct {
 	stopped    int
 	lastTarget *Cause
 	round      int
-	failures   int
+	// failures counts the rounds in a row in which a call failed in a way
+	// worth trying again (roundFailed, for the current round).
+	failures    int
+	roundFailed bool
 }
 
-// Run polls until ctx ends, calling emit with each new fact, and returns
-// nil then. Calls that fail for good are reported once as Denied facts.
+// Run polls until ctx ends, calling emit with each new fact. Calls that
+// fail for good are reported once as Denied facts; rounds whose calls were
+// throttled or failed on the server's side are followed by a longer pause,
+// doubling with each such round in a row, with jitter.
 func (w *Watcher) Run(ctx context.Context, emit func(Fact)) {
 	if w.Limiter == nil {
 		w.Limiter = NewLimiter(DefaultRate, DefaultBurst)
@@ -116,8 +122,11 @@ func (w *Watcher) Run(ctx context.Context, emit func(Fact)) {
 		w.Poll(ctx, emit)
 		delay := interval - time.Since(start)
 		if w.failures > 0 {
-			// Throttled or failing: back off, doubling up to maxBackoff.
-			delay = min(interval<<min(w.failures, 5), maxBackoff)
+			// Throttled or failing: back off, doubling up to maxBackoff,
+			// with jitter so that clients throttled together do not come
+			// back together.
+			base := min(interval<<min(w.failures, 5), maxBackoff)
+			delay = base/2 + rand.N(base/2+1)
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -140,7 +149,7 @@ func (w *Watcher) Poll(ctx context.Context, emit func(Fact)) {
 	if w.Limiter == nil {
 		w.Limiter = NewLimiter(DefaultRate, DefaultBurst)
 	}
-	w.failures = 0
+	w.roundFailed = false
 	// The stopped tasks, where causes show first, every round; the
 	// rollout and the targets, which change slowly, every fourth round
 	// each, and on demand (a task that failed its ELB health checks reads
@@ -155,6 +164,11 @@ func (w *Watcher) Poll(ctx context.Context, emit func(Fact)) {
 		w.targetHealth(ctx, emit)
 	}
 	w.round++
+	if w.roundFailed {
+		w.failures++
+	} else {
+		w.failures = 0
+	}
 }
 
 // Final runs a last round once the service has settled, so that the
@@ -200,7 +214,7 @@ func (w *Watcher) call(ctx context.Context, action string, emit func(Fact), f fu
 	case ctx.Err() != nil:
 		return false
 	case transient(err):
-		w.failures++
+		w.roundFailed = true
 		return false
 	}
 	w.denied[action] = true

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/smithy-go"
 )
 
 // countingECS answers with one service whose deployment started now and
@@ -68,5 +69,67 @@ func TestPollSchedule(t *testing.T) {
 	}
 	if len(facts) != 1 {
 		t.Errorf("facts = %+v, want the rollout once", facts)
+	}
+}
+
+// failingECS fails ListTasks with err; the rest as countingECS.
+type failingECS struct {
+	countingECS
+	err error
+}
+
+func (f *failingECS) ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	f.calls["ListTasks"]++
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &ecs.ListTasksOutput{}, nil
+}
+
+func TestPollBacksOffOnThrottlingAndWarnsOnceOnDenial(t *testing.T) {
+	// Proves: throttling counts the failing rounds in a row (what Run's
+	// backoff doubles with), a good round resets it, and throttling is no
+	// warning; an AccessDenied is one Denied fact naming the IAM action,
+	// and the action is not called again.
+	throttled := &failingECS{countingECS: countingECS{calls: map[string]int{}},
+		err: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}}
+	w := &Watcher{ECS: throttled, Limiter: NewLimiter(1000, 100), Target: Target{Cluster: "c", Service: "s", Since: time.Now().Add(-time.Minute)}}
+	var facts []Fact
+	emit := func(f Fact) { facts = append(facts, f) }
+	for range 3 {
+		w.Poll(t.Context(), emit)
+	}
+	if w.failures != 3 {
+		t.Errorf("failures = %d after 3 throttled rounds, want 3", w.failures)
+	}
+	throttled.err = nil
+	w.Poll(t.Context(), emit)
+	if w.failures != 0 {
+		t.Errorf("failures = %d after a good round, want 0", w.failures)
+	}
+	for _, f := range facts {
+		if _, ok := f.(Denied); ok {
+			t.Errorf("throttling reported as %+v", f)
+		}
+	}
+
+	denied := &failingECS{countingECS: countingECS{calls: map[string]int{}},
+		err: &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: ecs:ListTasks"}}
+	w = &Watcher{ECS: denied, Limiter: NewLimiter(1000, 100), Target: Target{Cluster: "c", Service: "s", Since: time.Now().Add(-time.Minute)}}
+	facts = nil
+	for range 4 {
+		w.Poll(t.Context(), emit)
+	}
+	var warnings []Denied
+	for _, f := range facts {
+		if d, ok := f.(Denied); ok {
+			warnings = append(warnings, d)
+		}
+	}
+	if len(warnings) != 1 || warnings[0].Action != "ecs:ListTasks" || denied.calls["ListTasks"] != 1 {
+		t.Errorf("warnings %+v after %d ListTasks calls; want one for ecs:ListTasks after one call", warnings, denied.calls["ListTasks"])
+	}
+	if w.failures != 0 {
+		t.Errorf("a denial counted as a failure to back off from")
 	}
 }
