@@ -129,11 +129,13 @@ func stoppedFacts(rec *recorder) []watch.TaskStopped {
 func TestDeployExplainsFailingTasks(t *testing.T) {
 	// Proves: for each scripted failure, ending in the circuit breaker, the
 	// events (what the renderers print), the error's verdict and the JSON
-	// report all name the classified cause and its setting; the old
-	// deployment's stopped task is not blamed on the new one; the log lines
-	// of a crashed container are read from its awslogs stream.
+	// report all name the classified cause and its setting, in a create as
+	// in an update; the old deployment's stopped task is not blamed on the
+	// new one; the log lines of a crashed container are read from its
+	// awslogs stream.
 	cases := []struct {
 		name     string
+		update   bool // an update of a running stack, rather than a create
 		task     simTask
 		logs     []string
 		targets  []simTarget
@@ -155,7 +157,7 @@ func TestDeployExplainsFailingTasks(t *testing.T) {
 		{name: "ARM image on x86", kind: watch.ExecFormatError, setting: stack.KeyArch, evidence: "exec format error",
 			logs: []string{"exec /docker-entrypoint.sh: exec format error"}, logLine: "exec format error",
 			task: simTask{stopCode: "EssentialContainerExited", reason: "Essential container in task exited", exit: intp(255), ranFor: time.Second}},
-		{name: "out of memory", kind: watch.OutOfMemory, setting: stack.KeyMemory, evidence: "OutOfMemoryError",
+		{name: "out of memory, in an update", update: true, kind: watch.OutOfMemory, setting: stack.KeyMemory, evidence: "OutOfMemoryError",
 			task: simTask{stopCode: "EssentialContainerExited", reason: "Essential container in task exited", exit: intp(137),
 				contReason: "OutOfMemoryError: Container killed due to memory usage", ranFor: 40 * time.Second}},
 	}
