@@ -498,6 +498,7 @@ type serviceWatch struct {
 	arn     string // the service's, once an event showed it in progress
 	settled bool   // an event showed the service settled after that
 	w       *watch.Watcher
+	located bool // the watch has looked for the stack's other resources
 	facts   chan watch.Fact
 	done    chan struct{}
 	cancel  context.CancelFunc
@@ -538,16 +539,24 @@ func (s *serviceWatch) observe(e ResourceEvent) {
 // sync starts the watch, on the wait's context, or stops it, as the events
 // observed so far ask.
 func (s *serviceWatch) sync(ctx context.Context) {
-	switch {
-	case s == nil:
-	case s.settled && s.w != nil && !s.stopped:
+	if s == nil {
+		return
+	}
+	if s.arn != "" && s.w == nil {
+		s.start(ctx, s.arn)
+	}
+	if s.settled && s.w != nil && !s.stopped {
 		s.stop()
 		// ECS marks the rollout failed before CloudFormation reports the
-		// service failed: one last look gets its reason for the verdict.
+		// service failed: one last look gets its reason, and the tasks
+		// that stopped last, for the verdict. A service that settled
+		// before the watch could find its other resources (both events
+		// in one poll) has them found now.
+		if !s.located {
+			s.locate(ctx)
+		}
 		s.w.Final(ctx, s.report)
 		s.keepVerdict()
-	case s.arn != "" && s.w == nil:
-		s.start(ctx, s.arn)
 	}
 }
 
@@ -557,37 +566,51 @@ func (s *serviceWatch) start(ctx context.Context, serviceARN string) {
 		limiter = watch.NewLimiter(watch.DefaultRate, watch.DefaultBurst)
 	}
 	cluster, _ := clusterAndServiceFromARN(serviceARN)
-	s.w = &watch.Watcher{ECS: s.d.ECS, ELB: s.d.TargetHealth, Logs: s.d.Logs, Interval: s.d.WatchInterval, Limiter: limiter}
+	s.w = &watch.Watcher{ECS: s.d.ECS, ELB: s.d.TargetHealth, Logs: s.d.Logs, Interval: s.d.WatchInterval, Limiter: limiter,
+		Target: watch.Target{Cluster: cluster, Service: serviceARN, LogStreamPrefix: s.prefix, Since: s.since}}
 	s.facts, s.done = make(chan watch.Fact, 64), make(chan struct{})
 	wctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
+	emit := func(f watch.Fact) {
+		select {
+		case s.facts <- f:
+		case <-wctx.Done():
+		}
+	}
 	go func() {
 		defer close(s.done)
-		emit := func(f watch.Fact) {
-			select {
-			case s.facts <- f:
-			case <-wctx.Done():
-			}
+		if s.locateWith(wctx, emit) {
+			s.w.Run(wctx, emit)
 		}
-		target := watch.Target{Cluster: cluster, Service: serviceARN, LogStreamPrefix: s.prefix, Since: s.since}
-		// The target groups and the log group are the stack's other
-		// resources; one ListStackResources call finds them.
-		if limiter.Wait(wctx) != nil {
-			return
-		}
-		res, err := Locate(wctx, s.d.API, s.stackID)
-		switch {
-		case err == nil:
-			target.TargetGroupARNs, target.LogGroup = res.TargetGroupARNs, res.LogGroup
-			if target.Cluster == "" {
-				target.Cluster = res.Cluster
-			}
-		case wctx.Err() == nil:
-			emit(watch.Denied{Time: time.Now(), Action: "cloudformation:ListStackResources", Message: briefly(err)})
-		}
-		s.w.Target = target
-		s.w.Run(wctx, emit)
 	}()
+}
+
+// locate finds the service's target groups and log group, on the waiter's
+// goroutine once the watch has stopped.
+func (s *serviceWatch) locate(ctx context.Context) { s.locateWith(ctx, s.report) }
+
+// locateWith finds the target groups and the log group, the stack's other
+// resources, with one ListStackResources call within the budget. It
+// reports false when ctx ended first.
+func (s *serviceWatch) locateWith(ctx context.Context, emit func(watch.Fact)) bool {
+	if s.w.Limiter.Wait(ctx) != nil {
+		return false
+	}
+	res, err := Locate(ctx, s.d.API, s.stackID)
+	switch {
+	case err == nil:
+		s.w.Target.TargetGroupARNs, s.w.Target.LogGroup = res.TargetGroupARNs, res.LogGroup
+		if s.w.Target.Cluster == "" {
+			s.w.Target.Cluster = res.Cluster
+		}
+		s.located = true
+	case ctx.Err() == nil:
+		emit(watch.Denied{Time: time.Now(), Action: "cloudformation:ListStackResources", Message: briefly(err)})
+		s.located = true // not again
+	default:
+		return false
+	}
+	return true
 }
 
 // ch is the channel of facts, nil (which never delivers) when no watch runs.

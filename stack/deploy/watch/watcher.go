@@ -96,6 +96,7 @@ type Watcher struct {
 	logsByExit map[int][]string
 	order      []string // cause keys in the order first seen
 	causes     map[string]TaskStopped
+	causeLines map[string][]string // the latest log lines read for each cause key
 	stopped    int
 	lastTarget *Cause
 	round      int
@@ -192,7 +193,7 @@ func (w *Watcher) init() {
 	}
 	w.seenEvents, w.seenTasks, w.targets = map[string]bool{}, map[string]bool{}, map[string]string{}
 	w.denied, w.counts, w.causes = map[string]bool{}, map[string]int{}, map[string]TaskStopped{}
-	w.logsByExit = map[int][]string{}
+	w.logsByExit, w.causeLines = map[int][]string{}, map[string][]string{}
 }
 
 // call runs one API call within the budget. It reports false when the call
@@ -349,6 +350,13 @@ func (w *Watcher) stoppedTasks(ctx context.Context, emit func(Fact)) {
 		w.counts[key]++
 		f := TaskStopped{Time: time.Now(), Task: task, Cause: cause, Count: w.counts[key]}
 		w.causes[key] = f
+		var lines []string
+		for _, c := range task.Containers {
+			lines = append(lines, c.LogLines...)
+		}
+		if len(lines) > 0 {
+			w.causeLines[key] = lines
+		}
 		emit(f)
 	}
 }
@@ -467,7 +475,9 @@ type Verdict struct {
 	Cause *Cause `json:"cause,omitempty"`
 	// Count is how many stopped tasks had Cause.
 	Count int `json:"count"`
-	// LogLines are the last lines of the latest task with Cause.
+	// LogLines are the last lines read of a task with Cause (the latest
+	// whose lines were read: tasks that exit with a code already seen
+	// are not read again).
 	LogLines []string `json:"logLines,omitempty"`
 }
 
@@ -487,12 +497,9 @@ func (w *Watcher) Verdict() Verdict {
 		}
 	}
 	if best != "" {
-		f := w.causes[best]
-		c := f.Cause
+		c := w.causes[best].Cause
 		v.Cause, v.Count = &c, w.counts[best]
-		for _, ct := range f.Task.Containers {
-			v.LogLines = append(v.LogLines, ct.LogLines...)
-		}
+		v.LogLines = w.causeLines[best]
 	} else if w.lastTarget != nil {
 		c := *w.lastTarget
 		v.Cause = &c
