@@ -272,6 +272,11 @@ func TestWatcherWarnsOnceAboutADeniedRead(t *testing.T) {
 	failingTasks(e, 3, 50*time.Millisecond, simTask{stopCode: "EssentialContainerExited", reason: "Essential container in task exited",
 		exit: intp(3), ranFor: time.Second})
 	e.deny["logs:GetLogEvents"] = true
+	// Each task exits with a code of its own, so each one's lines would
+	// be read, were the read not denied.
+	for i := range e.tasks {
+		e.tasks[i].exit = intp(3 + i)
+	}
 	sim.onExecute = func(*simStack, *simChangeSet) *script { return serviceScript(e, "create", 250*time.Millisecond, true) }
 	d, rec, _ := newWatchingDeployer(sim)
 	_, err := d.Deploy(t.Context(), watchInput())
