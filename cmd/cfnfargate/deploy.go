@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
 func deployCommand() *cli.Command {
@@ -19,67 +25,327 @@ func deployCommand() *cli.Command {
 		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection (--deletion-protection does too)", EnvVars: []string{envName("termination-protection")}},
 		&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a change set that replaces the load balancer, a target group, a security group, the cluster, the service or the log group, without asking",
 			EnvVars: []string{envName("allow-replacement")}},
+		&cli.DurationFlag{Name: "deploy-timeout", Usage: "stop the deploy itself after `DURATION` (an update is cancelled and rolled back); --timeout only stops waiting",
+			EnvVars: []string{envName("deploy-timeout")}},
+		&cli.BoolFlag{Name: "fail-fast", Usage: fmt.Sprintf("stop the deploy once %d tasks of the new deployment stopped for the same cause that retrying cannot fix (image not found, wrong architecture, secrets denied, exit at start-up)", deploy.DefaultFailFastAfter),
+			EnvVars: []string{envName("fail-fast")}},
+		&cli.StringFlag{Name: "report", Usage: "write the whole story of the deploy as JSON to `FILE`: events, deployments, stopped tasks, target health, log lines and the cause",
+			EnvVars: []string{envName("report")}},
 	)
 	return &cli.Command{
 		Name:      "deploy",
 		Usage:     "create or update the stack through a change set, and wait for it",
 		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
-		Description: "Prints the plan, executes it and shows each stack event until the stack settles.\n" +
+		Description: "Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
+			"is in progress it also shows the rollout, the tasks that stopped and why, with the setting to change,\n" +
+			"the health of the targets and the last lines a stopped container logged.\n" +
 			"A plan that replaces the load balancer, a target group, a security group, the cluster, the service or\n" +
 			"the log group is executed only with --allow-replacement or after confirmation on a terminal.\n" +
 			"Exit status: 0 deployed or no changes, 1 failed or replacement refused, 2 bad input, 130 interrupted.",
 		Flags:        flags,
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			in, err := stackInput(c)
-			if err != nil {
+			o := newDeployOptions(c)
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			in.Timeout = c.Duration("timeout")
-			in.NoWait = c.Bool("no-wait")
-			in.TerminationProtection = in.TerminationProtection || c.Bool("termination-protection")
-			in.AllowReplacement = c.Bool("allow-replacement")
-			in.ConfirmReplacement = confirmReplacement(c, in.StackName)
-
-			cfg, _ := readSettings(c) // read and checked by stackInput
-			var res *deploy.Result
-			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
-				if err := resolveEnvironment(ctx, c, d, &in, cfg.Config); err != nil {
-					return err
-				}
-				res, err = d.Deploy(ctx, in)
-				return err
-			})
-			var refused *deploy.ReplacementError
-			if errors.As(err, &refused) {
-				return fmt.Errorf("%w\nTo replace them, deploy again with --allow-replacement", err)
-			}
-			if err != nil {
-				return withHints(c, err)
-			}
-			// The progress lines already said how the stack ended. The
-			// next steps are how to follow a deploy not waited for, or to
-			// act on a warning: on stdout with the first, as the rest of
-			// what a run without waiting reports, else on stderr.
-			hints := c.App.ErrWriter
-			if in.NoWait && !res.NoChanges {
-				fmt.Fprintf(c.App.Writer, "Not waiting: stack %s is %s.\n", res.StackName, res.Status)
-				hints = c.App.Writer
-			}
-			printOutputs(c.App.Writer, res.Outputs)
-			if !in.NoWait && !res.NoChanges {
-				recordRelease(c, in.StackName) // issue 11: the release history
-			}
-			// The stack deployed; what went wrong after that is a warning.
-			for _, w := range res.Warnings {
-				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
-			}
-			if len(res.NextSteps) > 0 {
-				fmt.Fprintln(hints, stepsHint(c, res.NextSteps))
-			}
-			return nil
+			return o.Execute(c.Context)
 		},
 	}
+}
+
+// deployOptions are the deploy command's input and what it acts with.
+// Validate checks the input and Execute deploys; a test can build one
+// without a cli.App.
+type deployOptions struct {
+	// readInput reads and checks the settings and stack flags (stackInput
+	// outside tests).
+	readInput func() (deploy.Input, error)
+	// labels name the command's own flags in problems: --flag, or the
+	// config-file key or variable the value came from.
+	labels func(name string) string
+
+	timeout               time.Duration
+	deployTimeout         time.Duration
+	noWait                bool
+	terminationProtection bool
+	allowReplacement      bool
+	failFast              bool
+	reportPath            string
+	confirm               func(context.Context, []deploy.Replacement) (bool, error)
+	timing                *watch.Timing
+
+	stdout, stderr io.Writer
+	// run runs act with a deployer and the context the first Ctrl-C
+	// cancels (withDeployer outside tests).
+	run func(act func(context.Context, *deploy.Deployer) error) error
+	// hinted adds the next steps to an error, and steps words them, with
+	// the AWS flags the user gave (withHints and stepsHint outside tests).
+	hinted func(error) error
+	steps  func([]deploy.Step) string
+	// prepare completes the input with what AWS holds before the deploy:
+	// a shared environment's outputs, and its listener rule checks
+	// (resolveEnvironment outside tests). Nil does nothing.
+	prepare func(context.Context, *deploy.Deployer, *deploy.Input) error
+	// deployed records a release of a deploy that changed the stack and
+	// was waited for (recordRelease outside tests). Nil does nothing.
+	deployed func(stackName string)
+
+	in deploy.Input // set by Validate
+}
+
+// newDeployOptions reads the deploy command's flags. Their values are read
+// with the settings, in Validate: the config file can hold any of them, and
+// reading the settings applies it.
+func newDeployOptions(c *cli.Context) *deployOptions {
+	o := &deployOptions{
+		labels: func(name string) string { return "--" + name },
+		stdout: c.App.Writer,
+		stderr: c.App.ErrWriter,
+		run: func(act func(context.Context, *deploy.Deployer) error) error {
+			return withDeployer(c, act)
+		},
+		hinted:   func(err error) error { return withHints(c, err) },
+		steps:    func(s []deploy.Step) string { return stepsHint(c, s) },
+		deployed: func(stackName string) { recordRelease(c, stackName) },
+	}
+	o.readInput = func() (deploy.Input, error) {
+		in, err := stackInput(c)
+		// The stack's name may come from the config file, which
+		// stackInput has read.
+		o.confirm = confirmReplacement(c, in.StackName)
+		if s, serr := readSettings(c); serr == nil {
+			o.labels = s.label
+			o.timing = settingsTiming(s.Config)
+			o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) error {
+				return resolveEnvironment(ctx, c, d, in, s.Config)
+			}
+		}
+		o.timeout = c.Duration("timeout")
+		o.deployTimeout = c.Duration("deploy-timeout")
+		o.noWait = c.Bool("no-wait")
+		o.terminationProtection = c.Bool("termination-protection")
+		o.allowReplacement = c.Bool("allow-replacement")
+		o.failFast = c.Bool("fail-fast")
+		o.reportPath = c.String("report")
+		return in, err
+	}
+	return o
+}
+
+// Validate checks every input and reports every problem at once; nothing
+// is sent to AWS when there is one.
+func (o *deployOptions) Validate() error {
+	var problems []stack.Problem
+	in, err := o.readInput()
+	var invalid *stack.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		problems = append(problems, invalid.Problems...)
+	case err != nil:
+		return err
+	}
+	var check deploy.Check
+	if o.deployTimeout != 0 {
+		check.Timeout(o.labels("deploy-timeout"), o.deployTimeout)
+		if o.deployTimeout > 0 && o.timeout > 0 && o.deployTimeout > o.timeout {
+			check.Add(o.labels("deploy-timeout"), "%s is longer than --timeout %s, which stops waiting first; give a shorter one, or a longer --timeout",
+				o.deployTimeout, o.timeout)
+		}
+	}
+	if o.noWait {
+		// Both act while the deploy is waited for.
+		if o.failFast {
+			check.Add(o.labels("fail-fast"), "needs the deploy to wait; it cannot be used with --no-wait")
+		}
+		if o.deployTimeout != 0 {
+			check.Add(o.labels("deploy-timeout"), "needs the deploy to wait; it cannot be used with --no-wait")
+		}
+	}
+	if o.reportPath != "" {
+		checkReportPath(&check, o.labels("report"), o.reportPath)
+	}
+	if errors.As(check.Err(), &invalid) {
+		problems = append(problems, invalid.Problems...)
+	}
+	if len(problems) > 0 {
+		return &stack.ValidationError{Title: "invalid input", Problems: problems}
+	}
+	in.Timeout = o.timeout
+	in.NoWait = o.noWait
+	in.TerminationProtection = in.TerminationProtection || o.terminationProtection
+	in.AllowReplacement = o.allowReplacement
+	in.ConfirmReplacement = o.confirm
+	in.DeployTimeout = o.deployTimeout
+	in.FailFast = o.failFast
+	in.Timing = o.timing
+	o.in = in
+	return nil
+}
+
+// Execute deploys, writes the report when asked (whatever the outcome),
+// and prints the outputs, warnings and next steps.
+func (o *deployOptions) Execute(ctx context.Context) error {
+	var report *deploy.Report
+	if o.reportPath != "" {
+		report = deploy.NewReport()
+	}
+	if o.timing != nil && !o.noWait {
+		fmt.Fprintln(o.stdout, budgetLine(*o.timing))
+	}
+	var res *deploy.Result
+	err := o.run(func(ctx context.Context, d *deploy.Deployer) (err error) {
+		if report != nil {
+			d.Sink = deploy.Tee(d.Sink, report)
+		}
+		if o.prepare != nil {
+			if err := o.prepare(ctx, d, &o.in); err != nil {
+				return err
+			}
+		}
+		res, err = d.Deploy(ctx, o.in)
+		return err
+	})
+	if report != nil {
+		report.Finish(res, err)
+		if werr := writeReport(o.reportPath, report, o.stdout, o.stderr); werr != nil {
+			if err == nil {
+				return werr
+			}
+			fmt.Fprintf(o.stderr, "cfnfargate: %v\n", werr)
+		}
+	}
+	var refused *deploy.ReplacementError
+	if errors.As(err, &refused) {
+		return fmt.Errorf("%w\nTo replace them, deploy again with --allow-replacement", err)
+	}
+	if err != nil {
+		return o.hinted(withServiceFix(err))
+	}
+	// The progress lines already said how the stack ended. The next steps
+	// are how to follow a deploy not waited for, or to act on a warning:
+	// on stdout with the first, as the rest of what a run without waiting
+	// reports, else on stderr.
+	hints := o.stderr
+	if o.in.NoWait && !res.NoChanges {
+		fmt.Fprintf(o.stdout, "Not waiting: stack %s is %s.\n", res.StackName, res.Status)
+		hints = o.stdout
+	}
+	printOutputs(o.stdout, res.Outputs)
+	if o.deployed != nil && !o.in.NoWait && !res.NoChanges {
+		o.deployed(o.in.StackName) // the release history (cfnfargate history)
+	}
+	// The stack deployed; what went wrong after that is a warning.
+	for _, w := range res.Warnings {
+		fmt.Fprintf(o.stderr, "cfnfargate: warning: %s\n", w)
+	}
+	if len(res.NextSteps) > 0 {
+		fmt.Fprintln(hints, o.steps(res.NextSteps))
+	}
+	return nil
+}
+
+// settingFlag words a setting key or template parameter name, as the ECS
+// watcher names them in a cause, as the flag that sets it.
+func settingFlag(key string) string {
+	if flag, ok := parameterFlagNames[key]; ok {
+		return flag
+	}
+	return "--" + key
+}
+
+// serviceFixError is a failed deploy whose ECS cause names the settings
+// to change, followed by them in flag terms.
+type serviceFixError struct {
+	err error
+	fix string
+}
+
+func (e *serviceFixError) Error() string { return e.err.Error() + "\n" + e.fix }
+func (e *serviceFixError) Unwrap() error { return e.err }
+
+// withServiceFix adds to a failed deploy the fix of its ECS cause: the
+// flags to check and what else to check, and the log lines of an app that
+// exited.
+func withServiceFix(err error) error {
+	var failed *deploy.FailedError
+	if !errors.As(err, &failed) || failed.Service == nil || failed.Service.Cause == nil {
+		return err
+	}
+	c := failed.Service.Cause
+	var flags []string
+	for _, k := range c.Settings {
+		flags = append(flags, settingFlag(k))
+	}
+	var lines []string
+	if len(flags) > 0 {
+		lines = append(lines, "→ check "+strings.Join(flags, " or "))
+	}
+	if c.Check != "" {
+		lines = append(lines, "→ "+c.Check)
+	}
+	if c.Kind == watch.AppExit && len(failed.Service.LogLines) > 0 {
+		lines = append(lines, "The container's last lines:")
+		for _, l := range failed.Service.LogLines {
+			lines = append(lines, "  │ "+l)
+		}
+	}
+	if len(lines) == 0 {
+		return err
+	}
+	return &serviceFixError{err: err, fix: strings.Join(lines, "\n")}
+}
+
+// checkReportPath checks, before the deploy, that --report names a file
+// that can be written: not a directory, in a directory that exists.
+func checkReportPath(check *deploy.Check, label, path string) {
+	if strings.HasSuffix(path, "/") {
+		check.Add(label, "%s names a directory; give a file name", path)
+		return
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		check.Add(label, "%s is a directory; give a file name", path)
+		return
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		check.Add(label, "%s: the directory %s does not exist", path, dir)
+	}
+}
+
+// writeReport writes the report as --output writes a template: replacing
+// a regular file atomically, so that it never holds half a report.
+func writeReport(path string, r *deploy.Report, stdout, stderr io.Writer) error {
+	data, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(path, data, stdout, stderr); err != nil {
+		// writeOutput names its flag --output; this is --report.
+		return &exitError{code: deploy.ExitCode(err), err: errors.New(strings.Replace(err.Error(), "--output", "--report", 1))}
+	}
+	return nil
+}
+
+// budgetLine states the deploy-time budget, as deploy and diff print it
+// before they start.
+func budgetLine(t watch.Timing) string {
+	return "Deploy-time budget (from the settings): " + t.String()
+}
+
+// settingsTiming is the deploy-time budget of the settings.
+func settingsTiming(cfg stack.Config) *watch.Timing {
+	t := watch.Estimate(watch.TimingSettings{
+		HealthCheckInterval: cfg.HealthCheck.Interval,
+		HealthyThreshold:    cfg.HealthCheck.HealthyThreshold,
+		UnhealthyThreshold:  cfg.HealthCheck.UnhealthyThreshold,
+		GracePeriod:         cfg.Service.HealthCheckGracePeriod,
+		DeregistrationDelay: cfg.LoadBalancer.DeregistrationDelay,
+		DesiredCount:        cfg.Service.DesiredCount,
+		MinHealthyPercent:   cfg.Service.MinHealthyPercent,
+		MaxPercent:          cfg.Service.MaxPercent,
+	})
+	return &t
 }
 
 func diffCommand() *cli.Command {
@@ -100,10 +366,13 @@ func diffCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, _ := readSettings(c) // read and checked by stackInput
+			s, serr := readSettings(c) // read and checked by stackInput
+			if serr == nil {
+				fmt.Fprintln(c.App.Writer, budgetLine(*settingsTiming(s.Config)))
+			}
 			var plan *deploy.Plan
 			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
-				if err := resolveEnvironment(ctx, c, d, &in, cfg.Config); err != nil {
+				if err := resolveEnvironment(ctx, c, d, &in, s.Config); err != nil {
 					return err
 				}
 				plan, err = d.Diff(ctx, in)

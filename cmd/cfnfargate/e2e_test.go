@@ -223,6 +223,12 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "UPDATE_COMPLETE") {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
+		// moto's ECS runs no tasks: the watcher, which reads the service
+		// through the same endpoint, must find nothing to report and no
+		// read it may not make.
+		if strings.Contains(stdout, "Warning: cannot read") || strings.Contains(stdout, " stopped: ") {
+			t.Errorf("the ECS watcher was not quiet against moto:\n%s", stdout)
+		}
 		if got := parameter("ContainerImage"); got != "nginx:1.27" {
 			t.Errorf("ContainerImage = %q, want nginx:1.27 sent as a parameter value", got)
 		}

@@ -260,6 +260,7 @@ func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deploy
 	if f, ok := c.App.Writer.(*os.File); ok {
 		opts = progress.Detect(f, os.Getenv)
 	}
+	opts.Setting = settingFlag
 	err = act(ctx, clients.Deployer(progress.New(out.stdout, opts)))
 	// The error that follows goes on a line of its own, not after a live
 	// status line.

@@ -58,9 +58,22 @@ type Clients struct {
 	Region string
 }
 
-// Deployer returns a Deployer that uses every client, reporting to sink.
+// Deployer returns a Deployer that uses every client, reporting to sink:
+// besides CloudFormation, IAM and Elastic Load Balancing for their checks,
+// ECS, Elastic Load Balancing and CloudWatch Logs to watch the service.
 func (c *Clients) Deployer(sink Sink) *Deployer {
-	return &Deployer{API: c.CloudFormation, Sink: sink, IAM: c.IAM, ELB: c.ELB}
+	d := &Deployer{API: c.CloudFormation, Sink: sink, IAM: c.IAM, ELB: c.ELB}
+	// A nil *ecs.Client in an interface would not be nil.
+	if c.ECS != nil {
+		d.ECS = c.ECS
+	}
+	if c.ELB != nil {
+		d.TargetHealth = c.ELB
+	}
+	if c.Logs != nil {
+		d.Logs = c.Logs
+	}
+	return d
 }
 
 // NewClient returns a CloudFormation client built from the default AWS

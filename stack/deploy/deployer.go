@@ -13,6 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
 const (
@@ -38,6 +42,18 @@ type Deployer struct {
 	// ELB, when set, lets Delete refuse a stack whose load balancer has
 	// deletion protection; nil skips that check.
 	ELB ELBAPI
+	// ECS, when set, lets Deploy watch the stack's ECS service while
+	// CloudFormation works on it (see package watch), and TargetHealth and
+	// Logs add the health of its targets and the last lines its stopped
+	// containers logged. Each may be nil, which skips its part.
+	ECS          watch.ECSAPI
+	TargetHealth watch.ELBAPI
+	Logs         watch.LogsAPI
+	// WatchInterval is the time between the watcher's rounds; zero means
+	// watch.DefaultInterval. WatchLimiter bounds the watcher's calls; nil
+	// means one of watch.DefaultRate and watch.DefaultBurst per deploy.
+	WatchInterval time.Duration
+	WatchLimiter  *watch.Limiter
 	// RoleWait is how long a service-linked role that Deploy created gets
 	// to spread through IAM before the change set executes; zero means
 	// DefaultRoleWait.
@@ -89,7 +105,37 @@ type Input struct {
 	// change set with such replacements; the plan has been reported by
 	// then. It should return when ctx ends.
 	ConfirmReplacement func(ctx context.Context, replacements []Replacement) (bool, error)
+	// DeployTimeout, when not zero, bounds the stack operation itself,
+	// unlike Timeout, which bounds the wait: when it passes during an
+	// update, Deploy cancels the update and follows the rollback; during
+	// a create, which CloudFormation cannot cancel, it stops waiting and
+	// says what happens next. Either way the result is a *FailedError
+	// with StoppedBy StopDeployTimeout.
+	DeployTimeout time.Duration
+	// FailFast stops the operation as DeployTimeout does once
+	// FailFastAfter tasks of the new deployment have stopped for the same
+	// deterministic cause (watch.Cause.Deterministic), instead of waiting
+	// for ECS's circuit breaker. It needs Deployer.ECS.
+	FailFast bool
+	// FailFastAfter is the number of such tasks; zero means
+	// DefaultFailFastAfter.
+	FailFastAfter int
+	// Timing is the deploy-time budget of the settings, passed on to the
+	// renderer in WaitStarted; nil shows none.
+	Timing *watch.Timing
 }
+
+// Fields of Input that Deploy checks, beside those of check.go, as the
+// keys of the problems it finds in them.
+const (
+	FieldDeployTimeout = "DeployTimeout"
+	FieldFailFastAfter = "FailFastAfter"
+)
+
+// DefaultFailFastAfter is how many tasks must stop for the same
+// deterministic cause before FailFast stops a deploy: one could be bad
+// luck, two with the same cause are a pattern.
+const DefaultFailFastAfter = 2
 
 // Result is the outcome of a successful Deploy.
 type Result struct {
@@ -145,10 +191,11 @@ type Output struct {
 // deploy, and a service-linked role that could not be checked or created,
 // are among Result.Warnings, not errors.
 func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
-	in, declared, err := prepare(in)
+	in, tmpl, err := prepareTemplate(in)
 	if err != nil {
 		return nil, err
 	}
+	declared := tmpl.params
 	ctx, cancel := bounded(ctx, in.Timeout)
 	defer cancel()
 
@@ -169,7 +216,7 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	// A CREATE change set for a stack that does not exist makes a
 	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
 	ownStack := stack == nil
-	roleCreated, warnings, steps, err := d.ensureServiceLinkedRoles(ctx, in, typ == types.ChangeSetTypeCreate)
+	roleCreated, warnings, steps, err := d.ensureServiceLinkedRoles(ctx, in, tmpl.types, typ == types.ChangeSetTypeCreate)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +236,7 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	if err := d.awaitRole(ctx, in.StackName, roleCreated); err != nil {
 		return nil, d.abandonChangeSet(ctx, ctx.Err(), cs, in.StackName, ownStack, in.Timeout)
 	}
-	return d.execute(ctx, in, cs, stack, ownStack, res)
+	return d.execute(ctx, in, cs, stack, ownStack, res, tmpl.logStreamPrefix)
 }
 
 // keep finishes a deploy whose change set has no changes: a success that
@@ -211,8 +258,9 @@ func (d *Deployer) keep(ctx context.Context, in Input, cs *changeSet, stack *typ
 	return res, nil
 }
 
-// execute runs the change set and, unless NoWait, follows it to the end.
-func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before *types.Stack, ownStack bool, res *Result) (*Result, error) {
+// execute runs the change set and, unless NoWait, follows it to the end,
+// watching the ECS service (its containers log under logPrefix) meanwhile.
+func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before *types.Stack, ownStack bool, res *Result, logPrefix string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}
@@ -220,6 +268,7 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 	// eventFilter. The SDK retries the call with the same token, which
 	// makes a retry after a lost answer harmless.
 	token := newName("cfnfargate-exec")
+	started := time.Now()
 	if _, err := d.API.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{
 		ChangeSetName:      aws.String(cs.ID),
 		ClientRequestToken: aws.String(token),
@@ -252,6 +301,11 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 
 	w := d.newWaiter(in.StackName, cs.StackID, operation, eventFilter{tokens: map[string]bool{token: true}, since: cs.Created})
 	w.before = before
+	w.timing = in.Timing
+	w.svc = d.newServiceWatch(in.StackName, cs.StackID, started, logPrefix, in)
+	if in.DeployTimeout > 0 {
+		w.deadline = started.Add(in.DeployTimeout)
+	}
 	final, err := d.follow(ctx, w, operation, in)
 	if err != nil {
 		return nil, err
@@ -269,9 +323,22 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in Input) (*types.Stack, error) {
 	w.begin()
 	err := w.wait(ctx)
+	if errors.Is(err, errFailFast) || errors.Is(err, errDeployTimeout) {
+		by := StopFailFast
+		if errors.Is(err, errDeployTimeout) {
+			by = StopDeployTimeout
+		}
+		err = d.stopEarly(ctx, w, operation, in, by)
+		w.end()
+		if err != nil {
+			return nil, err
+		}
+		return w.last, nil
+	}
 	// Only an interruption that stopped the wait counts: one that came
 	// after the stack settled changes nothing.
 	if err != nil && interrupted(ctx) && operation == "update" {
+		w.svc.stop()
 		err = d.cancelUpdate(ctx, w, in)
 		w.end()
 		if err != nil {
@@ -279,6 +346,8 @@ func (d *Deployer) follow(ctx context.Context, w *waiter, operation string, in I
 		}
 		return w.last, nil
 	}
+	// The facts still on their way are reported before the wait's end.
+	w.svc.stop()
 	w.end()
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -337,9 +406,61 @@ func (d *Deployer) cancelUpdate(ctx context.Context, w *waiter, in Input) error 
 	return ie
 }
 
-// failure builds the error for an operation that settled in a failed state.
+// stopEarly stops an operation that fail-fast or the deploy timeout (by)
+// ended. An update is cancelled and its rollback followed; it returns nil
+// if the update completed before the cancel took effect, the deploy having
+// succeeded after all. A create cannot be cancelled (CancelUpdateStack
+// takes only a stack in UPDATE_IN_PROGRESS: CloudFormation API reference),
+// so it is left running and the error says what happens next.
+func (d *Deployer) stopEarly(ctx context.Context, w *waiter, operation string, in Input, by string) error {
+	verdict := w.svc.result()
+	why := "the deploy timeout passed"
+	if by == StopFailFast {
+		why = "tasks of the new deployment keep stopping for the same cause"
+		if t := w.svc.tripped; t != nil {
+			why = fmt.Sprintf("%d tasks of the new deployment stopped because %s", t.Count, t.Cause.Summary)
+		}
+	}
+	fe := &FailedError{Stack: in.StackName, StackID: w.stackID, Operation: operation, StoppedBy: by, Service: verdict}
+	if operation != "update" {
+		fe.Status = w.status()
+		d.note(in.StackName, "Stopped waiting: %s; CloudFormation cannot cancel a create", why)
+		fe.Hint = "CloudFormation carries on with the create until ECS's circuit breaker fails the service; it then rolls " +
+			"the stack back, and the next deploy deletes it and creates it again. To stop it sooner, delete the stack " +
+			"(the delete waits for the create to end)"
+		ref := w.ref()
+		fe.Steps = []Step{ref.step("check on it", StepStatus), ref.step("delete it", StepDelete)}
+		return fe
+	}
+	d.note(in.StackName, "Stopping the update of stack %s: %s; cancelling it and waiting for the rollback", in.StackName, why)
+	w.deadline = time.Time{}
+	token := newName("cfnfargate-cancel")
+	if _, err := d.API.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{
+		StackName: aws.String(w.stackID), ClientRequestToken: aws.String(token),
+	}); err != nil {
+		d.note(in.StackName, "Could not cancel the update: %s", briefly(err))
+	}
+	w.filter.tokens[token] = true
+	if err := w.wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			ref := w.ref()
+			return stopped(ctx, ref, w.status(), in.Timeout, "the update was being cancelled and rolled back",
+				ref.step("check on it", StepStatus))
+		}
+		return fmt.Errorf("wait for stack %s: %w", in.StackName, err)
+	}
+	fe.Status = w.status()
+	if fe.Status == statusUpdateComplete {
+		d.note(in.StackName, "The update of stack %s completed before it could be cancelled", in.StackName)
+		return nil
+	}
+	return fe
+}
+
+// failure builds the error for an operation that settled in a failed state,
+// with what the service watch found.
 func failure(stack, operation string, w *waiter) error {
-	fe := &FailedError{Stack: stack, StackID: w.stackID, Operation: operation, Status: w.status()}
+	fe := &FailedError{Stack: stack, StackID: w.stackID, Operation: operation, Status: w.status(), Service: w.svc.result()}
 	if cause, ok := rootCause(w.events); ok {
 		if !cause.StackLevel {
 			fe.LogicalID = cause.LogicalID
@@ -504,6 +625,26 @@ func (d *Deployer) protect(ctx context.Context, res *Result) {
 // prepare checks the input, fills in defaults and reads the template's
 // parameters, all before any API call.
 func prepare(in Input) (Input, []templateParameter, error) {
+	in, t, err := prepareTemplate(in)
+	return in, t.params, err
+}
+
+// parsedTemplate is what the Deployer needs to know of the template. The
+// body is parsed once, by prepareTemplate.
+type parsedTemplate struct {
+	params []templateParameter
+	// types are the resource types it declares, for the service-linked
+	// roles.
+	types map[string]bool
+	// logStreamPrefix is the awslogs-stream-prefix of its containers, for
+	// the watcher to find their log streams; "" if none.
+	logStreamPrefix string
+}
+
+// prepareTemplate checks the input, fills in defaults (the capabilities
+// the template needs, when the caller gave none) and reads the template,
+// all before any API call.
+func prepareTemplate(in Input) (Input, parsedTemplate, error) {
 	var check Check
 	check.StackName(FieldStackName, in.StackName)
 	check.TemplateBody(in.TemplateBody)
@@ -512,14 +653,102 @@ func prepare(in Input) (Input, []templateParameter, error) {
 		in.Timeout = DefaultTimeout
 	}
 	check.Timeout(FieldTimeout, in.Timeout)
-	var declared []templateParameter
+	if in.DeployTimeout != 0 {
+		check.Timeout(FieldDeployTimeout, in.DeployTimeout)
+	}
+	if in.FailFastAfter < 0 {
+		check.Add(FieldFailFastAfter, "must be 1 or more, not %d", in.FailFastAfter)
+	}
+	if in.FailFastAfter == 0 {
+		in.FailFastAfter = DefaultFailFastAfter
+	}
+	var t parsedTemplate
 	if in.TemplateBody != "" {
-		var err error
-		if declared, err = templateParameters(in.TemplateBody); err != nil {
+		var doc yaml.Node
+		err := yaml.Unmarshal([]byte(in.TemplateBody), &doc)
+		if err == nil {
+			t.params, err = parametersOf(&doc)
+		} else {
+			err = fmt.Errorf("the template is not valid YAML or JSON: %w", err)
+		}
+		if err != nil {
 			check.Add("", "%v", err)
+		} else {
+			t.types = resourceTypesOf(&doc)
+			t.logStreamPrefix = logStreamPrefixOf(&doc)
+			if in.Capabilities == nil {
+				in.Capabilities = capabilitiesOf(&doc)
+			}
 		}
 	}
-	return in, declared, check.Err()
+	return in, t, check.Err()
+}
+
+// capabilitiesOf returns the capabilities CloudFormation needs to create
+// a parsed template's resources, by the rule of stack.Capabilities:
+// CAPABILITY_IAM for IAM resources, CAPABILITY_NAMED_IAM when one of them
+// has a fixed name (CloudFormation API reference, CreateChangeSet,
+// Capabilities).
+func capabilitiesOf(doc *yaml.Node) []string {
+	iam, named := false, false
+	for _, r := range resourcesOf(doc) {
+		typ := mappingValue(r, "Type")
+		if typ == nil || !strings.HasPrefix(typ.Value, "AWS::IAM::") {
+			continue
+		}
+		iam = true
+		if props := mappingValue(r, "Properties"); props != nil {
+			for _, key := range []string{"RoleName", "UserName", "GroupName", "ManagedPolicyName", "InstanceProfileName"} {
+				if mappingValue(props, key) != nil {
+					named = true
+				}
+			}
+		}
+	}
+	switch {
+	case named:
+		return []string{"CAPABILITY_NAMED_IAM"}
+	case iam:
+		return []string{"CAPABILITY_IAM"}
+	}
+	return nil
+}
+
+// logStreamPrefixOf returns the awslogs-stream-prefix of the first
+// container of the first task definition that sets one as a plain string.
+func logStreamPrefixOf(doc *yaml.Node) string {
+	for _, r := range resourcesOf(doc) {
+		if typ := mappingValue(r, "Type"); typ == nil || typ.Value != taskDefType {
+			continue
+		}
+		defs := mappingValue(mappingValue(r, "Properties"), "ContainerDefinitions")
+		if defs == nil || defs.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, c := range defs.Content {
+			opts := mappingValue(mappingValue(c, "LogConfiguration"), "Options")
+			if p := mappingValue(opts, "awslogs-stream-prefix"); p != nil && p.Kind == yaml.ScalarNode && strings.HasPrefix(p.Tag, "!!") {
+				return p.Value
+			}
+		}
+	}
+	return ""
+}
+
+// resourcesOf returns the resource definitions of a parsed template.
+func resourcesOf(doc *yaml.Node) []*yaml.Node {
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	section := mappingValue(doc.Content[0], "Resources")
+	if section == nil || section.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []*yaml.Node
+	for i := 1; i < len(section.Content); i += 2 {
+		out = append(out, section.Content[i])
+	}
+	return out
 }
 
 // refOf names a stack that may not exist (nil).

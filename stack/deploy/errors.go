@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
 // Exit codes carried by the error types of this package, for a program to
@@ -51,21 +52,55 @@ type FailedError struct {
 	LogicalID    string
 	ResourceType string
 	Reason       string
+	// Service is what the ECS watcher found while the stack's service was
+	// in progress, when it found something wrong: the rollout's end and
+	// the most frequent cause of the stopped tasks.
+	Service *watch.Verdict
+	// StoppedBy says why Deploy stopped the operation itself, when it did:
+	// StopFailFast or StopDeployTimeout; empty when CloudFormation ended it.
+	StoppedBy string
+	// Hint says what happens next, when the operation goes on without
+	// Deploy (a create cannot be cancelled); Steps are what to do.
+	Hint  string
+	Steps []Step
 }
+
+// Why Deploy stopped an operation itself (FailedError.StoppedBy).
+const (
+	// StopFailFast: tasks of the new deployment kept stopping for the
+	// same deterministic cause (Input.FailFast).
+	StopFailFast = "fail-fast"
+	// StopDeployTimeout: Input.DeployTimeout passed.
+	StopDeployTimeout = "deploy-timeout"
+)
 
 func (e *FailedError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s of stack %s failed", e.Operation, e.Stack)
 	switch {
+	case e.StoppedBy == StopFailFast:
+		fmt.Fprintf(&b, ": stopped early, because tasks of the new deployment keep stopping for the same cause")
+	case e.StoppedBy == StopDeployTimeout:
+		fmt.Fprintf(&b, ": stopped, because the deploy timeout passed")
 	case e.LogicalID != "":
 		fmt.Fprintf(&b, ": %s (%s): %s", e.LogicalID, e.ResourceType, orUnknown(e.Reason))
 	case e.Reason != "":
 		fmt.Fprintf(&b, ": %s", e.Reason)
 	}
-	if e.Status != "" {
+	if e.Hint != "" {
+		fmt.Fprintf(&b, "\n%s", e.Hint)
+	}
+	if e.Status != "" && e.Hint == "" {
 		fmt.Fprintf(&b, "\nThe stack is now %s", e.Status)
 		if advice, _ := stateAdvice(stackRef{e.Stack, e.StackID}, e.Status); advice != "" {
 			fmt.Fprintf(&b, ": %s", advice)
+		}
+	}
+	// The ECS cause comes last, where a caller can follow it with the
+	// settings to change in its own words.
+	if e.Service != nil {
+		if v := e.Service.String(); v != "" {
+			fmt.Fprintf(&b, "\nService failed: %s", v)
 		}
 	}
 	return b.String()
@@ -75,6 +110,9 @@ func (e *FailedError) ExitCode() int { return ExitFailure }
 
 // NextSteps are what to do about the state the stack was left in.
 func (e *FailedError) NextSteps() []Step {
+	if e.Steps != nil {
+		return e.Steps
+	}
 	_, steps := stateAdvice(stackRef{e.Stack, e.StackID}, e.Status)
 	return steps
 }

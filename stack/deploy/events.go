@@ -1,6 +1,10 @@
 package deploy
 
-import "time"
+import (
+	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
+)
 
 // Sink receives the progress of an operation. The Deployer calls Event from
 // the goroutine that called Deploy, Diff or Delete, one event at a time, and
@@ -16,7 +20,7 @@ type SinkFunc func(Event)
 func (f SinkFunc) Event(e Event) { f(e) }
 
 // Event is one of Note, ChangeSetPending, ChangeSetDone, PlanReady,
-// WaitStarted, ResourceEvent, Polled or WaitEnded.
+// WaitStarted, ResourceEvent, ServiceFact, Polled or WaitEnded.
 type Event interface {
 	event()
 }
@@ -61,20 +65,33 @@ type WaitStarted struct {
 	Time      time.Time
 	Stack     string
 	Operation string // "create", "update", "delete", "rollback", or the status being waited out
+	// Timing is the deploy-time budget of the settings, when the caller
+	// gave one (Input.Timing), for a live view to show the elapsed time
+	// against.
+	Timing *watch.Timing
+}
+
+// ServiceFact is something the ECS watcher found about the stack's
+// service while CloudFormation works on it: the rollout, a service event,
+// a stopped task with its cause, a target's health, or a read the
+// credentials may not make (watch.Denied, reported once per action).
+type ServiceFact struct {
+	Stack string
+	Fact  watch.Fact
 }
 
 // ResourceEvent is one CloudFormation stack event, reported once.
 type ResourceEvent struct {
-	ID           string
-	Time         time.Time
-	LogicalID    string
-	PhysicalID   string
-	ResourceType string
-	Status       string
-	Reason       string
+	ID           string    `json:"id"`
+	Time         time.Time `json:"time"`
+	LogicalID    string    `json:"logicalId"`
+	PhysicalID   string    `json:"physicalId,omitempty"`
+	ResourceType string    `json:"resourceType"`
+	Status       string    `json:"status"`
+	Reason       string    `json:"reason,omitempty"`
 	// StackLevel marks the stack's own events (AWS::CloudFormation::Stack
 	// for this stack), which are not counted as resources.
-	StackLevel bool
+	StackLevel bool `json:"stackLevel,omitempty"`
 }
 
 // Polled is sent after every poll during a wait, so a live display can
@@ -99,5 +116,6 @@ func (ChangeSetDone) event()    {}
 func (PlanReady) event()        {}
 func (WaitStarted) event()      {}
 func (ResourceEvent) event()    {}
+func (ServiceFact) event()      {}
 func (Polled) event()           {}
 func (WaitEnded) event()        {}

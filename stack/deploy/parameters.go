@@ -35,6 +35,11 @@ func templateParameters(body string) ([]templateParameter, error) {
 	if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
 		return nil, fmt.Errorf("the template is not valid YAML or JSON: %w", err)
 	}
+	return parametersOf(&doc)
+}
+
+// parametersOf lists the parameters of a parsed template (a document node).
+func parametersOf(doc *yaml.Node) ([]templateParameter, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
@@ -109,7 +114,7 @@ func (c *Check) ParameterDeclared(flag, name string, declared []string, flags ma
 }
 
 func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
+	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {

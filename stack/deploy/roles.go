@@ -81,13 +81,8 @@ var serviceLinkedRoles = []serviceLinkedRole{
 // before execution, and a warning for each role it could not make sure of:
 // those do not stop the deploy, which succeeds whenever the role exists
 // after all. It returns an error only when ctx ends.
-func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, create bool) (created time.Time, warnings []string, steps []Step, err error) {
+func (d *Deployer) ensureServiceLinkedRoles(ctx context.Context, in Input, types map[string]bool, create bool) (created time.Time, warnings []string, steps []Step, err error) {
 	if d.IAM == nil {
-		return time.Time{}, nil, nil, nil
-	}
-	types, err := templateResourceTypes(in.TemplateBody)
-	if err != nil {
-		// prepare has parsed the template already.
 		return time.Time{}, nil, nil, nil
 	}
 	for _, role := range serviceLinkedRoles {
@@ -184,26 +179,22 @@ func (d *Deployer) roleWait() time.Duration {
 	return DefaultRoleWait
 }
 
-// templateResourceTypes returns the resource types a template declares.
-func templateResourceTypes(body string) (map[string]bool, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
-		return nil, err
-	}
+// resourceTypesOf returns the resource types a parsed template declares.
+func resourceTypesOf(doc *yaml.Node) map[string]bool {
 	types := map[string]bool{}
 	if len(doc.Content) == 0 {
-		return types, nil
+		return types
 	}
 	section := mappingValue(doc.Content[0], "Resources")
 	if section == nil || section.Kind != yaml.MappingNode {
-		return types, nil
+		return types
 	}
 	for i := 1; i < len(section.Content); i += 2 {
 		if typ := mappingValue(section.Content[i], "Type"); typ != nil {
 			types[strings.TrimSpace(typ.Value)] = true
 		}
 	}
-	return types, nil
+	return types
 }
 
 // errorCode is the API error code of err, or "" for an error without one.

@@ -9,6 +9,15 @@ package deploy
 // stack does. What it does get exactly right is the wire format — form-encoded
 // POST requests in, awsquery XML out, ErrorResponse documents with HTTP
 // status codes — so the real SDK client, with its real retryer, talks to it.
+//
+// The same server also SIMULATES the reads of the ECS watcher (package
+// watch): ECS and CloudWatch Logs in their JSON 1.1 protocol (POST with an
+// X-Amz-Target header, JSON in and out, errors as {"__type", "message"})
+// and Elastic Load Balancing v2's DescribeTargetHealth in the Query
+// protocol, from a script of what the service does over time (see
+// simECS in simulator_ecs_test.go). It is not ECS: tasks do not run, they
+// appear stopped at the times a test scripts, with the reasons real ECS
+// gives.
 
 import (
 	"bytes"
@@ -75,6 +84,9 @@ type simulator struct {
 	stop   chan struct{} // closed when the test ends, to release held requests
 	// refuse lists actions answered with an API error instead.
 	refuse map[string]simRefusal
+	// ecs is the scripted ECS service, its targets and logs; nil answers
+	// every ECS, Logs and ELB read with an error.
+	ecs *simECS
 	// staleReads is how many DescribeStacks calls after ExecuteChangeSet
 	// are answered from before the execution, as an eventually consistent
 	// read may be. The DescribeStackEvents call that follows a stale
@@ -145,6 +157,7 @@ type step struct {
 	at                                 time.Time
 	logicalID, resType, status, reason string
 	token                              string
+	physicalID                         string // "" means logicalID-physical
 }
 
 // script builds the steps of an operation on a relative timeline.
@@ -156,6 +169,7 @@ type script struct {
 type scriptStep struct {
 	after                              time.Duration
 	logicalID, resType, status, reason string
+	physicalID                         string
 }
 
 func newScript() *script { return &script{} }
@@ -172,6 +186,13 @@ func (s *script) stack(status, reason string) *script {
 // res adds a resource event.
 func (s *script) res(logicalID, resType, status, reason string) *script {
 	s.steps = append(s.steps, scriptStep{after: s.cursor, logicalID: logicalID, resType: resType, status: status, reason: reason})
+	return s
+}
+
+// resID adds a resource event with a physical ID, as CloudFormation reports
+// once the resource exists (an ECS service's is its ARN).
+func (s *script) resID(logicalID, resType, status, reason, physicalID string) *script {
+	s.steps = append(s.steps, scriptStep{after: s.cursor, logicalID: logicalID, resType: resType, status: status, reason: reason, physicalID: physicalID})
 	return s
 }
 
@@ -251,7 +272,7 @@ func (s *simulator) run(st *simStack, sc *script, token string) {
 	st.pending = st.pending[:0]
 	for _, ss := range sc.steps {
 		st.pending = append(st.pending, step{at: now.Add(ss.after), logicalID: ss.logicalID, resType: ss.resType,
-			status: ss.status, reason: ss.reason, token: token})
+			status: ss.status, reason: ss.reason, token: token, physicalID: ss.physicalID})
 	}
 	s.advance(now)
 }
@@ -269,6 +290,9 @@ func (s *simulator) advance(now time.Time) {
 func (s *simulator) apply(st *simStack, p step) {
 	ev := simEvent{id: s.nextID(st.name), logicalID: p.logicalID, physicalID: p.logicalID + "-physical",
 		resType: p.resType, status: p.status, reason: p.reason, token: p.token, at: p.at}
+	if p.physicalID != "" {
+		ev.physicalID = p.physicalID
+	}
 	if p.logicalID == "" {
 		ev.logicalID, ev.physicalID, ev.resType = st.name, st.id, "AWS::CloudFormation::Stack"
 		st.status, st.reason = p.status, p.reason
@@ -295,6 +319,10 @@ func (s *simulator) find(nameOrID string) *simStack {
 }
 
 func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		s.serveJSON(w, r, target)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -318,6 +346,10 @@ func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if refusal, ok := s.refuse[action]; ok {
 		s.fail(w, refusal.status, refusal.code, refusal.message)
+		return
+	}
+	if r.PostForm.Get("Version") == elbVersion {
+		s.serveELB(w, action, r.PostForm)
 		return
 	}
 	if r.PostForm.Get("Version") != "2010-05-15" {
@@ -691,6 +723,9 @@ func (s *simulator) executeChangeSet(w http.ResponseWriter, f url.Values) {
 	}
 	st.template, st.tags = cs.params.Get("TemplateBody"), formTags(cs.params)
 	s.faultsFrom = time.Now().Add(s.faultDelay)
+	if s.ecs != nil {
+		s.ecs.begin(time.Now())
+	}
 	if s.onExecute == nil {
 		s.t.Errorf("ExecuteChangeSet with no script")
 	} else {

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
 const (
@@ -171,6 +173,13 @@ type waiter struct {
 	// before is the stack as it was before the operation started, or nil.
 	// See settled.
 	before *types.Stack
+	// svc watches the stack's ECS service, or is nil.
+	svc *serviceWatch
+	// deadline, when not zero, ends the wait with errDeployTimeout while
+	// the stack is still in progress.
+	deadline time.Time
+	// timing is passed on in WaitStarted.
+	timing *watch.Timing
 }
 
 func (d *Deployer) newWaiter(stack, stackID, operation string, filter eventFilter) *waiter {
@@ -191,7 +200,7 @@ func (w *waiter) status() string {
 }
 
 func (w *waiter) begin() {
-	w.d.emit(WaitStarted{Time: time.Now(), Stack: w.stack, Operation: w.operation})
+	w.d.emit(WaitStarted{Time: time.Now(), Stack: w.stack, Operation: w.operation, Timing: w.timing})
 }
 
 func (w *waiter) end() {
@@ -228,9 +237,13 @@ func (w *waiter) wait(ctx context.Context) error {
 		switch {
 		case err == nil:
 			failures = 0
+			w.svc.sync(ctx)
 			w.d.emit(Polled{Time: time.Now(), Started: w.started, StackStatus: w.status()})
 			if settled {
 				return nil
+			}
+			if !w.deadline.IsZero() && !time.Now().Before(w.deadline) {
+				return errDeployTimeout
 			}
 		case ctx.Err() != nil:
 			return context.Cause(ctx)
@@ -249,8 +262,31 @@ func (w *waiter) wait(ctx context.Context) error {
 			delay = w.d.backoff(failures)
 			w.d.note(w.stack, "Reading stack %s failed (%s); trying again in %s", w.stack, briefly(err), delay.Round(time.Millisecond))
 		}
-		if err := sleep(ctx, delay); err != nil {
+		if err := w.pause(ctx, delay); err != nil {
 			return err
+		}
+	}
+}
+
+// pause waits for delay as sleep does, reporting the service watch's facts
+// as they come, and ends early with errFailFast when one trips fail-fast.
+func (w *waiter) pause(ctx context.Context, delay time.Duration) error {
+	if !w.deadline.IsZero() {
+		delay = max(0, min(delay, time.Until(w.deadline)))
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-t.C:
+			return nil
+		case f := <-w.svc.ch():
+			w.svc.report(f)
+			if w.svc.tripped != nil {
+				return errFailFast
+			}
 		}
 	}
 }
@@ -338,6 +374,7 @@ func (w *waiter) readEvents(ctx context.Context, stackID string) error {
 		w.seen[e.ID] = true
 		w.events = append(w.events, e)
 		w.d.emit(e)
+		w.svc.observe(e)
 	}
 	return nil
 }
@@ -433,4 +470,202 @@ func readable(err error) error {
 		return err
 	}
 	return &briefError{err: err}
+}
+
+// Reasons a wait ends before the stack settles, besides its context.
+var (
+	// errFailFast: tasks of the new deployment keep stopping for the same
+	// deterministic cause (Input.FailFast).
+	errFailFast = errors.New("tasks keep stopping for the same cause")
+	// errDeployTimeout: Input.DeployTimeout passed.
+	errDeployTimeout = errors.New("deploy timeout passed")
+)
+
+// serviceWatch runs a watch.Watcher beside a wait, from the first event
+// that shows the stack's ECS service in progress until the service settles
+// or the wait ends. The Watcher runs in a goroutine of its own and hands
+// its facts over a channel; the waiter reports them, so the Sink is still
+// called from one goroutine only.
+type serviceWatch struct {
+	d         *Deployer
+	stack     string
+	stackID   string
+	since     time.Time
+	prefix    string
+	failAfter int // 0: no fail-fast
+	timing    *watch.Timing
+
+	arn     string // the service's, once an event showed it in progress
+	settled bool   // an event showed the service settled after that
+	w       *watch.Watcher
+	located bool // the watch has looked for the stack's other resources
+	facts   chan watch.Fact
+	done    chan struct{}
+	cancel  context.CancelFunc
+	stopped bool
+	verdict *watch.Verdict
+	// tripped is the stopped task that made fail-fast stop the deploy.
+	tripped *watch.TaskStopped
+}
+
+// newServiceWatch returns the watch of an operation on stack, or nil when
+// the Deployer has no ECS client.
+func (d *Deployer) newServiceWatch(stack, stackID string, since time.Time, prefix string, in Input) *serviceWatch {
+	if d.ECS == nil {
+		return nil
+	}
+	s := &serviceWatch{d: d, stack: stack, stackID: stackID, since: since, prefix: prefix, timing: in.Timing}
+	if in.FailFast {
+		s.failAfter = in.FailFastAfter
+	}
+	return s
+}
+
+// observe notes the first event that shows the service in progress with
+// its ARN, and the event that shows it settled: a rollback that follows is
+// not this deployment's rollout. sync acts on them.
+func (s *serviceWatch) observe(e ResourceEvent) {
+	if s == nil || e.ResourceType != serviceType {
+		return
+	}
+	switch {
+	case s.arn == "" && inProgress(e.Status) && strings.HasPrefix(e.PhysicalID, "arn:"):
+		s.arn = e.PhysicalID
+	case s.arn != "" && !inProgress(e.Status):
+		s.settled = true
+	}
+}
+
+// sync starts the watch, on the wait's context, or stops it, as the events
+// observed so far ask.
+func (s *serviceWatch) sync(ctx context.Context) {
+	if s == nil {
+		return
+	}
+	if s.arn != "" && s.w == nil {
+		s.start(ctx, s.arn)
+	}
+	if s.settled && s.w != nil && !s.stopped {
+		s.stop()
+		// ECS marks the rollout failed before CloudFormation reports the
+		// service failed: one last look gets its reason, and the tasks
+		// that stopped last, for the verdict. A service that settled
+		// before the watch could find its other resources (both events
+		// in one poll) has them found now.
+		if !s.located {
+			s.locate(ctx)
+		}
+		s.w.Final(ctx, s.report)
+		s.keepVerdict()
+	}
+}
+
+func (s *serviceWatch) start(ctx context.Context, serviceARN string) {
+	limiter := s.d.WatchLimiter
+	if limiter == nil {
+		limiter = watch.NewLimiter(watch.DefaultRate, watch.DefaultBurst)
+	}
+	cluster, _ := clusterAndServiceFromARN(serviceARN)
+	s.w = &watch.Watcher{ECS: s.d.ECS, ELB: s.d.TargetHealth, Logs: s.d.Logs, Interval: s.d.WatchInterval, Limiter: limiter,
+		Target: watch.Target{Cluster: cluster, Service: serviceARN, LogStreamPrefix: s.prefix, Since: s.since}}
+	s.facts, s.done = make(chan watch.Fact, 64), make(chan struct{})
+	wctx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	emit := func(f watch.Fact) {
+		select {
+		case s.facts <- f:
+		case <-wctx.Done():
+		}
+	}
+	go func() {
+		defer close(s.done)
+		if s.locateWith(wctx, emit) {
+			s.w.Run(wctx, emit)
+		}
+	}()
+}
+
+// locate finds the service's target groups and log group, on the waiter's
+// goroutine once the watch has stopped.
+func (s *serviceWatch) locate(ctx context.Context) { s.locateWith(ctx, s.report) }
+
+// locateWith finds the target groups and the log group, the stack's other
+// resources, with one ListStackResources call within the budget. It
+// reports false when ctx ended first.
+func (s *serviceWatch) locateWith(ctx context.Context, emit func(watch.Fact)) bool {
+	if s.w.Limiter.Wait(ctx) != nil {
+		return false
+	}
+	res, err := Locate(ctx, s.d.API, s.stackID)
+	switch {
+	case err == nil:
+		s.w.Target.TargetGroupARNs, s.w.Target.LogGroup = res.TargetGroupARNs, res.LogGroup
+		if s.w.Target.Cluster == "" {
+			s.w.Target.Cluster = res.Cluster
+		}
+		s.located = true
+	case ctx.Err() == nil:
+		emit(watch.Denied{Time: time.Now(), Action: "cloudformation:ListStackResources", Message: briefly(err)})
+		s.located = true // not again
+	default:
+		return false
+	}
+	return true
+}
+
+// ch is the channel of facts, nil (which never delivers) when no watch runs.
+func (s *serviceWatch) ch() chan watch.Fact {
+	if s == nil || s.w == nil || s.stopped {
+		return nil
+	}
+	return s.facts
+}
+
+// report sends a fact on and decides on fail-fast.
+func (s *serviceWatch) report(f watch.Fact) {
+	s.d.emit(ServiceFact{Stack: s.stack, Fact: f})
+	if t, ok := f.(watch.TaskStopped); ok && s.failAfter > 0 && s.tripped == nil &&
+		t.Cause.Deterministic && t.Count >= s.failAfter {
+		s.tripped = &t
+	}
+}
+
+// stop ends the watch, reports the facts still on their way and keeps the
+// Watcher's verdict.
+func (s *serviceWatch) stop() {
+	if s == nil || s.w == nil || s.stopped {
+		return
+	}
+	s.stopped = true
+	s.cancel()
+	for {
+		select {
+		case f := <-s.facts:
+			s.report(f)
+			continue
+		case <-s.done:
+		}
+		break
+	}
+	for len(s.facts) > 0 {
+		s.report(<-s.facts)
+	}
+	s.keepVerdict()
+}
+
+func (s *serviceWatch) keepVerdict() {
+	v := s.w.Verdict()
+	if v.Cause != nil || v.Stopped > 0 || (v.Rollout != nil && v.Rollout.State == "FAILED") {
+		s.verdict = &v
+	}
+}
+
+// result stops the watch and returns its verdict, nil when it found
+// nothing wrong or never ran.
+func (s *serviceWatch) result() *watch.Verdict {
+	if s == nil {
+		return nil
+	}
+	s.stop()
+	return s.verdict
 }

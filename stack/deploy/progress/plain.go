@@ -7,11 +7,15 @@ import (
 	"sync"
 
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
 // Plain prints every event as a line of its own, without colour or
 // redraws, for logs, pipes and CI.
 type Plain struct {
+	// Setting words the settings a cause names (see Options.Setting).
+	Setting func(key string) string
+
 	mu    sync.Mutex
 	w     io.Writer
 	tally *tally
@@ -45,6 +49,16 @@ func (r *Plain) Event(e deploy.Event) {
 	case deploy.WaitStarted:
 		r.tally, r.stack = newTally(), e.Stack
 		fmt.Fprintf(r.w, "%s  Waiting for stack %s (%s)\n", clock(e.Time), e.Stack, e.Operation)
+	case deploy.ServiceFact:
+		// Each fact once; a stopped task's log lines with the first task
+		// of its cause only, as later ones repeat them.
+		full := true
+		if t, ok := e.Fact.(watch.TaskStopped); ok {
+			full = t.Count == 1
+		}
+		for _, l := range factLines(e.Fact, labeler(r.Setting), false, full) {
+			fmt.Fprintln(r.w, l)
+		}
 	case deploy.ResourceEvent:
 		r.tally.add(e)
 		fmt.Fprintln(r.w, eventLine(e, false))

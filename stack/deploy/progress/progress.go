@@ -1,6 +1,9 @@
-// Package progress prints what package deploy reports: plans, notes and
-// stack events, as plain lines for logs and CI, or with a live one-line
-// summary and colour on a terminal.
+// Package progress prints what package deploy reports: plans, notes, stack
+// events and what the ECS watcher finds (the rollout, stopped tasks with
+// their causes and log lines, target health), as plain lines for logs and
+// CI, one per new fact, or on a terminal with colour and a live view below
+// the lines: a summary, the rollout and the latest causes with their
+// counts.
 //
 // A command picks the renderer once and passes it to the Deployer:
 //
@@ -30,6 +33,10 @@ type Options struct {
 	// (shorter resource types, wrapped reasons). Only used with Live; nil
 	// leaves lines as they are.
 	Width func() int
+	// Setting words a setting key or template parameter name that the
+	// ECS watcher's causes name (watch.Cause.Settings): a CLI passes its
+	// flag names. Nil words it as "the KEY setting".
+	Setting func(key string) string
 }
 
 // Detect chooses Options for output to f: live only on a terminal when CI
@@ -69,8 +76,10 @@ func IsTerminal(f *os.File) bool {
 func New(w io.Writer, o Options) deploy.Sink {
 	if o.Live {
 		t := NewTTY(w, o.Color)
-		t.Width = o.Width
+		t.Width, t.Setting = o.Width, o.Setting
 		return t
 	}
-	return NewPlain(w)
+	p := NewPlain(w)
+	p.Setting = o.Setting
+	return p
 }

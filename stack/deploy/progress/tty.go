@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
 // eraseLine returns the cursor to the start of the line and clears it.
@@ -25,6 +26,8 @@ type TTY struct {
 	// fitted to it (see fittedEventLines); nil or a result of 0 or less
 	// leaves them as Plain prints them.
 	Width func() int
+	// Setting words the settings a cause names (see Options.Setting).
+	Setting func(key string) string
 
 	mu      sync.Mutex
 	w       io.Writer
@@ -34,7 +37,9 @@ type TTY struct {
 	waiting bool
 	started deploy.WaitStarted
 	elapsed time.Duration // as of the last poll; the Deployer polls every 2 s
-	drawn   bool          // the summary line is on screen
+	drawn   int           // lines of the live view on screen
+	service serviceView
+	timing  *watch.Timing
 	// pending is the change set being created, while it is.
 	pending *deploy.ChangeSetPending
 	frame   int
@@ -66,7 +71,29 @@ func (r *TTY) Event(e deploy.Event) {
 		writePlan(r.w, e.Plan, r.p, width)
 	case deploy.WaitStarted:
 		r.tally, r.stack, r.started, r.waiting, r.elapsed = newTally(), e.Stack, e, true, 0
+		r.service, r.timing = serviceView{}, e.Timing
 		r.println(fmt.Sprintf("%s  Waiting for stack %s (%s)", clock(e.Time), e.Stack, e.Operation))
+		r.draw(width)
+	case deploy.ServiceFact:
+		r.service.add(e.Fact)
+		// Above the live view stay what is worth scrolling back to: the
+		// first task of each cause with its log lines, service events,
+		// the first unhealthy state of a target, and warnings. The
+		// rollout and the counts live in the view.
+		var lines []string
+		switch f := e.Fact.(type) {
+		case watch.TaskStopped:
+			if f.Count == 1 {
+				lines = factLines(f, labeler(r.Setting), r.p, true)
+			}
+		case watch.TargetHealth:
+			if f.Cause != nil {
+				lines = factLines(f, labeler(r.Setting), r.p, true)
+			}
+		case watch.ServiceMessage, watch.Denied:
+			lines = factLines(f, labeler(r.Setting), r.p, true)
+		}
+		r.println(lines...)
 		r.draw(width)
 	case deploy.ResourceEvent:
 		r.tally.add(e)
@@ -104,10 +131,15 @@ func (r *TTY) println(lines ...string) {
 }
 
 func (r *TTY) erase() {
-	if r.drawn {
-		io.WriteString(r.w, eraseLine)
-		r.drawn = false
+	if r.drawn == 0 {
+		return
 	}
+	io.WriteString(r.w, eraseLine)
+	for range r.drawn - 1 {
+		// Up one line, then clear it.
+		io.WriteString(r.w, "\x1b[1A"+eraseLine)
+	}
+	r.drawn = 0
 }
 
 // draw (re)draws the summary line while a wait runs, or the spinner while
@@ -115,12 +147,14 @@ func (r *TTY) erase() {
 // the next redraw could erase only its last part, so it is cut to fit.
 func (r *TTY) draw(width int) {
 	var line string
+	var more []string
 	switch {
 	case r.waiting:
-		line = r.p.paint(ansiBold, r.started.Operation) + ": " + r.tally.summary(r.elapsed, r.p)
+		line = r.p.paint(ansiBold, r.started.Operation) + ": " + r.tally.summary(r.elapsed, r.p) + budgetText(r.timing)
 		if width > 0 && visibleLen(line) >= width {
 			line = r.started.Operation + ": " + r.tally.summary(r.elapsed, false)
 		}
+		more = r.service.lines(labeler(r.Setting), r.p)
 	case r.pending != nil:
 		e := r.pending
 		line = fmt.Sprintf("%s Creating a change set for stack %s (%s), %s", spinner[r.frame%len(spinner)], e.Stack,
@@ -128,9 +162,17 @@ func (r *TTY) draw(width int) {
 	default:
 		return
 	}
-	if width > 0 && visibleLen(line) >= width {
-		line = string([]rune(line)[:width-1])
+	r.erase()
+	lines := append([]string{line}, more...)
+	for i, l := range lines {
+		if width > 0 && visibleLen(l) >= width {
+			// Cut without colour: a cut colour code would bleed.
+			l = string([]rune(colourCodes.ReplaceAllString(l, ""))[:width-1])
+		}
+		if i > 0 {
+			io.WriteString(r.w, "\n")
+		}
+		io.WriteString(r.w, eraseLine+l)
 	}
-	io.WriteString(r.w, eraseLine+line)
-	r.drawn = true
+	r.drawn = len(lines)
 }
