@@ -216,7 +216,15 @@ type Environment struct {
 	// Priority is the listener rule's priority, 1 to 50000; 0 derives it
 	// from the service's name (RulePriority).
 	Priority int
+	// Dedicated keeps a load balancer and cluster of the service's own in
+	// the named environment, as a security boundary: the environment then
+	// names the config layer and the stack, not a shared stack.
+	Dedicated bool
 }
+
+// Shared reports whether the service runs in a shared environment's load
+// balancer and cluster.
+func (e Environment) Shared() bool { return e.Name != "" && !e.Dedicated }
 
 // AccessLogs writes the load balancer's access logs to S3. It is off while
 // Bucket is empty.

@@ -17,7 +17,7 @@ import (
 const TagServiceStack = "cfnfargate:service-stack"
 
 // inEnvironment reports whether cfg is a service in a shared environment.
-func inEnvironment(cfg Config) bool { return cfg.Environment.Name != "" }
+func inEnvironment(cfg Config) bool { return cfg.Environment.Shared() }
 
 // addRouting adds what a service in an environment has instead of a load
 // balancer: its target group, the listener rule that forwards its hosts and
@@ -134,10 +134,12 @@ func (v *validator) environmentName(name string) {
 // settings that belong to the environment instead.
 func (v *validator) routing(c Config) {
 	e := c.Environment
-	if e.Name == "" {
+	if e.Name != "" {
+		v.environmentName(e.Name)
+	}
+	if !e.Shared() {
 		return // host, path and priority have no effect; see Warnings
 	}
-	v.environmentName(e.Name)
 	hosts := ruleHosts(c)
 	if len(hosts) == 0 && len(e.Paths) == 0 {
 		v.addCross(KeyHost, []string{KeyEnvironment, KeyPath}, "environment %s shares one listener among its services, so each needs a host or a path to route by: give host, path or domain-name", e.Name)

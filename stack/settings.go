@@ -499,6 +499,9 @@ var settings = []Setting{
 	{Key: KeyEnvironment, Group: GroupEnvironment,
 		Usage: "run the service in this shared environment (cfnfargate env): its load balancer and cluster, with a listener rule",
 		Str:   func(c *Config) *string { return &c.Environment.Name }},
+	{Key: KeyDedicatedALB, Group: GroupEnvironment,
+		Usage: "with environment: keep a load balancer and cluster of the service's own, as a security boundary; the environment still picks the config file's layer and the stack name",
+		Bool:  func(c *Config) *bool { return &c.Environment.Dedicated }},
 	{Key: KeyHost, Group: GroupEnvironment,
 		Usage: "with environment: a host name `HOST` the listener rule matches (app.example.com or *.example.com), repeatable",
 		List: &ListField{

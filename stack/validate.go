@@ -116,6 +116,7 @@ const (
 	KeyHost                   = "host"
 	KeyPath                   = "path"
 	KeyPriority               = "priority"
+	KeyDedicatedALB           = "dedicated-alb"
 )
 
 // Validate reports every problem with c at once, as a *ValidationError, or

@@ -79,14 +79,14 @@ func noEffect(c Config) []Problem {
 	if c.Domain.Name == "" && c.Domain.HostedZoneID != "" {
 		ignored(KeyHostedZoneID, KeyDomainName, "give the domain name to serve")
 	}
-	if e := c.Environment; e.Name == "" {
+	if e := c.Environment; !e.Shared() {
 		for key, changed := range map[string]bool{
 			KeyHost:     len(e.Hosts) > 0,
 			KeyPath:     len(e.Paths) > 0,
 			KeyPriority: e.Priority != 0,
 		} {
 			if changed {
-				ignored(key, KeyEnvironment, "the service has a load balancer of its own; give the environment to share one")
+				ignored(key, KeyEnvironment, "the service has a load balancer of its own; give the environment, without dedicated-alb, to share one")
 			}
 		}
 	}

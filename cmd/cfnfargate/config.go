@@ -28,7 +28,9 @@ import (
 // clash (emit's format yaml is not a status format) or act unseen (a file
 // that says yes would delete without asking, and one that allows
 // replacements would replace a load balancer without asking).
-var notConfigKeys = map[string]bool{"config": true, "help": true, "yes": true, "allow-replacement": true, "format": true, "output": true, "exit-code": true}
+var notConfigKeys = map[string]bool{"config": true, "help": true, "yes": true, "allow-replacement": true, "format": true, "output": true, "exit-code": true,
+	// promote --from and --to say what one run promotes.
+	"from": true, "to": true}
 
 func configFlag() cli.Flag {
 	return &cli.StringFlag{Name: "config", Usage: "YAML `FILE` of flag values, keyed by flag name [$" + envName("config") + "]", TakesFile: true}

@@ -359,7 +359,7 @@ func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack st
 // from the environment stack's outputs, where the user gave none, and
 // checks its listener rule's priority before anything changes.
 func resolveEnvironment(ctx context.Context, c *cli.Context, d *deploy.Deployer, in *deploy.Input, cfg stack.Config) error {
-	if cfg.Environment.Name == "" {
+	if !cfg.Environment.Shared() {
 		return nil
 	}
 	envStack := stack.EnvironmentStackName(cfg.Environment.Name)

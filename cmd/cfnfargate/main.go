@@ -39,6 +39,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			deleteCommand(),
 			envCommand(),
 			configCommand(),
+			promoteCommand(),
 			importCommand(),
 			logsCommand(),
 			tasksCommand(),

@@ -98,7 +98,7 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	check.StackName(s.label("stack"), stackName)
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
 	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
-	if env := s.Config.Environment.Name; env != "" {
+	if env := s.Config.Environment.Name; s.Config.Environment.Shared() {
 		// The environment's stack gives the VPC, the subnets and the
 		// listener; a service may still run its tasks in other subnets.
 		for _, flag := range []string{"vpc-id", "certificate-arn"} {
@@ -119,7 +119,7 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		check.Subnets(privateLabel, private, minPrivate)
 	}
 	check.DisjointSubnets(publicLabel, public, privateLabel, private)
-	if arn := c.String("certificate-arn"); s.Config.Environment.Name == "" && check.CertificateArn(s.label("certificate-arn"), arn) {
+	if arn := c.String("certificate-arn"); !s.Config.Environment.Shared() && check.CertificateArn(s.label("certificate-arn"), arn) {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
 		// that does not load is reported when the client is made.
@@ -171,7 +171,7 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	for _, t := range s.Config.Tags {
 		tags[t.Key] = t.Value
 	}
-	if s.Config.Environment.Name != "" {
+	if s.Config.Environment.Shared() {
 		delete(params, stack.ParamCertificateArn)
 	}
 	return deploy.Input{

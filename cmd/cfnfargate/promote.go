@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+	"github.com/cfnfargate/cfnfargate/stack/operate"
+)
+
+// promoteCommand is deploy to one named environment of what another runs:
+// the image of the source's newest release, pinned by its digest, with the
+// config file's settings and the target environment's layer. It takes
+// every flag of deploy.
+func promoteCommand() *cli.Command {
+	cmd := deployCommand()
+	cmd.Name = "promote"
+	cmd.Usage = "deploy to one environment exactly the image another runs, pinned by digest, with the target's own settings"
+	cmd.UsageText = "cfnfargate promote --from staging --to prod --config app.yaml [deploy flags]"
+	cmd.Description = "Reads the source's newest release (cfnfargate history) and deploys its image, pinned as\n" +
+		"REPOSITORY@sha256:..., to the target environment: the config file's base keys with the target's\n" +
+		"environments: layer over them, as deploy --environment TO would. The source stack is --from-stack,\n" +
+		"or the source layer's stack key, or NAME-FROM. A source without a release history is refused:\n" +
+		"deploy it once with this version of cfnfargate."
+	cmd.Flags = append([]cli.Flag{
+		&cli.StringFlag{Name: "from", Usage: "the named environment `NAME` whose image to promote"},
+		&cli.StringFlag{Name: "to", Usage: "the named environment `NAME` to deploy it to"},
+		&cli.StringFlag{Name: "from-stack", Usage: "the source service's stack `NAME`, when the config file does not say"},
+	}, cmd.Flags...)
+	deployAction := cmd.Action
+	cmd.Action = func(c *cli.Context) error {
+		from, to := c.String("from"), c.String("to")
+		var check deploy.Check
+		if from == "" {
+			check.Add("--from", "is required: the environment whose image to promote")
+		}
+		if to == "" {
+			check.Add("--to", "is required: the environment to deploy it to")
+		}
+		if from != "" && from == to {
+			check.Add("--to", "is %s, the same environment as --from", to)
+		}
+		for _, flag := range []string{stack.KeyImage, stack.KeyEnvironment} {
+			if c.IsSet(flag) {
+				check.Add("--"+flag, "is what promote sets (the source's image, the target environment): leave it out")
+			}
+		}
+		if err := check.Err(); err != nil {
+			return err
+		}
+		source, access, err := promoteSource(c, from)
+		if err != nil {
+			return err
+		}
+		release, err := newestRelease(c.Context, access, source)
+		if err != nil {
+			return withHints(c, err)
+		}
+		image := release.PinnedImage()
+		fmt.Fprintf(c.App.Writer, "Promoting release %d of stack %s (%s): image %s\n", release.Number, source, from, image)
+		if release.ImageDigest == "" {
+			fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: release %d of stack %s has no image digest; %s is deployed by its tag, which may since point elsewhere\n",
+				release.Number, source, image)
+		}
+		if err := c.Set(stack.KeyEnvironment, to); err != nil {
+			return err
+		}
+		if err := c.Set(stack.KeyImage, image); err != nil {
+			return err
+		}
+		return deployAction(c)
+	}
+	return cmd
+}
+
+// promoteSource names the source service's stack and how to reach its
+// account: --from-stack, or the source layer's stack key, or
+// NAME-ENVIRONMENT; the layer's region, profile and endpoint-url, else
+// the command's.
+func promoteSource(c *cli.Context, from string) (string, deploy.ClientOptions, error) {
+	access := clientOptions(c)
+	path := c.String("config")
+	if !c.IsSet("config") {
+		path = os.Getenv(envName("config"))
+	}
+	values := map[string]configValue{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "", access, badInput(fmt.Errorf("--config: %w", err))
+		}
+		doc, _, err := parseConfigFile(path, data, configKeys(c.App.Commands))
+		if err != nil {
+			return "", access, badInput(err)
+		}
+		var ok bool
+		if values, ok = doc.merged(from); !ok {
+			return "", access, badInput(fmt.Errorf("--from: %q is not one of the environments of config file %s", from, path))
+		}
+	}
+	one := func(key string) string {
+		if v, ok := values[key]; ok && len(v.values) == 1 {
+			return v.values[0]
+		}
+		return ""
+	}
+	for key, field := range map[string]*string{"region": &access.Region, "profile": &access.Profile, "endpoint-url": &access.EndpointURL} {
+		if v := one(key); v != "" {
+			*field = v
+		}
+	}
+	switch {
+	case c.String("from-stack") != "":
+		return c.String("from-stack"), access, nil
+	case one("stack") != "":
+		return one("stack"), access, nil
+	}
+	name := one(stack.KeyName)
+	if name == "" {
+		name = stack.Default().Name
+	}
+	return serviceStackName("", stack.Config{Name: name, Environment: stack.Environment{Name: from}}), access, nil
+}
+
+// newestRelease is the newest release of the stack.
+func newestRelease(ctx context.Context, access deploy.ClientOptions, stackName string) (operate.Release, error) {
+	_, clients, err := operation{Stack: stackName, Access: access}.clients(ctx)
+	if err != nil {
+		return operate.Release{}, err
+	}
+	releases, err := operate.History(ctx, clients, stackName)
+	if err != nil {
+		return operate.Release{}, err
+	}
+	if len(releases) == 0 {
+		return operate.Release{}, &exitError{code: deploy.ExitFailure, err: errors.New(
+			"stack " + stackName + " has no release history to promote from: deploy it once with this version of cfnfargate, which records one")}
+	}
+	return releases[0], nil
+}

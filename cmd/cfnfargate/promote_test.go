@@ -1,0 +1,86 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
+)
+
+// Proves, end to end through the binary against moto: with named
+// environments in one config file, a deploy to staging records a release,
+// and promote --from staging --to prod deploys prod's stack with staging's
+// image pinned by the digest ECR reports, and with prod's own layer
+// (its task count); a source without a release history, and bad flags,
+// are refused before anything is created.
+func TestPromoteAgainstMoto(t *testing.T) {
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	var env []string
+	for _, kv := range m.Env() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "CI=true")
+	cf := binary{t: t, path: buildBinary(t), env: env}
+	m.Query(t, "iam", "CreateRole", url.Values{"RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
+		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
+	refs, digests := ecrImages(t, m, "promo", "v7")
+
+	config := filepath.Join(t.TempDir(), "app.yaml")
+	body := "name: promo\nimage: " + refs["v7"] + "\nvpc-id: " + n.VpcID +
+		"\npublic-subnets: " + strings.Join(n.PublicSubnets, ",") + "\nprivate-subnets: " + strings.Join(n.PrivateSubnets, ",") +
+		"\ncertificate-arn: " + n.CertificateArn + "\nenvironments:\n  staging:\n    dedicated-alb: true\n  prod:\n    dedicated-alb: true\n    desired-count: 2\n"
+	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	parameter := func(stackName, key string) string {
+		t.Helper()
+		out := m.Query(t, "cloudformation", "DescribeStacks", url.Values{"StackName": {stackName}})
+		keys, values := testenv.XMLValues(out, "ParameterKey"), testenv.XMLValues(out, "ParameterValue")
+		for i := range keys {
+			if keys[i] == key && i < len(values) {
+				return values[i]
+			}
+		}
+		return ""
+	}
+
+	code, stdout, stderr := cf.run("promote", "--config", config, "--from", "staging", "--to", "prod")
+	if code != deploy.ExitFailure || !strings.Contains(stderr, "stack promo-staging has no release history") {
+		t.Errorf("promote before any release: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := cf.run("promote", "--config", config, "--from", "staging", "--to", "staging"); code != deploy.ExitInput || !strings.Contains(stderr, "--to: is staging, the same environment as --from") {
+		t.Errorf("promote to itself: exit %d, stderr %s", code, stderr)
+	}
+
+	code, stdout, stderr = cf.run("deploy", "--config", config, "--environment", "staging")
+	if code != 0 || !strings.Contains(stdout, "CREATE_COMPLETE") {
+		t.Fatalf("deploy staging: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = cf.run("promote", "--config", config, "--from", "staging", "--to", "prod")
+	if code != 0 || !strings.Contains(stdout, "CREATE_COMPLETE") {
+		t.Fatalf("promote: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	pinned := strings.SplitN(refs["v7"], ":", 2)[0]
+	if i := strings.LastIndex(refs["v7"], ":"); i > 0 {
+		pinned = refs["v7"][:i]
+	}
+	pinned += "@" + digests["v7"]
+	if got := parameter("promo-prod", "ContainerImage"); got != pinned {
+		t.Errorf("prod's image is %q; want staging's pinned by ECR's digest, %q", got, pinned)
+	}
+	if got, want := parameter("promo-prod", "DesiredCount"), "2"; got != want {
+		t.Errorf("prod's DesiredCount is %q; want prod's layer's %s", got, want)
+	}
+	if got := parameter("promo-staging", "DesiredCount"); got != "1" {
+		t.Errorf("staging's DesiredCount is %q after the promotion; want its own 1", got)
+	}
+}
