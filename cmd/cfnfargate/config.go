@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cfnfargate/cfnfargate/internal/spelling"
+
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
@@ -361,37 +363,11 @@ func suggestKey(unknown string, keys map[string]bool) string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	best, bestDistance := "", 4
-	for _, k := range names {
-		if d := editDistance(unknown, k); d < bestDistance {
-			best, bestDistance = k, d
-		}
-	}
+	best := spelling.Closest(unknown, names, 4)
 	if best != "" {
 		return fmt.Sprintf("did you mean %q? (the keys are the flag names of 'cfnfargate COMMAND --help')", best)
 	}
 	return "the keys are the flag names of 'cfnfargate COMMAND --help', without the dashes in front"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // configCommand groups the commands about the config file.

@@ -60,6 +60,29 @@ func buildBinary(t *testing.T) string {
 	return built.path
 }
 
+// motoBinary is the built cfnfargate, run with the environment of m (its
+// endpoint, region and credentials in the standard AWS_* variables, as a
+// user would set them), none of the developer's CFNFARGATE_* variables,
+// and CI=true.
+func motoBinary(t *testing.T, m *testenv.Moto) binary {
+	t.Helper()
+	var env []string
+	for _, kv := range m.Env() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+	return binary{t: t, path: buildBinary(t), env: append(env, "CI=true")}
+}
+
+// createECSRole creates the account's ECS service-linked role in m, as
+// IAM names it, so that a deploy finds it and waits for no new role.
+func createECSRole(t *testing.T, m *testenv.Moto) {
+	t.Helper()
+	m.Query(t, "iam", "CreateRole", url.Values{"RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
+		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
+}
+
 // binary runs the built cfnfargate against moto and returns its exit code
 // and output.
 type binary struct {
@@ -97,14 +120,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 	// and creates the account's ECS role.
 	m := testenv.StartMoto(t)
 	n := m.Seed(t)
-	var env []string
-	for _, kv := range m.Env() {
-		if !strings.HasPrefix(kv, envPrefix) {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "CI=true")
-	cf := binary{t: t, path: buildBinary(t), env: env}
+	cf := motoBinary(t, m)
 	network := []string{"--vpc-id", n.VpcID,
 		"--public-subnets", strings.Join(n.PublicSubnets, ","),
 		"--private-subnets", strings.Join(n.PrivateSubnets, ","),

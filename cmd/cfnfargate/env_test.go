@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -32,17 +31,9 @@ func TestEnvironmentAgainstMoto(t *testing.T) {
 	t.Parallel()
 	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
-	var env []string
-	for _, kv := range m.Env() {
-		if !strings.HasPrefix(kv, envPrefix) {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "CI=true")
-	cf := binary{t: t, path: buildBinary(t), env: env}
+	cf := motoBinary(t, m)
 	// The account's ECS role exists, so no deploy waits for a new one.
-	m.Query(t, "iam", "CreateRole", url.Values{"RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
-		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
+	createECSRole(t, m)
 
 	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
 		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}

@@ -361,14 +361,7 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 	t.Parallel()
 	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
-	var env []string
-	for _, kv := range m.Env() {
-		if !strings.HasPrefix(kv, envPrefix) {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "CI=true")
-	path := buildBinary(t)
+	moto := motoBinary(t, m)
 	dir := t.TempDir()
 	for _, tc := range importCases {
 		if !slices.Contains([]string{"secrets", "autoscale-spot", "private-arm"}, tc.dir) {
@@ -376,7 +369,7 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 		}
 		t.Run(tc.dir, func(t *testing.T) {
 			t.Parallel()
-			cf := binary{t: t, path: path, env: env}
+			cf := binary{t: t, path: moto.path, env: moto.env}
 			manifest := filepath.Join(copilotTestdata, tc.dir, "manifest.yml")
 			config := filepath.Join(dir, tc.dir+".yaml")
 			if code, _, stderr := cf.run(importArgs(manifest, tc.flags, tc.after, "--output", config)...); code != 0 {
@@ -456,13 +449,7 @@ func TestImportFromCopilotStacks(t *testing.T) {
 	t.Parallel()
 	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
-	var env []string
-	for _, kv := range m.Env() {
-		if !strings.HasPrefix(kv, envPrefix) {
-			env = append(env, kv)
-		}
-	}
-	cf := binary{t: t, path: buildBinary(t), env: append(env, "CI=true")}
+	cf := motoBinary(t, m)
 
 	// Names with hyphens, which APP-ENV-SVC cannot be split at.
 	const app, envName, svc = "my-shop", "prod", "orders"

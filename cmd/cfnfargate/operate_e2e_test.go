@@ -63,16 +63,8 @@ func TestReleasesAndRollbackAgainstMoto(t *testing.T) {
 	t.Parallel()
 	m := testenv.StartMoto(t)
 	n := m.Seed(t)
-	var env []string
-	for _, kv := range m.Env() {
-		if !strings.HasPrefix(kv, envPrefix) {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "CI=true")
-	cf := binary{t: t, path: buildBinary(t), env: env}
-	m.Query(t, "iam", "CreateRole", url.Values{"RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
-		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
+	cf := motoBinary(t, m)
+	createECSRole(t, m)
 	refs, digests := ecrImages(t, m, "shop", "v1", "v2")
 	if digests["v1"] == digests["v2"] {
 		t.Fatalf("ECR gave both images the digest %s; the test needs two", digests["v1"])

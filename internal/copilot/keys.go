@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/spelling"
 )
 
 // tree is the shape of the keys Copilot reads in a Load Balanced Web
@@ -158,7 +160,7 @@ func nearAt(name string) []string {
 	var walk func(prefix string, t tree)
 	walk = func(prefix string, t tree) {
 		for k, child := range t {
-			if editDistance(k, name) == 1 && prefix != "" && !strings.Contains(prefix, "cooldown") {
+			if spelling.Distance(k, name) == 1 && prefix != "" && !strings.Contains(prefix, "cooldown") {
 				out = append(out, join(prefix, k))
 			}
 			if child != nil {
@@ -181,32 +183,5 @@ func closest(name string, t tree) string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	best, bestDistance := "", 3
-	for _, k := range keys {
-		if d := editDistance(name, k); d < bestDistance {
-			best, bestDistance = k, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return spelling.Closest(name, keys, 3)
 }
