@@ -24,30 +24,61 @@ func emitCommand() *cli.Command {
 		}, settingsFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			outFormat := c.String("format")
-			if outFormat != "yaml" && outFormat != "json" {
-				return badInput(fmt.Errorf("--format: %q is not a template format: use yaml or json", outFormat))
+			o := emitOptions{Format: c.String("format"), Output: c.String("output"), Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Build: stack.Build}
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			s, err := readSettings(c)
 			if err != nil {
 				return err
 			}
-			body, err := renderTemplate(s.Config, outFormat)
-			if err != nil {
-				return err
-			}
-			printWarnings(c.App.ErrWriter, s.Config.Warnings())
-			if len(body) > deploy.MaxTemplateBody {
-				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: the template is %d bytes, over the %d bytes CloudFormation takes inline; upload it to S3 (the console does this for you), as deploy cannot send it\n",
-					len(body), deploy.MaxTemplateBody)
-			}
-			if path := c.String("output"); path != "" {
-				return writeOutput(path, body, c.App.Writer, c.App.ErrWriter)
-			}
-			_, err = c.App.Writer.Write(body)
-			return err
+			o.Config, o.Warnings = s.Config, s.Config.Warnings()
+			return o.Execute()
 		},
 	}
+}
+
+// emitOptions are emit's (and env emit's) input: Validate checks the
+// flags, and Execute builds the template and prints or writes it.
+type emitOptions struct {
+	Config   stack.Config
+	Warnings []stack.Problem
+	Format   string // yaml or json
+	Output   string // a file, or "" (or -) for stdout
+	Build    func(stack.Config) (format.Document, error)
+	Stdout   io.Writer
+	Stderr   io.Writer
+}
+
+// Validate checks the flags that are not settings.
+func (o emitOptions) Validate() error {
+	if o.Format != "yaml" && o.Format != "json" {
+		return badInput(fmt.Errorf("--format: %q is not a template format: use yaml or json", o.Format))
+	}
+	return nil
+}
+
+// Execute builds the template and prints it, or writes it to Output; the
+// warnings go to Stderr. A template that cannot be built writes nothing.
+func (o emitOptions) Execute() error {
+	doc, err := o.Build(o.Config)
+	if err != nil {
+		return badInput(err)
+	}
+	body, err := render(doc, o.Format)
+	if err != nil {
+		return err
+	}
+	printWarnings(o.Stderr, o.Warnings)
+	if len(body) > deploy.MaxTemplateBody {
+		fmt.Fprintf(o.Stderr, "cfnfargate: warning: the template is %d bytes, over the %d bytes CloudFormation takes inline; upload it to S3 (the console does this for you), as deploy cannot send it\n",
+			len(body), deploy.MaxTemplateBody)
+	}
+	if o.Output != "" {
+		return writeOutput(o.Output, body, o.Stdout, o.Stderr)
+	}
+	_, err = o.Stdout.Write(body)
+	return err
 }
 
 // printWarnings prints the settings that are valid but likely wrong, each
@@ -68,6 +99,11 @@ func renderTemplate(cfg stack.Config, outFormat string) ([]byte, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
+	return render(doc, outFormat)
+}
+
+// render writes a template as yaml or json.
+func render(doc format.Document, outFormat string) ([]byte, error) {
 	if outFormat == "json" {
 		return format.JSON(doc)
 	}

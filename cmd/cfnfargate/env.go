@@ -59,16 +59,12 @@ func readEnvironment(c *cli.Context) (resolved, error) {
 	return s, err
 }
 
-// environmentTemplate builds the environment's template as YAML or JSON,
-// and as a document.
-func environmentTemplate(cfg stack.Config, outFormat string) ([]byte, format.Document, error) {
+// environmentTemplate builds the environment's template as YAML, and as
+// a document.
+func environmentTemplate(cfg stack.Config) ([]byte, format.Document, error) {
 	doc, err := stack.BuildEnvironment(cfg)
 	if err != nil {
 		return nil, nil, badInput(err)
-	}
-	if outFormat == "json" {
-		body, err := format.JSON(doc)
-		return body, doc, err
 	}
 	body, err := format.YAML(doc)
 	return body, doc, err
@@ -86,23 +82,16 @@ func envEmitCommand() *cli.Command {
 		}, settingsFlagsOf(environmentRows())...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			outFormat := c.String("format")
-			if outFormat != "yaml" && outFormat != "json" {
-				return badInput(fmt.Errorf("--format: %q is not a template format: use yaml or json", outFormat))
+			o := emitOptions{Format: c.String("format"), Output: c.String("output"), Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Build: stack.BuildEnvironment}
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			s, err := readEnvironment(c)
 			if err != nil {
 				return err
 			}
-			body, _, err := environmentTemplate(s.Config, outFormat)
-			if err != nil {
-				return err
-			}
-			if path := c.String("output"); path != "" {
-				return writeOutput(path, body, c.App.Writer, c.App.ErrWriter)
-			}
-			_, err = c.App.Writer.Write(body)
-			return err
+			o.Config = s.Config
+			return o.Execute()
 		},
 	}
 }
@@ -175,7 +164,7 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	var body []byte
 	var doc format.Document
 	if err == nil && c.String(stack.KeyEnvironment) != "" {
-		body, doc, err = environmentTemplate(s.Config, "yaml")
+		body, doc, err = environmentTemplate(s.Config)
 		if err != nil {
 			return deploy.Input{}, err
 		}
