@@ -75,14 +75,6 @@ func motoBinary(t *testing.T, m *testenv.Moto) binary {
 	return binary{t: t, path: buildBinary(t), env: append(env, "CI=true")}
 }
 
-// createECSRole creates the account's ECS service-linked role in m, as
-// IAM names it, so that a deploy finds it and waits for no new role.
-func createECSRole(t *testing.T, m *testenv.Moto) {
-	t.Helper()
-	m.Query(t, "iam", "CreateRole", url.Values{"RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
-		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}})
-}
-
 // binary runs the built cfnfargate against moto and returns its exit code
 // and output.
 type binary struct {

@@ -33,7 +33,7 @@ func TestEnvironmentAgainstMoto(t *testing.T) {
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
 	// The account's ECS role exists, so no deploy waits for a new one.
-	createECSRole(t, m)
+	m.CreateECSRole(t)
 
 	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
 		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}

@@ -64,7 +64,7 @@ func TestReleasesAndRollbackAgainstMoto(t *testing.T) {
 	m := testenv.StartMoto(t)
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
-	createECSRole(t, m)
+	m.CreateECSRole(t)
 	refs, digests := ecrImages(t, m, "shop", "v1", "v2")
 	if digests["v1"] == digests["v2"] {
 		t.Fatalf("ECR gave both images the digest %s; the test needs two", digests["v1"])

@@ -23,7 +23,7 @@ func TestPromoteAgainstMoto(t *testing.T) {
 	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
-	createECSRole(t, m)
+	m.CreateECSRole(t)
 	refs, digests := ecrImages(t, m, "promo", "v7")
 
 	config := filepath.Join(t.TempDir(), "app.yaml")

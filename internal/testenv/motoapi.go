@@ -77,6 +77,20 @@ func (m *Moto) Query(t testing.TB, service, action string, params url.Values) []
 	return body
 }
 
+// CreateECSRole creates the account's ECS service-linked role,
+// AWSServiceRoleForECS, as IAM names it, so that a deploy finds it and
+// waits for no new role. A role that exists already (another test of a
+// shared server made it) is fine.
+func (m *Moto) CreateECSRole(t testing.TB) {
+	t.Helper()
+	form := url.Values{"Action": {"CreateRole"}, "Version": {"2010-05-08"}, "RoleName": {"AWSServiceRoleForECS"}, "Path": {"/aws-service-role/ecs.amazonaws.com/"},
+		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}}
+	_, err := m.do("iam", "application/x-www-form-urlencoded; charset=utf-8", "", []byte(form.Encode()))
+	if err != nil && !strings.Contains(err.Error(), "EntityAlreadyExists") && !strings.Contains(err.Error(), "409") {
+		t.Fatalf("moto: create the ECS service-linked role: %v", err)
+	}
+}
+
 // JSON calls a JSON-protocol (application/x-amz-json-1.1) operation. service
 // is the SigV4 signing name: "ecs", "acm" or "logs". target is the operation,
 // e.g. "DescribeCertificate", and gets the service's X-Amz-Target prefix; a
