@@ -66,31 +66,9 @@ func stopped(ctx context.Context, stack stackRef, status string, timeout time.Du
 	return &InterruptedError{Stack: stack.name, StackID: stack.id, Status: status, Hint: hint, Steps: steps}
 }
 
-var throttleCodes = map[string]bool{
-	"Throttling":           true,
-	"ThrottlingException":  true,
-	"RequestLimitExceeded": true,
-	"TooManyRequests":      true,
-}
-
 // isTransient reports whether a failed call is worth trying again at the
-// next poll: throttling, a server-side error, or no API answer at all (a
-// dropped connection, a timeout). Any other API error, such as
-// AccessDenied or ValidationError, will not go away by asking again.
-func isTransient(err error) bool {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return true
-	}
-	if throttleCodes[apiErr.ErrorCode()] {
-		return true
-	}
-	var status interface{ HTTPStatusCode() int }
-	if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
-		return true
-	}
-	return apiErr.ErrorFault() == smithy.FaultServer
-}
+// next poll (watch.Transient).
+func isTransient(err error) bool { return watch.Transient(err) }
 
 // isNotFound reports whether err is CloudFormation saying a stack does not
 // exist. It has no error type of its own: it is a ValidationError with the

@@ -214,7 +214,7 @@ func (w *Watcher) call(ctx context.Context, action string, emit func(Fact), f fu
 		return true
 	case ctx.Err() != nil:
 		return false
-	case transient(err):
+	case Transient(err):
 		w.roundFailed = true
 		return false
 	}
@@ -546,9 +546,12 @@ var throttleCodes = map[string]bool{
 	"TooManyRequests": true, "TooManyRequestsException": true, "RequestThrottled": true,
 }
 
-// transient reports a failure worth trying again next round: throttling,
-// a server-side error, or no API answer at all.
-func transient(err error) bool {
+// Transient reports whether a failed call is worth trying again at the
+// next poll: throttling, a server-side error, or no API answer at all (a
+// dropped connection, a timeout). Any other API error, such as
+// AccessDenied or ValidationError, will not go away by asking again. The
+// deployer's polls of CloudFormation use it too.
+func Transient(err error) bool {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return true
