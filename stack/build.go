@@ -15,6 +15,7 @@ func Build(cfg Config) (*cloudformation.Template, error) {
 	addParameters(t, cfg)
 	addLoadBalancer(t, cfg)
 	addRoles(t, cfg)
+	addDelivery(t, cfg)
 	addLogGroup(t, cfg)
 	addECS(t, cfg)
 	addScaling(t, cfg)
