@@ -41,6 +41,21 @@ var strategyValues = map[string]string{
 // it follows the target group into a new load balancer or environment.
 func alternateTargetGroupID(cfg Config) string { return targetGroupID(cfg) + "Alternate" }
 
+// TargetGroupIDs are the logical IDs of the service's target group and, for
+// a blue/green strategy, of the alternate one, which the production
+// listener rule's weights are keyed by.
+func TargetGroupIDs(cfg Config) (primary, alternate string) {
+	return targetGroupID(cfg), alternateTargetGroupID(cfg)
+}
+
+// RuleIDs are the logical IDs the production listener rule can have: a
+// service's own load balancer's, and the rule of a service in an
+// environment.
+func RuleIDs() []string { return []string{idProductionRule, idListenerRule} }
+
+// AlarmIDs are the logical IDs of the rollback alarms a template creates.
+func AlarmIDs() []string { return []string{idRollback5xxAlarm, idRollbackP99Alarm} }
+
 // productionRuleID is the listener rule ECS moves production traffic on: a
 // service in an environment already routes through one (addRouting).
 func productionRuleID(cfg Config) string {

@@ -16,11 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // ClientOptions are the command-line overrides for the AWS configuration.
@@ -46,6 +50,8 @@ type Clients struct {
 	ELB            *elbv2.Client
 	ECS            *ecs.Client
 	Logs           *cloudwatchlogs.Client
+	CloudWatch     *cloudwatch.Client
+	SSM            *ssm.Client
 }
 
 // Deployer returns a Deployer that uses every client, reporting to sink.
@@ -64,8 +70,8 @@ func NewClient(ctx context.Context, o ClientOptions) (*cloudformation.Client, er
 	return c.CloudFormation, nil
 }
 
-// NewClients returns the CloudFormation, IAM, Elastic Load Balancing, ECS
-// and CloudWatch Logs clients, built as NewClient builds the CloudFormation one.
+// NewClients returns the CloudFormation, IAM, Elastic Load Balancing, ECS,
+// CloudWatch Logs, CloudWatch and SSM clients, built as NewClient builds the CloudFormation one.
 // o.EndpointURL, when set, is the endpoint of all of them, as for an emulator
 // that serves every API on one port. No AWS API is called; credentials are
 // loaded, so that missing ones are a *CredentialsError now rather than a
@@ -126,6 +132,23 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 			lo.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				lo.BaseEndpoint = endpoint
+			}
+		}),
+		CloudWatch: cloudwatch.NewFromConfig(cfg, func(co *cloudwatch.Options) {
+			co.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				co.BaseEndpoint = endpoint
+				// Emulators (moto 5.2) do not route CloudWatch's Smithy RPC
+				// v2 CBOR, the SDK's default; CloudWatch accepts AWS Query
+				// as well (aws-sdk-go-v2 service/cloudwatch v1.53.0
+				// changelog).
+				co.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
+			}
+		}),
+		SSM: ssm.NewFromConfig(cfg, func(so *ssm.Options) {
+			so.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				so.BaseEndpoint = endpoint
 			}
 		}),
 	}, nil
