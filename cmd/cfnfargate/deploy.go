@@ -19,6 +19,7 @@ func deployCommand() *cli.Command {
 		&cli.BoolFlag{Name: "termination-protection", Usage: "turn on the stack's termination protection (--deletion-protection does too)", EnvVars: []string{envName("termination-protection")}},
 		&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a change set that replaces the load balancer, a target group, a security group, the cluster, the service or the log group, without asking",
 			EnvVars: []string{envName("allow-replacement")}},
+		deliveryFlags()[0], deliveryFlags()[1],
 	)
 	return &cli.Command{
 		Name:      "deploy",
@@ -35,6 +36,9 @@ func deployCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkOnPause(c); err != nil {
+				return err
+			}
 			in.Timeout = c.Duration("timeout")
 			in.NoWait = c.Bool("no-wait")
 			in.TerminationProtection = in.TerminationProtection || c.Bool("termination-protection")
@@ -43,11 +47,23 @@ func deployCommand() *cli.Command {
 
 			cfg, _ := readSettings(c) // read and checked by stackInput
 			var res *deploy.Result
-			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+			var deliveryWarnings []string
+			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				if err := resolveEnvironment(ctx, c, d, &in, cfg.Config); err != nil {
 					return err
 				}
+				// Blue/green: keep the live weights, refuse what is unsafe,
+				// answer the pause gate (delivery.go).
+				dl := clients.Delivery()
+				if deliveryWarnings, err = keepTraffic(ctx, c, dl, &in, cfg.Config); err != nil {
+					return err
+				}
+				stopGate := watchGate(ctx, c, dl, in.StackName, cfg.Config)
 				res, err = d.Deploy(ctx, in)
+				stopGate()
+				if err != nil {
+					err = explainRollback(ctx, dl, in.StackName, err)
+				}
 				return err
 			})
 			var refused *deploy.ReplacementError
@@ -68,7 +84,7 @@ func deployCommand() *cli.Command {
 			}
 			printOutputs(c.App.Writer, res.Outputs)
 			// The stack deployed; what went wrong after that is a warning.
-			for _, w := range res.Warnings {
+			for _, w := range append(deliveryWarnings, res.Warnings...) {
 				fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
 			}
 			if len(res.NextSteps) > 0 {
@@ -99,8 +115,11 @@ func diffCommand() *cli.Command {
 			}
 			cfg, _ := readSettings(c) // read and checked by stackInput
 			var plan *deploy.Plan
-			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				if err := resolveEnvironment(ctx, c, d, &in, cfg.Config); err != nil {
+					return err
+				}
+				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, cfg.Config); err != nil {
 					return err
 				}
 				plan, err = d.Diff(ctx, in)

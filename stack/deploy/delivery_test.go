@@ -441,3 +441,27 @@ func TestPauseApprovedAndRejected(t *testing.T) {
 		t.Errorf("an answer for a revision not waiting = %v, want GateClosedError", err)
 	}
 }
+
+// Proves: the split is each weight's share of their sum, as ELB weighs
+// them, and status prints it with the deployment's stage and the alarm
+// that rolled it back.
+func TestTrafficInStatus(t *testing.T) {
+	traffic := &Traffic{Targets: []TargetWeight{{LogicalID: "TargetGroup", Weight: 19}, {LogicalID: "TargetGroupAlternate", Weight: 1}}}
+	if got := traffic.Split(); got != "TargetGroup 95% / TargetGroupAlternate 5%" {
+		t.Errorf("Split() = %s", got)
+	}
+	st := &StackStatus{Name: "shop", Status: "UPDATE_IN_PROGRESS", Traffic: traffic,
+		Deployment: &DeploymentState{Status: "ROLLBACK_IN_PROGRESS", Stage: "PRODUCTION_TRAFFIC_SHIFT", TriggeredAlarms: []string{"shop-5xx"}}}
+	var b strings.Builder
+	if err := st.writeText(&b, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Traffic:       TargetGroup 95% / TargetGroupAlternate 5%\n",
+		"Deployment:    ROLLBACK_IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT, rolled back by alarm shop-5xx\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("status text lacks %q:\n%s", want, b.String())
+		}
+	}
+}
