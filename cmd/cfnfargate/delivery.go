@@ -92,6 +92,28 @@ func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery,
 	return nil
 }
 
+// watchDelivery follows a blue/green deployment while deploy waits: a line
+// for each change of its lifecycle stage, traffic split and alarm states,
+// and the pause gate (watchGate). It returns a function that stops both.
+func watchDelivery(ctx context.Context, c *cli.Context, dl deploy.Delivery, stackName string, cfg stack.Config) (stop func()) {
+	if !cfg.Deployment.Progressive() {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := dl.WatchDeployment(ctx, stackName, cfg.Deployment.RollbackAlarms, 10*time.Second, func(p deploy.DeploymentProgress) {
+			fmt.Fprintf(c.App.ErrWriter, "ECS deployment: %s\n", p)
+		})
+		if err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: following the ECS deployment: %v\n", err)
+		}
+	}()
+	stopGate := watchGate(ctx, c, dl, stackName, cfg)
+	return func() { cancel(); stopGate(); <-done }
+}
+
 // watchGate answers the pause gate while deploy waits, as --on-pause says,
 // or by asking on a terminal. It returns a function that stops it.
 func watchGate(ctx context.Context, c *cli.Context, dl deploy.Delivery, stackName string, cfg stack.Config) (stop func()) {

@@ -58,9 +58,9 @@ func deployCommand() *cli.Command {
 				if deliveryWarnings, err = keepTraffic(ctx, c, dl, &in, cfg.Config); err != nil {
 					return err
 				}
-				stopGate := watchGate(ctx, c, dl, in.StackName, cfg.Config)
+				stopWatch := watchDelivery(ctx, c, dl, in.StackName, cfg.Config)
 				res, err = d.Deploy(ctx, in)
-				stopGate()
+				stopWatch()
 				if err != nil {
 					err = explainRollback(ctx, dl, in.StackName, err)
 				}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -487,4 +488,85 @@ func (d Delivery) LatestDeployment(ctx context.Context, live Live) (*DeploymentS
 		state.TriggeredAlarms = sd.Alarms.TriggeredAlarmNames
 	}
 	return state, nil
+}
+
+// DeploymentProgress is one change in a blue/green deployment, as
+// WatchDeployment reports it.
+type DeploymentProgress struct {
+	Deployment DeploymentState
+	// Split is the production rule's traffic, as Traffic.Split writes it.
+	Split string
+	// Firing are the rollback alarms in ALARM.
+	Firing []FiringAlarm
+}
+
+// String is one line: "PRODUCTION_TRAFFIC_SHIFT, traffic TargetGroup 90% /
+// TargetGroupAlternate 10%, alarm x (y > 1) in ALARM".
+func (p DeploymentProgress) String() string {
+	parts := []string{p.Deployment.Status}
+	if p.Deployment.Stage != "" {
+		parts[0] += " at " + p.Deployment.Stage
+	}
+	if p.Split != "" {
+		parts = append(parts, "traffic "+p.Split)
+	}
+	for _, a := range p.Firing {
+		parts = append(parts, "alarm "+a.String()+" in ALARM")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// WatchDeployment polls the service's newest ECS deployment, the production
+// rule's split and the rollback alarms every interval until ctx ends, and
+// reports each change of them. A deployment that was already the newest
+// when the watch started is not reported: it is not this deploy's. Errors
+// end the watch; they do not concern the stack operation, which the
+// Deployer follows.
+func (d Delivery) WatchDeployment(ctx context.Context, stackName string, alarms []string, interval time.Duration, report func(DeploymentProgress)) error {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var before, last string
+	first := true
+	for {
+		live, err := d.Inspect(ctx, stackName)
+		if err != nil {
+			return ignoreCancel(ctx, err)
+		}
+		if live.ServiceARN != "" {
+			state, err := d.LatestDeployment(ctx, live)
+			if err != nil {
+				return ignoreCancel(ctx, err)
+			}
+			switch {
+			case state == nil:
+			case first:
+				before = state.ARN
+			case state.ARN != before:
+				p := DeploymentProgress{Deployment: *state}
+				if live.Traffic != nil {
+					p.Split = live.Traffic.Split()
+				}
+				if p.Firing, err = d.FiringAlarms(ctx, slices.Concat(live.Alarms, alarms)); err != nil {
+					return ignoreCancel(ctx, err)
+				}
+				if line := p.String(); line != last {
+					last = line
+					report(p)
+				}
+			}
+		}
+		first = false
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func ignoreCancel(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }

@@ -175,7 +175,14 @@ func canary() stack.Config {
 	c.Deployment.Strategy = stack.StrategyCanary
 	c.Deployment.CanaryPercent = 10
 	c.Deployment.PauseBeforeProduction = true
-	c.Deployment.RollbackAlarms = []string{"checkout-5xx"}
+	return c
+}
+
+// withAlarm is canary with a rollback alarm of the test's own: moto's
+// alarms are shared by the tests.
+func withAlarm(name string) stack.Config {
+	c := canary()
+	c.Deployment.RollbackAlarms = []string{name}
 	return c
 }
 
@@ -337,8 +344,8 @@ func TestCanaryRolledBackByAlarm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PutMetricAlarm: %v", err)
 	}
-	e.deploy(t, name, canary())
-	if _, err := e.delivery.Check(ctx, name, canary(), false); err != nil {
+	e.deploy(t, name, withAlarm("checkout-5xx"))
+	if _, err := e.delivery.Check(ctx, name, withAlarm("checkout-5xx"), false); err != nil {
 		t.Fatalf("Check with the alarm OK: %v", err)
 	}
 
@@ -355,12 +362,12 @@ func TestCanaryRolledBackByAlarm(t *testing.T) {
 		t.Errorf("FiringAlarms = %+v, %v; want the alarm with its metric and threshold", firing, err)
 	}
 
-	_, err = e.delivery.Check(ctx, name, canary(), false)
+	_, err = e.delivery.Check(ctx, name, withAlarm("checkout-5xx"), false)
 	var alarm *AlarmFiringError
 	if !errors.As(err, &alarm) || !strings.Contains(err.Error(), "checkout-5xx (HTTPCode_Target_5XX_Count > 5)") {
 		t.Errorf("Check with the alarm firing = %v, want AlarmFiringError naming it", err)
 	}
-	pre, err := e.delivery.Check(ctx, name, canary(), true)
+	pre, err := e.delivery.Check(ctx, name, withAlarm("checkout-5xx"), true)
 	if err != nil || len(pre.Warnings) != 1 {
 		t.Errorf("Check with force = %+v, %v; want one warning", pre, err)
 	}
@@ -463,5 +470,78 @@ func TestTrafficInStatus(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("status text lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// Proves (simulated ECS, real moto): while deploy waits, the watch reports
+// each change of the new deployment's stage, split and alarms, one line
+// each, and not the deployment that was already there when it started.
+func TestWatchDeployment(t *testing.T) {
+	e := newBlueGreenEnv(t)
+	ctx := context.Background()
+	const name, alarm = "bg-watch", "watch-latency"
+	cfg := withAlarm(alarm)
+	if _, err := e.cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(alarm), Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String("TargetResponseTime"),
+		ExtendedStatistic: aws.String("p99"), Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1.5),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.deploy(t, name, cfg)
+	live := e.inspect(t, name)
+	e.sim.set(simDeployment{ARN: "dep-0", Status: "SUCCESSFUL", Stage: "CLEAN_UP"})
+
+	var mu sync.Mutex
+	var lines []string
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- e.delivery.WatchDeployment(wctx, name, cfg.Deployment.RollbackAlarms, 20*time.Millisecond, func(p DeploymentProgress) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, p.String())
+		})
+	}()
+	waitFor := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			n := len(lines)
+			last := ""
+			if n > 0 {
+				last = lines[n-1]
+			}
+			mu.Unlock()
+			if last == want {
+				return
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("lines %q, want the last to be %q", lines, want)
+	}
+	time.Sleep(100 * time.Millisecond) // the watch has seen dep-0
+	e.shift(t, live, 90, 10)
+	e.sim.set(simDeployment{ARN: "dep-1", Status: "IN_PROGRESS", Stage: "PRODUCTION_TRAFFIC_SHIFT"})
+	waitFor("IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT, traffic TargetGroup 90% / TargetGroupAlternate 10%")
+	if _, err := e.cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String(alarm), StateValue: cwtypes.StateValueAlarm, StateReason: aws.String("test")}); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.set(simDeployment{ARN: "dep-1", Status: "ROLLBACK_IN_PROGRESS", Stage: "PRODUCTION_TRAFFIC_SHIFT"})
+	waitFor("ROLLBACK_IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT, traffic TargetGroup 90% / TargetGroupAlternate 10%, alarm watch-latency (TargetResponseTime > 1.5) in ALARM")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("WatchDeployment: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range lines {
+		if strings.Contains(l, "CLEAN_UP") {
+			t.Errorf("reported the deployment from before the watch: %q", l)
+		}
+	}
+	if len(lines) != 2 {
+		t.Errorf("lines %q, want one per change", lines)
 	}
 }
