@@ -153,3 +153,31 @@ func TestSchedule(t *testing.T) {
 		}
 	}
 }
+
+// Proves: blue/green settings that the chosen strategy ignores are
+// warnings naming the setting that would use them, and a configuration
+// that uses them has none.
+func TestDeliveryNoEffectWarnings(t *testing.T) {
+	c := stack.Default()
+	c.Deployment.Bake = time.Hour
+	c.Deployment.PauseBeforeProduction = true
+	c.Deployment.CanaryPercent = 5
+	c.Deployment.LinearInterval = time.Minute
+	got := map[string]string{}
+	for _, w := range c.Warnings() {
+		got[w.Key] = strings.Join(w.Related, ",")
+	}
+	for key, related := range map[string]string{
+		stack.KeyBake: stack.KeyStrategy, stack.KeyPauseBeforeProduction: stack.KeyStrategy,
+		stack.KeyCanaryPercent: stack.KeyStrategy, stack.KeyLinearInterval: stack.KeyStrategy,
+	} {
+		if got[key] != related {
+			t.Errorf("warning of %s names %q, want %q (all: %v)", key, got[key], related, got)
+		}
+	}
+	c.Deployment.Strategy = stack.StrategyCanary
+	c.Deployment.LinearInterval = stack.Default().Deployment.LinearInterval
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("canary with its own settings warns: %v", w)
+	}
+}
