@@ -270,6 +270,13 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// BLUE_GREEN, CANARY and LINEAR need the ECS deployment controller
 		// (ECS API reference, DeploymentConfiguration strategy).
 		service.DeploymentController = &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")}
+		// "The deployment circuit breaker can only be used for services
+		// using the rolling update (ECS) deployment type"
+		// (AWS::ECS::Service DeploymentCircuitBreaker, CloudFormation
+		// reference); a blue/green deployment rolls back on its alarms,
+		// its gate and failed tasks at scale-up. Off explicitly, so that a
+		// switch from rolling turns it off.
+		service.DeploymentConfiguration.DeploymentCircuitBreaker = &ecs.Service_DeploymentCircuitBreaker{}
 	}
 	overrides := map[string]any{
 		// The subnets are a list parameter: the value is the list itself,
