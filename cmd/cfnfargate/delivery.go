@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -99,24 +101,26 @@ func watchDelivery(ctx context.Context, c *cli.Context, dl deploy.Delivery, stac
 	if !cfg.Deployment.Progressive() {
 		return func() {}
 	}
+	// Both watches write lines to stderr, each whole.
+	out := &lockedWriter{w: c.App.ErrWriter}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		err := dl.WatchDeployment(ctx, stackName, cfg.Deployment.RollbackAlarms, 10*time.Second, func(p deploy.DeploymentProgress) {
-			fmt.Fprintf(c.App.ErrWriter, "ECS deployment: %s\n", p)
+			fmt.Fprintf(out, "ECS deployment: %s\n", p)
 		})
 		if err != nil {
-			fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: following the ECS deployment: %v\n", err)
+			fmt.Fprintf(out, "cfnfargate: warning: following the ECS deployment: %v\n", err)
 		}
 	}()
-	stopGate := watchGate(ctx, c, dl, stackName, cfg)
+	stopGate := watchGate(ctx, c, out, dl, stackName, cfg)
 	return func() { cancel(); stopGate(); <-done }
 }
 
 // watchGate answers the pause gate while deploy waits, as --on-pause says,
 // or by asking on a terminal. It returns a function that stops it.
-func watchGate(ctx context.Context, c *cli.Context, dl deploy.Delivery, stackName string, cfg stack.Config) (stop func()) {
+func watchGate(ctx context.Context, c *cli.Context, out io.Writer, dl deploy.Delivery, stackName string, cfg stack.Config) (stop func()) {
 	if !cfg.Deployment.Progressive() || !cfg.Deployment.PauseBeforeProduction {
 		return func() {}
 	}
@@ -125,26 +129,26 @@ func watchGate(ctx context.Context, c *cli.Context, dl deploy.Delivery, stackNam
 	go func() {
 		defer close(done)
 		err := dl.WatchGate(ctx, stackName, 5*time.Second, func(ctx context.Context, g deploy.GateState) (deploy.GateDecision, error) {
-			fmt.Fprintf(c.App.ErrWriter, "\nThe deployment of %s waits at the pause gate, before production traffic moves (since %s; it rolls back after %s).\n",
+			fmt.Fprintf(out, "\nThe deployment of %s waits at the pause gate, before production traffic moves (since %s; it rolls back after %s).\n",
 				g.Revision, g.Since.Local().Format(time.TimeOnly), stack.FormatDuration(cfg.Deployment.PauseTimeout))
 			if v := c.String("on-pause"); v != "" {
 				decision, _ := deploy.ParseGateDecision(v)
 				return decision, nil
 			}
-			return askGate(ctx, c)
+			return askGate(ctx, c, out)
 		}, func(g deploy.GateState, decision deploy.GateDecision) {
 			switch decision {
 			case deploy.GateContinue:
-				fmt.Fprintf(c.App.ErrWriter, "Approved: production traffic moves to %s.\n", g.Revision)
+				fmt.Fprintf(out, "Approved: production traffic moves to %s.\n", g.Revision)
 			case deploy.GateRollback:
-				fmt.Fprintf(c.App.ErrWriter, "Rejected: ECS rolls the deployment of %s back.\n", g.Revision)
+				fmt.Fprintf(out, "Rejected: ECS rolls the deployment of %s back.\n", g.Revision)
 			default:
-				fmt.Fprintf(c.App.ErrWriter, "Waiting: answer with `aws ssm put-parameter --overwrite --name %s --value \"approve %s\"` (or \"reject ...\").\n",
+				fmt.Fprintf(out, "Waiting: answer with `aws ssm put-parameter --overwrite --name %s --value \"approve %s\"` (or \"reject ...\").\n",
 					stack.GateParameterName(stackName), g.Revision)
 			}
 		})
 		if err != nil && ctx.Err() == nil {
-			fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: watching the pause gate: %v\n", err)
+			fmt.Fprintf(out, "cfnfargate: warning: watching the pause gate: %v\n", err)
 		}
 	}()
 	return func() { cancel(); <-done }
@@ -152,13 +156,13 @@ func watchGate(ctx context.Context, c *cli.Context, dl deploy.Delivery, stackNam
 
 // askGate asks on a terminal whether to continue or roll back; without a
 // terminal the deployment waits.
-func askGate(ctx context.Context, c *cli.Context) (deploy.GateDecision, error) {
+func askGate(ctx context.Context, c *cli.Context, out io.Writer) (deploy.GateDecision, error) {
 	in, ok := c.App.Reader.(*os.File)
 	if !ok || !progress.IsTerminal(in) {
 		return deploy.GateWait, nil
 	}
 	defer prompting(ctx)()
-	fmt.Fprint(c.App.ErrWriter, "Continue to production, or roll back? [continue/rollback/wait]: ")
+	fmt.Fprint(out, "Continue to production, or roll back? [continue/rollback/wait]: ")
 	answer := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(in).ReadString('\n')
@@ -196,4 +200,16 @@ func explainRollback(ctx context.Context, dl deploy.Delivery, stackName string, 
 		}
 	}
 	return fmt.Errorf("%w\nECS rolled the deployment back: alarm %s", err, strings.Join(names, ", "))
+}
+
+// lockedWriter serializes the writes of goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
