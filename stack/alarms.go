@@ -158,16 +158,3 @@ func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 		}
 	}
 }
-
-// AlarmThreshold describes what an alarm the template creates watches, for
-// messages: "5xx over 1% of requests". The deploy command names it when the
-// alarm rolled a deployment back.
-func AlarmThreshold(cfg Config, logicalID string) string {
-	switch logicalID {
-	case idRollback5xxAlarm:
-		return "target 5xx over " + strconv.FormatFloat(cfg.Deployment.Rollback5xxPercent, 'f', -1, 64) + "% of requests"
-	case idRollbackP99Alarm:
-		return "target p99 response time over " + FormatDuration(cfg.Deployment.RollbackLatencyP99)
-	}
-	return ""
-}
