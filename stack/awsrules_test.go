@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -324,10 +325,12 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "listener rules",
-		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule; HostHeaderConditionConfig: up to 128 of A-Z a-z 0-9 - . * ?; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; ALB quotas: 5 condition values and 5 wildcards per rule",
+		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule; HostHeaderConditionConfig: up to 128 of A-Z a-z 0-9 - . * ?; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; HttpHeaderConditionConfig: a header name of up to 40 characters, values of up to 128; ALB quotas: 5 condition values and 5 wildcards per rule",
 		check: func(doc format.Document) []string {
 			var bad []string
 			host := regexp.MustCompile(`^[A-Za-z0-9.*?-]{1,128}$`)
+			headerName := regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$")
+			headerValue := regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 			path := regexp.MustCompile(`^[A-Za-z0-9_\-.$/~"'@:+&*?]{1,128}$`)
 			taken := map[string]string{}
 			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
@@ -355,6 +358,12 @@ var awsRules = []awsRule{
 					case "path-pattern":
 						list, _ = at2(cond, "PathPatternConfig", "Values").([]any)
 						pattern = path
+					case "http-header":
+						list, _ = at2(cond, "HttpHeaderConfig", "Values").([]any)
+						pattern = headerValue
+						if name := fmt.Sprint(at2(cond, "HttpHeaderConfig", "HttpHeaderName")); !headerName.MatchString(name) {
+							bad = append(bad, fmt.Sprintf("%s: header name %q is not an HTTP token of up to 40 characters", id, name))
+						}
 					}
 					for _, v := range list {
 						s := fmt.Sprint(v)
@@ -432,22 +441,6 @@ var awsRules = []awsRule{
 		},
 	},
 	{
-		name:   "target group health check timeout under the interval",
-		source: "ELB API reference, CreateTargetGroup: the health check timeout must be smaller than the interval",
-		check: func(doc format.Document) []string {
-			var bad []string
-			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::TargetGroup") {
-				var interval, timeout int
-				fmt.Sscan(fmt.Sprint(props["HealthCheckIntervalSeconds"]), &interval)
-				fmt.Sscan(fmt.Sprint(props["HealthCheckTimeoutSeconds"]), &timeout)
-				if timeout >= interval {
-					bad = append(bad, fmt.Sprintf("%s: health check timeout %d s is not under the interval %d s", id, timeout, interval))
-				}
-			}
-			return bad
-		},
-	},
-	{
 		name: "container image may be pinned by digest",
 		source: "ECS API reference, ContainerDefinition.image: repository-url/image@digest, with a sha256 digest of 64 hex digits; " +
 			"CloudFormation applies a parameter's AllowedPattern (a Java regular expression) to the whole value; cfnfargate rollback deploys repo@sha256:DIGEST",
@@ -494,6 +487,265 @@ var awsRules = []awsRule{
 				return []string{fmt.Sprintf("MinCount default %d is above MaxCount default %d", minCount, maxCount)}
 			}
 			return nil
+		},
+	},
+	{
+		name:   "target group health check timeout under the interval",
+		source: "ELB API reference, CreateTargetGroup: the health check timeout must be smaller than the interval",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::TargetGroup") {
+				var interval, timeout int
+				fmt.Sscan(fmt.Sprint(props["HealthCheckIntervalSeconds"]), &interval)
+				fmt.Sscan(fmt.Sprint(props["HealthCheckTimeoutSeconds"]), &timeout)
+				if timeout >= interval {
+					bad = append(bad, fmt.Sprintf("%s: health check timeout %d s is not under the interval %d s", id, timeout, interval))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "deployment strategy",
+		source: "ECS API reference, DeploymentConfiguration (strategy ROLLING, BLUE_GREEN, LINEAR or CANARY, which need the ECS deployment controller; bakeTimeInMinutes 0-1440), CanaryConfiguration (canaryPercent 0.1-100 in multiples of 0.1, canaryBakeTimeInMinutes 0-1440; only with CANARY), LinearConfiguration (stepPercent 3-100 in multiples of 0.1, stepBakeTimeInMinutes 0-1440; only with LINEAR); AWS::ECS::Service DeploymentCircuitBreaker: for rolling updates only; AWS::ECS::Service CanaryConfiguration and LinearConfiguration, CloudFormation reference: CloudFormation rejects a schedule over 33 hours",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				dc, _ := props["DeploymentConfiguration"].(map[string]any)
+				strategy, _ := dc["Strategy"].(string)
+				if strategy == "" || strategy == "ROLLING" {
+					if dc["CanaryConfiguration"] != nil || dc["LinearConfiguration"] != nil || dc["LifecycleHooks"] != nil {
+						bad = append(bad, id+": canary, linear or hook settings without a blue/green strategy")
+					}
+					continue
+				}
+				if !slices.Contains([]string{"BLUE_GREEN", "CANARY", "LINEAR"}, strategy) {
+					bad = append(bad, fmt.Sprintf("%s: strategy %q is not one ECS knows", id, strategy))
+				}
+				if at2(dc, "DeploymentCircuitBreaker", "Enable") == true {
+					bad = append(bad, fmt.Sprintf("%s: strategy %s with the deployment circuit breaker, which is for rolling updates only", id, strategy))
+				}
+				if at2(props, "DeploymentController", "Type") != "ECS" {
+					bad = append(bad, fmt.Sprintf("%s: strategy %s without DeploymentController ECS", id, strategy))
+				}
+				bake, ok := intIn(dc["BakeTimeInMinutes"], 0, 1440)
+				if !ok {
+					bad = append(bad, fmt.Sprintf("%s: BakeTimeInMinutes %v is not 0-1440", id, dc["BakeTimeInMinutes"]))
+				}
+				canary, _ := dc["CanaryConfiguration"].(map[string]any)
+				linear, _ := dc["LinearConfiguration"].(map[string]any)
+				if (canary != nil) != (strategy == "CANARY") || (linear != nil) != (strategy == "LINEAR") {
+					bad = append(bad, fmt.Sprintf("%s: strategy %s with canary %v and linear %v configuration", id, strategy, canary != nil, linear != nil))
+				}
+				total := bake
+				if canary != nil {
+					wait, ok := intIn(canary["CanaryBakeTimeInMinutes"], 0, 1440)
+					if !ok || !tenths(canary["CanaryPercent"], 1, 1000) {
+						bad = append(bad, fmt.Sprintf("%s: CanaryConfiguration %v out of range", id, canary))
+					}
+					total += wait
+				}
+				if linear != nil {
+					wait, ok := intIn(linear["StepBakeTimeInMinutes"], 0, 1440)
+					if !ok || !tenths(linear["StepPercent"], 30, 1000) {
+						bad = append(bad, fmt.Sprintf("%s: LinearConfiguration %v out of range", id, linear))
+					}
+					// CloudFormation counts 100/StepPercent - 1 steps when the
+					// step divides 100, else floor(100/StepPercent).
+					var percent float64
+					fmt.Sscan(fmt.Sprint(linear["StepPercent"]), &percent)
+					steps := 0
+					if percent > 0 {
+						tenthsOfStep := int(math.Round(percent * 10))
+						steps = 1000 / tenthsOfStep
+						if 1000%tenthsOfStep == 0 {
+							steps--
+						}
+					}
+					total += wait * steps
+				}
+				if total > 33*60 {
+					bad = append(bad, fmt.Sprintf("%s: the schedule adds up to %d minutes, over 33 hours", id, total))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "blue/green load balancer configuration",
+		source: "ECS API reference, AdvancedConfiguration (alternateTargetGroupArn, productionListenerRule and roleArn for an Application Load Balancer; testListenerRule optional) and ECS developer guide, \"Amazon ECS blue/green deployments\": the production rule forwards to both target groups",
+		check: func(doc format.Document) []string {
+			var bad []string
+			all := resources(doc)
+			typeOf := func(v any) string {
+				target := refTarget(v)
+				if target == "" {
+					if list, ok := at2(v, "Fn::GetAtt").([]any); ok && len(list) == 2 {
+						target = fmt.Sprint(list[0])
+					}
+				}
+				if r, ok := all[target]; ok {
+					return fmt.Sprint(r["Type"])
+				}
+				return ""
+			}
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				strategy, _ := at2(props, "DeploymentConfiguration", "Strategy").(string)
+				lbs, _ := props["LoadBalancers"].([]any)
+				for i, l := range lbs {
+					lb, _ := l.(map[string]any)
+					advanced, _ := lb["AdvancedConfiguration"].(map[string]any)
+					if strategy == "" || strategy == "ROLLING" {
+						if advanced != nil {
+							bad = append(bad, fmt.Sprintf("%s.LoadBalancers[%d]: AdvancedConfiguration with a rolling deployment", id, i))
+						}
+						continue
+					}
+					if advanced == nil {
+						bad = append(bad, fmt.Sprintf("%s.LoadBalancers[%d]: strategy %s without AdvancedConfiguration", id, i, strategy))
+						continue
+					}
+					primary, alternate := refTarget(lb["TargetGroupArn"]), refTarget(advanced["AlternateTargetGroupArn"])
+					if typeOf(advanced["AlternateTargetGroupArn"]) != "AWS::ElasticLoadBalancingV2::TargetGroup" || alternate == primary {
+						bad = append(bad, fmt.Sprintf("%s: AlternateTargetGroupArn %v is not a second target group of the template", id, advanced["AlternateTargetGroupArn"]))
+					}
+					if typeOf(advanced["RoleArn"]) != "AWS::IAM::Role" {
+						bad = append(bad, fmt.Sprintf("%s: AdvancedConfiguration.RoleArn %v is not a role of the template", id, advanced["RoleArn"]))
+					}
+					for _, key := range []string{"ProductionListenerRule", "TestListenerRule"} {
+						v, ok := advanced[key]
+						if !ok && key == "TestListenerRule" {
+							continue
+						}
+						rule := refTarget(v)
+						if typeOf(v) != "AWS::ElasticLoadBalancingV2::ListenerRule" {
+							bad = append(bad, fmt.Sprintf("%s: %s %v is not a listener rule of the template", id, key, v))
+							continue
+						}
+						var forwards []string
+						actions, _ := propsOf(doc, rule)["Actions"].([]any)
+						for _, a := range actions {
+							groups, _ := at2(a, "ForwardConfig", "TargetGroups").([]any)
+							for _, g := range groups {
+								forwards = append(forwards, refTarget(at2(g, "TargetGroupArn")))
+							}
+						}
+						if !slices.Contains(forwards, primary) || !slices.Contains(forwards, alternate) {
+							bad = append(bad, fmt.Sprintf("%s: %s forwards to %v, not to both %s and %s", id, rule, forwards, primary, alternate))
+						}
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "ECS infrastructure role for load balancers",
+		source: "ECS developer guide, \"Amazon ECS infrastructure IAM role for load balancers\": trusted by ecs.amazonaws.com, with the AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				lbs, _ := props["LoadBalancers"].([]any)
+				for _, l := range lbs {
+					list, _ := at2(l, "AdvancedConfiguration", "RoleArn", "Fn::GetAtt").([]any)
+					if len(list) == 0 {
+						continue
+					}
+					role := fmt.Sprint(list[0])
+					rp := propsOf(doc, role)
+					if !trusts(rp, "ecs.amazonaws.com") {
+						bad = append(bad, fmt.Sprintf("%s: role %s does not trust ecs.amazonaws.com", id, role))
+					}
+					arns, _ := rp["ManagedPolicyArns"].([]any)
+					found := false
+					for _, a := range arns {
+						if text, _ := literalText(a); text == "arn:x:iam::aws:policy/"+stack.InfrastructurePolicy {
+							found = true
+						}
+					}
+					if !found || stack.InfrastructurePolicy != "AmazonECSInfrastructureRolePolicyForLoadBalancers" {
+						bad = append(bad, fmt.Sprintf("%s: role %s lacks the managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers: %v", id, role, arns))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "lifecycle hooks",
+		source: "ECS API reference, DeploymentLifecycleHook (hookTargetArn, roleArn, lifecycleStages); ECS developer guide, \"Permissions required for Lambda functions in Amazon ECS blue/green deployments\" (a role trusted by ecs.amazonaws.com with lambda:InvokeFunction) and \"Lifecycle hooks for Amazon ECS service deployments\" (on rollback ECS runs the PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT hooks again, so a gate there could hold the rollback); AWS::Lambda::Function Code: ZipFile up to 4096 characters, Node.js and Python only",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				hooks, _ := at2(props, "DeploymentConfiguration", "LifecycleHooks").([]any)
+				for i, h := range hooks {
+					hook, _ := h.(map[string]any)
+					stages, _ := hook["LifecycleStages"].([]any)
+					if len(stages) == 0 {
+						bad = append(bad, fmt.Sprintf("%s hook %d has no stages", id, i))
+					}
+					for _, st := range stages {
+						if st == "PRODUCTION_TRAFFIC_SHIFT" || st == "TEST_TRAFFIC_SHIFT" {
+							bad = append(bad, fmt.Sprintf("%s hook %d holds %s, which a rollback runs again", id, i, st))
+						}
+					}
+					fn, _ := at2(hook, "HookTargetArn", "Fn::GetAtt").([]any)
+					role, _ := at2(hook, "RoleArn", "Fn::GetAtt").([]any)
+					if len(fn) == 0 || len(role) == 0 {
+						bad = append(bad, fmt.Sprintf("%s hook %d: HookTargetArn and RoleArn must be a function and a role of the template", id, i))
+						continue
+					}
+					rp := propsOf(doc, fmt.Sprint(role[0]))
+					if !trusts(rp, "ecs.amazonaws.com") || !strings.Contains(canonicalJSON(rp["Policies"]), `"lambda:InvokeFunction"`) {
+						bad = append(bad, fmt.Sprintf("%s hook %d: role %v must trust ecs.amazonaws.com and allow lambda:InvokeFunction", id, i, role[0]))
+					}
+				}
+			}
+			for id, props := range resourcesOfType(doc, "AWS::Lambda::Function") {
+				code, ok := at2(props, "Code", "ZipFile").(string)
+				runtime := fmt.Sprint(props["Runtime"])
+				if ok && (utf8.RuneCountInString(code) > 4096 || !(strings.HasPrefix(runtime, "python") || strings.HasPrefix(runtime, "nodejs"))) {
+					bad = append(bad, fmt.Sprintf("%s: inline code of %d characters for %s", id, utf8.RuneCountInString(code), runtime))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "deployment alarms",
+		source: "ECS API reference, DeploymentAlarms (alarmNames, enable and rollback required; up to 10 alarms); CloudWatch API reference, PutMetricAlarm (up to 10 queries in Metrics, exactly one with ReturnData true; DatapointsToAlarm up to EvaluationPeriods) and MetricDataQuery (Id starts with a lowercase letter: ^[a-z][a-zA-Z0-9_]*$)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			queryID := regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				alarms, ok := at2(props, "DeploymentConfiguration", "Alarms").(map[string]any)
+				if !ok {
+					continue
+				}
+				names, _ := alarms["AlarmNames"].([]any)
+				if len(names) == 0 || len(names) > 10 || alarms["Enable"] != true || alarms["Rollback"] != true {
+					bad = append(bad, fmt.Sprintf("%s: Alarms %v must name 1 to 10 alarms with Enable and Rollback", id, alarms))
+				}
+			}
+			for id, props := range resourcesOfType(doc, "AWS::CloudWatch::Alarm") {
+				metrics, _ := props["Metrics"].([]any)
+				returning := 0
+				for _, m := range metrics {
+					if at2(m, "ReturnData") == true {
+						returning++
+					}
+					if qid := fmt.Sprint(at2(m, "Id")); !queryID.MatchString(qid) {
+						bad = append(bad, fmt.Sprintf("%s: query Id %q", id, qid))
+					}
+				}
+				var evaluation, datapoints int
+				fmt.Sscan(fmt.Sprint(props["EvaluationPeriods"]), &evaluation)
+				fmt.Sscan(fmt.Sprint(props["DatapointsToAlarm"]), &datapoints)
+				if len(metrics) > 10 || returning != 1 || datapoints > evaluation {
+					bad = append(bad, fmt.Sprintf("%s: %d queries, %d returning data, %d of %d datapoints", id, len(metrics), returning, datapoints, evaluation))
+				}
+			}
+			return bad
 		},
 	},
 }
@@ -617,13 +869,81 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"fixed responses", environmentWithCertificates, func(doc format.Document) {
 			at2(propsOf(doc, "HttpsListener")["DefaultActions"].([]any)[0], "FixedResponseConfig").(map[string]any)["ContentType"] = "text/xml"
 		}},
-		{"container image may be pinned by digest", variantNamed("ecr-image"), func(doc format.Document) {
+		{"container image may be pinned by digest", named("ecr-image"), func(doc format.Document) {
 			// A pattern that takes tags only.
 			param := at2(doc, "Parameters", "ContainerImage").(map[string]any)
 			param["AllowedPattern"] = strings.SplitN(param["AllowedPattern"].(string), "(?:@", 2)[0] + "$"
 		}},
-		{"autoscaling bounds in order", variantNamed("autoscaling"), func(doc format.Document) {
+		{"autoscaling bounds in order", named("autoscaling"), func(doc format.Document) {
 			at2(doc, "Parameters", "MinCount").(map[string]any)["Default"] = 11
+		}},
+		{"listener rules", named("canary"), func(doc format.Document) {
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "x test"
+		}},
+		{"deployment strategy", named("canary"), func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "CanaryConfiguration").(map[string]any)["CanaryPercent"] = 0.05
+		}},
+		{"deployment strategy", named("canary"), func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "CanaryConfiguration").(map[string]any)["CanaryBakeTimeInMinutes"] = 1441
+		}},
+		{"deployment strategy", named("canary"), func(doc format.Document) {
+			// Each wait within 1440 minutes, together over 33 hours.
+			dc := at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)
+			dc["BakeTimeInMinutes"] = 1000
+			dc["CanaryConfiguration"].(map[string]any)["CanaryBakeTimeInMinutes"] = 1000
+		}},
+		{"deployment strategy", named("linear"), func(doc format.Document) {
+			// 25% is 3 waits of 700 minutes.
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "LinearConfiguration").(map[string]any)["StepBakeTimeInMinutes"] = 700
+		}},
+		{"deployment strategy", named("blue-green"), func(doc format.Document) {
+			delete(propsOf(doc, "Service"), "DeploymentController")
+		}},
+		{"deployment strategy", named("blue-green"), func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["DeploymentCircuitBreaker"] = map[string]any{"Enable": true, "Rollback": true}
+		}},
+		{"deployment strategy", named("blue-green"), func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["CanaryConfiguration"] = map[string]any{"CanaryPercent": 10}
+		}},
+		{"blue/green load balancer configuration", named("blue-green"), func(doc format.Document) {
+			delete(propsOf(doc, "Service")["LoadBalancers"].([]any)[0].(map[string]any), "AdvancedConfiguration")
+		}},
+		{"blue/green load balancer configuration", named("blue-green"), func(doc format.Document) {
+			at2(propsOf(doc, "Service")["LoadBalancers"].([]any)[0], "AdvancedConfiguration").(map[string]any)["AlternateTargetGroupArn"] = map[string]any{"Ref": "TargetGroup"}
+		}},
+		{"blue/green load balancer configuration", named("canary"), func(doc format.Document) {
+			// A test rule that forwards to the first target group only.
+			at2(propsOf(doc, "TestListenerRule")["Actions"].([]any)[0], "ForwardConfig").(map[string]any)["TargetGroups"] = []any{map[string]any{"TargetGroupArn": map[string]any{"Ref": "TargetGroup"}, "Weight": 1}}
+		}},
+		{"blue/green load balancer configuration", named("env-service-canary"), func(doc format.Document) {
+			delete(propsOf(doc, "ListenerRule")["Actions"].([]any)[0].(map[string]any), "ForwardConfig")
+		}},
+		{"ECS infrastructure role for load balancers", named("blue-green"), func(doc format.Document) {
+			delete(propsOf(doc, "LoadBalancerInfrastructureRole"), "ManagedPolicyArns")
+		}},
+		{"ECS infrastructure role for load balancers", named("blue-green"), func(doc format.Document) {
+			at2(propsOf(doc, "LoadBalancerInfrastructureRole"), "AssumeRolePolicyDocument", "Statement").([]any)[0].(map[string]any)["Principal"] = map[string]any{"Service": "ecs-tasks.amazonaws.com"}
+		}},
+		{"lifecycle hooks", named("canary"), func(doc format.Document) {
+			hook := at2(propsOf(doc, "Service"), "DeploymentConfiguration", "LifecycleHooks").([]any)[0].(map[string]any)
+			hook["LifecycleStages"] = []any{"PRODUCTION_TRAFFIC_SHIFT"}
+		}},
+		{"lifecycle hooks", named("canary"), func(doc format.Document) {
+			delete(propsOf(doc, "PauseGateInvokeRole"), "Policies")
+		}},
+		{"lifecycle hooks", named("canary"), func(doc format.Document) {
+			code := propsOf(doc, "PauseGateFunction")["Code"].(map[string]any)
+			code["ZipFile"] = code["ZipFile"].(string) + strings.Repeat("#", 4096)
+		}},
+		{"deployment alarms", named("canary"), func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any)["Rollback"] = false
+		}},
+		{"deployment alarms", named("canary"), func(doc format.Document) {
+			propsOf(doc, "Rollback5xxAlarm")["Metrics"].([]any)[0].(map[string]any)["ReturnData"] = true
+		}},
+		{"deployment alarms", named("rollback-alarms"), func(doc format.Document) {
+			propsOf(doc, "RollbackLatencyAlarm")["Metrics"].([]any)[0].(map[string]any)["Id"] = "P99"
 		}},
 	}
 	for _, tt := range tests {
@@ -671,25 +991,16 @@ func envService() stack.Config {
 	return c
 }
 
-// variantNamed returns the configuration of the golden variant name.
-func variantNamed(name string) func() stack.Config {
-	return func() stack.Config {
-		for _, v := range allVariants() {
-			if v.name == name {
-				return v.cfg()
-			}
-		}
-		panic("no variant " + name)
-	}
-}
+func hardening() stack.Config { return named("hardening")() }
 
-func hardening() stack.Config {
-	for _, v := range allVariants() {
-		if v.name == "hardening" {
-			return v.cfg()
+// named returns the configuration of the golden variant called name.
+func named(name string) func() stack.Config {
+	for _, v := range goldenVariants() {
+		if v.name == name {
+			return v.cfg
 		}
 	}
-	panic("no hardening variant")
+	panic("no variant " + name)
 }
 
 // resources returns the template's resources by logical ID.
@@ -763,6 +1074,39 @@ func refTarget(v any) string {
 	s, _ := m["Ref"].(string)
 	return s
 }
+
+// intIn reads an integer and reports whether it is within lo and hi.
+func intIn(v any, lo, hi int) (int, bool) {
+	var n int
+	if _, err := fmt.Sscan(fmt.Sprint(v), &n); err != nil || fmt.Sprint(n) != fmt.Sprint(v) {
+		return 0, false
+	}
+	return n, n >= lo && n <= hi
+}
+
+// tenths reports whether v is a whole number of tenths within lo and hi
+// tenths.
+func tenths(v any, lo, hi int) bool {
+	var f float64
+	if _, err := fmt.Sscan(fmt.Sprint(v), &f); err != nil {
+		return false
+	}
+	n := f * 10
+	return math.Abs(n-math.Round(n)) < 1e-6 && int(math.Round(n)) >= lo && int(math.Round(n)) <= hi
+}
+
+// trusts reports whether a role's trust policy lets service assume it.
+func trusts(role map[string]any, service string) bool {
+	statements, _ := at2(role, "AssumeRolePolicyDocument", "Statement").([]any)
+	for _, s := range statements {
+		if at2(s, "Effect") == "Allow" && at2(s, "Principal", "Service") == service && at2(s, "Action") == "sts:AssumeRole" {
+			return true
+		}
+	}
+	return false
+}
+
+func canonicalJSON(v any) string { return canonical(v) }
 
 // at2 walks doc along map keys and returns nil where the path ends.
 func at2(doc any, path ...string) any {

@@ -17,6 +17,7 @@ func Build(cfg Config) (format.Document, error) {
 	addParameters(t, cfg)
 	addLoadBalancer(t, cfg)
 	addRoles(t, cfg)
+	addDelivery(t, cfg)
 	addLogGroup(t, cfg)
 	addECS(t, cfg)
 	addScaling(t, cfg)

@@ -8,6 +8,8 @@
 // outputs.go.
 package stack
 
+import "time"
+
 // Config carries every setting of the stack. Start from Default and change
 // what you need; the zero value is not valid.
 type Config struct {
@@ -23,6 +25,9 @@ type Config struct {
 	LoadBalancer LoadBalancer
 	Domain       Domain
 	Logs         Logs
+	// Deployment is how ECS moves traffic to a new version: rolling, or
+	// one of its blue/green strategies, with alarms that roll back.
+	Deployment Deployment
 	// Environment places the service in a shared environment: the load
 	// balancer and the cluster belong to the environment's stack
 	// (BuildEnvironment), and the service's template routes to it with a
@@ -34,6 +39,71 @@ type Config struct {
 	DeletionProtection bool
 	// Tags go on every taggable resource.
 	Tags []Tag
+}
+
+// Deployment strategies: Deployment.Strategy.
+const (
+	StrategyRolling   = "rolling"
+	StrategyBlueGreen = "blue-green"
+	StrategyCanary    = "canary"
+	StrategyLinear    = "linear"
+)
+
+// Deployment is how ECS replaces the tasks of the service. Rolling replaces
+// them a few at a time behind one target group; the other strategies start
+// the whole new version (green) beside the old (blue) in a second target
+// group, and ECS moves the production listener rule's traffic to it: at
+// once (blue-green), a canary share first (canary), or in equal steps
+// (linear).
+type Deployment struct {
+	// Strategy is StrategyRolling, StrategyBlueGreen, StrategyCanary or
+	// StrategyLinear.
+	Strategy string
+	// Bake is how long blue keeps running after all traffic is on green,
+	// ready for an instant roll back. Whole minutes.
+	Bake time.Duration
+	// CanaryPercent of production traffic goes to green for CanaryWait
+	// before the rest follows.
+	CanaryPercent float64
+	CanaryWait    time.Duration
+	// LinearPercent of production traffic moves to green every
+	// LinearInterval.
+	LinearPercent  float64
+	LinearInterval time.Duration
+	// PauseBeforeProduction holds the deployment, with green running and
+	// reachable through the test rule, until someone approves it (or
+	// rejects it, which rolls back) or PauseTimeout passes (which rolls
+	// back too).
+	PauseBeforeProduction bool
+	PauseTimeout          time.Duration
+	// TestHeader, NAME=VALUE, adds a test listener rule: requests with the
+	// header reach green while it is being tested. Empty means no test rule.
+	TestHeader string
+	// Rollback5xxPercent creates an alarm on the share of requests the
+	// targets answer with 5xx, which rolls the deployment back; 0 is off.
+	Rollback5xxPercent float64
+	// RollbackLatencyP99 creates an alarm on the targets' p99 response
+	// time, which rolls the deployment back; 0 is off.
+	RollbackLatencyP99 time.Duration
+	// RollbackAlarms are existing CloudWatch alarms, by name, that roll
+	// the deployment back when they go to ALARM.
+	RollbackAlarms []string
+	// Weights are the production listener rule's forward weights of the
+	// target group and the alternate one. The deploy command sets them to
+	// the live rule's, so that a stack update never moves traffic; zero
+	// means all traffic on the target group (100 and 0).
+	Weights Weights
+}
+
+// Weights are the forward weights of the production listener rule, per
+// target group.
+type Weights struct {
+	Primary, Alternate int
+}
+
+// Progressive reports whether the strategy is one of ECS's blue/green ones.
+func (d Deployment) Progressive() bool {
+	return d.Strategy != "" && d.Strategy != StrategyRolling
 }
 
 // Tag is a resource tag.

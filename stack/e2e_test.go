@@ -143,7 +143,9 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 	var tgID string
 	var tgPort any
 	for id, r := range doc["Resources"].(map[string]any) {
-		if r.(map[string]any)["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" {
+		// A blue/green service's second target group is checked with its
+		// listener rule (checkDelivery).
+		if r.(map[string]any)["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" && !strings.HasSuffix(id, "Alternate") {
 			tgID, tgPort = id, r.(map[string]any)["Properties"].(map[string]any)["Port"]
 		}
 	}
@@ -287,6 +289,9 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 			cfg.Container.Memory, cfg.Container.Image, cfg.Container.Port, len(cfg.Container.Environment))
 	}
 
+	if cfg.Deployment.Progressive() {
+		checkDelivery(t, m, s, cfg, s.physical[tgID], s.physical[tgID+"Alternate"])
+	}
 	for _, role := range []string{"TaskRole", "ExecutionRole"} {
 		out := m.Query(t, "iam", "GetRole", url.Values{"RoleName": {roleName(s.physical[role])}})
 		doc, err := url.QueryUnescape(strings.Join(testenv.XMLValues(out, "AssumeRolePolicyDocument"), ""))
@@ -295,6 +300,61 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 		}
 		if !strings.Contains(doc, "ecs-tasks.amazonaws.com") {
 			t.Errorf("%s trust policy does not name ecs-tasks.amazonaws.com: %s", role, doc)
+		}
+	}
+}
+
+// checkDelivery looks at what a blue/green strategy adds, through the
+// services' APIs: the production listener rule forwards to both target
+// groups, all traffic on the first, the infrastructure role trusts ECS, and the pause gate's parameter holds no answer.
+func checkDelivery(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config, primary, alternate string) {
+	t.Helper()
+	var rules struct {
+		Rules []struct {
+			RuleArn string `xml:"RuleArn"`
+			Actions []struct {
+				Type         string `xml:"Type"`
+				TargetGroups []struct {
+					TargetGroupArn string `xml:"TargetGroupArn"`
+					Weight         int    `xml:"Weight"`
+				} `xml:"ForwardConfig>TargetGroups>member"`
+			} `xml:"Actions>member"`
+		} `xml:"DescribeRulesResult>Rules>member"`
+	}
+	rule := s.physical["ProductionListenerRule"]
+	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeRules", url.Values{"RuleArns.member.1": {rule}}), &rules)
+	if alternate == "" || len(rules.Rules) != 1 || len(rules.Rules[0].Actions) != 1 {
+		t.Fatalf("production rule %s = %+v (alternate target group %q), want one rule forwarding to two target groups", rule, rules.Rules, alternate)
+	}
+	got := map[string]int{}
+	for _, tg := range rules.Rules[0].Actions[0].TargetGroups {
+		got[tg.TargetGroupArn] = tg.Weight
+	}
+	if want := map[string]int{primary: 100, alternate: 0}; !maps.Equal(got, want) {
+		t.Errorf("production rule weights = %v, want %v", got, want)
+	}
+
+	role := roleName(s.physical["LoadBalancerInfrastructureRole"])
+	out := m.Query(t, "iam", "GetRole", url.Values{"RoleName": {role}})
+	trust, err := url.QueryUnescape(strings.Join(testenv.XMLValues(out, "AssumeRolePolicyDocument"), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(trust, `"ecs.amazonaws.com"`) {
+		t.Errorf("infrastructure role trust policy does not name ecs.amazonaws.com: %s", trust)
+	}
+	// moto's CloudFormation model of a role drops ManagedPolicyArns, and
+	// moto loads no AWS managed policies by default: TestAWSRules checks the
+	// attachment in the template instead.
+
+	if cfg.Deployment.PauseBeforeProduction {
+		var parameter struct {
+			Parameter struct{ Name, Value string }
+		}
+		name := stack.GateParameterName(s.name)
+		m.JSON(t, "ssm", "AmazonSSM.GetParameter", map[string]any{"Name": name}, &parameter)
+		if parameter.Parameter.Value != "none" {
+			t.Errorf("pause gate parameter %s = %q, want none (no answer yet)", name, parameter.Parameter.Value)
 		}
 	}
 }

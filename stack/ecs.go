@@ -255,6 +255,30 @@ func serviceResource(cfg Config) cloudformation.Resource {
 	default:
 		service.LaunchType = cloudformation.String("FARGATE")
 	}
+	if cfg.Deployment.Progressive() {
+		// The AdvancedConfiguration refers to the listener rules, which
+		// orders the service after them; cfn-lint flags a DependsOn that
+		// says it again (W3005).
+		service.AWSCloudFormationDependsOn = slices.DeleteFunc(service.AWSCloudFormationDependsOn, func(id string) bool { return id == idListenerRule })
+	}
+	if names := rollbackAlarms(cfg); len(names) > 0 {
+		// ECS rolls the deployment back when one of these goes to ALARM
+		// while it runs (ECS API reference, DeploymentAlarms; all three
+		// fields are required).
+		service.DeploymentConfiguration.Alarms = &ecs.Service_DeploymentAlarms{AlarmNames: names, Enable: true, Rollback: true}
+	}
+	if cfg.Deployment.Progressive() {
+		// BLUE_GREEN, CANARY and LINEAR need the ECS deployment controller
+		// (ECS API reference, DeploymentConfiguration strategy).
+		service.DeploymentController = &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")}
+		// "The deployment circuit breaker can only be used for services
+		// using the rolling update (ECS) deployment type"
+		// (AWS::ECS::Service DeploymentCircuitBreaker, CloudFormation
+		// reference); a blue/green deployment rolls back on its alarms,
+		// its gate and failed tasks at scale-up. Off explicitly, so that a
+		// switch from rolling turns it off.
+		service.DeploymentConfiguration.DeploymentCircuitBreaker = &ecs.Service_DeploymentCircuitBreaker{}
+	}
 	overrides := map[string]any{
 		// The subnets are a list parameter: the value is the list itself,
 		// picked by the condition, not a list that contains it.
@@ -287,6 +311,16 @@ func serviceResource(cfg Config) cloudformation.Resource {
 	// removeDefaultDesiredCount does the same).
 	if !cfg.Scaling.Enabled() {
 		overrides["DesiredCount"] = cloudformation.Ref(ParamDesiredCount)
+	}
+	if cfg.Deployment.Progressive() {
+		lb := service.LoadBalancers[0]
+		loadBalancer := map[string]any{
+			"ContainerName":  *lb.ContainerName,
+			"ContainerPort":  *lb.ContainerPort,
+			"TargetGroupArn": *lb.TargetGroupArn,
+		}
+		deliveryOverrides(cfg, overrides, loadBalancer)
+		overrides["LoadBalancers"] = []any{loadBalancer}
 	}
 	return override(service, overrides)
 }

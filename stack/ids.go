@@ -74,6 +74,17 @@ const (
 	idExtraCertificates  = "ExtraCertificate" // and a number: ExtraCertificate1
 	idListenerRule       = "ListenerRule"
 	idServiceCertificate = "ServiceCertificate"
+
+	idProductionRule     = "ProductionListenerRule"
+	idTestRule           = "TestListenerRule"
+	idInfrastructureRole = "LoadBalancerInfrastructureRole"
+	idRollback5xxAlarm   = "Rollback5xxAlarm"
+	idRollbackP99Alarm   = "RollbackLatencyAlarm"
+	idGateParameter      = "PauseGateParameter"
+	idGateFunction       = "PauseGateFunction"
+	idGateFunctionRole   = "PauseGateFunctionRole"
+	idGateInvokeRole     = "PauseGateInvokeRole"
+	idGateLogGroup       = "PauseGateLogGroup"
 )
 
 // Output names.

@@ -163,8 +163,11 @@ func addEnvironmentInputs(t *cloudformation.Template, cfg Config) {
 	if cfg.Domain.Name != "" {
 		inputs[ParamLoadBalancerHostedZoneID] = "Canonical hosted zone ID of the environment's load balancer"
 	}
-	if cfg.Scaling.Enabled() && cfg.Scaling.RequestsPerTarget > 0 {
+	switch {
+	case cfg.Scaling.Enabled() && cfg.Scaling.RequestsPerTarget > 0:
 		inputs[ParamLoadBalancerFullName] = "Full name of the environment's load balancer (app/NAME/ID), for scaling on requests"
+	case builtInAlarms(cfg):
+		inputs[ParamLoadBalancerFullName] = "Full name of the environment's load balancer (app/NAME/ID), for the rollback alarms"
 	}
 	for name, what := range inputs {
 		t.Parameters[name] = cloudformation.Parameter{

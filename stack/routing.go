@@ -44,10 +44,9 @@ func addRouting(t *cloudformation.Template, cfg Config) {
 		ListenerArn: cloudformation.RefPtr(ParamListenerArn),
 		Priority:    RulePriority(cfg),
 		Conditions:  conditions,
-		Actions: []elb.ListenerRule_Action{{
-			Type:           "forward",
-			TargetGroupArn: cloudformation.RefPtr(targetGroupID(cfg)),
-		}},
+		// With a blue/green strategy this rule is the production rule, on
+		// which ECS moves traffic between the two target groups.
+		Actions: []elb.ListenerRule_Action{forwardAction(cfg)},
 	}
 }
 

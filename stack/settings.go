@@ -2,9 +2,11 @@ package stack
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Setting is one row of the settings table: everything about one setting,
@@ -16,7 +18,7 @@ import (
 // shorter than its interval) stay as code beside the part they belong to.
 //
 // A row reads and writes its Config field through exactly one of Int, Str,
-// Bool or List.
+// Bool, Dur, Float or List.
 type Setting struct {
 	Key string
 	// Group is the README table the setting is listed in.
@@ -56,9 +58,20 @@ type Setting struct {
 	Parameter      string
 	ParameterValue func(Config) (value string, declared bool)
 
+	// Step, for a Dur or Float setting, is the unit its values are whole
+	// multiples of (a minute, 0.1); MinDur, MaxDur, MinF and MaxF bound
+	// them.
+	MinDur, MaxDur time.Duration
+	MinF, MaxF     float64
+	Step           float64
+
 	Int  func(*Config) *int
 	Str  func(*Config) *string
 	Bool func(*Config) *bool
+	// Dur reads a duration such as 10m or 1h30m; Float a decimal number
+	// such as 2.5. Both are typed as strings (KindString).
+	Dur   func(*Config) *time.Duration
+	Float func(*Config) *float64
 	// Negated makes a Bool setting the opposite of its field: the switch
 	// no-container-insights turns ContainerInsights off.
 	Negated bool
@@ -137,6 +150,18 @@ func (s Setting) Set(c *Config, raw []string) error {
 			return fmt.Errorf("%q is not true or false", v)
 		}
 		*s.Bool(c) = b != s.Negated
+	case s.Dur != nil:
+		d, err := parseDuration(v)
+		if err != nil {
+			return err
+		}
+		*s.Dur(c) = d
+	case s.Float != nil:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		*s.Float(c) = f
 	default:
 		*s.Str(c) = v
 	}
@@ -153,8 +178,42 @@ func (s Setting) Value(c Config) []string {
 		return []string{strconv.FormatBool(*s.Bool(&c) != s.Negated)}
 	case s.List != nil:
 		return s.List.Get(c)
+	case s.Dur != nil:
+		return []string{FormatDuration(*s.Dur(&c))}
+	case s.Float != nil:
+		return []string{strconv.FormatFloat(*s.Float(&c), 'f', -1, 64)}
 	}
 	return []string{*s.Str(&c)}
+}
+
+// parseDuration reads a duration as Go writes one (90s, 10m, 1h30m); a
+// plain 0 is zero.
+func parseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration: use a number with a unit, such as 90s, 10m or 1h30m", v)
+	}
+	return d, nil
+}
+
+// FormatDuration writes d the way a user would type it: 10m, 1h30m, 1500ms.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	if d%time.Second != 0 {
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Allowed describes the values s accepts beyond its type, for --help, the
@@ -169,6 +228,16 @@ func (s Setting) Allowed() string {
 		allowed = orList(s.Strings, func(v string) string { return v })
 	case s.Int != nil && s.Max > 0:
 		allowed = fmt.Sprintf("%d to %d", s.Min, s.Max)
+	case s.Dur != nil && s.MaxDur > 0:
+		allowed = fmt.Sprintf("%s to %s", FormatDuration(s.MinDur), FormatDuration(s.MaxDur))
+		if s.Step != 0 {
+			allowed += ", in whole " + stepUnit(time.Duration(s.Step))
+		}
+	case s.Float != nil && s.MaxF > 0:
+		allowed = fmt.Sprintf("%s to %s", strconv.FormatFloat(s.MinF, 'f', -1, 64), strconv.FormatFloat(s.MaxF, 'f', -1, 64))
+		if s.Step != 0 {
+			allowed += " in steps of " + strconv.FormatFloat(s.Step, 'f', -1, 64)
+		}
 	}
 	if s.Zero != "" {
 		allowed += "; 0 " + s.Zero
@@ -212,7 +281,41 @@ func (s Setting) check(c Config, v *validator) {
 		if value := *s.Str(&c); !slices.Contains(s.Strings, value) {
 			v.add(s.Key, "%q is not allowed: use %s%s", value, s.Allowed(), s.why())
 		}
+	case s.Dur != nil:
+		d := *s.Dur(&c)
+		if d == 0 && s.Zero != "" {
+			return
+		}
+		if (s.MaxDur > 0 && (d < s.MinDur || d > s.MaxDur)) || (s.Step != 0 && d%time.Duration(s.Step) != 0) {
+			v.add(s.Key, "%s is out of range: allowed %s", FormatDuration(d), s.Allowed())
+		}
+	case s.Float != nil:
+		f := *s.Float(&c)
+		if f == 0 && s.Zero != "" {
+			return
+		}
+		// A whole number of steps, within rounding: 0.3 is 3 steps of 0.1.
+		steps := f / s.Step
+		if s.Step == 0 {
+			steps = 0
+		}
+		if (s.MaxF > 0 && (f < s.MinF || f > s.MaxF)) || math.Abs(steps-math.Round(steps)) > 1e-6 {
+			v.add(s.Key, "%s is out of range: allowed %s", strconv.FormatFloat(f, 'f', -1, 64), s.Allowed())
+		}
 	}
+}
+
+// stepUnit names a duration step: "minutes", "seconds" or "milliseconds".
+func stepUnit(d time.Duration) string {
+	switch d {
+	case time.Minute:
+		return "minutes"
+	case time.Second:
+		return "seconds"
+	case time.Millisecond:
+		return "milliseconds"
+	}
+	return "multiples of " + FormatDuration(d)
 }
 
 // why is the Notes of a setting with allowed values, for its error: they
@@ -250,7 +353,7 @@ func Default() Config {
 			raw = strings.Split(s.Default, ",")
 		case s.Default == "" && s.Kind() == KindBool:
 			raw = []string{"false"} // a negated switch sets its field
-		case s.Default == "" && s.Kind() == KindInt:
+		case s.Default == "" && (s.Kind() == KindInt || s.Dur != nil || s.Float != nil):
 			continue
 		default:
 			raw = []string{s.Default}
@@ -271,6 +374,7 @@ const (
 	GroupService      = "Service and deployments"
 	GroupScaling      = "Autoscaling"
 	GroupLoadBalancer = "Load balancer"
+	GroupDelivery     = "Progressive delivery"
 	GroupDomain       = "Domain and certificate"
 	GroupEnvironment  = "Shared environment"
 	GroupStack        = "Protection and tags"
@@ -278,12 +382,16 @@ const (
 
 // Groups lists the README groups in order.
 func Groups() []string {
-	return []string{GroupContainer, GroupHealthChecks, GroupService, GroupScaling, GroupLoadBalancer, GroupDomain, GroupEnvironment, GroupStack}
+	return []string{GroupContainer, GroupHealthChecks, GroupService, GroupDelivery, GroupScaling, GroupLoadBalancer, GroupDomain, GroupEnvironment, GroupStack}
 }
 
 func scalingOn(c Config) bool        { return c.Scaling.Enabled() }
 func spotOn(c Config) bool           { return c.Service.Spot.Enabled }
 func containerCheckOn(c Config) bool { return c.Container.HealthCheck.Command != "" }
+func progressive(c Config) bool      { return c.Deployment.Progressive() }
+func canaryOn(c Config) bool         { return c.Deployment.Strategy == StrategyCanary }
+func linearOn(c Config) bool         { return c.Deployment.Strategy == StrategyLinear }
+func pauseOn(c Config) bool          { return progressive(c) && c.Deployment.PauseBeforeProduction }
 
 // logRetentionDays are the values CloudWatch Logs accepts (CloudWatch Logs
 // API reference, PutRetentionPolicy); 0, the setting's own, keeps the logs
@@ -427,6 +535,52 @@ var settings = []Setting{
 	{Key: KeyLogRetentionDays, Group: GroupService, Default: "30", Ints: logRetentionDays, Zero: "keeps logs forever",
 		Usage: "days to keep container logs",
 		Int:   func(c *Config) *int { return &c.Logs.RetentionDays }},
+
+	// Progressive delivery. ECS's ranges: DeploymentConfiguration,
+	// CanaryConfiguration and LinearConfiguration in the ECS API reference
+	// (bake times 0 to 1440 minutes; canary 0.1 to 100 and linear 3 to 100
+	// percent, in steps of 0.1); cross-field rules are in delivery.go.
+	{Key: KeyStrategy, Group: GroupDelivery, Default: StrategyRolling, Strings: []string{StrategyRolling, StrategyBlueGreen, StrategyCanary, StrategyLinear},
+		Usage: "how a deployment moves traffic to the new version",
+		Notes: "rolling replaces tasks a few at a time behind one target group; the others start the whole new version beside the old one and move the production listener rule's traffic to it, at once (blue-green), a canary share first (canary) or in equal steps (linear), and roll back by moving it back",
+		Str:   func(c *Config) *string { return &c.Deployment.Strategy }},
+	{Key: KeyBake, Group: GroupDelivery, Default: "10m", MinDur: 0, MaxDur: 24 * time.Hour, Step: float64(time.Minute), Active: progressive,
+		Usage: "with a blue/green strategy: how long the old version keeps running after all traffic moved, for an instant roll back",
+		Dur:   func(c *Config) *time.Duration { return &c.Deployment.Bake }},
+	{Key: KeyCanaryPercent, Group: GroupDelivery, Default: "10", MinF: 0.1, MaxF: 100, Step: 0.1, Active: canaryOn,
+		Usage: "with strategy canary: percent of production traffic the new version gets first",
+		Float: func(c *Config) *float64 { return &c.Deployment.CanaryPercent }},
+	{Key: KeyCanaryWait, Group: GroupDelivery, Default: "5m", MinDur: 0, MaxDur: 24 * time.Hour, Step: float64(time.Minute), Active: canaryOn,
+		Usage: "with strategy canary: how long the canary share runs before the rest of the traffic moves",
+		Dur:   func(c *Config) *time.Duration { return &c.Deployment.CanaryWait }},
+	{Key: KeyLinearPercent, Group: GroupDelivery, Default: "20", MinF: 3, MaxF: 100, Step: 0.1, Active: linearOn,
+		Usage: "with strategy linear: percent of production traffic moved at each step",
+		Float: func(c *Config) *float64 { return &c.Deployment.LinearPercent }},
+	{Key: KeyLinearInterval, Group: GroupDelivery, Default: "3m", MinDur: 0, MaxDur: 24 * time.Hour, Step: float64(time.Minute), Active: linearOn,
+		Usage: "with strategy linear: time between steps",
+		Dur:   func(c *Config) *time.Duration { return &c.Deployment.LinearInterval }},
+	{Key: KeyPauseBeforeProduction, Group: GroupDelivery,
+		Usage: "with a blue/green strategy: hold each deployment before production traffic moves, until it is approved or rejected (deploy --on-pause)",
+		Notes: "A Lambda lifecycle hook, inline in the template, waits for the answer that cfnfargate records in an SSM parameter",
+		Bool:  func(c *Config) *bool { return &c.Deployment.PauseBeforeProduction }},
+	{Key: KeyPauseTimeout, Group: GroupDelivery, Default: "1h", MinDur: time.Minute, MaxDur: 24 * time.Hour, Step: float64(time.Minute), Active: pauseOn,
+		Usage: "with pause-before-production: how long a deployment waits for an answer before it rolls back",
+		Dur:   func(c *Config) *time.Duration { return &c.Deployment.PauseTimeout }},
+	{Key: KeyTestHeader, Group: GroupDelivery,
+		Usage: "with a blue/green strategy: `NAME=VALUE` of a request header that reaches the new version before production traffic does (a test listener rule)",
+		Str:   func(c *Config) *string { return &c.Deployment.TestHeader }},
+	{Key: KeyRollbackOn5xx, Group: GroupDelivery, MinF: 0.1, MaxF: 100, Step: 0.1, Zero: "turns it off",
+		Usage: "roll a deployment back when the targets answer more than this percent of requests with 5xx (an alarm created for you)",
+		Float: func(c *Config) *float64 { return &c.Deployment.Rollback5xxPercent }},
+	{Key: KeyRollbackOnLatencyP99, Group: GroupDelivery, MinDur: time.Millisecond, MaxDur: 10 * time.Minute, Step: float64(time.Millisecond), Zero: "turns it off",
+		Usage: "roll a deployment back when the targets' p99 response time is over this (an alarm created for you)",
+		Dur:   func(c *Config) *time.Duration { return &c.Deployment.RollbackLatencyP99 }},
+	{Key: KeyRollbackAlarm, Group: GroupDelivery,
+		Usage: "roll a deployment back when this existing CloudWatch alarm `NAME` goes to ALARM, repeatable",
+		List: &ListField{
+			Get: func(c Config) []string { return c.Deployment.RollbackAlarms },
+			Set: func(c *Config, v []string) error { c.Deployment.RollbackAlarms = trimAll(v); return nil },
+		}},
 
 	// Autoscaling.
 	{Key: KeyMinCount, Group: GroupScaling, Min: 0, Max: maxDesiredCount, Active: scalingOn,

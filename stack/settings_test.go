@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -54,13 +55,13 @@ func TestSettingsTable(t *testing.T) {
 			}
 			seen[s.Key] = true
 			accessors := 0
-			for _, set := range []bool{s.Int != nil, s.Str != nil, s.Bool != nil, s.List != nil} {
+			for _, set := range []bool{s.Int != nil, s.Str != nil, s.Bool != nil, s.List != nil, s.Dur != nil, s.Float != nil} {
 				if set {
 					accessors++
 				}
 			}
 			if accessors != 1 {
-				t.Errorf("has %d field accessors; want exactly one of Int, Str, Bool, List", accessors)
+				t.Errorf("has %d field accessors; want exactly one of Int, Str, Bool, List, Dur, Float", accessors)
 			}
 			if !slices.Contains(stack.Groups(), s.Group) {
 				t.Errorf("group %q is not one of %q", s.Group, stack.Groups())
@@ -102,10 +103,72 @@ func TestSettingsTable(t *testing.T) {
 					t.Errorf("%d is accepted; the row allows %s", n, s.Allowed())
 				}
 			}
-			if s.Zero != "" {
+			if s.Zero != "" && s.Int != nil {
 				mustAccept(t, s, 0)
 			}
+			checkDurFloatRange(t, s)
 		})
+	}
+}
+
+// activeFor is everythingOn with a strategy under which s counts: canary or
+// linear, with the pause gate on.
+func activeFor(s stack.Setting) stack.Config {
+	for _, strategy := range []string{stack.StrategyCanary, stack.StrategyLinear} {
+		c := everythingOn()
+		c.Deployment.Strategy = strategy
+		c.Deployment.PauseBeforeProduction = true
+		if s.Active == nil || s.Active(c) {
+			return c
+		}
+	}
+	return everythingOn()
+}
+
+// checkDurFloatRange checks a duration or number row like the int rows:
+// the bounds are accepted, a step beyond each and half a step inside are
+// refused.
+func checkDurFloatRange(t *testing.T, s stack.Setting) {
+	t.Helper()
+	refused := func(c stack.Config) bool { return slices.Contains(ownProblemKeys(c.Validate()), s.Key) }
+	switch {
+	case s.Dur != nil && s.MaxDur > 0:
+		step := time.Duration(s.Step)
+		for _, d := range []time.Duration{s.MinDur, s.MaxDur} {
+			c := activeFor(s)
+			*s.Dur(&c) = d
+			if refused(c) {
+				t.Errorf("%s is refused; the row allows %s", stack.FormatDuration(d), s.Allowed())
+			}
+		}
+		for _, d := range []time.Duration{s.MinDur - step, s.MaxDur + step, s.MinDur + step/2} {
+			if d == 0 && s.Zero != "" || d < 0 {
+				continue
+			}
+			c := activeFor(s)
+			*s.Dur(&c) = d
+			if !refused(c) {
+				t.Errorf("%s is accepted; the row allows %s", stack.FormatDuration(d), s.Allowed())
+			}
+		}
+	case s.Float != nil && s.MaxF > 0:
+		for _, f := range []float64{s.MinF, s.MaxF} {
+			c := activeFor(s)
+			*s.Float(&c) = f
+			if refused(c) {
+				t.Errorf("%v is refused; the row allows %s", f, s.Allowed())
+			}
+		}
+		for _, f := range []float64{s.MinF - s.Step, s.MaxF + s.Step, s.MinF + s.Step/2} {
+			if f == 0 && s.Zero != "" {
+				continue
+			}
+			c := activeFor(s)
+			*s.Float(&c) = f
+			if !refused(c) {
+				t.Errorf("%v is accepted; the row allows %s", f, s.Allowed())
+			}
+		}
 	}
 }
 

@@ -49,6 +49,12 @@ type updateChange struct {
 	// load balancer of its own to an environment's, or back: one stack's
 	// load balancer goes away and the other's serves the traffic.
 	movesLoadBalancer bool
+	// switchesStrategy marks a change between rolling and a blue/green
+	// strategy, and says why it does not interrupt traffic: the second
+	// target group it adds or removes serves no traffic then (the deploy
+	// command refuses to drop it while it does), which the rules here cannot
+	// see. The table shows it.
+	switchesStrategy string
 }
 
 // variantWith returns a config function: the named variant changed by edit.
@@ -144,7 +150,28 @@ var updateChanges = []updateChange{
 	feature("Hardening on/off", "hardening"),
 	feature("Stickiness, idle timeout, HTTP/2 on/off", "stickiness"),
 	feature("`--tag` on/off", "tags"),
+	{name: "`--strategy blue-green` on/off (from rolling)", from: "rolling", to: "blue-green", before: stack.Default,
+		after: variantWith("blue-green", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
+	{name: "`--strategy canary` with `--pause-before-production`, `--test-header` and rollback alarms on/off", from: "rolling", to: "canary", before: stack.Default,
+		after: variantWith("canary", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
+	{name: "`--strategy blue-green` to `linear` or `canary`", from: "blue-green", to: "linear",
+		before: variantWith("blue-green", func(c *stack.Config) {}),
+		after: variantWith("blue-green", func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyLinear
+		})},
+	{name: "`--strategy canary` on/off in an environment", from: "rolling", to: "canary",
+		before: func() stack.Config {
+			c := named("env-service-canary")()
+			c.Deployment = stack.Default().Deployment
+			c.Deployment.Rollback5xxPercent = 1
+			return c
+		},
+		after: named("env-service-canary"), switchesStrategy: blueGreenSwitch},
 }
+
+// blueGreenSwitch is the traffic column of a switch between rolling and a
+// blue/green strategy.
+const blueGreenSwitch = "no: the production rule starts with all traffic on the target group that serves it, and ECS runs a blue/green deployment; back to rolling, `deploy` refuses while the traffic is on the alternate target group (one more blue/green deployment moves it back)"
 
 // TestUpdateSafety proves that no change in updateChanges, made to an
 // existing stack in either direction, makes CloudFormation replace a
@@ -194,7 +221,7 @@ func TestUpdateSafety(t *testing.T) {
 				direction string
 				plan      updatePlan
 			}{{c.from + " → " + c.to, forward}, {c.to + " → " + c.from, backward}} {
-				for _, problem := range d.plan.violations(c.renamesLogGroup, c.strategyStays != "") {
+				for _, problem := range d.plan.violations(c.renamesLogGroup, c.strategyStays != "", c.switchesStrategy != "") {
 					t.Errorf("%s, %s: %s", c.name, d.direction, problem)
 				}
 			}
@@ -552,14 +579,14 @@ func (p updatePlan) renamed(typ string) []string {
 }
 
 // violations lists the invariants of TestUpdateSafety this plan breaks.
-func (p updatePlan) violations(renamesLogGroup, strategyMayStay bool) []string {
+func (p updatePlan) violations(renamesLogGroup, strategyMayStay, switchesStrategy bool) []string {
 	var problems []string
 	lb := p.keptLoadBalancer()
 	if lb != "" {
 		for _, id := range ofType(p.old, typeTargetGroup) {
 			if why, ok := p.replaced[id]; ok {
 				problems = append(problems, fmt.Sprintf("target group %s is replaced (%s) under the kept load balancer %s: the listener forwards to an empty group until new tasks pass health checks", id, why, lb))
-			} else if p.isRemoved(id) {
+			} else if p.isRemoved(id) && !(switchesStrategy && strings.HasSuffix(id, "Alternate")) {
 				problems = append(problems, fmt.Sprintf("target group %s is removed under the kept load balancer %s", id, lb))
 			}
 		}
@@ -710,6 +737,15 @@ func tableRow(c updateChange, forward, backward updatePlan) string {
 	}
 	if c.strategyStays != "" {
 		text += "; " + c.strategyStays
+	}
+	if c.switchesStrategy != "" {
+		// Only the second target group is new or gone, and it serves no
+		// traffic then; anything worse than that would still show.
+		if rank >= 2 && len(forward.replaced) == 0 && len(backward.replaced) == 0 {
+			text = c.switchesStrategy
+		} else {
+			text += "; " + c.switchesStrategy
+		}
 	}
 	return fmt.Sprintf("| %s | %s | %s |\n", c.name, replaced, text)
 }

@@ -117,6 +117,19 @@ const (
 	KeyPath                   = "path"
 	KeyPriority               = "priority"
 	KeyDedicatedALB           = "dedicated-alb"
+
+	KeyStrategy              = "strategy"
+	KeyBake                  = "bake"
+	KeyCanaryPercent         = "canary-percent"
+	KeyCanaryWait            = "canary-wait"
+	KeyLinearPercent         = "linear-percent"
+	KeyLinearInterval        = "linear-interval"
+	KeyPauseBeforeProduction = "pause-before-production"
+	KeyPauseTimeout          = "pause-timeout"
+	KeyTestHeader            = "test-header"
+	KeyRollbackOn5xx         = "rollback-on-5xx"
+	KeyRollbackOnLatencyP99  = "rollback-on-latency-p99"
+	KeyRollbackAlarm         = "rollback-alarm"
 )
 
 // Validate reports every problem with c at once, as a *ValidationError, or
@@ -144,6 +157,7 @@ func (c Config) Validate() error {
 	v.containerHealthCheck(c.Container.HealthCheck)
 	v.cluster(c.Service.Cluster)
 	v.routing(c)
+	v.delivery(c)
 	v.tags(c.Tags)
 	if len(v.problems) == 0 {
 		return nil

@@ -1,6 +1,10 @@
 package stack_test
 
-import "github.com/cfnfargate/cfnfargate/stack"
+import (
+	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+)
 
 // variant is a named configuration with a golden template in testdata/.
 type variant struct {
@@ -177,6 +181,40 @@ var featureVariants = []variant{
 		return c
 	}},
 	{name: "everything", cfg: everything},
+	{name: "rollback-alarms", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Deployment.Rollback5xxPercent = 2.5
+		c.Deployment.RollbackLatencyP99 = 1500 * time.Millisecond
+		c.Deployment.RollbackAlarms = []string{"payments-errors"}
+		return c
+	}},
+	{name: "blue-green", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Deployment.Strategy = stack.StrategyBlueGreen
+		return c
+	}},
+	{name: "canary", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Deployment.Strategy = stack.StrategyCanary
+		c.Deployment.CanaryPercent = 5
+		c.Deployment.CanaryWait = 15 * time.Minute
+		c.Deployment.PauseBeforeProduction = true
+		c.Deployment.TestHeader = "x-cfnfargate-test=1"
+		c.Deployment.Rollback5xxPercent = 1
+		c.Deployment.RollbackLatencyP99 = 2 * time.Second
+		c.Deployment.RollbackAlarms = []string{"payments-errors"}
+		return c
+	}},
+	{name: "linear", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Deployment.Strategy = stack.StrategyLinear
+		c.Deployment.LinearPercent = 25
+		c.Deployment.LinearInterval = 2 * time.Minute
+		c.Deployment.Bake = 0
+		c.LoadBalancer.Internal = true
+		c.LoadBalancer.AllowCIDRs = []string{"10.0.0.0/16"}
+		return c
+	}},
 }
 
 // everything turns on every feature at once.
@@ -260,6 +298,15 @@ var environmentVariants = []variant{
 		c.Domain = stack.Domain{Name: "shop.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
 		c.Service.Spot = stack.Spot{Enabled: true, Base: 1, Weight: 2}
 		c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 6, RequestsPerTarget: 500, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		return c
+	}},
+	{name: "env-service-canary", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Name = "checkout"
+		c.Environment = stack.Environment{Name: "prod", Hosts: []string{"checkout.example.com"}}
+		c.Deployment.Strategy = stack.StrategyCanary
+		c.Deployment.PauseBeforeProduction = true
+		c.Deployment.Rollback5xxPercent = 1
 		return c
 	}},
 }

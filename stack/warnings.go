@@ -90,6 +90,40 @@ func noEffect(c Config) []Problem {
 			}
 		}
 	}
+	if dd, dl := c.Deployment, d.Deployment; !dd.Progressive() {
+		for key, changed := range map[string]bool{
+			KeyBake:                  dd.Bake != dl.Bake,
+			KeyPauseBeforeProduction: dd.PauseBeforeProduction,
+			KeyTestHeader:            dd.TestHeader != "",
+		} {
+			if changed {
+				ignored(key, KeyStrategy, "a rolling deployment has no bake, gate or test traffic; choose strategy blue-green, canary or linear")
+			}
+		}
+	}
+	if dd, dl := c.Deployment, d.Deployment; dd.Strategy != StrategyCanary {
+		for key, changed := range map[string]bool{
+			KeyCanaryPercent: dd.CanaryPercent != dl.CanaryPercent,
+			KeyCanaryWait:    dd.CanaryWait != dl.CanaryWait,
+		} {
+			if changed {
+				ignored(key, KeyStrategy, "set strategy canary")
+			}
+		}
+	}
+	if dd, dl := c.Deployment, d.Deployment; dd.Strategy != StrategyLinear {
+		for key, changed := range map[string]bool{
+			KeyLinearPercent:  dd.LinearPercent != dl.LinearPercent,
+			KeyLinearInterval: dd.LinearInterval != dl.LinearInterval,
+		} {
+			if changed {
+				ignored(key, KeyStrategy, "set strategy linear")
+			}
+		}
+	}
+	if dd := c.Deployment; !dd.PauseBeforeProduction && dd.PauseTimeout != d.Deployment.PauseTimeout {
+		ignored(KeyPauseTimeout, KeyPauseBeforeProduction, "turn pause-before-production on")
+	}
 	if c.LoadBalancer.AccessLogs.Bucket == "" && c.LoadBalancer.AccessLogs.Prefix != "" {
 		ignored(KeyAccessLogsPrefix, KeyAccessLogsBucket, "give the bucket")
 	}

@@ -31,6 +31,7 @@ func deployCommand() *cli.Command {
 			EnvVars: []string{envName("fail-fast")}},
 		&cli.StringFlag{Name: "report", Usage: "write the whole story of the deploy as JSON to `FILE`: events, deployments, stopped tasks, target health, log lines and the cause",
 			EnvVars: []string{envName("report")}},
+		deliveryFlags()[0], deliveryFlags()[1],
 	)
 	return &cli.Command{
 		Name:      "deploy",
@@ -47,6 +48,9 @@ func deployCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			o := newDeployOptions(c)
 			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := checkOnPause(c); err != nil {
 				return err
 			}
 			return o.Execute(c.Context)
@@ -83,10 +87,12 @@ type deployOptions struct {
 	// the AWS flags the user gave (withHints and stepsHint outside tests).
 	hinted func(error) error
 	steps  func([]deploy.Step) string
-	// prepare completes the input with what AWS holds before the deploy:
-	// a shared environment's outputs, and its listener rule checks
-	// (resolveEnvironment outside tests). Nil does nothing.
-	prepare func(context.Context, *deploy.Deployer, *deploy.Input) error
+	// prepare completes the input with what AWS holds before the deploy
+	// (a shared environment's outputs and listener rule checks, a
+	// blue/green service's live weights) and refuses what is unsafe;
+	// finish, when not nil, gets the deploy's error once it returns, and
+	// returns it explained. Nil does nothing.
+	prepare func(context.Context, *deploy.Deployer, *deploy.Input) (finish func(error) error, warnings []string, err error)
 	// deployed records a release of a deploy that changed the stack and
 	// was waited for (recordRelease outside tests). Nil does nothing.
 	deployed func(stackName string)
@@ -98,12 +104,17 @@ type deployOptions struct {
 // with the settings, in Validate: the config file can hold any of them, and
 // reading the settings applies it.
 func newDeployOptions(c *cli.Context) *deployOptions {
+	// The clients of the deployer the run made, for prepare.
+	var clients *deploy.Clients
 	o := &deployOptions{
 		labels: func(name string) string { return "--" + name },
 		stdout: c.App.Writer,
 		stderr: c.App.ErrWriter,
 		run: func(act func(context.Context, *deploy.Deployer) error) error {
-			return withDeployer(c, act)
+			return withClients(c, func(ctx context.Context, cl *deploy.Clients, d *deploy.Deployer) error {
+				clients = cl
+				return act(ctx, d)
+			})
 		},
 		hinted:   func(err error) error { return withHints(c, err) },
 		steps:    func(s []deploy.Step) string { return stepsHint(c, s) },
@@ -117,8 +128,25 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 		if s, serr := readSettings(c); serr == nil {
 			o.labels = s.label
 			o.timing = settingsTiming(s.Config)
-			o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) error {
-				return resolveEnvironment(ctx, c, d, in, s.Config)
+			o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, []string, error) {
+				if err := resolveEnvironment(ctx, c, d, in, s.Config); err != nil {
+					return nil, nil, err
+				}
+				// Blue/green: keep the live weights, refuse what is unsafe,
+				// answer the pause gate (delivery.go).
+				dl := clients.Delivery()
+				warnings, err := keepTraffic(ctx, c, dl, in, s.Config)
+				if err != nil {
+					return nil, nil, err
+				}
+				stopWatch := watchDelivery(ctx, c, dl, in.StackName, s.Config)
+				return func(err error) error {
+					stopWatch()
+					if err != nil {
+						err = explainRollback(ctx, dl, in.StackName, err)
+					}
+					return err
+				}, warnings, nil
 			}
 		}
 		o.timeout = c.Duration("timeout")
@@ -194,16 +222,21 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		fmt.Fprintln(o.stdout, budgetLine(*o.timing))
 	}
 	var res *deploy.Result
+	var warnings []string
 	err := o.run(func(ctx context.Context, d *deploy.Deployer) (err error) {
 		if report != nil {
 			d.Sink = deploy.Tee(d.Sink, report)
 		}
+		var finish func(error) error
 		if o.prepare != nil {
-			if err := o.prepare(ctx, d, &o.in); err != nil {
+			if finish, warnings, err = o.prepare(ctx, d, &o.in); err != nil {
 				return err
 			}
 		}
 		res, err = d.Deploy(ctx, o.in)
+		if finish != nil {
+			err = finish(err)
+		}
 		return err
 	})
 	if report != nil {
@@ -236,7 +269,7 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		o.deployed(o.in.StackName) // the release history (cfnfargate history)
 	}
 	// The stack deployed; what went wrong after that is a warning.
-	for _, w := range res.Warnings {
+	for _, w := range append(warnings, res.Warnings...) {
 		fmt.Fprintf(o.stderr, "cfnfargate: warning: %s\n", w)
 	}
 	if len(res.NextSteps) > 0 {
@@ -371,8 +404,11 @@ func diffCommand() *cli.Command {
 				fmt.Fprintln(c.App.Writer, budgetLine(*settingsTiming(s.Config)))
 			}
 			var plan *deploy.Plan
-			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				if err := resolveEnvironment(ctx, c, d, &in, s.Config); err != nil {
+					return err
+				}
+				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, s.Config); err != nil {
 					return err
 				}
 				plan, err = d.Diff(ctx, in)

@@ -48,6 +48,14 @@ func (f *fakeCloudFormation) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>`+
 			`<Code>ValidationError</Code><Message>Stack with id %s does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`, name)
+	case action == "ListStackResources" && name == "shop":
+		// The blue/green checks of deploy read the resources first.
+		fmt.Fprint(w, `<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStackResourcesResult><StackResourceSummaries/>`+
+			`</ListStackResourcesResult><ResponseMetadata><RequestId>4</RequestId></ResponseMetadata></ListStackResourcesResponse>`)
+	case action == "ListStackResources":
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>`+
+			`<Code>ValidationError</Code><Message>Stack with id %s does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`, name)
 	case action == "GetCallerIdentity":
 		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
 			`<Arn>arn:aws:iam::123456789012:user/test</Arn><UserId>AIDATEST</UserId><Account>123456789012</Account>`+

@@ -249,6 +249,11 @@ func renderDocument(cfg stack.Config) ([]byte, format.Document, error) {
 // and Elastic Load Balancing, whose progress goes to stdout, and a context
 // that the first Ctrl-C or SIGTERM cancels.
 func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deployer) error) error {
+	return withClients(c, func(ctx context.Context, _ *deploy.Clients, d *deploy.Deployer) error { return act(ctx, d) })
+}
+
+// withClients is withDeployer for a command that calls other clients too.
+func withClients(c *cli.Context, act func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) error) error {
 	out := newConsole(c.App.Writer, c.App.ErrWriter)
 	ctx, stop := interruptible(c.Context, out)
 	defer stop()
@@ -261,7 +266,7 @@ func withDeployer(c *cli.Context, act func(ctx context.Context, d *deploy.Deploy
 		opts = progress.Detect(f, os.Getenv)
 	}
 	opts.Setting = settingFlag
-	err = act(ctx, clients.Deployer(progress.New(out.stdout, opts)))
+	err = act(ctx, clients, clients.Deployer(progress.New(out.stdout, opts)))
 	// The error that follows goes on a line of its own, not after a live
 	// status line.
 	out.stdout.endLine()

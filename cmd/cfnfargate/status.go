@@ -25,7 +25,9 @@ func statusCommand() *cli.Command {
 				return err
 			}
 			var steps []deploy.Step
-			err := withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+			err := withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
+				dl := clients.Delivery()
+				o.Delivery = &dl
 				steps, err = o.Execute(ctx, d)
 				return err
 			})
@@ -48,6 +50,9 @@ type statusCmd struct {
 	Stack  string
 	Format string // text or json
 	Out    io.Writer
+	// Delivery, when set, adds a blue/green service's traffic split and
+	// latest deployment.
+	Delivery *deploy.Delivery
 }
 
 // Validate reports every problem with the input, before AWS is called.
@@ -67,6 +72,21 @@ func (o statusCmd) Execute(ctx context.Context, d *deploy.Deployer) ([]deploy.St
 	st, err := d.Status(ctx, o.Stack)
 	if err != nil {
 		return nil, err
+	}
+	if o.Delivery != nil {
+		live, err := o.Delivery.Inspect(ctx, o.Stack)
+		if err != nil {
+			return nil, err
+		}
+		// Only a blue/green service's rule has two target groups.
+		if live.Traffic != nil && len(live.Traffic.Targets) > 1 {
+			st.Traffic = live.Traffic
+			// The split is what status is for here; a deployment that
+			// cannot be read is shown as such rather than failing it.
+			if st.Deployment, err = o.Delivery.LatestDeployment(ctx, live); err != nil {
+				st.Deployment = &deploy.DeploymentState{Status: "unknown", Reason: err.Error()}
+			}
+		}
 	}
 	if o.Format == "json" {
 		enc := json.NewEncoder(o.Out)

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // ClientOptions are the command-line overrides for the AWS configuration.
@@ -54,6 +57,8 @@ type Clients struct {
 	SSM *ssm.Client
 	ECR *ecr.Client
 	STS *sts.Client
+	// CloudWatch reads the rollback alarms of a blue/green deployment.
+	CloudWatch *cloudwatch.Client
 	// Region is the region every client uses.
 	Region string
 }
@@ -87,8 +92,8 @@ func NewClient(ctx context.Context, o ClientOptions) (*cloudformation.Client, er
 	return c.CloudFormation, nil
 }
 
-// NewClients returns the CloudFormation, IAM, Elastic Load Balancing, ECS
-// and CloudWatch Logs clients, built as NewClient builds the CloudFormation one.
+// NewClients returns the CloudFormation, IAM, Elastic Load Balancing, ECS,
+// CloudWatch Logs, CloudWatch and SSM clients, built as NewClient builds the CloudFormation one.
 // o.EndpointURL, when set, is the endpoint of all of them, as for an emulator
 // that serves every API on one port. No AWS API is called; credentials are
 // loaded, so that missing ones are a *CredentialsError now rather than a
@@ -149,6 +154,17 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 			lo.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				lo.BaseEndpoint = endpoint
+			}
+		}),
+		CloudWatch: cloudwatch.NewFromConfig(cfg, func(co *cloudwatch.Options) {
+			co.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				co.BaseEndpoint = endpoint
+				// Emulators (moto 5.2) do not route CloudWatch's Smithy RPC
+				// v2 CBOR, the SDK's default; CloudWatch accepts AWS Query
+				// as well (aws-sdk-go-v2 service/cloudwatch v1.53.0
+				// changelog).
+				co.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
 			}
 		}),
 		SSM: ssm.NewFromConfig(cfg, func(so *ssm.Options) {

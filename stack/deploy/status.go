@@ -25,6 +25,11 @@ type StackStatus struct {
 	Created               time.Time `json:"created"`
 	TerminationProtection bool      `json:"terminationProtection"`
 	Outputs               []Output  `json:"outputs"`
+	// Traffic is the production listener rule's split of a blue/green
+	// service, and Deployment its latest ECS deployment; both are set by
+	// the caller (Delivery), nil otherwise.
+	Traffic    *Traffic         `json:"traffic,omitempty"`
+	Deployment *DeploymentState `json:"deployment,omitempty"`
 }
 
 // Status describes a stack. For a stack that does not exist the error
@@ -86,6 +91,19 @@ func (s *StackStatus) writeText(w io.Writer, loc *time.Location) error {
 	fmt.Fprintf(tw, "Last updated:\t%s\n", s.Updated.In(loc).Format(time.RFC1123))
 	if advice, _ := stateAdvice(stackRef{s.Name, s.ID}, s.Status); advice != "" {
 		fmt.Fprintf(tw, "Note:\t%s\n", advice)
+	}
+	if s.Traffic != nil {
+		fmt.Fprintf(tw, "Traffic:\t%s\n", s.Traffic.Split())
+	}
+	if d := s.Deployment; d != nil {
+		line := d.Status
+		if d.Stage != "" {
+			line += " at " + d.Stage
+		}
+		if len(d.TriggeredAlarms) > 0 {
+			line += ", rolled back by alarm " + strings.Join(d.TriggeredAlarms, ", ")
+		}
+		fmt.Fprintf(tw, "Deployment:\t%s\n", line)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

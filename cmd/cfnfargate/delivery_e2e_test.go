@@ -1,0 +1,152 @@
+package main
+
+// This test runs the real binary against moto, through a proxy that
+// SIMULATES ECS's service-deployments API (ListServiceDeployments and
+// DescribeServiceDeployments), which moto does not have; every other
+// request goes to moto. The test moves the listener rule's weights with
+// ELB's ModifyRule and writes the pause gate's "waiting" as ECS and the
+// gate function would.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack"
+)
+
+// deploymentsProxy answers the service-deployments calls with its list and
+// passes the rest to moto.
+type deploymentsProxy struct {
+	mu   sync.Mutex
+	deps []map[string]any
+	url  string
+}
+
+func newDeploymentsProxy(t *testing.T, m *testenv.Moto) *deploymentsProxy {
+	t.Helper()
+	target, err := url.Parse(m.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	p := &deploymentsProxy{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := r.Header.Get("X-Amz-Target")
+		list, describe := strings.HasSuffix(op, ".ListServiceDeployments"), strings.HasSuffix(op, ".DescribeServiceDeployments")
+		if !list && !describe {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		var in struct{ Status []string }
+		_ = json.Unmarshal(body, &in)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		var out []map[string]any
+		for _, d := range p.deps {
+			if list && len(in.Status) > 0 && !strings.Contains(strings.Join(in.Status, " "), d["status"].(string)) {
+				continue
+			}
+			out = append(out, d)
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(map[string]any{"serviceDeployments": out})
+	}))
+	t.Cleanup(srv.Close)
+	p.url = srv.URL
+	return p
+}
+
+func (p *deploymentsProxy) set(deps ...map[string]any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deps = deps
+}
+
+// Proves, through the binary: deploy of a canary keeps the weights ECS left
+// on the production rule and says so, status shows the split and the
+// latest deployment, --on-pause rollback answers a deployment waiting at
+// the gate, and deploy refuses (exit 1) while ECS deploys the service and
+// a switch to rolling while the traffic is on the alternate group.
+func TestBlueGreenThroughTheBinary(t *testing.T) {
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	proxy := newDeploymentsProxy(t, m)
+	var env []string
+	for _, kv := range m.Env() {
+		if !strings.HasPrefix(kv, envPrefix) && !strings.HasPrefix(kv, "AWS_ENDPOINT_URL=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "CI=true", "AWS_ENDPOINT_URL="+proxy.url)
+	cf := binary{t: t, path: buildBinary(t), env: env}
+	const name = "bg-cli"
+	deploy := func(extra ...string) (int, string, string) {
+		args := append([]string{"deploy", "--stack", name, "--vpc-id", n.VpcID,
+			"--public-subnets", strings.Join(n.PublicSubnets, ","), "--private-subnets", strings.Join(n.PrivateSubnets, ","),
+			"--certificate-arn", n.CertificateArn, "--strategy", "canary", "--pause-before-production"}, extra...)
+		return cf.run(args...)
+	}
+	if code, _, stderr := deploy(); code != 0 {
+		t.Fatalf("create: exit %d\n%s", code, stderr)
+	}
+
+	// Where ECS's deployment left the traffic: all on the alternate group.
+	body := m.Query(t, "cloudformation", "DescribeStackResources", url.Values{"StackName": {name}})
+	logical, physical := testenv.XMLValues(body, "LogicalResourceId"), testenv.XMLValues(body, "PhysicalResourceId")
+	ids := map[string]string{}
+	for i := range logical {
+		if i < len(physical) {
+			ids[logical[i]] = physical[i]
+		}
+	}
+	m.Query(t, "elasticloadbalancing", "ModifyRule", url.Values{
+		"RuleArn":               {ids["ProductionListenerRule"]},
+		"Actions.member.1.Type": {"forward"},
+		"Actions.member.1.ForwardConfig.TargetGroups.member.1.TargetGroupArn": {ids["TargetGroup"]},
+		"Actions.member.1.ForwardConfig.TargetGroups.member.1.Weight":         {"0"},
+		"Actions.member.1.ForwardConfig.TargetGroups.member.2.TargetGroupArn": {ids["TargetGroupAlternate"]},
+		"Actions.member.1.ForwardConfig.TargetGroups.member.2.Weight":         {"100"},
+	})
+	// A later deployment waits at the gate, as the gate function records.
+	m.JSON(t, "ssm", "AmazonSSM.PutParameter", map[string]any{"Name": stack.GateParameterName(name), "Type": "String", "Overwrite": true,
+		"Value": fmt.Sprintf("%s rev-9 %d", stack.GateWaiting, time.Now().Unix())}, nil)
+
+	code, _, stderr := deploy("--image", "public.ecr.aws/nginx/nginx:1.29", "--on-pause", "rollback")
+	if code != 0 || !strings.Contains(stderr, "Traffic: TargetGroup 0% / TargetGroupAlternate 100% (the template keeps it)") ||
+		!strings.Contains(stderr, "Rejected: ECS rolls the deployment of rev-9 back.") {
+		t.Fatalf("update: exit %d, stderr:\n%s\nwant the kept split and the rejection", code, stderr)
+	}
+	var gate struct{ Parameter struct{ Value string } }
+	m.JSON(t, "ssm", "AmazonSSM.GetParameter", map[string]any{"Name": stack.GateParameterName(name)}, &gate)
+	if gate.Parameter.Value != stack.GateReject+" rev-9" {
+		t.Errorf("gate parameter = %q, want the rejection", gate.Parameter.Value)
+	}
+
+	proxy.set(map[string]any{"serviceDeploymentArn": "arn:aws:ecs:us-east-1:123456789012:service-deployment/c/s/7", "status": "IN_PROGRESS", "lifecycleStage": "BAKE_TIME"})
+	code, stdout, stderr := cf.run("status", "--stack", name)
+	if code != 0 || !strings.Contains(stdout, "Traffic:       TargetGroup 0% / TargetGroupAlternate 100%") || !strings.Contains(stdout, "Deployment:    IN_PROGRESS at BAKE_TIME") {
+		t.Errorf("status: exit %d, stdout:\n%s\nstderr %s", code, stdout, stderr)
+	}
+	if code, _, stderr := deploy("--image", "public.ecr.aws/nginx/nginx:1.30"); code != 1 || !strings.Contains(stderr, "ECS is deploying the service") {
+		t.Errorf("deploy during an ECS deployment: exit %d, stderr:\n%s\nwant exit 1, refused", code, stderr)
+	}
+
+	proxy.set()
+	code, _, stderr = cf.run("deploy", "--stack", name, "--strategy", "rolling")
+	if code != 1 || !strings.Contains(stderr, "Deploy once more with the blue/green strategy") {
+		t.Errorf("switch to rolling with traffic on the alternate group: exit %d, stderr:\n%s\nwant exit 1, refused", code, stderr)
+	}
+}

@@ -1,0 +1,183 @@
+package stack_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfnfargate/cfnfargate/stack"
+)
+
+// Proves: the blue/green settings are checked against each other and the
+// rest: CloudFormation's 33-hour limit on canary and linear schedules
+// (pause included), the test header's form, the alarm count and names, and
+// the combinations that cannot work; each problem names its setting and
+// the settings it involves.
+func TestDeliveryValidation(t *testing.T) {
+	canary := func(edit func(*stack.Config)) func() stack.Config {
+		return func() stack.Config {
+			c := stack.Default()
+			c.Deployment.Strategy = stack.StrategyCanary
+			edit(&c)
+			return c
+		}
+	}
+	tests := []struct {
+		name    string
+		cfg     func() stack.Config
+		key     string
+		related string
+		want    string
+	}{
+		{"canary over 33 hours", canary(func(c *stack.Config) {
+			c.Deployment.Bake = 24 * time.Hour
+			c.Deployment.CanaryWait = 9*time.Hour + time.Minute
+		}),
+			stack.KeyStrategy, stack.KeyCanaryWait, "add up to 33h1m: CloudFormation rejects a canary deployment longer than 33h"},
+		{"pause counts", canary(func(c *stack.Config) {
+			c.Deployment.Bake = 20 * time.Hour
+			c.Deployment.PauseBeforeProduction = true
+			c.Deployment.PauseTimeout = 13 * time.Hour
+		}), stack.KeyStrategy, stack.KeyPauseTimeout, "pause-timeout 13h"},
+		{"linear steps over 33 hours", func() stack.Config {
+			c := stack.Default()
+			c.Deployment.Strategy = stack.StrategyLinear
+			c.Deployment.LinearPercent = 10 // 9 waits
+			c.Deployment.LinearInterval = 3*time.Hour + 41*time.Minute
+			c.Deployment.Bake = 0
+			return c
+		}, stack.KeyStrategy, stack.KeyLinearInterval, "9 steps of linear-interval 3h41m add up to 33h9m"},
+		{"test header without value", canary(func(c *stack.Config) { c.Deployment.TestHeader = "x-test" }), stack.KeyTestHeader, "", "not NAME=VALUE"},
+		{"test header with space", canary(func(c *stack.Config) { c.Deployment.TestHeader = "x test=1" }), stack.KeyTestHeader, "", "not NAME=VALUE"},
+		{"test header in an environment", canary(func(c *stack.Config) {
+			c.Deployment.TestHeader = "x-test=1"
+			c.Environment = stack.Environment{Name: "prod", Hosts: []string{"a.example.com"}}
+		}), stack.KeyTestHeader, stack.KeyEnvironment, "not available for a service in environment prod"},
+		{"scaling on requests", canary(func(c *stack.Config) {
+			c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, RequestsPerTarget: 100, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		}), stack.KeyScaleRequestsPerTarget, stack.KeyStrategy, "scale on CPU"},
+		{"too many alarms", func() stack.Config {
+			c := stack.Default()
+			c.Deployment.Rollback5xxPercent = 1
+			for i := range 10 {
+				c.Deployment.RollbackAlarms = append(c.Deployment.RollbackAlarms, "alarm-"+string(rune('a'+i)))
+			}
+			return c
+		}, stack.KeyRollbackAlarm, stack.KeyRollbackOn5xx, "11 rollback alarms: a service takes up to 10"},
+		{"alarm twice", func() stack.Config {
+			c := stack.Default()
+			c.Deployment.RollbackAlarms = []string{"a", "a"}
+			return c
+		}, stack.KeyRollbackAlarm, "", "a is given twice"},
+		{"alarm name with newline", func() stack.Config {
+			c := stack.Default()
+			c.Deployment.RollbackAlarms = []string{"a\nb"}
+			return c
+		}, stack.KeyRollbackAlarm, "", "not a CloudWatch alarm name"},
+		{"canary percent off step", canary(func(c *stack.Config) { c.Deployment.CanaryPercent = 2.55 }), stack.KeyCanaryPercent, "", "0.1 to 100 in steps of 0.1"},
+		{"bake in seconds", canary(func(c *stack.Config) { c.Deployment.Bake = 90 * time.Second }), stack.KeyBake, "", "in whole minutes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg().Validate()
+			var verr *stack.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("Validate() = %v, want a problem with %s", err, tt.key)
+			}
+			for _, p := range verr.Problems {
+				if p.Key == tt.key && strings.Contains(p.Message, tt.want) {
+					if tt.related != "" && !strings.Contains(strings.Join(p.Related, " "), tt.related) {
+						t.Errorf("problem %q does not name %s among %v", p.Message, tt.related, p.Related)
+					}
+					return
+				}
+			}
+			t.Errorf("problems %v, want %s: ...%s...", verr.Problems, tt.key, tt.want)
+		})
+	}
+}
+
+// Proves: schedules just under CloudFormation's 33-hour limit are accepted,
+// so the check does not refuse what AWS allows.
+func TestDeliveryValidationAccepts(t *testing.T) {
+	for name, edit := range map[string]func(*stack.Config){
+		"canary at 33h": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyCanary
+			c.Deployment.Bake, c.Deployment.CanaryWait = 24*time.Hour, 9*time.Hour
+		},
+		// 11% is 9 steps (CloudFormation's example), 9 × 3h40m = 33h.
+		"linear 11% at 33h": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyLinear
+			c.Deployment.LinearPercent, c.Deployment.LinearInterval, c.Deployment.Bake = 11, 3*time.Hour+40*time.Minute, 0
+		},
+		// 3% does not divide 100: floor(33.3) = 33 steps of 1h.
+		"linear 3% at 33h": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyLinear
+			c.Deployment.LinearPercent, c.Deployment.LinearInterval, c.Deployment.Bake = 3, time.Hour, 0
+		},
+		// Blue/green has no steps: its bake is bounded by the 24h range.
+		"blue-green with a day's bake and pause": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyBlueGreen
+			c.Deployment.Bake, c.Deployment.PauseBeforeProduction, c.Deployment.PauseTimeout = 24*time.Hour, true, time.Hour
+		},
+	} {
+		c := stack.Default()
+		edit(&c)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// Proves: Schedule adds the waits as CloudFormation's 33-hour rule counts
+// them, with the documented step counts (StepPercent 11 gives 9 steps, 20
+// gives 4: no wait follows the last shift), and the pause only to the
+// longest case.
+func TestSchedule(t *testing.T) {
+	tests := []struct {
+		d           stack.Deployment
+		least, most time.Duration
+	}{
+		{stack.Deployment{Strategy: stack.StrategyRolling, Bake: time.Hour}, 0, 0},
+		{stack.Deployment{Strategy: stack.StrategyBlueGreen, Bake: 10 * time.Minute}, 10 * time.Minute, 10 * time.Minute},
+		{stack.Deployment{Strategy: stack.StrategyCanary, Bake: 10 * time.Minute, CanaryWait: 5 * time.Minute, PauseBeforeProduction: true, PauseTimeout: time.Hour}, 15 * time.Minute, 75 * time.Minute},
+		{stack.Deployment{Strategy: stack.StrategyLinear, LinearPercent: 11, LinearInterval: time.Minute}, 9 * time.Minute, 9 * time.Minute},
+		{stack.Deployment{Strategy: stack.StrategyLinear, LinearPercent: 20, LinearInterval: time.Minute}, 4 * time.Minute, 4 * time.Minute},
+		{stack.Deployment{Strategy: stack.StrategyLinear, LinearPercent: 100, LinearInterval: time.Minute}, 0, 0},
+	}
+	for _, tt := range tests {
+		least, most := tt.d.Schedule()
+		if least != tt.least || most != tt.most {
+			t.Errorf("%+v: Schedule() = %s, %s; want %s, %s", tt.d, least, most, tt.least, tt.most)
+		}
+	}
+}
+
+// Proves: blue/green settings that the chosen strategy ignores are
+// warnings naming the setting that would use them, and a configuration
+// that uses them has none.
+func TestDeliveryNoEffectWarnings(t *testing.T) {
+	c := stack.Default()
+	c.Deployment.Bake = time.Hour
+	c.Deployment.PauseBeforeProduction = true
+	c.Deployment.CanaryPercent = 5
+	c.Deployment.LinearInterval = time.Minute
+	got := map[string]string{}
+	for _, w := range c.Warnings() {
+		got[w.Key] = strings.Join(w.Related, ",")
+	}
+	for key, related := range map[string]string{
+		stack.KeyBake: stack.KeyStrategy, stack.KeyPauseBeforeProduction: stack.KeyStrategy,
+		stack.KeyCanaryPercent: stack.KeyStrategy, stack.KeyLinearInterval: stack.KeyStrategy,
+	} {
+		if got[key] != related {
+			t.Errorf("warning of %s names %q, want %q (all: %v)", key, got[key], related, got)
+		}
+	}
+	c.Deployment.Strategy = stack.StrategyCanary
+	c.Deployment.LinearInterval = stack.Default().Deployment.LinearInterval
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("canary with its own settings warns: %v", w)
+	}
+}
