@@ -27,6 +27,8 @@ import (
 type operation struct {
 	Stack  string
 	Access deploy.ClientOptions
+	// Account, when set, is the account the credentials must be of.
+	Account string
 	Stdout io.Writer
 	Stderr io.Writer
 	// Stdin is the terminal prompts read, when there is one.
@@ -36,7 +38,7 @@ type operation struct {
 // operationOf reads the shared flags.
 func operationOf(c *cli.Context) operation {
 	in, _ := c.App.Reader.(*os.File)
-	return operation{Stack: c.String("stack"), Access: clientOptions(c), Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Stdin: in}
+	return operation{Stack: c.String("stack"), Access: clientOptions(c), Account: c.String("account"), Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Stdin: in}
 }
 
 // validate checks the stack name, under the flag that sets it.
@@ -50,6 +52,14 @@ func (o operation) clients(ctx context.Context) (*deploy.Clients, operate.Client
 	c, err := deploy.NewClients(ctx, o.Access)
 	if err != nil {
 		return nil, operate.Clients{}, err
+	}
+	if o.Account != "" {
+		if !accountPattern.MatchString(o.Account) {
+			return nil, operate.Clients{}, badInput(fmt.Errorf("--account: %q is not an AWS account ID: 12 digits", o.Account))
+		}
+		if err := deploy.CheckAccount(ctx, c.STS, o.Account); err != nil {
+			return nil, operate.Clients{}, err
+		}
 	}
 	return c, operate.FromDeploy(c), nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
@@ -30,7 +31,24 @@ func awsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config `PROFILE` (default: AWS_PROFILE)", EnvVars: []string{envName("profile")}},
 		&cli.StringFlag{Name: "endpoint-url", Usage: "endpoint `URL` of every AWS API used (CloudFormation, IAM, ELB), e.g. for an emulator (default: AWS_ENDPOINT_URL)", EnvVars: []string{envName("endpoint_url")}},
 		&cli.BoolFlag{Name: "debug", Usage: "print the AWS SDK's own log lines (retries, warnings) on stderr", EnvVars: []string{envName("debug")}},
+		&cli.StringFlag{Name: "account", Usage: "the AWS account `ID` the credentials must belong to; another account is refused before anything is sent (a guard for environments in other accounts)",
+			EnvVars: []string{envName("account")}},
 	}
+}
+
+// accountPattern is an AWS account ID: 12 digits.
+var accountPattern = lazyregexp.New(`^[0-9]{12}$`)
+
+// checkAccount refuses credentials of another account than --account.
+func checkAccount(ctx context.Context, c *cli.Context, clients *deploy.Clients) error {
+	want := c.String("account")
+	if want == "" {
+		return nil
+	}
+	if !accountPattern.MatchString(want) {
+		return badInput(fmt.Errorf("--account: %q is not an AWS account ID: 12 digits", want))
+	}
+	return deploy.CheckAccount(ctx, clients.STS, want)
 }
 
 // parameterFlags set the template parameters that have no built-in default.
@@ -259,6 +277,9 @@ func withClients(c *cli.Context, act func(ctx context.Context, clients *deploy.C
 	defer stop()
 	clients, err := deploy.NewClients(ctx, clientOptions(c))
 	if err != nil {
+		return err
+	}
+	if err := checkAccount(ctx, c, clients); err != nil {
 		return err
 	}
 	opts := progress.Options{}
