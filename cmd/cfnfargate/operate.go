@@ -29,8 +29,8 @@ type operation struct {
 	Access deploy.ClientOptions
 	// Account, when set, is the account the credentials must be of.
 	Account string
-	Stdout io.Writer
-	Stderr io.Writer
+	Stdout  io.Writer
+	Stderr  io.Writer
 	// Stdin is the terminal prompts read, when there is one.
 	Stdin *os.File
 }
