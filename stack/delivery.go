@@ -3,9 +3,10 @@ package stack
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
@@ -247,11 +248,11 @@ const maxSchedule = 33 * time.Hour
 // digits and !#$%&'*+-.^_`|~ (an HTTP token), up to 40 characters, and a
 // value of up to 128 characters with * and ? as wildcards (ELB API
 // reference, HttpHeaderConditionConfig).
-var testHeader = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}=[\\x21-\\x7e]{1,128}$")
+var testHeader = lazyregexp.New("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}=[\\x21-\\x7e]{1,128}$")
 
 // alarmName is an existing CloudWatch alarm's name: 1 to 255 characters,
 // printable (CloudWatch API reference, PutMetricAlarm AlarmName).
-var alarmName = regexp.MustCompile(`^[\x20-\x7e]{1,255}$`)
+var alarmName = lazyregexp.New(`^[\x20-\x7e]{1,255}$`)
 
 // maxRollbackAlarms: ECS takes up to 10 alarm names in DeploymentAlarms
 // (ECS API reference, DeploymentAlarms).

@@ -2,8 +2,9 @@ package copilot
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -11,7 +12,7 @@ import (
 // The container's environment: variables, env_file and secrets.
 
 // envNamePattern is what Copilot and ECS take as a variable name.
-var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envNamePattern = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // environment maps variables, env_file and secrets.
 func (im *importer) environment() {

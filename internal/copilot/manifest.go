@@ -18,10 +18,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"gopkg.in/yaml.v3"
 )
@@ -345,7 +346,7 @@ func overlay(base, override *yaml.Node) *yaml.Node {
 // ${COPILOT_APPLICATION_NAME} and ${COPILOT_ENVIRONMENT_NAME} itself and
 // every other ${NAME} from the shell's environment when it reads the
 // manifest (Copilot docs, "Manifest: environment variable interpolation").
-var placeholder = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var placeholder = lazyregexp.New(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Copilot's own placeholders.
 const (
@@ -366,7 +367,7 @@ func interpolate(n node, fill func(name string) (string, bool), missing func(key
 			interpolate(node{item, n.key}, fill, missing)
 		}
 	case n.isScalar() && strings.Contains(n.Value, "${"):
-		n.Value = placeholder.ReplaceAllStringFunc(n.Value, func(m string) string {
+		n.Value = placeholder.Regexp().ReplaceAllStringFunc(n.Value, func(m string) string {
 			name := m[2 : len(m)-1]
 			v, ok := fill(name)
 			if !ok {

@@ -2,8 +2,9 @@ package copilot
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -160,7 +161,7 @@ func (im *importer) cooldown(cd node, key string, fallback int) (int, int) {
 	return secs, n.line()
 }
 
-var rangePattern = regexp.MustCompile(`^\s*(\d+)\s*-\s*(\d+)\s*$`)
+var rangePattern = lazyregexp.New(`^\s*(\d+)\s*-\s*(\d+)\s*$`)
 
 // countRange reads "1-10" or {min, max, spot_from}.
 func (im *importer) countRange(rng node) (lo, hi, spotFrom int, ok bool) {

@@ -1,10 +1,11 @@
 package copilot
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -106,7 +107,7 @@ func (im *importer) containerHealthCheck(hc node) {
 	im.duration(hc, "start_period", stack.KeyContainerHCStartPeriod, copilotContainerHCStart)
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+var shellSafe = lazyregexp.New(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
 func shellQuote(s string) string {
 	if shellSafe.MatchString(s) {

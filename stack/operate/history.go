@@ -11,11 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -399,10 +400,10 @@ func ReleaseTemplate(ctx context.Context, c Clients, stackName string, r Release
 
 // ecrReference matches an image in a private ECR repository: registry
 // ACCOUNT.dkr.ecr.REGION.amazonaws.com, a repository, a tag or a digest.
-var ecrReference = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@(.*))?$`)
+var ecrReference = lazyregexp.New(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/([a-z0-9][a-z0-9._/-]*?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?(?:@(.*))?$`)
 
 // digestPattern is a sha256 digest as registries report it.
-var digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+var digestPattern = lazyregexp.New(`^sha256:[0-9a-f]{64}$`)
 
 // resolveDigest finds the digest of image: the one it names, the one ECR
 // has for its tag, or the one ECS reports for the service's running tasks
