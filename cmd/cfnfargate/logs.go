@@ -96,7 +96,18 @@ func (o *logsOptions) Execute(ctx context.Context) error {
 	}
 	opts := operate.LogOptions{Since: o.Since, Task: o.Task, Filter: o.Filter, Follow: o.Follow, PollInterval: o.PollInterval,
 		Notify: func(format string, args ...any) { fmt.Fprintf(o.Stderr, "cfnfargate: "+format+"\n", args...) }}
-	return operate.Logs(ctx, clients, svc, opts, logPrinter(o.Stdout, o.JSON))
+	printed := 0
+	print := logPrinter(o.Stdout, o.JSON)
+	err = operate.Logs(ctx, clients, svc, opts, func(e operate.LogEvent) error {
+		printed++
+		return print(e)
+	})
+	if err == nil && printed == 0 && !o.Follow && !o.JSON {
+		// Silence would read as a broken command; stdout stays empty for
+		// scripts.
+		fmt.Fprintf(o.Stderr, "cfnfargate: no log lines in the last %s of log group %s\n", o.Since, svc.LogGroup)
+	}
+	return err
 }
 
 // previous prints the last stopped task and its last lines.
