@@ -102,6 +102,29 @@ const (
 	// and PrivateSubnetIds.
 )
 
+// environmentID turns an environment's name (lowercase letters, digits and
+// single hyphens) into logical-ID characters, one to one, so that two
+// environments never share a target group's logical ID: each part between
+// hyphens starts with an upper-case letter (staging-eu is StagingEu), a part
+// that starts with a digit gets a Z in front (eu-west-1 is EuWestZ1), and
+// a part that starts with z gets Zz (prod-zone is ProdZzone), as no name
+// holds upper case.
+func environmentID(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		switch {
+		case part == "":
+		case part[0] >= '0' && part[0] <= '9':
+			b.WriteString("Z" + part)
+		case part[0] == 'z':
+			b.WriteString("Zz" + part[1:])
+		default:
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
 // EnvironmentStackName is the name of environment env's stack.
 func EnvironmentStackName(env string) string { return "env-" + env }
 
@@ -121,14 +144,7 @@ func EnvironmentStackName(env string) string { return "env-" + env }
 func targetGroupID(cfg Config) string {
 	switch {
 	case inEnvironment(cfg):
-		var b strings.Builder
-		b.WriteString(idTargetGroup)
-		for _, part := range strings.Split(cfg.Environment.Name, "-") {
-			if part != "" {
-				b.WriteString(strings.ToUpper(part[:1]) + part[1:])
-			}
-		}
-		return b.String()
+		return idTargetGroup + environmentID(cfg.Environment.Name)
 	case cfg.LoadBalancer.Internal:
 		return idInternalTargetGroup
 	}

@@ -109,7 +109,8 @@ const (
 )
 
 var (
-	environmentName = lazyregexp.New(`^[a-z][a-z0-9-]*$`)
+	// Single hyphens between parts, so that environmentID is one to one.
+	environmentName = lazyregexp.New(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	// A host condition value: A-Z, a-z, 0-9, - . * ?, up to 128
 	// characters (ELB API reference, HostHeaderConditionConfig).
 	hostCondition = lazyregexp.New(`^[A-Za-z0-9.*?-]{1,128}$`)
@@ -125,7 +126,7 @@ func (v *validator) environmentName(name string) {
 		return
 	}
 	if !environmentName.MatchString(name) || len(name) > maxEnvironmentName {
-		v.add(KeyEnvironment, "%q is not an environment name: use lowercase letters, digits and hyphens, starting with a letter, up to %d characters", name, maxEnvironmentName)
+		v.add(KeyEnvironment, "%q is not an environment name: use lowercase letters and digits, with single hyphens between them, starting with a letter, up to %d characters", name, maxEnvironmentName)
 	}
 }
 

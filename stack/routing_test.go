@@ -119,3 +119,30 @@ func TestValidateEnvironment(t *testing.T) {
 		t.Errorf("problems name %q; want %q", keys, want)
 	}
 }
+
+// Proves: environments with different names never share a target group's
+// logical ID, however their names differ (case, digits, hyphens, z).
+func TestEnvironmentTargetGroupsDiffer(t *testing.T) {
+	names := []string{"prod", "prod2", "prod-2", "prodz2", "prod-z2", "prod-zone", "prodzone", "eu-west-1", "euwest1", "eu-west1", "staging-eu", "stagingeu", "a-b-c", "ab-c", "a-bc"}
+	seen := map[string]string{}
+	for _, n := range names {
+		c := inEnv(func(c *stack.Config) { c.Environment.Name = n })
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		doc, err := stack.Build(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var id string
+		for logical, r := range doc["Resources"].(map[string]any) {
+			if r.(map[string]any)["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" {
+				id = logical
+			}
+		}
+		if other, ok := seen[id]; ok {
+			t.Errorf("environments %s and %s share the target group %s", other, n, id)
+		}
+		seen[id] = n
+	}
+}

@@ -208,8 +208,13 @@ func FormatDuration(d time.Duration) string {
 	if d%time.Second != 0 {
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}
+	// Duration.String writes 1h0m0s, 10m0s and 1m30s: drop the zero
+	// seconds after minutes, then the zero minutes after hours, and
+	// nothing else (10s stays 10s).
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
@@ -668,7 +673,7 @@ var settings = []Setting{
 			Get: func(c Config) []string { return c.Environment.Paths },
 			Set: func(c *Config, v []string) error { c.Environment.Paths = trimAll(v); return nil },
 		}},
-	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "derives it from the stack name",
+	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "derives it from the name",
 		Usage: "with environment: the listener rule's priority; lower numbers are matched first",
 		Int:   func(c *Config) *int { return &c.Environment.Priority }},
 

@@ -182,3 +182,21 @@ func mustAccept(t *testing.T, s stack.Setting, n int) {
 		t.Errorf("%s = %s is refused; the row allows %s", s.Key, strconv.Itoa(n), s.Allowed())
 	}
 }
+
+// Proves: durations print as a user would type them, without dropping a
+// zero that belongs to the number (10s stays 10s, 1m30s stays 1m30s), and
+// read back as the same duration.
+func TestFormatDuration(t *testing.T) {
+	for _, d := range []time.Duration{10 * time.Second, 90 * time.Second, 30 * time.Second, 10 * time.Minute, time.Hour, time.Hour + 10*time.Second, 2*time.Hour + 30*time.Minute, 1500 * time.Millisecond} {
+		s := stack.FormatDuration(d)
+		back, err := time.ParseDuration(s)
+		if err != nil || back != d {
+			t.Errorf("FormatDuration(%v) = %q, which reads back as %v (%v)", d, s, back, err)
+		}
+	}
+	for d, want := range map[time.Duration]string{10 * time.Minute: "10m", time.Hour: "1h", 10 * time.Second: "10s"} {
+		if got := stack.FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q; want %q", d, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/urfave/cli/v2"
 )
 
@@ -26,10 +27,13 @@ func prepared(action cli.ActionFunc) cli.ActionFunc {
 	}
 }
 
-// buildsTemplate reports whether cmd takes the template settings.
+// buildsTemplate reports whether cmd takes the template settings, and so
+// reads the config file with them (readSettings). The environment's name
+// alone is not a template: env status and env delete read the file as
+// status and delete do (loadOptions).
 func buildsTemplate(cmd *cli.Command) bool {
 	for _, f := range cmd.Flags {
-		if isSetting(f.Names()[0]) {
+		if name := f.Names()[0]; isSetting(name) && name != stack.KeyEnvironment {
 			return true
 		}
 	}

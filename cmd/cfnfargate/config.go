@@ -31,8 +31,9 @@ import (
 // that says yes would delete without asking, and one that allows
 // replacements would replace a load balancer without asking).
 var notConfigKeys = map[string]bool{"config": true, "help": true, "yes": true, "allow-replacement": true, "format": true, "output": true, "exit-code": true,
-	// promote --from and --to say what one run promotes.
-	"from": true, "to": true}
+	// promote --from and --to say what one run promotes; --force and
+	// --on-pause answer, for one deploy, what it would otherwise ask.
+	"from": true, "to": true, "force": true, "on-pause": true}
 
 func configFlag() cli.Flag {
 	return &cli.StringFlag{Name: "config", Usage: "YAML `FILE` of flag values, keyed by flag name [$" + envName("config") + "]", TakesFile: true}

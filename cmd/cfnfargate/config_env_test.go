@@ -104,3 +104,33 @@ func TestConfigRender(t *testing.T) {
 		t.Errorf("render of an unknown environment: exit %d", code)
 	}
 }
+
+// Proves: the env commands read the config file as the others do (an
+// unknown key is refused before any request), take the environment from
+// the file's base key, and always work on env-NAME: a layer's stack key
+// names a service's stack, never the environment's.
+func TestEnvCommandsReadTheConfigFile(t *testing.T) {
+	clearEnv(t)
+	isolateAWS(t, "eu-west-1")
+	cf := newFakeCloudFormation(t)
+	bogus := writeConfig(t, "environment: prod\nendpoint-url: "+cf.URL+"\nbogus-key: 1\n")
+	if code, _, stderr := runCLI(t, "env", "status", "--config", bogus); code != deploy.ExitInput || !strings.Contains(stderr, `unknown key "bogus-key"`) {
+		t.Errorf("env status with an unknown key: exit %d, stderr %s", code, stderr)
+	}
+	if got := cf.Requests(); len(got) != 0 {
+		t.Errorf("a bad config file still sent %v", got)
+	}
+	config := writeConfig(t, "environment: prod\nendpoint-url: "+cf.URL+"\nenvironments:\n  prod:\n    stack: shop\n")
+	code, _, stderr := runCLI(t, "env", "status", "--config", config)
+	if code != deploy.ExitFailure || !strings.Contains(stderr, "env-prod") {
+		t.Errorf("env status: exit %d, stderr %s; want env-prod, which the fake does not have", code, stderr)
+	}
+	for _, r := range cf.Requests() {
+		if strings.HasSuffix(r, " shop") {
+			t.Errorf("env status asked about the service's stack: %s", r)
+		}
+	}
+	if code, _, stderr := runCLI(t, "env", "delete", "--yes", "--endpoint-url", cf.URL); code != deploy.ExitInput || !strings.Contains(stderr, "--environment: is required") {
+		t.Errorf("env delete without an environment: exit %d, stderr %s", code, stderr)
+	}
+}

@@ -45,18 +45,70 @@ func environmentRows() []stack.Setting {
 	return rows
 }
 
-// readEnvironment reads the environment's name and settings.
+// readEnvironment reads the environment's name and settings. The
+// --extra-certificate-arn values set how many extra certificates the
+// template declares, before it is checked.
 func readEnvironment(c *cli.Context) (resolved, error) {
+	name, err := environmentName(c)
+	if err != nil {
+		return resolved{}, err
+	}
+	extra := len(c.StringSlice("extra-certificate-arn"))
+	complete := func(cfg *stack.Config) {
+		cfg.Environment.Name = name
+		if extra > 0 {
+			cfg.LoadBalancer.ExtraCertificates = extra
+		}
+	}
 	validate := func(cfg stack.Config) error {
-		cfg.Environment.Name = c.String(stack.KeyEnvironment)
+		complete(&cfg)
 		return cfg.ValidateEnvironment()
 	}
 	s, err := readSettingsOf(c, environmentRows(), validate)
-	s.Config.Environment.Name = c.String(stack.KeyEnvironment)
-	if n := len(c.StringSlice("extra-certificate-arn")); n > 0 {
-		s.Config.LoadBalancer.ExtraCertificates = n
-	}
+	complete(&s.Config)
 	return s, err
+}
+
+// environmentName is the environment an env command works on: the flag,
+// its variable, or the config file's base environment key, which also
+// picks the file's layer.
+func environmentName(c *cli.Context) (string, error) {
+	if name := c.String(stack.KeyEnvironment); name != "" {
+		return name, nil
+	}
+	file, err := readConfig(c)
+	if err != nil {
+		return "", err
+	}
+	if v, ok := file.values[stack.KeyEnvironment]; ok && len(v.values) == 1 {
+		return v.values[0], nil
+	}
+	return "", nil
+}
+
+// requireEnvironment refuses an env command without an environment.
+func requireEnvironment(c *cli.Context) error {
+	name, err := environmentName(c)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		return badInput(errors.New("--environment: is required: the environment's name, such as staging"))
+	}
+	return nil
+}
+
+// envAWSFlags are the AWS flags of the env commands, without --stack:
+// an environment's stack is always env-NAME, and a config file's stack key
+// names a service's stack, not the environment's.
+func envAWSFlags() []cli.Flag {
+	var flags []cli.Flag
+	for _, f := range awsFlags() {
+		if f.Names()[0] != "stack" {
+			flags = append(flags, f)
+		}
+	}
+	return flags
 }
 
 // environmentTemplate builds the environment's template as YAML, and as
@@ -98,7 +150,7 @@ func envEmitCommand() *cli.Command {
 
 // envStackFlags are the flags of env deploy and diff.
 func envStackFlags(own ...cli.Flag) []cli.Flag {
-	flags := append([]cli.Flag{environmentFlag()}, awsFlags()...)
+	flags := append([]cli.Flag{environmentFlag()}, envAWSFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "vpc-id", Usage: "the VpcId parameter: the existing `VPC`", EnvVars: []string{envName("vpc-id")}},
 		listFlag("public-subnets", "the PublicSubnetIds parameter: `SUBNETS`, comma-separated or repeated"),
@@ -112,12 +164,10 @@ func envStackFlags(own ...cli.Flag) []cli.Flag {
 	return append(flags, settingsFlagsOf(environmentRows())...)
 }
 
-// envStackName is the environment's stack: --stack, or env-NAME.
+// envStackName is the environment's stack, env-NAME.
 func envStackName(c *cli.Context) string {
-	if name := c.String("stack"); name != "" {
-		return name
-	}
-	return stack.EnvironmentStackName(c.String(stack.KeyEnvironment))
+	name, _ := environmentName(c) // an unreadable file is reported where it is read
+	return stack.EnvironmentStackName(name)
 }
 
 // envStackInput reads and checks the flags of env deploy and diff, and
@@ -135,9 +185,6 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	}
 	name := envStackName(c)
 	var check deploy.Check
-	if c.String(stack.KeyEnvironment) == "" {
-		check.Add(s.label(stack.KeyEnvironment), "is required: the environment's name, e.g. --environment staging")
-	}
 	check.StackName(s.label("stack"), name)
 	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
@@ -163,7 +210,7 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	}
 	var body []byte
 	var doc format.Document
-	if err == nil && c.String(stack.KeyEnvironment) != "" {
+	if err == nil {
 		body, doc, err = environmentTemplate(s.Config)
 		if err != nil {
 			return deploy.Input{}, err
@@ -271,10 +318,13 @@ func envStatusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "print an environment stack's status and outputs",
-		Flags: append([]cli.Flag{environmentFlag()}, append(awsFlags(),
+		Flags: append([]cli.Flag{environmentFlag()}, append(envAWSFlags(),
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, or json for scripts", EnvVars: []string{envName("status-format")}})...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
+			if err := requireEnvironment(c); err != nil {
+				return err
+			}
 			o := statusCmd{Stack: envStackName(c), Format: c.String("format"), Out: c.App.Writer}
 			if err := o.Validate(); err != nil {
 				return err
@@ -293,12 +343,15 @@ func envDeleteCommand() *cli.Command {
 		Usage: "delete an environment's stack, once no service routes through it",
 		Description: "Refuses, before deleting anything, while services still have listener rules on the\n" +
 			"environment's load balancer, and lists them: delete those services first.",
-		Flags: append([]cli.Flag{environmentFlag()}, append(awsFlags(),
+		Flags: append([]cli.Flag{environmentFlag()}, append(envAWSFlags(),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "delete without asking"},
 			&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes to delete", EnvVars: []string{envName("role-arn")}},
 			timeoutFlag())...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
+			if err := requireEnvironment(c); err != nil {
+				return err
+			}
 			o := deleteCmd{Stack: envStackName(c), RoleARN: c.String("role-arn"), Timeout: c.Duration("timeout"), Out: c.App.Writer}
 			if !c.Bool("yes") {
 				o.Confirm = func(ctx context.Context, name string) error { return confirm(ctx, c, name) }
@@ -320,14 +373,22 @@ func envDeleteCommand() *cli.Command {
 // still routes to services: deleting it would take their traffic away, and
 // the delete would fail at the listener, which their rules hold.
 func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack string) error {
-	outputs, err := d.EnvironmentOutputs(ctx, envStack)
-	if errors.Is(err, deploy.ErrEnvironmentNotFound) {
+	// Status, not EnvironmentOutputs: a stack that failed to create
+	// (ROLLBACK_COMPLETE) or to delete has no services to protect, and
+	// must still be deletable.
+	st, err := d.Status(ctx, envStack)
+	if errors.Is(err, deploy.ErrStackNotFound) {
 		return nil // deleteCmd says there is nothing to delete
 	}
 	if err != nil {
 		return err
 	}
-	listener := outputs[stack.ParamListenerArn]
+	listener := ""
+	for _, o := range st.Outputs {
+		if o.Key == stack.ParamListenerArn {
+			listener = o.Value
+		}
+	}
 	routing, ok := d.ELB.(deploy.RoutingAPI)
 	if listener == "" || !ok {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -53,22 +54,28 @@ func promoteCommand() *cli.Command {
 		if err := check.Err(); err != nil {
 			return err
 		}
-		source, access, err := promoteSource(c, from)
+		// What the source is, read before anything else sets flags from
+		// the config file: the target's layer must not decide it.
+		src, err := promoteSource(c, from)
 		if err != nil {
 			return err
 		}
-		release, err := newestRelease(c.Context, access, source)
+		// Every input of the deploy is checked before AWS is called.
+		if err := c.Set(stack.KeyEnvironment, to); err != nil {
+			return err
+		}
+		if err := newDeployOptions(c).Validate(); err != nil {
+			return err
+		}
+		release, err := newestRelease(c.Context, src)
 		if err != nil {
 			return withHints(c, err)
 		}
 		image := release.PinnedImage()
-		fmt.Fprintf(c.App.Writer, "Promoting release %d of stack %s (%s): image %s\n", release.Number, source, from, image)
+		fmt.Fprintf(c.App.Writer, "Promoting release %d of stack %s (%s): image %s\n", release.Number, src.stack, from, image)
 		if release.ImageDigest == "" {
 			fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: release %d of stack %s has no image digest; %s is deployed by its tag, which may since point elsewhere\n",
-				release.Number, source, image)
-		}
-		if err := c.Set(stack.KeyEnvironment, to); err != nil {
-			return err
+				release.Number, src.stack, image)
 		}
 		if err := c.Set(stack.KeyImage, image); err != nil {
 			return err
@@ -78,12 +85,21 @@ func promoteCommand() *cli.Command {
 	return cmd
 }
 
-// promoteSource names the source service's stack and how to reach its
-// account: --from-stack, or the source layer's stack key, or
-// NAME-ENVIRONMENT; the layer's region, profile and endpoint-url, else
-// the command's.
-func promoteSource(c *cli.Context, from string) (string, deploy.ClientOptions, error) {
-	access := clientOptions(c)
+// promoteInput is where promote reads the source's release.
+type promoteInput struct {
+	stack   string
+	access  deploy.ClientOptions
+	account string // the account the source's credentials must be of, or ""
+}
+
+// promoteSource names the source service's stack, how to reach it and its
+// account. The stack is --from-stack, or the source layer's stack key, or
+// NAME-ENVIRONMENT, with the name from --name, its variable, or the
+// config file (base and source layer). Access takes the flags and their
+// variables over the source layer's keys over the base keys, as every
+// command does.
+func promoteSource(c *cli.Context, from string) (promoteInput, error) {
+	in := promoteInput{access: clientOptions(c)}
 	path := c.String("config")
 	if !c.IsSet("config") {
 		path = os.Getenv(envName("config"))
@@ -92,15 +108,22 @@ func promoteSource(c *cli.Context, from string) (string, deploy.ClientOptions, e
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return "", access, badInput(fmt.Errorf("--config: %w", err))
+			return in, badInput(fmt.Errorf("--config: %w", err))
 		}
-		doc, _, err := parseConfigFile(path, data, configKeys(c.App.Commands))
+		doc, problems, err := parseConfigFile(path, data, configKeys(c.App.Commands))
 		if err != nil {
-			return "", access, badInput(err)
+			return in, badInput(err)
+		}
+		var check deploy.Check
+		for _, p := range problems {
+			check.Add("", "config file %s %s", path, p)
 		}
 		var ok bool
 		if values, ok = doc.merged(from); !ok {
-			return "", access, badInput(fmt.Errorf("--from: %q is not one of the environments of config file %s", from, path))
+			check.Add("--from", "%q is not one of the environments of config file %s: %s", from, path, strings.Join(doc.layerNames(), ", "))
+		}
+		if err := check.Err(); err != nil {
+			return in, err
 		}
 	}
 	one := func(key string) string {
@@ -109,27 +132,41 @@ func promoteSource(c *cli.Context, from string) (string, deploy.ClientOptions, e
 		}
 		return ""
 	}
-	for key, field := range map[string]*string{"region": &access.Region, "profile": &access.Profile, "endpoint-url": &access.EndpointURL} {
-		if v := one(key); v != "" {
+	for key, field := range map[string]*string{"region": &in.access.Region, "profile": &in.access.Profile, "endpoint-url": &in.access.EndpointURL} {
+		if v := one(key); v != "" && !c.IsSet(key) {
 			*field = v
 		}
 	}
+	in.account = one("account")
+	if c.IsSet("account") {
+		in.account = c.String("account")
+	}
 	switch {
 	case c.String("from-stack") != "":
-		return c.String("from-stack"), access, nil
+		in.stack = c.String("from-stack")
+		return in, nil
 	case one("stack") != "":
-		return one("stack"), access, nil
+		in.stack = one("stack")
+		return in, nil
 	}
 	name := one(stack.KeyName)
+	if v, ok := os.LookupEnv(envName(stack.KeyName)); ok {
+		name = v
+	}
+	if c.IsSet(stack.KeyName) {
+		name = c.String(stack.KeyName)
+	}
 	if name == "" {
 		name = stack.Default().Name
 	}
-	return serviceStackName("", stack.Config{Name: name, Environment: stack.Environment{Name: from}}), access, nil
+	in.stack = serviceStackName("", stack.Config{Name: name, Environment: stack.Environment{Name: from}})
+	return in, nil
 }
 
-// newestRelease is the newest release of the stack.
-func newestRelease(ctx context.Context, access deploy.ClientOptions, stackName string) (operate.Release, error) {
-	_, clients, err := operation{Stack: stackName, Access: access}.clients(ctx)
+// newestRelease is the newest release of the source stack.
+func newestRelease(ctx context.Context, src promoteInput) (operate.Release, error) {
+	stackName := src.stack
+	_, clients, err := operation{Stack: stackName, Access: src.access, Account: src.account}.clients(ctx)
 	if err != nil {
 		return operate.Release{}, err
 	}

@@ -15,8 +15,9 @@ import (
 // environments in one config file, a deploy to staging records a release,
 // and promote --from staging --to prod deploys prod's stack with staging's
 // image pinned by the digest ECR reports, and with prod's own layer
-// (its task count); a source without a release history, and bad flags,
-// are refused before anything is created.
+// (its task count); a source without a release history, and bad flags and
+// settings, are refused before anything is created (bad settings before
+// the source is even read).
 func TestPromoteAgainstMoto(t *testing.T) {
 	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
 	t.Parallel()
@@ -51,6 +52,11 @@ func TestPromoteAgainstMoto(t *testing.T) {
 	}
 	if code, _, stderr := cf.run("promote", "--config", config, "--from", "staging", "--to", "staging"); code != deploy.ExitInput || !strings.Contains(stderr, "--to: is staging, the same environment as --from") {
 		t.Errorf("promote to itself: exit %d, stderr %s", code, stderr)
+	}
+
+	if code, _, stderr := cf.run("promote", "--config", config, "--from", "staging", "--to", "prod", "--cpu", "3"); code != deploy.ExitInput ||
+		!strings.Contains(stderr, "--cpu") || strings.Contains(stderr, "release history") {
+		t.Errorf("promote with a bad setting: exit %d, stderr %s; want the setting refused before the source is read", code, stderr)
 	}
 
 	code, stdout, stderr = cf.run("deploy", "--config", config, "--environment", "staging")
