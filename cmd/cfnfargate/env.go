@@ -31,7 +31,7 @@ func envCommand() *cli.Command {
 // command, so that one config-file key serves them all; the env commands
 // also take --env, where no container variable can be meant.
 func environmentFlag() cli.Flag {
-	return &cli.StringFlag{Name: stack.KeyEnvironment, Aliases: []string{"env"}, Usage: "environment `NAME`: lowercase letters, digits and hyphens; its stack is env-NAME",
+	return &cli.StringFlag{Name: stack.KeyEnvironment, Aliases: []string{"env"}, Usage: "environment `NAME`: lowercase letters and digits, with single hyphens between them; its stack is env-NAME",
 		EnvVars: []string{envName(stack.KeyEnvironment)}}
 }
 
