@@ -186,12 +186,8 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	name := envStackName(c)
 	var check deploy.Check
 	check.StackName(s.label("stack"), name)
-	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
-	minPublic, minPrivate := s.Config.MinSubnets()
-	check.Subnets(s.label("public-subnets"), public, minPublic)
-	check.Subnets(s.label("private-subnets"), private, minPrivate)
-	check.DisjointSubnets(s.label("public-subnets"), public, s.label("private-subnets"), private)
+	checkNetwork(&check, c, s, public, private)
 	arns := append([]string{c.String("certificate-arn")}, c.StringSlice("extra-certificate-arn")...)
 	region, regionErr := deploy.Region(c.Context, clientOptions(c))
 	for i, arn := range arns {

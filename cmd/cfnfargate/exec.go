@@ -68,11 +68,7 @@ func (o *execOptions) command() string {
 
 // Execute starts the session and hands the terminal to the plugin.
 func (o *execOptions) Execute(ctx context.Context) error {
-	_, clients, err := o.clients(ctx)
-	if err != nil {
-		return err
-	}
-	svc, err := o.service(ctx, clients)
+	clients, svc, err := o.connect(ctx)
 	if err != nil {
 		return err
 	}

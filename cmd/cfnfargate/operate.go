@@ -64,6 +64,16 @@ func (o operation) clients(ctx context.Context) (*deploy.Clients, operate.Client
 	return c, operate.FromDeploy(c), nil
 }
 
+// connect connects to AWS and finds the stack's service.
+func (o operation) connect(ctx context.Context) (operate.Clients, *operate.Service, error) {
+	_, clients, err := o.clients(ctx)
+	if err != nil {
+		return operate.Clients{}, nil, err
+	}
+	svc, err := o.service(ctx, clients)
+	return clients, svc, err
+}
+
 // service finds the stack's service.
 func (o operation) service(ctx context.Context, c operate.Clients) (*operate.Service, error) {
 	return operate.Find(ctx, c, o.Stack)

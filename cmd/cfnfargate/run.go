@@ -69,11 +69,7 @@ func (o *runOptions) Execute(ctx context.Context) error {
 	out := newConsole(o.Stdout, o.Stderr)
 	ctx, stop := interruptible(ctx, out)
 	defer stop()
-	_, clients, err := o.clients(ctx)
-	if err != nil {
-		return err
-	}
-	svc, err := o.service(ctx, clients)
+	clients, svc, err := o.connect(ctx)
 	if err != nil {
 		return err
 	}

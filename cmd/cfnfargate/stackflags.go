@@ -130,13 +130,10 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		if len(private) > 0 {
 			check.Subnets(privateLabel, private, 1)
 		}
+		check.DisjointSubnets(publicLabel, public, privateLabel, private)
 	} else {
-		check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
-		minPublic, minPrivate := s.Config.MinSubnets()
-		check.Subnets(publicLabel, public, minPublic)
-		check.Subnets(privateLabel, private, minPrivate)
+		checkNetwork(&check, c, s, public, private)
 	}
-	check.DisjointSubnets(publicLabel, public, privateLabel, private)
 	if arn := c.String("certificate-arn"); !s.Config.Environment.Shared() && check.CertificateArn(s.label("certificate-arn"), arn) {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
@@ -206,6 +203,17 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		// stops the delete before it starts.
 		TerminationProtection: s.Config.DeletionProtection,
 	}, nil
+}
+
+// checkNetwork checks the VPC and subnets of a stack with a load balancer
+// of its own (a service's, or an environment's): as many subnets as
+// cfg.MinSubnets needs, none in both lists.
+func checkNetwork(check *deploy.Check, c *cli.Context, s resolved, public, private []string) {
+	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
+	minPublic, minPrivate := s.Config.MinSubnets()
+	check.Subnets(s.label("public-subnets"), public, minPublic)
+	check.Subnets(s.label("private-subnets"), private, minPrivate)
+	check.DisjointSubnets(s.label("public-subnets"), public, s.label("private-subnets"), private)
 }
 
 // serviceStackName is the stack of a service: given, or NAME-ENVIRONMENT

@@ -61,11 +61,7 @@ func (o *tasksOptions) Validate() error {
 
 // Execute lists or stops tasks.
 func (o *tasksOptions) Execute(ctx context.Context) error {
-	_, clients, err := o.clients(ctx)
-	if err != nil {
-		return err
-	}
-	svc, err := o.service(ctx, clients)
+	clients, svc, err := o.connect(ctx)
 	if err != nil {
 		return err
 	}
