@@ -264,6 +264,40 @@ func TestStartMotoSeedAndStop(t *testing.T) {
 		}
 	})
 
+	t.Run("private subnets route to a NAT gateway", func(t *testing.T) {
+		for _, id := range n.PrivateSubnets {
+			body := m.Query(t, "ec2", "DescribeRouteTables", url.Values{
+				"Filter.1.Name":    {"association.subnet-id"},
+				"Filter.1.Value.1": {id},
+			})
+			if !slices.ContainsFunc(XMLValues(body, "natGatewayId"), func(g string) bool { return strings.HasPrefix(g, "nat-") }) {
+				t.Errorf("subnet %s has no route to a NAT gateway:\n%s", id, body)
+			}
+		}
+	})
+
+	t.Run("the default VPC gets an internet gateway and a default route, once", func(t *testing.T) {
+		const region = "eu-west-3"
+		first := m.DefaultVPC(t, region)
+		second := m.DefaultVPC(t, region)
+		if first.VpcID == "" || first.VpcID != second.VpcID || len(first.PublicSubnets) < 2 {
+			t.Fatalf("DefaultVPC = %+v, then %+v; want the same VPC with its default subnets", first, second)
+		}
+		gateways := XMLValues(m.QueryIn(t, region, "ec2", "DescribeInternetGateways", url.Values{
+			"Filter.1.Name": {"attachment.vpc-id"}, "Filter.1.Value.1": {first.VpcID},
+		}), "internetGatewayId")
+		if len(gateways) != 1 {
+			t.Fatalf("the default VPC has internet gateways %q, want one", gateways)
+		}
+		body := m.QueryIn(t, region, "ec2", "DescribeRouteTables", url.Values{
+			"Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {first.VpcID},
+			"Filter.2.Name": {"association.main"}, "Filter.2.Value.1": {"true"},
+		})
+		if !slices.Contains(XMLValues(body, "gatewayId"), gateways[0]) || !slices.Contains(XMLValues(body, "destinationCidrBlock"), "0.0.0.0/0") {
+			t.Errorf("the main route table has no 0.0.0.0/0 route to %s:\n%s", gateways[0], body)
+		}
+	})
+
 	t.Run("certificate is a DNS-validated, issued certificate", func(t *testing.T) {
 		var out struct {
 			Certificate struct {
