@@ -463,7 +463,7 @@ func TestInvalidInputReadsAlike(t *testing.T) {
 		{"found by the command line", "eu-west-1", []string{"deploy", "--stack", "9lives", "--endpoint-url", cf.URL},
 			[]string{`--stack: stack name "9lives" is not allowed`}},
 		{"found by the deployer", "eu-west-1", []string{"deploy", "--stack", "newshop", "--endpoint-url", cf.URL},
-			[]string{"--certificate-arn: parameter CertificateArn is required", "--private-subnets: parameter PrivateSubnetIds is required"}},
+			[]string{"--private-subnets: parameter PrivateSubnetIds is required", "--public-subnets: parameter PublicSubnetIds is required"}},
 		{"found by the AWS client", "", []string{"status", "--stack", "shop", "--endpoint-url", cf.URL},
 			[]string{"--region: no AWS region is set"}},
 	}
