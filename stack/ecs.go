@@ -223,7 +223,7 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// load balancer"); the listener is what attaches it.
 		AWSCloudFormationDependsOn: []string{idHTTPSListener},
 	}
-	if servesHTTPOnly(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		// The listener that forwards is the HTTPS one or, without a
 		// certificate, the HTTP one. DependsOn takes no Fn::If, and
 		// naming a resource whose condition is false fails the template

@@ -42,7 +42,7 @@ const (
 	condPublicTasks       = "PublicTasks"
 	condCreateCertificate = "CreateCertificate"
 	// condHasCertificate and condNoCertificate choose between HTTPS and
-	// HTTP only in a service's template without a domain (servesHTTPOnly).
+	// HTTP only in a service's template without a domain (Config.AllowsHTTPOnly).
 	condHasCertificate    = "HasCertificate"
 	condNoCertificate     = "NoCertificate"
 	condDualStackBalancer = "DualStackLoadBalancer"

@@ -55,7 +55,7 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 	t.Resources[idLoadBalancerSG] = &ec2.SecurityGroup{
 		GroupDescription:     loadBalancerSGDescription,
 		VpcId:                cloudformation.RefPtr(ParamVpcID),
-		SecurityGroupIngress: loadBalancerIngress(lb, servesHTTPOnly(cfg)),
+		SecurityGroupIngress: loadBalancerIngress(lb, cfg.AllowsHTTPOnly()),
 		// A security group without inline egress rules gets an allow-all
 		// rule from EC2. This rule matches no traffic and makes EC2 drop the
 		// default; the only real egress is LoadBalancerToTasksEgress. The
@@ -106,7 +106,7 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		Protocol:        cloudformation.String("HTTP"),
 		DefaultActions:  []elb.Listener_Action{redirect},
 	}
-	if servesHTTPOnly(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		// Without a certificate the HTTP listener does what the HTTPS one
 		// would: it forwards. A stack updated with a certificate gets the
 		// HTTPS listener and this listener redirects to it; both are
@@ -138,7 +138,7 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		Certificates:    []elb.Listener_Certificate{{CertificateArn: &certificate}},
 		DefaultActions:  []elb.Listener_Action{defaultAction},
 	}
-	if servesHTTPOnly(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		// "You must specify exactly one certificate" for an HTTPS
 		// listener (ELB API reference, CreateListener): without one there
 		// is no HTTPS listener.
@@ -157,7 +157,7 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 			ListenerArn:  cloudformation.Ref(idHTTPSListener),
 			Certificates: []elb.ListenerCertificate_Certificate{{CertificateArn: cloudformation.RefPtr(ExtraCertificateParam(n))}},
 		}
-		if servesHTTPOnly(cfg) {
+		if cfg.AllowsHTTPOnly() {
 			extra.AWSCloudFormationCondition = condHasCertificate
 		}
 		t.Resources[extraCertificateID(n)] = extra
@@ -171,20 +171,20 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 	}
 }
 
-// servesHTTPOnly reports whether cfg's template lets its load balancer
+// AllowsHTTPOnly reports whether c's template lets its load balancer
 // serve HTTP only, when the CertificateArn parameter is empty: a service
 // with a load balancer of its own and no domain. With a domain an empty
 // CertificateArn creates a certificate instead, and an environment's
 // listener always serves HTTPS.
-func servesHTTPOnly(cfg Config) bool {
-	return cfg.Domain.Name == "" && !inEnvironment(cfg)
+func (c Config) AllowsHTTPOnly() bool {
+	return c.Domain.Name == "" && !inEnvironment(c)
 }
 
 // productionListener is the listener a service's own load balancer serves
-// its traffic on: the HTTPS one, or with servesHTTPOnly the HTTP one when
+// its traffic on: the HTTPS one, or with AllowsHTTPOnly the HTTP one when
 // there is no certificate.
 func productionListener(cfg Config) string {
-	if servesHTTPOnly(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		return cloudformation.If(condHasCertificate, cloudformation.Ref(idHTTPSListener), cloudformation.Ref(idHTTPListener))
 	}
 	return cloudformation.Ref(idHTTPSListener)
@@ -257,7 +257,7 @@ const targetGroupPort = 80
 const loadBalancerSGDescription = "Load balancer: HTTP and HTTPS in, out only to the tasks"
 
 // loadBalancerIngress opens 80 and 443 to the allowed networks, or to all
-// of IPv4 and IPv6. With httpOnly (servesHTTPOnly) the description of port
+// of IPv4 and IPv6. With httpOnly (AllowsHTTPOnly) the description of port
 // 80 follows the condition: it is the same as before with a certificate,
 // so that no rule changes.
 func loadBalancerIngress(lb LoadBalancer, httpOnly bool) []ec2.SecurityGroup_Ingress {

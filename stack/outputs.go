@@ -20,7 +20,7 @@ func addOutputs(t *cloudformation.Template, cfg Config) {
 		Description: cloudformation.String("HTTPS URL of the service."),
 		Value:       serviceURL(cfg),
 	}
-	if servesHTTPOnly(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		// The listener serves the ACM certificate, which can never cover
 		// the load balancer's own *.elb.amazonaws.com name: ACM validates
 		// only names whose DNS you control.

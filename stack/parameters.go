@@ -128,7 +128,7 @@ func addCertificateParameters(t *cloudformation.Template, cfg Config) {
 		AllowedPattern:        cloudformation.String(CertificateArnPattern),
 		ConstraintDescription: cloudformation.String("must be an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
 	}
-	if servesHTTPOnly(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		// Without a certificate the load balancer serves HTTP only, so
 		// that a first deploy needs no domain: the parameter becomes
 		// optional, and a stack updated later with a certificate gets
@@ -304,7 +304,7 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 	labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
 	if !inEnvironment(cfg) {
 		labels[ParamCertificateArn] = label("ACM certificate ARN")
-		if servesHTTPOnly(cfg) {
+		if cfg.AllowsHTTPOnly() {
 			labels[ParamCertificateArn] = label("ACM certificate ARN (empty: HTTP only)")
 		}
 		for n := 1; n <= cfg.LoadBalancer.ExtraCertificates; n++ {

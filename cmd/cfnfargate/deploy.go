@@ -36,8 +36,11 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "deploy",
 		Usage:     "create or update the stack through a change set, and wait for it",
-		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
-		Description: "Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
+		UsageText: "cfnfargate deploy --stack NAME --image IMAGE [--vpc-id VPC --public-subnets A,B --private-subnets C,D] [--certificate-arn ARN] [settings]",
+		Description: "First it looks at the account: the subnets, their VPC, zones and route out, the certificate, the secrets\n" +
+			"and an ECR image; a problem there is bad input, and nothing is changed. A new stack given no network uses\n" +
+			"the region's default VPC, and one given no certificate serves HTTP only.\n" +
+			"Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
 			"is in progress it also shows the rollout, the tasks that stopped and why, with the setting to change,\n" +
 			"the health of the targets and the last lines a stopped container logged.\n" +
 			"A plan that replaces the load balancer, a target group, a security group, the cluster, the service or\n" +
@@ -96,6 +99,8 @@ type deployOptions struct {
 	// deployed records a release of a deploy that changed the stack and
 	// was waited for (recordRelease outside tests). Nil does nothing.
 	deployed func(stackName string)
+	// looked is what the pre-flight found that Execute says at the end.
+	looked looked
 
 	in deploy.Input // set by Validate
 }
@@ -132,6 +137,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 				if err := resolveEnvironment(ctx, c, d, in, s.Config); err != nil {
 					return nil, nil, err
 				}
+				in.Preflight = lookFirst(c, clients, &s, kindOf(s.Config), &o.looked)
 				// Blue/green: keep the live weights, refuse what is unsafe,
 				// answer the pause gate (delivery.go).
 				dl := clients.Delivery()
@@ -272,6 +278,7 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 	for _, w := range append(warnings, res.Warnings...) {
 		fmt.Fprintf(o.stderr, "cfnfargate: warning: %s\n", w)
 	}
+	o.looked.httpOnlyNote(o.stderr)
 	if len(res.NextSteps) > 0 {
 		fmt.Fprintln(hints, o.steps(res.NextSteps))
 	}
@@ -404,6 +411,7 @@ func diffCommand() *cli.Command {
 				fmt.Fprintln(c.App.Writer, budgetLine(*settingsTiming(s.Config)))
 			}
 			var plan *deploy.Plan
+			var l looked
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				if err := resolveEnvironment(ctx, c, d, &in, s.Config); err != nil {
 					return err
@@ -411,12 +419,14 @@ func diffCommand() *cli.Command {
 				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, s.Config); err != nil {
 					return err
 				}
+				in.Preflight = lookFirst(c, clients, &s, kindOf(s.Config), &l)
 				plan, err = d.Diff(ctx, in)
 				return err
 			})
 			if err != nil {
 				return withHints(c, err)
 			}
+			l.httpOnlyNote(c.App.ErrWriter)
 			if !plan.HasChanges() {
 				return nil
 			}

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"flag"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/internal/copilot"
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
@@ -375,6 +378,7 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 			if code, _, stderr := cf.run(importArgs(manifest, tc.flags, tc.after, "--output", config)...); code != 0 {
 				t.Fatalf("import: exit %d: %s", code, stderr)
 			}
+			createSecretsOf(t, m, config)
 			stackName := "imported-" + tc.dir
 			code, _, stderr := cf.run("deploy", "--config", config, "--stack", stackName, "--vpc-id", n.VpcID,
 				"--public-subnets", strings.Join(n.PublicSubnets, ","), "--private-subnets", strings.Join(n.PrivateSubnets, ","),
@@ -387,6 +391,30 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 				t.Errorf("status: exit %d: %s%s", code, stdout, stderr)
 			}
 		})
+	}
+}
+
+// createSecretsOf creates in moto the secrets the config at path reads,
+// which the deploy's pre-flight looks for, and points the config at the
+// secrets moto named otherwise (Secrets Manager picks an ARN's suffix).
+func createSecretsOf(t *testing.T, m *testenv.Moto, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Secret map[string]string `yaml:"secret"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	text := string(raw)
+	for given, made := range m.CreateSecrets(t, slices.Sorted(maps.Values(cfg.Secret))...) {
+		text = strings.ReplaceAll(text, given, made)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -500,6 +528,7 @@ func TestImportFromCopilotStacks(t *testing.T) {
 	if !strings.Contains(stderr, "cfnfargate deploy --config "+config+" --stack orders-prod\n") {
 		t.Errorf("the next steps do not deploy with the config alone:\n%s", stderr)
 	}
+	m.PushImage(t, "my-shop/orders", "sha-4f2a9c1") // the pre-flight looks for the running image
 	code, _, stderr = cf.run("deploy", "--config", config, "--stack", "orders-from-copilot")
 	if code != 0 {
 		t.Fatalf("deploy --config alone: exit %d: %s", code, stderr)

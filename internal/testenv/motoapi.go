@@ -52,6 +52,12 @@ func jsonTargetPrefix(service string) (string, bool) {
 		return "CertificateManager", true
 	case "logs":
 		return "Logs_20140328", true
+	case "ecr":
+		return "AmazonEC2ContainerRegistry_V20150921", true
+	case "ssm":
+		return "AmazonSSM", true
+	case "secretsmanager":
+		return "secretsmanager", true
 	}
 	return "", false
 }
@@ -103,6 +109,12 @@ func (m *Moto) CreateECSRole(t testing.TB) {
 	}
 }
 
+// JSONIn is JSON in another region than m.Region.
+func (m *Moto) JSONIn(t testing.TB, region, service, target string, in, out any) {
+	t.Helper()
+	m.json(t, region, service, target, in, out)
+}
+
 // JSON calls a JSON-protocol (application/x-amz-json-1.1) operation. service
 // is the SigV4 signing name: "ecs", "acm" or "logs". target is the operation,
 // e.g. "DescribeCertificate", and gets the service's X-Amz-Target prefix; a
@@ -111,6 +123,11 @@ func (m *Moto) CreateECSRole(t testing.TB) {
 // nil. The test fails on a transport error or a non-2xx answer, showing
 // moto's body.
 func (m *Moto) JSON(t testing.TB, service, target string, in, out any) {
+	t.Helper()
+	m.json(t, m.Region, service, target, in, out)
+}
+
+func (m *Moto) json(t testing.TB, region, service, target string, in, out any) {
 	t.Helper()
 	if !strings.Contains(target, ".") {
 		prefix, ok := jsonTargetPrefix(service)
@@ -126,7 +143,7 @@ func (m *Moto) JSON(t testing.TB, service, target string, in, out any) {
 			t.Fatalf("moto json %s: marshal request: %v", target, err)
 		}
 	}
-	body, err := m.do(service, "application/x-amz-json-1.1", target, req)
+	body, err := m.doIn(region, service, "application/x-amz-json-1.1", target, req)
 	if err != nil {
 		t.Fatalf("moto json %s: %v", target, err)
 	}

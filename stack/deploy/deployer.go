@@ -156,6 +156,8 @@ type Findings struct {
 	Parameters map[string]string
 	// Problems are bad input, keyed as Input.ParameterFlags keys them.
 	Problems []stack.Problem
+	// Hints replace Input.ParameterHints of the same parameters.
+	Hints map[string]string
 }
 
 // Fields of Input that Deploy checks, beside those of check.go, as the
@@ -546,6 +548,7 @@ func changeSetInputs(ctx context.Context, in *Input, st *types.Stack, declared [
 		return "", nil, err
 	}
 	var found []stack.Problem
+	hints := in.ParameterHints
 	if in.Preflight != nil {
 		f, err := in.Preflight(ctx, prospect(*in, st, previous, declared))
 		if err != nil {
@@ -561,11 +564,18 @@ func changeSetInputs(ctx context.Context, in *Input, st *types.Stack, declared [
 				in.Parameters = given
 			}
 			found = f.Problems
+			if len(f.Hints) > 0 {
+				hints = maps.Clone(hints)
+				if hints == nil {
+					hints = map[string]string{}
+				}
+				maps.Copy(hints, f.Hints)
+			}
 		}
 	}
 	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
 	for i, p := range problems {
-		if hint := in.ParameterHints[missingParameter(p, in.ParameterFlags)]; hint != "" {
+		if hint := hints[missingParameter(p, in.ParameterFlags)]; hint != "" {
 			problems[i].Message += "; " + hint
 		}
 	}

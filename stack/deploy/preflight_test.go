@@ -15,7 +15,8 @@ import (
 // Proves: on a create, Input.Preflight runs after the one read that tells
 // a create from an update and before anything else, is told the values
 // the change set would use, and its problems come in one list with the
-// parameters still missing (each with its hint), so that nothing is
+// parameters still missing (each with its hint, the preflight's over the
+// input's), so that nothing is
 // created and every problem is reported at once (trial A4).
 func TestPreflightProblemsComeWithMissingParameters(t *testing.T) {
 	t.Parallel()
@@ -27,7 +28,8 @@ func TestPreflightProblemsComeWithMissingParameters(t *testing.T) {
 	var seen Prospect
 	in.Preflight = func(_ context.Context, p Prospect) (*Findings, error) {
 		seen = p
-		return &Findings{Problems: []stack.Problem{{Key: "--public-subnets", Message: "subnet subnet-2 does not exist"}}}, nil
+		return &Findings{Problems: []stack.Problem{{Key: "--public-subnets", Message: "subnet subnet-2 does not exist"}},
+			Hints: map[string]string{"VpcId": "the region has no default VPC; find one with aws ec2 describe-vpcs"}}, nil
 	}
 	for _, run := range []func() error{
 		func() error { _, err := d.Deploy(context.Background(), in); return err },
@@ -38,9 +40,9 @@ func TestPreflightProblemsComeWithMissingParameters(t *testing.T) {
 		if !errors.As(err, &ie) || len(ie.Problems) != 2 {
 			t.Fatalf("error = %v; want a *stack.ValidationError with 2 problems", err)
 		}
-		if ie.Problems[0].Key != "--vpc-id" || !strings.HasSuffix(ie.Problems[0].Message, "; find one with aws ec2 describe-vpcs") ||
+		if ie.Problems[0].Key != "--vpc-id" || !strings.HasSuffix(ie.Problems[0].Message, "is required and the template has no default for it; set it with --vpc-id; the region has no default VPC; find one with aws ec2 describe-vpcs") ||
 			ie.Problems[1].Message != "subnet subnet-2 does not exist" {
-			t.Errorf("problems = %+v; want the missing VpcId with its hint, then the preflight's", ie.Problems)
+			t.Errorf("problems = %+v; want the missing VpcId with the preflight's hint (over the input's), then the preflight's problem", ie.Problems)
 		}
 		want := map[string]string{"PublicSubnetIds": "subnet-1,subnet-2", "ImageTag": "latest"}
 		if !seen.Create || !maps.Equal(seen.Parameters, want) {
