@@ -396,11 +396,13 @@ func (f *fakeSSM) DescribeParameters(_ context.Context, in *ssm.DescribeParamete
 // says, by metadata only: a missing Secrets Manager secret or SSM
 // parameter is a problem naming the variable (trial D5), a secret
 // scheduled for deletion too; a JSON key after the ARN is not part of the
-// secret's ID; another account's SSM parameter is not checked.
+// secret's ID; secretsmanager:NAME names a secret of the stack's region
+// (issue 19's form); another account's SSM parameter is not checked.
 func TestCheckSecrets(t *testing.T) {
 	const account = "123456789012"
 	sm := fakeSecretsManager{
-		"eu-west-1 arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf":  {Name: "db"},
+		"eu-west-1 arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf": {Name: "db"},
+		"eu-west-1 db": {Name: "db"},
 		"us-east-1 arn:aws:secretsmanager:us-east-1:123456789012:secret:old-AbCdEf": {Name: "old", DeletedDate: 1.7e9},
 	}
 	params := &fakeSSM{names: map[string]bool{"eu-west-1 /app/flags": true, "eu-west-1 plain": true}}
@@ -417,6 +419,8 @@ func TestCheckSecrets(t *testing.T) {
 		{"arn:aws:ssm:eu-west-1:999999999999:parameter/app/shared", nil},
 		{"plain", nil},
 		{"nope", []want{{FieldSecret, []string{"SSM parameter nope does not exist"}}}},
+		{"secretsmanager:db", nil},
+		{"secretsmanager:gone", []want{{FieldSecret, []string{"X: secret gone does not exist in Secrets Manager in eu-west-1"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.valueFrom, func(t *testing.T) {

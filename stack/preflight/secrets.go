@@ -12,8 +12,8 @@ import (
 // SecretUse is a secret the container reads at start: the variable it
 // sets and where ECS reads it from (its valueFrom), a Secrets Manager
 // secret's ARN (with an optional JSON key, version stage and version ID
-// after it), an SSM parameter's ARN, or an SSM parameter's name in the
-// stack's region.
+// after it) or secretsmanager:NAME, an SSM parameter's ARN, or an SSM
+// parameter's name; a name is in the stack's region.
 type SecretUse struct {
 	Name      string
 	ValueFrom string
@@ -28,7 +28,12 @@ func checkSecrets(ctx context.Context, c Clients, r Request, rep *Report) {
 		arn, isARN := parseARN(s.ValueFrom)
 		switch {
 		case isARN && arn.service == "secretsmanager" && c.SecretsManager != nil:
-			checkSecretsManager(ctx, c.SecretsManager, s, arn, rep)
+			// The secret's own ARN is the first seven fields; a JSON key,
+			// version stage and version ID may follow (ECS developer guide,
+			// "Pass Secrets Manager secrets through Amazon ECS environment
+			// variables").
+			fields := strings.SplitN(s.ValueFrom, ":", 8)
+			checkSecretsManager(ctx, c.SecretsManager, s, arn, strings.Join(fields[:min(7, len(fields))], ":"), rep)
 		case isARN && arn.service == "ssm" && c.SSM != nil:
 			name, ok := strings.CutPrefix(arn.resource, "parameter/")
 			if !ok || arn.account != r.Account {
@@ -41,18 +46,18 @@ func checkSecrets(ctx context.Context, c Clients, r Request, rep *Report) {
 				name = "/" + name // parameter/app/db is the parameter /app/db
 			}
 			checkParameter(ctx, c.SSM, s, name, arn.region, rep)
-		case !isARN && c.SSM != nil:
+		case !isARN && strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SecretsManager != nil:
+			name := strings.TrimPrefix(s.ValueFrom, "secretsmanager:")
+			checkSecretsManager(ctx, c.SecretsManager, s, arnParts{region: r.Region}, name, rep)
+		case !isARN && !strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SSM != nil:
 			checkParameter(ctx, c.SSM, s, s.ValueFrom, r.Region, rep)
 		}
 	}
 }
 
-func checkSecretsManager(ctx context.Context, api SecretsManagerAPI, s SecretUse, arn arnParts, rep *Report) {
-	// The secret's own ARN is the first seven fields; a JSON key, version
-	// stage and version ID may follow (ECS developer guide, "Pass
-	// Secrets Manager secrets through Amazon ECS environment variables").
-	fields := strings.SplitN(s.ValueFrom, ":", 8)
-	id := strings.Join(fields[:min(7, len(fields))], ":")
+// checkSecretsManager checks the secret id (an ARN or a name) of s, in
+// the region of arn.
+func checkSecretsManager(ctx context.Context, api SecretsManagerAPI, s SecretUse, arn arnParts, id string, rep *Report) {
 	secret, err := api.DescribeSecret(ctx, arn.region, id)
 	switch {
 	case isCode(err, "ResourceNotFoundException"):
