@@ -86,7 +86,7 @@ func TestPrecedence(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"default", nil, nil, []string{`Cpu: "256"`, `Memory: "512"`, "ContainerPort: 80\n", "Value: v0.1.0"}},
+		{"default", nil, nil, []string{`Cpu: "256"`, `Memory: "512"`, "ContainerPort: 80\n"}},
 		{"config file over default", nil, []string{"--config", config}, []string{`Cpu: "1024"`, `Memory: "2048"`, "ContainerPort: 8080", "Value: from-file"}},
 		{"config file from the environment", map[string]string{"CFNFARGATE_CONFIG": config}, nil, []string{`Cpu: "1024"`}},
 		{"environment over config file", map[string]string{"CFNFARGATE_MEMORY": "4096", "CFNFARGATE_ENV": "A=from-env,B=2"},

@@ -40,6 +40,9 @@ func settingsFlagsOf(rows []stack.Setting) []cli.Flag {
 		}
 		usage += " [$" + envName(s.Key) + "]"
 		defaultText := strings.Join(s.Value(defaults), ",")
+		if s.DefaultText != "" {
+			defaultText = s.DefaultText
+		}
 		switch s.Kind() {
 		case stack.KindBool:
 			flags = append(flags, &cli.BoolFlag{Name: s.Key, Usage: usage})

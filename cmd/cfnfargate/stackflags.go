@@ -217,9 +217,10 @@ func checkNetwork(check *deploy.Check, c *cli.Context, s resolved, public, priva
 }
 
 // serviceStackName is the stack of a service: given, or NAME-ENVIRONMENT
-// for a service in an environment (shop-prod for --name shop in prod).
+// for a named service in an environment (shop-prod for --name shop in
+// prod); "" when neither says.
 func serviceStackName(given string, cfg stack.Config) string {
-	if given == "" && cfg.Environment.Name != "" {
+	if given == "" && cfg.Environment.Name != "" && cfg.Name != "" {
 		return cfg.Name + "-" + cfg.Environment.Name
 	}
 	return given
