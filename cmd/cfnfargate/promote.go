@@ -172,6 +172,10 @@ func newestRelease(ctx context.Context, src promoteInput) (operate.Release, erro
 		return operate.Release{}, err
 	}
 	releases, err := operate.History(ctx, clients, stackName)
+	if errors.Is(err, deploy.ErrStackNotFound) {
+		return operate.Release{}, &exitError{code: deploy.ExitFailure, err: errors.New(
+			"stack " + stackName + " has no release history to promote from: it does not exist; deploy it first")}
+	}
 	if err != nil {
 		return operate.Release{}, err
 	}

@@ -660,7 +660,8 @@ type ReleaseDiff struct {
 }
 
 // DiffReleases compares two releases: image, digest, every parameter,
-// capabilities and the template.
+// capabilities, the settings (when both recorded theirs) and the
+// template.
 func DiffReleases(ctx context.Context, c Clients, stackName string, a, b Release) (*ReleaseDiff, error) {
 	d := &ReleaseDiff{From: a.Number, To: b.Number}
 	add := func(field, from, to string) {
@@ -685,6 +686,31 @@ func DiffReleases(ctx context.Context, c Clients, stackName string, a, b Release
 		add("parameter "+k, a.Parameters[k], b.Parameters[k])
 	}
 	add("capabilities", strings.Join(a.Capabilities, ","), strings.Join(b.Capabilities, ","))
+	if a.SettingsSHA256 != b.SettingsSHA256 && a.SettingsSHA256 != "" && b.SettingsSHA256 != "" {
+		before, err := ReleaseSettings(ctx, c, stackName, a)
+		if err != nil {
+			return nil, err
+		}
+		after, err := ReleaseSettings(ctx, c, stackName, b)
+		if err != nil {
+			return nil, err
+		}
+		keys := map[string]bool{}
+		for k := range before {
+			keys[k] = true
+		}
+		for k := range after {
+			keys[k] = true
+		}
+		sortedKeys := make([]string, 0, len(keys))
+		for k := range keys {
+			sortedKeys = append(sortedKeys, k)
+		}
+		sort.Strings(sortedKeys)
+		for _, k := range sortedKeys {
+			add("setting "+k, strings.Join(before[k], ","), strings.Join(after[k], ","))
+		}
+	}
 	add("template SHA-256", a.TemplateSHA256, b.TemplateSHA256)
 	if a.TemplateSHA256 == b.TemplateSHA256 {
 		return d, nil
@@ -763,4 +789,86 @@ func lineDiff(a, b []string, context int) []string {
 		out = append(out, string(l.op)+" "+l.text)
 	}
 	return out
+}
+
+// Remembered is what a stack holds of its last deploy, for the next one to
+// keep the settings it is not given: the newest release the stack runs,
+// with the settings it recorded, and the stack's parameters and template
+// as they are now (scale changes the counts between releases).
+type Remembered struct {
+	StackID string
+	// Release is the newest release the stack runs; nil when none is
+	// recorded.
+	Release *Release
+	// Settings are Release's settings; nil when it recorded none (it is
+	// an earlier cfnfargate's, or there is no release).
+	Settings map[string][]string
+	// Parameters are the stack's parameter values now.
+	Parameters map[string]string
+	// Template is the stack's template now, read when there are no
+	// settings to keep (its names are then the best guide), or to confirm
+	// a release not waited for; else "".
+	Template string
+	// Unconfirmed are the newer releases of deploys not waited for that
+	// the stack does not run: they rolled back.
+	Unconfirmed []Release
+	// Status is the stack's status now.
+	Status string
+}
+
+// Remember reads what the stack of the name holds of its last deploy. A
+// stack that does not exist is an error wrapping deploy.ErrStackNotFound.
+func Remember(ctx context.Context, c Clients, stackName string) (*Remembered, error) {
+	st, err := describeStack(ctx, c, stackName)
+	if err != nil {
+		return nil, err
+	}
+	m := &Remembered{StackID: aws.ToString(st.StackId), Parameters: map[string]string{}, Status: string(st.StackStatus)}
+	for _, p := range st.Parameters {
+		m.Parameters[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	releases, err := historyOf(ctx, c, stackName, st)
+	if err != nil {
+		return nil, err
+	}
+	template := func() (string, error) {
+		if m.Template != "" {
+			return m.Template, nil
+		}
+		out, err := c.CloudFormation.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: st.StackId, TemplateStage: cftypes.TemplateStageOriginal})
+		if err != nil {
+			return "", callError("cloudformation:GetTemplate", "read the template of stack "+stackName, err)
+		}
+		m.Template = aws.ToString(out.TemplateBody)
+		return m.Template, nil
+	}
+	// While the stack is busy with an update that has not failed, the
+	// newest release not waited for is the update under way: the deploy
+	// that keeps its settings waits for it to end.
+	busy := strings.HasSuffix(m.Status, "_IN_PROGRESS") && !strings.Contains(m.Status, "ROLLBACK")
+	for _, r := range releases {
+		if r.NoWait && !busy {
+			body, err := template()
+			if err != nil {
+				return nil, err
+			}
+			if !r.Confirmed(body) {
+				m.Unconfirmed = append(m.Unconfirmed, r)
+				continue
+			}
+		}
+		m.Release = &r
+		break
+	}
+	if m.Release != nil {
+		if m.Settings, err = ReleaseSettings(ctx, c, stackName, *m.Release); err != nil {
+			return nil, err
+		}
+	}
+	if m.Settings == nil {
+		if _, err := template(); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
