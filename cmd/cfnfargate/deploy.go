@@ -38,7 +38,9 @@ func deployCommand() *cli.Command {
 		Name:      "deploy",
 		Usage:     "create or update the stack through a change set, and wait for it",
 		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
-		Description: "Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
+		Description: "Settings not given keep the values of the stack's last release (--reset KEY returns one to its default);\n" +
+			"the plan names every setting that changes, with where its value came from.\n" +
+			"Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
 			"is in progress it also shows the rollout, the tasks that stopped and why, with the setting to change,\n" +
 			"the health of the targets and the last lines a stopped container logged.\n" +
 			"A plan that replaces the load balancer, a target group, a security group, the cluster, the service or\n" +
@@ -446,7 +448,8 @@ func diffCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "show what a deploy would change, through a change set that is then deleted",
-		Description: "Each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
+		Description: "Settings not given keep the values of the stack's last release, as deploy keeps them; the plan names\n" +
+			"the settings that change first. Then each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
 			"for a modification, whether the resource is replaced and which properties cause it.\n" +
 			"Replacements that deploy asks about (load balancer, target group, security group, cluster, log group)\n" +
 			"are listed first, with what each means.",
