@@ -62,6 +62,11 @@ func rememberStack(c *cli.Context) rememberFunc {
 		if errors.Is(err, deploy.ErrStackNotFound) {
 			return nil, nil
 		}
+		if m != nil && (m.Status == "ROLLBACK_COMPLETE" || m.Status == "REVIEW_IN_PROGRESS") {
+			// A first create that failed, or never ran: the deploy creates
+			// the stack again, and nothing was deployed to remember.
+			return nil, nil
+		}
 		var denied *operate.DeniedError
 		if errors.As(err, &denied) {
 			return nil, &hintedError{err: fmt.Errorf("read what stack %s keeps of its last deploy: %w", stackName, err),
@@ -276,6 +281,9 @@ func settingChanges(src sourced, r remembering, m *operate.Remembered, verbose b
 		switch {
 		case known && !slices.Equal(old, now):
 			out = append(out, deploy.SettingChange{Key: s.Key, Old: settingText(s, old), New: settingText(s, now), Source: source})
+		case !known && src.Given[s.Key] && !slices.Equal(now, s.Value(defaults)):
+			// A stack of an earlier cfnfargate, which recorded no value.
+			out = append(out, deploy.SettingChange{Key: s.Key, Old: "not recorded", New: settingText(s, now), Source: source})
 		case verbose && (from.set || !slices.Equal(now, s.Value(defaults))):
 			out = append(out, deploy.SettingChange{Key: s.Key, New: settingText(s, now), Source: source, Kept: true})
 		}

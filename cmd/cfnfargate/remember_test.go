@@ -173,6 +173,15 @@ func TestRememberEarlierStack(t *testing.T) {
 	if len(run.notes) != 1 || !strings.Contains(run.notes[0], "recorded by an earlier cfnfargate") {
 		t.Errorf("notes %q; want one saying the release recorded no settings", run.notes)
 	}
+	// A setting given, whose value before was not recorded, is named
+	// as such.
+	run, err = rememberRun(t, m, false, append(append([]string{}, network...), "--cpu", "1024", "--memory", "2048")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := planLines(run.changes); !slices.Contains(got, "~ cpu: not recorded → 1024 (flag)") {
+		t.Errorf("plan = %q; want cpu's change from a value not recorded", got)
+	}
 }
 
 // Proves --reset names settings of the table, with did-you-mean, and
