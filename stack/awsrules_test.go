@@ -325,11 +325,9 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "listener rules",
-		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule; HostHeaderConditionConfig: up to 128 of A-Z a-z 0-9 - . * ?; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; HttpHeaderConditionConfig: a header name of up to 40 characters, values of up to 128; ALB quotas: 5 condition values and 5 wildcards per rule",
+		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule, and no empty values; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; HttpHeaderConditionConfig: values of up to 128; ALB quotas: 5 wildcards per rule",
 		check: func(doc format.Document) []string {
 			var bad []string
-			host := regexp.MustCompile(`^[A-Za-z0-9.*?-]{1,128}$`)
-			headerName := regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$")
 			headerValue := regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 			path := regexp.MustCompile(`^[A-Za-z0-9_\-.$/~"'@:+&*?]{1,128}$`)
 			taken := map[string]string{}
@@ -345,42 +343,95 @@ var awsRules = []awsRule{
 				}
 				taken[key] = id
 				values, wildcards, fields := 0, 0, map[string]int{}
-				conditions, _ := props["Conditions"].([]any)
-				for _, c := range conditions {
-					cond, _ := c.(map[string]any)
-					field := fmt.Sprint(cond["Field"])
-					fields[field]++
-					var list []any
-					pattern := host
-					switch field {
-					case "host-header":
-						list, _ = at2(cond, "HostHeaderConfig", "Values").([]any)
-					case "path-pattern":
-						list, _ = at2(cond, "PathPatternConfig", "Values").([]any)
-						pattern = path
-					case "http-header":
-						list, _ = at2(cond, "HttpHeaderConfig", "Values").([]any)
-						pattern = headerValue
-						if name := fmt.Sprint(at2(cond, "HttpHeaderConfig", "HttpHeaderName")); !headerName.MatchString(name) {
-							bad = append(bad, fmt.Sprintf("%s: header name %q is not an HTTP token of up to 40 characters", id, name))
-						}
-					}
-					for _, v := range list {
-						s := fmt.Sprint(v)
+				for _, cond := range ruleConditions(props) {
+					fields[cond.field]++
+					for _, s := range cond.values {
 						values++
 						wildcards += strings.Count(s, "*") + strings.Count(s, "?")
-						if !pattern.MatchString(s) {
-							bad = append(bad, fmt.Sprintf("%s: %s value %q has characters ELB rejects, or is over 128", id, field, s))
+						var ok bool
+						switch cond.field {
+						case "path-pattern":
+							ok = path.MatchString(s)
+						case "http-header":
+							ok = headerValue.MatchString(s)
+						default:
+							ok = s != ""
+						}
+						if !ok {
+							bad = append(bad, fmt.Sprintf("%s: %s value %q has characters ELB rejects, or is over 128", id, cond.field, s))
 						}
 					}
 				}
 				for field, n := range fields {
-					if n > 1 {
+					if n > 1 && field != "http-header" {
 						bad = append(bad, fmt.Sprintf("%s: %d %s conditions; ELB allows one", id, n, field))
 					}
 				}
-				if values == 0 || values > 5 || wildcards > 5 {
-					bad = append(bad, fmt.Sprintf("%s: %d condition values with %d wildcards; ELB allows 1 to 5 values and up to 5 wildcards", id, values, wildcards))
+				if values == 0 || wildcards > 5 {
+					bad = append(bad, fmt.Sprintf("%s: %d condition values with %d wildcards; ELB needs a value and allows up to 5 wildcards", id, values, wildcards))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 4 (F2).
+		name:   "host condition values",
+		source: "ELB API reference, HostHeaderConditionConfig: up to 128 characters of A-Z a-z 0-9 - . and the wildcards * and ?; \"You must include at least one \".\" character. You can include only alphabetical characters after the final \".\" character.\"",
+		check: func(doc format.Document) []string {
+			var bad []string
+			host := regexp.MustCompile(`^[A-Za-z0-9*?.-]*\.[A-Za-z]+$`)
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				for _, cond := range ruleConditions(props) {
+					if cond.field != "host-header" {
+						continue
+					}
+					for _, s := range cond.values {
+						if len(s) > 128 || !host.MatchString(s) {
+							bad = append(bad, fmt.Sprintf("%s: host %q: ELB needs up to 128 of A-Z a-z 0-9 - . * ?, a dot, and only letters after the last dot", id, s))
+						}
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 5 (F2).
+		name:   "header condition names",
+		source: "ELB API reference, HttpHeaderConditionConfig: HttpHeaderName up to 40 characters, \"The allowed characters are specified by RFC 7230. Wildcards are not supported. You can't use an HTTP header condition to specify the host header.\" (RFC 7230 section 3.2.6, tchar)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			// RFC 7230 tchar, without the wildcard *.
+			name := regexp.MustCompile("^[A-Za-z0-9!#$%&'+.^_`|~-]{1,40}$")
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				for _, cond := range ruleConditions(props) {
+					if cond.field != "http-header" {
+						continue
+					}
+					if !name.MatchString(cond.header) || strings.EqualFold(cond.header, "host") {
+						bad = append(bad, fmt.Sprintf("%s: header name %q is not an HTTP token of up to 40 characters without wildcards, or is Host", id, cond.header))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 6 (F2). The ALB guide's "up to three
+		// match evaluations per condition" is not enforced here: see
+		// maxConditionValuesDocumented in stack/routing.go.
+		name:   "condition values per rule",
+		source: "ALB quotas, condition values per rule: 5 (error \"A rule can only have '5' condition values\", cfn-lint #3833, aws-cdk #10065); ALB guide, \"Condition types for listener rules\": up to five match evaluations per rule",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				values := 0
+				for _, cond := range ruleConditions(props) {
+					values += len(cond.values)
+				}
+				if values > 5 {
+					bad = append(bad, fmt.Sprintf("%s: %d condition values; ELB allows up to 5 per rule", id, values))
 				}
 			}
 			return bad
@@ -854,9 +905,23 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"listener rules", envService, func(doc format.Document) {
 			propsOf(doc, "ListenerRule")["Priority"] = 50001
 		}},
-		{"listener rules", envService, func(doc format.Document) {
+		{"host condition values", envService, func(doc format.Document) {
 			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
 			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"api example.com"}}
+		}},
+		{"host condition values", envService, func(doc format.Document) {
+			// What --host localhost emitted before issue 18.
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"localhost"}}
+		}},
+		{"host condition values", envService, func(doc format.Document) {
+			// What --host api.internal.123 emitted before issue 18.
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"api.internal.123"}}
+		}},
+		{"condition values per rule", named("env-service-path-domain"), func(doc format.Document) {
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[1].(map[string]any)
+			cond["PathPatternConfig"] = map[string]any{"Values": []any{"/a", "/b", "/c", "/d", "/e"}}
 		}},
 		{"listener rules", envService, func(doc format.Document) {
 			props := propsOf(doc, "ListenerRule")
@@ -877,9 +942,22 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"autoscaling bounds in order", named("autoscaling"), func(doc format.Document) {
 			at2(doc, "Parameters", "MinCount").(map[string]any)["Default"] = 11
 		}},
-		{"listener rules", named("canary"), func(doc format.Document) {
+		{"header condition names", named("canary"), func(doc format.Document) {
 			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
 			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "x test"
+		}},
+		{"header condition names", named("canary"), func(doc format.Document) {
+			// What --test-header Host=x emitted before issue 18.
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "Host"
+		}},
+		{"header condition names", named("canary"), func(doc format.Document) {
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "x-canary*"
+		}},
+		{"listener rules", named("canary"), func(doc format.Document) {
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["Values"] = []any{"a b"}
 		}},
 		{"deployment strategy", named("canary"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "CanaryConfiguration").(map[string]any)["CanaryPercent"] = 0.05
@@ -1033,6 +1111,40 @@ func containers(doc format.Document) map[string]map[string]any {
 		for i, d := range defs {
 			out[fmt.Sprintf("%s container %d", id, i)], _ = d.(map[string]any)
 		}
+	}
+	return out
+}
+
+// ruleCondition is one condition of a listener rule: its field, its
+// values, and the header name of an http-header condition.
+type ruleCondition struct {
+	field, header string
+	values        []string
+}
+
+// ruleConditions returns the conditions of a listener rule's properties.
+func ruleConditions(props map[string]any) []ruleCondition {
+	var out []ruleCondition
+	conditions, _ := props["Conditions"].([]any)
+	for _, c := range conditions {
+		cond, _ := c.(map[string]any)
+		rc := ruleCondition{field: fmt.Sprint(cond["Field"])}
+		var list []any
+		switch rc.field {
+		case "host-header":
+			list, _ = at2(cond, "HostHeaderConfig", "Values").([]any)
+		case "path-pattern":
+			list, _ = at2(cond, "PathPatternConfig", "Values").([]any)
+		case "http-header":
+			list, _ = at2(cond, "HttpHeaderConfig", "Values").([]any)
+			rc.header = fmt.Sprint(at2(cond, "HttpHeaderConfig", "HttpHeaderName"))
+		default:
+			list, _ = cond["Values"].([]any)
+		}
+		for _, v := range list {
+			rc.values = append(rc.values, fmt.Sprint(v))
+		}
+		out = append(out, rc)
 	}
 	return out
 }

@@ -244,11 +244,20 @@ func linearSteps(percent float64) int {
 // still times out at 36 hours.
 const maxSchedule = 33 * time.Hour
 
-// testHeader is NAME=VALUE of an HTTP header condition: a name of letters,
-// digits and !#$%&'*+-.^_`|~ (an HTTP token), up to 40 characters, and a
-// value of up to 128 characters with * and ? as wildcards (ELB API
-// reference, HttpHeaderConditionConfig).
-var testHeader = lazyregexp.New("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}=[\\x21-\\x7e]{1,128}$")
+// testHeader is NAME=VALUE of an HTTP header condition: a name of up to 40
+// characters that RFC 7230 allows in a token (letters, digits and
+// !#$%&'*+-.^_`|~) except *, as "Wildcards are not supported" in the name,
+// and a value of up to 128 characters with * and ? as wildcards (ELB API
+// reference, HttpHeaderConditionConfig). The name may not be Host in any
+// case: "You can't use an HTTP header condition to specify the host
+// header" (same page); testHeaderName checks that.
+var testHeader = lazyregexp.New("^[A-Za-z0-9!#$%&'+.^_`|~-]{1,40}=[\\x21-\\x7e]{1,128}$")
+
+// testHeaderName is the header name of a NAME=VALUE test header.
+func testHeaderName(header string) string {
+	name, _, _ := strings.Cut(header, "=")
+	return name
+}
 
 // alarmName is an existing CloudWatch alarm's name: 1 to 255 characters,
 // printable (CloudWatch API reference, PutMetricAlarm AlarmName).
@@ -298,7 +307,9 @@ func (v *validator) delivery(c Config) {
 	if d.TestHeader != "" {
 		switch {
 		case !testHeader.MatchString(d.TestHeader):
-			v.add(KeyTestHeader, "%q is not NAME=VALUE of a request header: a name of letters, digits and -_. up to 40 characters, and a value of up to 128 printable characters without spaces, e.g. x-cfnfargate-test=1", d.TestHeader)
+			v.add(KeyTestHeader, "%q is not NAME=VALUE of a request header a listener rule can match: a name of up to 40 letters, digits and !#$%%&'+-.^_`|~ (an HTTP token, without the wildcard *), and a value of up to 128 printable characters without spaces, e.g. x-cfnfargate-test=1", d.TestHeader)
+		case strings.EqualFold(testHeaderName(d.TestHeader), "host"):
+			v.add(KeyTestHeader, "%q names the Host header, which a header condition cannot match (ELB API reference, HttpHeaderConditionConfig): use a header of your own, e.g. x-cfnfargate-test=1", d.TestHeader)
 		case inEnvironment(c):
 			// A second rule per service would need a second priority
 			// checked against the environment's other rules.

@@ -50,6 +50,12 @@ func TestDeliveryValidation(t *testing.T) {
 		}, stack.KeyStrategy, stack.KeyLinearInterval, "9 steps of linear-interval 3h41m add up to 33h9m"},
 		{"test header without value", canary(func(c *stack.Config) { c.Deployment.TestHeader = "x-test" }), stack.KeyTestHeader, "", "not NAME=VALUE"},
 		{"test header with space", canary(func(c *stack.Config) { c.Deployment.TestHeader = "x test=1" }), stack.KeyTestHeader, "", "not NAME=VALUE"},
+		// ELB API reference, HttpHeaderConditionConfig: RFC 7230 token
+		// characters, no wildcards, up to 40, and never the host header.
+		{"test header name with a wildcard", canary(func(c *stack.Config) { c.Deployment.TestHeader = "x-canary*=1" }), stack.KeyTestHeader, "", "without the wildcard *"},
+		{"test header name over 40", canary(func(c *stack.Config) { c.Deployment.TestHeader = strings.Repeat("x", 41) + "=1" }), stack.KeyTestHeader, "", "up to 40"},
+		{"test header Host", canary(func(c *stack.Config) { c.Deployment.TestHeader = "Host=green.example.com" }), stack.KeyTestHeader, "", "names the Host header"},
+		{"test header HOST", canary(func(c *stack.Config) { c.Deployment.TestHeader = "HOST=x" }), stack.KeyTestHeader, "", "names the Host header"},
 		{"test header in an environment", canary(func(c *stack.Config) {
 			c.Deployment.TestHeader = "x-test=1"
 			c.Environment = stack.Environment{Name: "prod", Hosts: []string{"a.example.com"}}
@@ -115,6 +121,14 @@ func TestDeliveryValidationAccepts(t *testing.T) {
 		"linear 3% at 33h": func(c *stack.Config) {
 			c.Deployment.Strategy = stack.StrategyLinear
 			c.Deployment.LinearPercent, c.Deployment.LinearInterval, c.Deployment.Bake = 3, time.Hour, 0
+		},
+		"a test header of every token character but *": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyCanary
+			c.Deployment.TestHeader = "x-Test_1.~!#$%&'+^`|=a*?"
+		},
+		"a test header named like Host but longer": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyCanary
+			c.Deployment.TestHeader = "x-host=1"
 		},
 		// Blue/green has no steps: its bake is bounded by the 24h range.
 		"blue-green with a day's bake and pause": func(c *stack.Config) {

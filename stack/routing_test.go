@@ -29,6 +29,16 @@ func TestValidateRouting(t *testing.T) {
 	}{
 		{"nothing to route by", inEnv(func(c *stack.Config) { c.Environment.Hosts = nil }), "host", "needs a host or a path"},
 		{"bad host", inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{"api example.com"} }), "host", "is not a host name"},
+		// ELB API reference, HostHeaderConditionConfig: at least one dot,
+		// only letters after the last one, up to 128 characters.
+		{"host without a dot", inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{"localhost"} }), "host", "at least one dot and only letters after the last one"},
+		{"host ending in digits", inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{"api.internal.123"} }), "host", "only letters after the last one"},
+		{"host with a wildcard after the last dot", inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{"api.example.*"} }), "host", "only letters after the last one"},
+		{"host over 128", inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{strings.Repeat("a", 125) + ".com"} }), "host", "up to 128 characters"},
+		{"domain as the host", inEnv(func(c *stack.Config) {
+			c.Environment.Hosts = nil
+			c.Domain = stack.Domain{Name: "api.example.123", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+		}), "domain-name", "is the listener rule's host"},
 		{"bad path", inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"api/*"} }), "path", "is not a path pattern"},
 		{"six values", inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"/a", "/b", "/c", "/d", "/e"} }), "host", "up to 5 values"},
 		{"six wildcards", inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"/a/*/*/*", "/b/*/*/*"} }), "path", "up to 5"},
@@ -58,6 +68,40 @@ func TestValidateRouting(t *testing.T) {
 	})
 	if err := c.Validate(); err != nil {
 		t.Errorf("a domain without hosts: %v", err)
+	}
+	// What ELB accepts: wildcards before the last dot, 128 characters, and
+	// a domain that is not the rule's host may end as DNS allows.
+	for _, hosts := range [][]string{{"*.example.com"}, {"api-?.example.co"}, {strings.Repeat("a", 124) + ".com"}} {
+		if err := inEnv(func(c *stack.Config) { c.Environment.Hosts = hosts }).Validate(); err != nil {
+			t.Errorf("hosts %v: %v", hosts, err)
+		}
+	}
+	c = inEnv(func(c *stack.Config) {
+		c.Domain = stack.Domain{Name: "api.example.123", HostedZoneID: "Z0123456789ABCDEFGHIJ"}
+	})
+	if err := c.Validate(); err != nil {
+		t.Errorf("a domain beside a host: %v", err)
+	}
+}
+
+// Proves: a condition with more values than the ALB guide documents per
+// condition (3), but within the 5 per rule that ELB enforces, is a warning
+// naming the setting, not an error; 3 values warn nothing.
+func TestConditionValueWarnings(t *testing.T) {
+	four := inEnv(func(c *stack.Config) {
+		c.Environment.Hosts = []string{"a.example.com", "b.example.com", "c.example.com", "d.example.com"}
+	})
+	if err := four.Validate(); err != nil {
+		t.Fatalf("four hosts: %v", err)
+	}
+	if !slices.ContainsFunc(four.Warnings(), func(p stack.Problem) bool {
+		return p.Key == stack.KeyHost && strings.Contains(p.Message, "up to 3 per condition")
+	}) {
+		t.Errorf("four hosts: no warning about 3 per condition: %v", four.Warnings())
+	}
+	three := inEnv(func(c *stack.Config) { c.Environment.Paths = []string{"/a", "/b", "/c"} })
+	if w := three.Warnings(); len(w) != 0 {
+		t.Errorf("three paths warn: %v", w)
 	}
 }
 
