@@ -799,6 +799,28 @@ var awsRules = []awsRule{
 			return bad
 		},
 	},
+	{
+		// Review 2, section 7, item 9 (C1).
+		name:   "certificate before DNS",
+		source: "ELB user guide, \"SSL certificates\": the listener serves the certificate that SNI selects from its certificate list, else its default one; a DNS record created before the service's certificate is on the shared listener sends clients to a certificate that does not match their host",
+		check: func(doc format.Document) []string {
+			var bad []string
+			certs := resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerCertificate")
+			if _, ok := certs["ServiceCertificate"]; !ok {
+				return nil
+			}
+			domain := fmt.Sprint(propsOf(doc, "Certificate")["DomainName"])
+			for id, props := range resourcesOfType(doc, "AWS::Route53::RecordSet") {
+				if strings.TrimSuffix(fmt.Sprint(props["Name"]), ".") != domain {
+					continue
+				}
+				if !slices.Contains(dependsOn(resources(doc)[id]), "ServiceCertificate") {
+					bad = append(bad, fmt.Sprintf("%s points %s at the listener without DependsOn ServiceCertificate", id, domain))
+				}
+			}
+			return bad
+		},
+	},
 }
 
 // checkAWSRules fails t with every violation of every rule in doc.
@@ -926,6 +948,10 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"listener rules", envService, func(doc format.Document) {
 			props := propsOf(doc, "ListenerRule")
 			props["Conditions"] = append(props["Conditions"].([]any), props["Conditions"].([]any)[0])
+		}},
+		{"certificate before DNS", named("env-service-path-domain"), func(doc format.Document) {
+			// What a service in an environment emitted before issue 18.
+			delete(resources(doc)["DnsRecord"], "DependsOn")
 		}},
 		{"listener certificates", environmentWithCertificates, func(doc format.Document) {
 			props := propsOf(doc, "ExtraCertificate1")
@@ -1147,6 +1173,21 @@ func ruleConditions(props map[string]any) []ruleCondition {
 		out = append(out, rc)
 	}
 	return out
+}
+
+// dependsOn returns a resource's DependsOn as a list.
+func dependsOn(r map[string]any) []string {
+	switch d := r["DependsOn"].(type) {
+	case string:
+		return []string{d}
+	case []any:
+		var out []string
+		for _, id := range d {
+			out = append(out, fmt.Sprint(id))
+		}
+		return out
+	}
+	return nil
 }
 
 // propsOf returns the properties of resource id.
