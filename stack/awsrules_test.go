@@ -564,8 +564,8 @@ var awsRules = []awsRule{
 			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
 				dc, _ := props["DeploymentConfiguration"].(map[string]any)
 				strategy, _ := dc["Strategy"].(string)
-				if strategy == "" || strategy == "ROLLING" {
-					if dc["CanaryConfiguration"] != nil || dc["LinearConfiguration"] != nil || dc["LifecycleHooks"] != nil {
+				if hooks, _ := dc["LifecycleHooks"].([]any); strategy == "" || strategy == "ROLLING" {
+					if dc["CanaryConfiguration"] != nil || dc["LinearConfiguration"] != nil || len(hooks) > 0 {
 						bad = append(bad, id+": canary, linear or hook settings without a blue/green strategy")
 					}
 					continue
@@ -764,7 +764,7 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "deployment alarms",
-		source: "ECS API reference, DeploymentAlarms (alarmNames, enable and rollback required; up to 10 alarms); CloudWatch API reference, PutMetricAlarm (up to 10 queries in Metrics, exactly one with ReturnData true; DatapointsToAlarm up to EvaluationPeriods) and MetricDataQuery (Id starts with a lowercase letter: ^[a-z][a-zA-Z0-9_]*$)",
+		source: "ECS API reference, DeploymentAlarms (alarmNames, enable and rollback required; up to 10 alarms; the off state is no names with enable false); CloudWatch API reference, PutMetricAlarm (up to 10 queries in Metrics, exactly one with ReturnData true; DatapointsToAlarm up to EvaluationPeriods) and MetricDataQuery (Id starts with a lowercase letter: ^[a-z][a-zA-Z0-9_]*$)",
 		check: func(doc format.Document) []string {
 			var bad []string
 			queryID := regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
@@ -774,8 +774,9 @@ var awsRules = []awsRule{
 					continue
 				}
 				names, _ := alarms["AlarmNames"].([]any)
-				if len(names) == 0 || len(names) > 10 || alarms["Enable"] != true || alarms["Rollback"] != true {
-					bad = append(bad, fmt.Sprintf("%s: Alarms %v must name 1 to 10 alarms with Enable and Rollback", id, alarms))
+				on := len(names) > 0
+				if len(names) > 10 || alarms["Enable"] != on || alarms["Rollback"] != on {
+					bad = append(bad, fmt.Sprintf("%s: Alarms %v must name 1 to 10 alarms with Enable and Rollback, or none with both false", id, alarms))
 				}
 			}
 			for id, props := range resourcesOfType(doc, "AWS::CloudWatch::Alarm") {
@@ -794,6 +795,31 @@ var awsRules = []awsRule{
 				fmt.Sscan(fmt.Sprint(props["DatapointsToAlarm"]), &datapoints)
 				if len(metrics) > 10 || returning != 1 || datapoints > evaluation {
 					bad = append(bad, fmt.Sprintf("%s: %d queries, %d returning data, %d of %d datapoints", id, len(metrics), returning, datapoints, evaluation))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 2 (F7).
+		name:   "off states explicit",
+		source: "UpdateService keeps the deployment settings a request leaves out: terraform-provider-aws #47096 (\"ECS requires an explicit empty lifecycle hook list to clear existing hooks\"), copilot-cli #4565 and aws-cdk #30217 (removed alarms stay on the service); ECS API reference, DeploymentConfiguration (strategy ROLLING, lifecycleHooks, alarms)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				dc, _ := props["DeploymentConfiguration"].(map[string]any)
+				if _, ok := dc["LifecycleHooks"].([]any); !ok {
+					bad = append(bad, id+": DeploymentConfiguration.LifecycleHooks is not written ([] when there is no gate)")
+				}
+				if s, _ := dc["Strategy"].(string); s == "" {
+					bad = append(bad, id+": DeploymentConfiguration.Strategy is not written (ROLLING for rolling)")
+				}
+				alarms, _ := dc["Alarms"].(map[string]any)
+				if _, ok := alarms["AlarmNames"].([]any); !ok || alarms["Enable"] == nil || alarms["Rollback"] == nil {
+					bad = append(bad, fmt.Sprintf("%s: DeploymentConfiguration.Alarms %v is not written whole ({AlarmNames: [], Enable: false, Rollback: false} when there are none)", id, alarms))
+				}
+				if _, ok := at2(dc, "DeploymentCircuitBreaker", "Enable").(bool); !ok {
+					bad = append(bad, id+": DeploymentConfiguration.DeploymentCircuitBreaker.Enable is not written")
 				}
 			}
 			return bad
@@ -1042,6 +1068,27 @@ func TestAWSRulesCatch(t *testing.T) {
 		}},
 		{"deployment alarms", named("canary"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any)["Rollback"] = false
+		}},
+		{"deployment alarms", stack.Default, func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any)["Enable"] = true
+		}},
+		// What turning the gate, the alarms and blue/green off emitted
+		// before issue 18: the properties left out.
+		{"off states explicit", stack.Default, func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any), "LifecycleHooks")
+		}},
+		{"off states explicit", stack.Default, func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any), "Alarms")
+		}},
+		{"off states explicit", stack.Default, func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any), "Strategy")
+		}},
+		{"off states explicit", named("blue-green"), func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any), "Rollback")
+		}},
+		{"deployment strategy", stack.Default, func(doc format.Document) {
+			// A rolling service with a hook.
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["LifecycleHooks"] = []any{map[string]any{"LifecycleStages": []any{"POST_SCALE_UP"}}}
 		}},
 		{"deployment alarms", named("canary"), func(doc format.Document) {
 			propsOf(doc, "Rollback5xxAlarm")["Metrics"].([]any)[0].(map[string]any)["ReturnData"] = true

@@ -160,12 +160,21 @@ const InfrastructurePolicy = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 // deliveryOverrides are the service properties of the strategy, which
 // goformation v7.14.9 predates: Strategy, BakeTimeInMinutes, the canary or
-// linear steps, the lifecycle hook, and the load balancer's
-// AdvancedConfiguration. Rolling has none.
-func deliveryOverrides(cfg Config, overrides map[string]any, loadBalancer map[string]any) {
+// linear steps and the lifecycle hooks. It returns the load balancer's
+// AdvancedConfiguration of a blue/green strategy, or nil for rolling.
+//
+// Strategy and LifecycleHooks are written when off too (ROLLING, []):
+// UpdateService keeps the deployment settings a request leaves out, so a
+// template that drops them would leave the service on BLUE_GREEN, or with
+// a hook whose function the same update deletes, which fails every later
+// deployment (ECS needs "an explicit empty lifecycle hook list to clear
+// existing hooks", terraform-provider-aws #47096; review 2, F7).
+func deliveryOverrides(cfg Config, overrides map[string]any) (advanced map[string]any) {
 	d := cfg.Deployment
+	overrides["DeploymentConfiguration.Strategy"] = "ROLLING"
+	overrides["DeploymentConfiguration.LifecycleHooks"] = []any{}
 	if !d.Progressive() {
-		return
+		return nil
 	}
 	overrides["DeploymentConfiguration.Strategy"] = strategyValues[d.Strategy]
 	overrides["DeploymentConfiguration.BakeTimeInMinutes"] = minutes(d.Bake)
@@ -184,7 +193,7 @@ func deliveryOverrides(cfg Config, overrides map[string]any, loadBalancer map[st
 	if d.PauseBeforeProduction {
 		overrides["DeploymentConfiguration.LifecycleHooks"] = []any{pauseHook(cfg)}
 	}
-	advanced := map[string]any{
+	advanced = map[string]any{
 		"AlternateTargetGroupArn": cloudformation.Ref(alternateTargetGroupID(cfg)),
 		// A listener rule's Ref is its ARN.
 		"ProductionListenerRule": cloudformation.Ref(productionRuleID(cfg)),
@@ -193,7 +202,7 @@ func deliveryOverrides(cfg Config, overrides map[string]any, loadBalancer map[st
 	if d.TestHeader != "" {
 		advanced["TestListenerRule"] = cloudformation.Ref(idTestRule)
 	}
-	loadBalancer["AdvancedConfiguration"] = advanced
+	return advanced
 }
 
 func minutes(d time.Duration) int { return int(d / time.Minute) }

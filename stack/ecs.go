@@ -261,10 +261,14 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// says it again (W3005).
 		service.AWSCloudFormationDependsOn = slices.DeleteFunc(service.AWSCloudFormationDependsOn, func(id string) bool { return id == idListenerRule })
 	}
+	// ECS rolls the deployment back when one of these goes to ALARM while
+	// it runs (ECS API reference, DeploymentAlarms; all three fields are
+	// required). Off explicitly when there are none: UpdateService keeps
+	// the alarms a request leaves out, so removing the property would leave
+	// the old alarms watching every deployment (copilot-cli #4565, aws-cdk
+	// #30217; review 2, F7).
+	service.DeploymentConfiguration.Alarms = &ecs.Service_DeploymentAlarms{AlarmNames: []string{}}
 	if names := rollbackAlarms(cfg); len(names) > 0 {
-		// ECS rolls the deployment back when one of these goes to ALARM
-		// while it runs (ECS API reference, DeploymentAlarms; all three
-		// fields are required).
 		service.DeploymentConfiguration.Alarms = &ecs.Service_DeploymentAlarms{AlarmNames: names, Enable: true, Rollback: true}
 	}
 	if cfg.Deployment.Progressive() {
@@ -312,15 +316,14 @@ func serviceResource(cfg Config) cloudformation.Resource {
 	if !cfg.Scaling.Enabled() {
 		overrides["DesiredCount"] = cloudformation.Ref(ParamDesiredCount)
 	}
-	if cfg.Deployment.Progressive() {
+	if advanced := deliveryOverrides(cfg, overrides); advanced != nil {
 		lb := service.LoadBalancers[0]
-		loadBalancer := map[string]any{
-			"ContainerName":  *lb.ContainerName,
-			"ContainerPort":  *lb.ContainerPort,
-			"TargetGroupArn": *lb.TargetGroupArn,
-		}
-		deliveryOverrides(cfg, overrides, loadBalancer)
-		overrides["LoadBalancers"] = []any{loadBalancer}
+		overrides["LoadBalancers"] = []any{map[string]any{
+			"ContainerName":         *lb.ContainerName,
+			"ContainerPort":         *lb.ContainerPort,
+			"TargetGroupArn":        *lb.TargetGroupArn,
+			"AdvancedConfiguration": advanced,
+		}}
 	}
 	return override(service, overrides)
 }
