@@ -558,7 +558,7 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "deployment strategy",
-		source: "ECS API reference, DeploymentConfiguration (strategy ROLLING, BLUE_GREEN, LINEAR or CANARY, which need the ECS deployment controller; bakeTimeInMinutes 0-1440), CanaryConfiguration (canaryPercent 0.1-100 in multiples of 0.1, canaryBakeTimeInMinutes 0-1440; only with CANARY), LinearConfiguration (stepPercent 3-100 in multiples of 0.1, stepBakeTimeInMinutes 0-1440; only with LINEAR); AWS::ECS::Service DeploymentCircuitBreaker: for rolling updates only; AWS::ECS::Service CanaryConfiguration and LinearConfiguration, CloudFormation reference: CloudFormation rejects a schedule over 33 hours",
+		source: "ECS API reference, DeploymentConfiguration (strategy ROLLING, BLUE_GREEN, LINEAR or CANARY, which need the ECS deployment controller; bakeTimeInMinutes 0-1440), CanaryConfiguration (canaryPercent 0.1-100 in multiples of 0.1, canaryBakeTimeInMinutes 0-1440; only with CANARY), LinearConfiguration (stepPercent 3-100 in multiples of 0.1, stepBakeTimeInMinutes 0-1440; only with LINEAR); AWS::ECS::Service CanaryConfiguration and LinearConfiguration, CloudFormation reference: CloudFormation rejects a schedule over 33 hours",
 		check: func(doc format.Document) []string {
 			var bad []string
 			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
@@ -572,9 +572,6 @@ var awsRules = []awsRule{
 				}
 				if !slices.Contains([]string{"BLUE_GREEN", "CANARY", "LINEAR"}, strategy) {
 					bad = append(bad, fmt.Sprintf("%s: strategy %q is not one ECS knows", id, strategy))
-				}
-				if at2(dc, "DeploymentCircuitBreaker", "Enable") == true {
-					bad = append(bad, fmt.Sprintf("%s: strategy %s with the deployment circuit breaker, which is for rolling updates only", id, strategy))
 				}
 				if at2(props, "DeploymentController", "Type") != "ECS" {
 					bad = append(bad, fmt.Sprintf("%s: strategy %s without DeploymentController ECS", id, strategy))
@@ -1029,9 +1026,6 @@ func TestAWSRulesCatch(t *testing.T) {
 		}},
 		{"deployment strategy", named("blue-green"), func(doc format.Document) {
 			delete(propsOf(doc, "Service"), "DeploymentController")
-		}},
-		{"deployment strategy", named("blue-green"), func(doc format.Document) {
-			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["DeploymentCircuitBreaker"] = map[string]any{"Enable": true, "Rollback": true}
 		}},
 		{"deployment strategy", named("blue-green"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["CanaryConfiguration"] = map[string]any{"CanaryPercent": 10}

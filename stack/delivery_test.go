@@ -195,3 +195,24 @@ func TestDeliveryNoEffectWarnings(t *testing.T) {
 		t.Errorf("canary with its own settings warns: %v", w)
 	}
 }
+
+// Proves: the deployment circuit breaker follows the service's setting with
+// every strategy, blue/green ones included (review 2, F12: the developer
+// guide says it works with blue/green; the README says why this reading).
+func TestCircuitBreakerEveryStrategy(t *testing.T) {
+	for _, strategy := range []string{stack.StrategyRolling, stack.StrategyBlueGreen, stack.StrategyCanary, stack.StrategyLinear} {
+		for _, on := range []bool{true, false} {
+			c := stack.Default()
+			c.Deployment.Strategy = strategy
+			c.Service.CircuitBreaker = on
+			doc, err := stack.Build(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			breaker := at2(propsOf(doc, "Service"), "DeploymentConfiguration", "DeploymentCircuitBreaker")
+			if want := map[string]any{"Enable": on, "Rollback": on}; canonical(breaker) != canonical(want) {
+				t.Errorf("%s with the circuit breaker %v: DeploymentCircuitBreaker = %v, want %v", strategy, on, breaker, want)
+			}
+		}
+	}
+}

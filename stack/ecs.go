@@ -275,13 +275,21 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// BLUE_GREEN, CANARY and LINEAR need the ECS deployment controller
 		// (ECS API reference, DeploymentConfiguration strategy).
 		service.DeploymentController = &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")}
-		// "The deployment circuit breaker can only be used for services
-		// using the rolling update (ECS) deployment type"
-		// (AWS::ECS::Service DeploymentCircuitBreaker, CloudFormation
-		// reference); a blue/green deployment rolls back on its alarms,
-		// its gate and failed tasks at scale-up. Off explicitly, so that a
-		// switch from rolling turns it off.
-		service.DeploymentConfiguration.DeploymentCircuitBreaker = &ecs.Service_DeploymentCircuitBreaker{}
+		// The circuit breaker stays on, as for rolling. The references
+		// disagree: "The deployment circuit breaker can only be used for
+		// services using the rolling update (ECS) deployment type"
+		// (AWS::ECS::Service DeploymentCircuitBreaker; ECS API reference,
+		// DeploymentConfiguration), against "Both methods only support
+		// rolling update deployment and blue/green deployment types" (ECS
+		// developer guide, "How the Amazon ECS deployment circuit breaker
+		// detects failures" / deployment-failure-detection.html), and the
+		// console's canary walkthrough offers the breaker. The first
+		// sentence dates from when "(ECS)" named the deployment controller,
+		// which these strategies use (DeploymentController ECS); the CDK
+		// reads it so ("DeploymentCircuitBreaker requires the ECS
+		// DeploymentControllerType", aws-cdk #16919). Without the breaker a
+		// green revision that never becomes healthy keeps ECS retrying until
+		// CloudFormation times out (review 2, F12). The README says more.
 	}
 	overrides := map[string]any{
 		// The subnets are a list parameter: the value is the list itself,
