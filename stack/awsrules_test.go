@@ -823,6 +823,23 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		// Review 2, section 7, item 8 (F6), as a template-only proxy: an
+		// emitted template never forces; the deploy command forces only
+		// when the placement nonce differs from the deployed template's.
+		name:   "no forced deployment with a blue/green strategy",
+		source: "ECS API reference, UpdateService: desiredCount \"doesn't trigger a new service deployment\", forceNewDeployment starts one; AWS::ECS::Service ForceNewDeployment: with EnableForceNewDeployment true every update of the service is forced, so a change of DesiredCount alone runs a full blue/green, canary or linear deployment",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				strategy, _ := at2(props, "DeploymentConfiguration", "Strategy").(string)
+				if at2(props, "ForceNewDeployment", "EnableForceNewDeployment") == true && slices.Contains([]string{"BLUE_GREEN", "CANARY", "LINEAR"}, strategy) {
+					bad = append(bad, fmt.Sprintf("%s: EnableForceNewDeployment true with strategy %s", id, strategy))
+				}
+			}
+			return bad
+		},
+	},
+	{
 		// Review 2, section 7, item 9 (C1).
 		name:   "certificate before DNS",
 		source: "ELB user guide, \"SSL certificates\": the listener serves the certificate that SNI selects from its certificate list, else its default one; a DNS record created before the service's certificate is on the shared listener sends clients to a certificate that does not match their host",
@@ -971,6 +988,10 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"listener rules", envService, func(doc format.Document) {
 			props := propsOf(doc, "ListenerRule")
 			props["Conditions"] = append(props["Conditions"].([]any), props["Conditions"].([]any)[0])
+		}},
+		{"no forced deployment with a blue/green strategy", named("canary"), func(doc format.Document) {
+			// What every template emitted before issue 18.
+			propsOf(doc, "Service")["ForceNewDeployment"].(map[string]any)["EnableForceNewDeployment"] = true
 		}},
 		{"certificate before DNS", named("env-service-path-domain"), func(doc format.Document) {
 			// What a service in an environment emitted before issue 18.

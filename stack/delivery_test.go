@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,31 @@ func TestCircuitBreakerEveryStrategy(t *testing.T) {
 				t.Errorf("%s with the circuit breaker %v: DeploymentCircuitBreaker = %v, want %v", strategy, on, breaker, want)
 			}
 		}
+	}
+}
+
+// Proves: a template forces a new ECS deployment only when its config says
+// so (the deploy command sets it for a placement change; emit never does),
+// with the placement in the nonce either way (decisions.md #2; review 2,
+// F6: a forced update of DesiredCount alone is a full blue/green run).
+func TestForceNewDeployment(t *testing.T) {
+	var nonces []any
+	for _, force := range []bool{false, true} {
+		c := stack.Default()
+		c.Deployment.Strategy = stack.StrategyCanary
+		c.Service.Spot = stack.Spot{Enabled: true, Base: 1, Weight: 3}
+		c.Deployment.ForceNewDeployment = force
+		doc, err := stack.Build(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := propsOf(doc, "Service")["ForceNewDeployment"].(map[string]any)
+		if got["EnableForceNewDeployment"] != force || !strings.Contains(fmt.Sprint(got["ForceNewDeploymentNonce"]), "FARGATE_SPOT weight 3") {
+			t.Errorf("ForceNewDeployment %v: template has %v, want the flag as given and the Spot placement in the nonce", force, got)
+		}
+		nonces = append(nonces, got["ForceNewDeploymentNonce"])
+	}
+	if nonces[0] != nonces[1] {
+		t.Errorf("the nonce depends on the flag: %v", nonces)
 	}
 }
