@@ -798,6 +798,32 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		// Review 2, section 7, item 1 (F3).
+		name:   "gate reads executionDetails",
+		source: "ECS developer guide, \"Lambda hooks for Amazon ECS service deployments\", Lifecycle payloads: the event's top-level fields are executionId, lifecycleStage, resourceArn and executionDetails, which holds serviceArn and targetServiceRevisionArn; an older page listed them flat",
+		check: func(doc format.Document) []string {
+			var bad []string
+			flat := regexp.MustCompile(`event(\.get\(\s*|\[)["']targetServiceRevisionArn["']`)
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				hooks, _ := at2(props, "DeploymentConfiguration", "LifecycleHooks").([]any)
+				for _, h := range hooks {
+					fn, _ := at2(h, "HookTargetArn", "Fn::GetAtt").([]any)
+					if len(fn) == 0 {
+						continue
+					}
+					code, ok := at2(propsOf(doc, fmt.Sprint(fn[0])), "Code", "ZipFile").(string)
+					if !ok {
+						continue
+					}
+					if !strings.Contains(code, "executionDetails") || !strings.Contains(code, "resourceArn") || flat.MatchString(code) {
+						bad = append(bad, fmt.Sprintf("%s: hook function %v does not read the event as ECS sends it (resourceArn, and executionDetails for the service and revision)", id, fn[0]))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
 		// Review 2, section 7, item 2 (F7).
 		name:   "off states explicit",
 		source: "UpdateService keeps the deployment settings a request leaves out: terraform-provider-aws #47096 (\"ECS requires an explicit empty lifecycle hook list to clear existing hooks\"), copilot-cli #4565 and aws-cdk #30217 (removed alarms stay on the service); ECS API reference, DeploymentConfiguration (strategy ROLLING, lifecycleHooks, alarms)",
@@ -1080,6 +1106,11 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"lifecycle hooks", named("canary"), func(doc format.Document) {
 			code := propsOf(doc, "PauseGateFunction")["Code"].(map[string]any)
 			code["ZipFile"] = code["ZipFile"].(string) + strings.Repeat("#", 4096)
+		}},
+		{"gate reads executionDetails", named("canary"), func(doc format.Document) {
+			// The lookup every gate made before issue 18.
+			code := propsOf(doc, "PauseGateFunction")["Code"].(map[string]any)
+			code["ZipFile"] = strings.Replace(code["ZipFile"].(string), `details = event.get("executionDetails") or {}`, `revision = event.get("targetServiceRevisionArn") or "unknown"`, 1)
 		}},
 		{"deployment alarms", named("canary"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any)["Rollback"] = false
