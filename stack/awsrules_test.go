@@ -866,6 +866,23 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		// Review 2, F1: the template-side half of section 7, item 10.
+		name:   "services add no rules to the environment's groups",
+		source: "Amazon VPC quotas, \"Inbound or outbound rules per security group: 60\", enforced per address family, \"A rule that references a security group ... counts as one rule for IPv4 and one rule for IPv6\": a rule per service on the environment's load balancer group stops the environment at about 60 services",
+		check: func(doc format.Document) []string {
+			var bad []string
+			params, _ := doc["Parameters"].(map[string]any)
+			for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+				for id, props := range resourcesOfType(doc, typ) {
+					if group := refTarget(props["GroupId"]); params[group] != nil {
+						bad = append(bad, fmt.Sprintf("%s adds a rule to %s, another stack's security group", id, group))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
 		// Review 2, section 7, item 9 (C1).
 		name:   "certificate before DNS",
 		source: "ELB user guide, \"SSL certificates\": the listener serves the certificate that SNI selects from its certificate list, else its default one; a DNS record created before the service's certificate is on the shared listener sends clients to a certificate that does not match their host",
@@ -1018,6 +1035,13 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"no forced deployment with a blue/green strategy", named("canary"), func(doc format.Document) {
 			// What every template emitted before issue 18.
 			propsOf(doc, "Service")["ForceNewDeployment"].(map[string]any)["EnableForceNewDeployment"] = true
+		}},
+		{"services add no rules to the environment's groups", envService, func(doc format.Document) {
+			// What every service in an environment emitted before issue 18.
+			doc["Resources"].(map[string]any)["LoadBalancerToTasksEgress"] = map[string]any{"Type": "AWS::EC2::SecurityGroupEgress", "Properties": map[string]any{
+				"GroupId": map[string]any{"Ref": "LoadBalancerSecurityGroupId"}, "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+				"DestinationSecurityGroupId": map[string]any{"Fn::GetAtt": []any{"TaskSecurityGroup", "GroupId"}},
+			}}
 		}},
 		{"certificate before DNS", named("env-service-path-domain"), func(doc format.Document) {
 			// What a service in an environment emitted before issue 18.

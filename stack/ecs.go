@@ -113,6 +113,20 @@ func addTasks(t *cloudformation.Template, cfg Config) {
 	t.Resources[idService] = serviceResource(cfg)
 }
 
+// taskSecurityGroups are the groups of the service's tasks: their own,
+// which admits the load balancer on the container port, and in an
+// environment the environment's services group too, which its load
+// balancer's one egress rule reaches (addServicesSecurityGroup). A task
+// may have up to 5 security groups (ECS API reference,
+// AwsVpcConfiguration).
+func taskSecurityGroups(cfg Config) []string {
+	groups := []string{cloudformation.GetAtt(idTaskSG, "GroupId")}
+	if inEnvironment(cfg) {
+		groups = append(groups, cloudformation.Ref(ParamServicesSecurityGroupID))
+	}
+	return groups
+}
+
 // clusterName is the name of the cluster the service runs in.
 func clusterName(cfg Config) string {
 	switch {
@@ -207,7 +221,7 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		NetworkConfiguration: &ecs.Service_NetworkConfiguration{
 			AwsvpcConfiguration: &ecs.Service_AwsVpcConfiguration{
 				AssignPublicIp: cloudformation.RefPtr(ParamAssignPublicIP),
-				SecurityGroups: []string{cloudformation.GetAtt(idTaskSG, "GroupId")},
+				SecurityGroups: taskSecurityGroups(cfg),
 			},
 		},
 		LoadBalancers: []ecs.Service_LoadBalancer{{

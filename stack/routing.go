@@ -21,12 +21,12 @@ const TagServiceStack = "cfnfargate:service-stack"
 func inEnvironment(cfg Config) bool { return cfg.Environment.Shared() }
 
 // addRouting adds what a service in an environment has instead of a load
-// balancer: its target group, the listener rule that forwards its hosts and
-// paths to it, and the egress rule that lets the environment's load
-// balancer reach its tasks.
+// balancer: its target group and the listener rule that forwards its hosts
+// and paths to it. The environment's load balancer reaches its tasks
+// through the environment's services group, which they join (addTasks): a
+// service adds no rule to the environment's groups.
 func addRouting(t *cloudformation.Template, cfg Config) {
 	addTargetGroup(t, cfg)
-	addLoadBalancerToTasks(t, cfg, cloudformation.Ref(ParamLoadBalancerSecurityGroupID))
 
 	var conditions []elb.ListenerRule_RuleCondition
 	if hosts := ruleHosts(cfg); len(hosts) > 0 {
