@@ -325,9 +325,4 @@ func (v *validator) delivery(c Config) {
 			v.addCross(KeyTestHeader, []string{KeyEnvironment}, "a test rule is not available for a service in environment %s yet: leave out test-header", c.Environment.Name)
 		}
 	}
-	if c.Scaling.Enabled() && c.Scaling.RequestsPerTarget > 0 {
-		// The scaling policy's resource label names one target group, and
-		// after a blue/green deployment the traffic is on the other one.
-		v.addCross(KeyScaleRequestsPerTarget, []string{KeyStrategy}, "scales on one target group's requests, and strategy %s moves the traffic to a second one: scale on CPU (scale-cpu-percent) instead", d.Strategy)
-	}
 }

@@ -61,9 +61,6 @@ func TestDeliveryValidation(t *testing.T) {
 			c.Deployment.TestHeader = "x-test=1"
 			c.Environment = stack.Environment{Name: "prod", Hosts: []string{"a.example.com"}}
 		}), stack.KeyTestHeader, stack.KeyEnvironment, "not available for a service in environment prod"},
-		{"scaling on requests", canary(func(c *stack.Config) {
-			c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, RequestsPerTarget: 100, ScaleInCooldown: 300, ScaleOutCooldown: 60}
-		}), stack.KeyScaleRequestsPerTarget, stack.KeyStrategy, "scale on CPU"},
 		{"too many alarms", func() stack.Config {
 			c := stack.Default()
 			c.Deployment.Rollback5xxPercent = 1
@@ -126,6 +123,10 @@ func TestDeliveryValidationAccepts(t *testing.T) {
 		"a test header of every token character but *": func(c *stack.Config) {
 			c.Deployment.Strategy = stack.StrategyCanary
 			c.Deployment.TestHeader = "x-Test_1.~!#$%&'+^`|=a*?"
+		},
+		"scaling on requests with a blue/green strategy": func(c *stack.Config) {
+			c.Deployment.Strategy = stack.StrategyBlueGreen
+			c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, RequestsPerTarget: 100, ScaleInCooldown: 300, ScaleOutCooldown: 60}
 		},
 		"a test header named like Host but longer": func(c *stack.Config) {
 			c.Deployment.Strategy = stack.StrategyCanary
@@ -242,4 +243,79 @@ func TestForceNewDeployment(t *testing.T) {
 	if nonces[0] != nonces[1] {
 		t.Errorf("the nonce depends on the flag: %v", nonces)
 	}
+}
+
+// Proves (review 2, H1): with a blue/green strategy the request policy
+// tracks RequestCountPerTarget summed over both target groups, each
+// dimensioned by its load balancer, as AWS's blue/green autoscaling sample
+// does, so it follows the traffic wherever ECS moved it; rolling keeps the
+// predefined metric of its one target group.
+func TestRequestScalingFollowsBothTargetGroups(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		cfg          stack.Config
+		loadBalancer any
+	}{
+		{"own load balancer", stack.Default(), getAtt("LoadBalancer", "LoadBalancerFullName")},
+		{"environment", inEnv(func(*stack.Config) {}), ref(stack.ParamLoadBalancerFullName)},
+	} {
+		c := tt.cfg
+		c.Scaling = stack.Scaling{MinCount: 1, MaxCount: 4, RequestsPerTarget: 100, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		rolling := document(t, c)
+		if at2(propsOf(rolling, "RequestCountScalingPolicy"), "TargetTrackingScalingPolicyConfiguration", "PredefinedMetricSpecification", "PredefinedMetricType") != "ALBRequestCountPerTarget" {
+			t.Errorf("%s, rolling: not the predefined ALBRequestCountPerTarget", tt.name)
+		}
+		c.Deployment.Strategy = stack.StrategyCanary
+		doc := document(t, c)
+		config := at2(propsOf(doc, "RequestCountScalingPolicy"), "TargetTrackingScalingPolicyConfiguration").(map[string]any)
+		if config["PredefinedMetricSpecification"] != nil {
+			t.Errorf("%s, canary: a predefined metric, which names one target group", tt.name)
+		}
+		primary, alternate := stack.TargetGroupIDs(c)
+		var groups, ids []string
+		var expression string
+		for _, q := range at2(config, "CustomizedMetricSpecification", "Metrics").([]any) {
+			query := q.(map[string]any)
+			if e, ok := query["Expression"].(string); ok {
+				if query["ReturnData"] == true {
+					expression = e
+				}
+				continue
+			}
+			if at2(query, "MetricStat", "Metric", "MetricName") != "RequestCountPerTarget" || at2(query, "MetricStat", "Stat") != "Sum" {
+				t.Errorf("%s: query %v is not the sum of RequestCountPerTarget", tt.name, query)
+			}
+			for _, d := range at2(query, "MetricStat", "Metric", "Dimensions").([]any) {
+				switch at2(d, "Name") {
+				case "TargetGroup":
+					groups = append(groups, refOrGetAtt(at2(d, "Value")))
+				case "LoadBalancer":
+					if canonical(at2(d, "Value")) != canonical(tt.loadBalancer) {
+						t.Errorf("%s: dimension LoadBalancer is %v, want %v", tt.name, at2(d, "Value"), tt.loadBalancer)
+					}
+				}
+			}
+			ids = append(ids, fmt.Sprint(query["Id"]))
+		}
+		if fmt.Sprint(groups) != fmt.Sprint([]string{primary, alternate}) {
+			t.Errorf("%s: the metrics read target groups %v, want %s and %s", tt.name, groups, primary, alternate)
+		}
+		for _, id := range ids {
+			if !strings.Contains(expression, id) || !strings.Contains(expression, "+") {
+				t.Errorf("%s: the returned expression %q does not add %v", tt.name, expression, ids)
+			}
+		}
+	}
+}
+
+// refOrGetAtt is the logical ID a Ref or Fn::GetAtt names.
+func refOrGetAtt(v any) string {
+	if id := refTarget(v); id != "" {
+		return id
+	}
+	list, _ := at2(v, "Fn::GetAtt").([]any)
+	if len(list) == 0 {
+		return ""
+	}
+	return fmt.Sprint(list[0])
 }

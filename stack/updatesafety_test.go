@@ -177,6 +177,9 @@ var updateChanges = []updateChange{
 		after: variantWith("blue-green", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
 	{name: "`--strategy canary` with `--pause-before-production`, `--test-header` and rollback alarms on/off", from: "rolling", to: "canary", before: stack.Default,
 		after: variantWith("canary", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
+	{name: "`--strategy blue-green` on/off with autoscaling on requests", from: "rolling", to: "blue-green",
+		before: variantWith("blue-green-autoscaling", func(c *stack.Config) { c.Deployment.Strategy = stack.StrategyRolling }),
+		after:  variantWith("blue-green-autoscaling", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
 	{name: "`--strategy blue-green` to `linear` or `canary`", from: "blue-green", to: "linear",
 		before: variantWith("blue-green", func(c *stack.Config) {}),
 		after: variantWith("blue-green", func(c *stack.Config) {
