@@ -883,6 +883,30 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		// Review 2, section 7, item 3 (F8), the template's half: the
+		// day-2 commands find the container's logs by the logical ID
+		// LogGroup, which holds only while the task definition writes there
+		// (the pause gate has a log group of its own).
+		name:   "container logs in LogGroup",
+		source: "ECS developer guide, \"Send Amazon ECS logs to CloudWatch\": the awslogs driver writes to the group in awslogs-group; CloudFormation ListStackResources lists every AWS::Logs::LogGroup of a stack in no documented order, so the group is found by logical ID",
+		check: func(doc format.Document) []string {
+			var bad []string
+			if len(resourcesOfType(doc, "AWS::Logs::LogGroup")) == 0 {
+				return nil
+			}
+			if resources(doc)["LogGroup"]["Type"] != "AWS::Logs::LogGroup" {
+				bad = append(bad, "the template has log groups, but none is LogGroup")
+			}
+			for where, c := range containers(doc) {
+				group := at2(c, "LogConfiguration", "Options", "awslogs-group")
+				if refTarget(group) != "LogGroup" {
+					bad = append(bad, fmt.Sprintf("%s: awslogs-group is %v, not Ref: LogGroup", where, group))
+				}
+			}
+			return bad
+		},
+	},
+	{
 		// Review 2, section 7, item 9 (C1).
 		name:   "certificate before DNS",
 		source: "ELB user guide, \"SSL certificates\": the listener serves the certificate that SNI selects from its certificate list, else its default one; a DNS record created before the service's certificate is on the shared listener sends clients to a certificate that does not match their host",
@@ -916,12 +940,20 @@ func checkAWSRules(t testing.TB, what string, doc format.Document) {
 	}
 }
 
-// TestAWSRules proves every golden configuration keeps the rules AWS
-// enforces at deploy time. The YAML golden files are byte for byte what
-// these configurations build (TestGolden); the JSON one is read back too.
+// TestAWSRules proves every golden configuration, and every configuration
+// of the update-safety table, keeps the rules AWS enforces at deploy time.
+// The YAML golden files are byte for byte what these configurations build
+// (TestGolden); the JSON one is read back too. (The templates an earlier
+// version built, in testdata/upgrade, are history and are not checked.)
 func TestAWSRules(t *testing.T) {
 	for _, v := range goldenVariants() {
 		checkAWSRules(t, v.name, v.document(t))
+	}
+	for _, c := range updateChanges {
+		if c.earlier == "" {
+			checkAWSRules(t, c.name+", "+c.from, variant{cfg: c.before, environment: c.environment}.document(t))
+		}
+		checkAWSRules(t, c.name+", "+c.to, variant{cfg: c.after, environment: c.environment}.document(t))
 	}
 	data, err := os.ReadFile(filepath.Join(goldenDir, "default.json"))
 	if err != nil {
@@ -1042,6 +1074,9 @@ func TestAWSRulesCatch(t *testing.T) {
 				"GroupId": map[string]any{"Ref": "LoadBalancerSecurityGroupId"}, "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
 				"DestinationSecurityGroupId": map[string]any{"Fn::GetAtt": []any{"TaskSecurityGroup", "GroupId"}},
 			}}
+		}},
+		{"container logs in LogGroup", named("canary"), func(doc format.Document) {
+			at2(firstContainer(doc), "LogConfiguration", "Options").(map[string]any)["awslogs-group"] = map[string]any{"Ref": "PauseGateLogGroup"}
 		}},
 		{"certificate before DNS", named("env-service-path-domain"), func(doc format.Document) {
 			// What a service in an environment emitted before issue 18.
