@@ -577,6 +577,7 @@ var settings = []Setting{
 		Dur:   func(c *Config) *time.Duration { return &c.Deployment.PauseTimeout }},
 	{Key: KeyTestHeader, Group: GroupDelivery,
 		Usage: "with a blue/green strategy: `NAME=VALUE` of a request header that reaches the new version before production traffic does (a test listener rule)",
+		Notes: "The name is up to 40 characters of an HTTP token, without * and not Host, as ELB's header conditions require",
 		Str:   func(c *Config) *string { return &c.Deployment.TestHeader }},
 	{Key: KeyRollbackOn5xx, Group: GroupDelivery, MinF: 0.1, MaxF: 100, Step: 0.1, Zero: "turns it off",
 		Usage: "roll a deployment back when the targets answer more than this percent of requests with 5xx (an alarm created for you)",

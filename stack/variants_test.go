@@ -205,6 +205,12 @@ var featureVariants = []variant{
 		c.Deployment.RollbackAlarms = []string{"payments-errors"}
 		return c
 	}},
+	{name: "blue-green-autoscaling", cfg: func() stack.Config {
+		c := stack.Default()
+		c.Deployment.Strategy = stack.StrategyBlueGreen
+		c.Scaling = stack.Scaling{MinCount: 2, MaxCount: 10, CPUPercent: 60, RequestsPerTarget: 1000, ScaleInCooldown: 300, ScaleOutCooldown: 60}
+		return c
+	}},
 	{name: "linear", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Deployment.Strategy = stack.StrategyLinear
