@@ -18,11 +18,8 @@ import (
 // memory and health-check path of the first, which set them, and its plan
 // names no setting but the image; --verbose lists what it keeps and
 // --reset returns a setting to its default, in the plan and in diff
-// --exit-code. A deploy not waited for records its release. A stack
-// deleted and created again has a history of one release, and rollback
-// does not reach the deleted stack's; delete says where the old history
-// stays. status shows the service, and names the region of a stack that
-// is not there.
+// --exit-code. A deploy not waited for records its release. status shows
+// the service, and names the region of a stack that is not there.
 func TestRememberAgainstMoto(t *testing.T) {
 	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
 	t.Parallel()
@@ -111,19 +108,56 @@ func TestRememberAgainstMoto(t *testing.T) {
 		t.Errorf("status in another region: exit %d, stderr %s; want the region named", code, stderr)
 	}
 
-	// Deleted and created again: a history of its own.
-	stdout, _ = run("delete", "--stack", name, "--yes")
+}
+
+// Proves (issue 20, end to end through the binary against moto) that a
+// history belongs to one stack: a stack deleted and created again under
+// the same name has a history of one release, keeps nothing of the
+// deleted stack's settings, and rollback does not reach the deleted
+// stack's releases; delete says where the old history stays and how to
+// remove it.
+func TestHistoryPerStackAgainstMoto(t *testing.T) {
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	cf := motoBinary(t, m)
+	m.CreateECSRole(t)
+	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
+		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	const name = "history-b"
+	run := func(args ...string) (string, string) {
+		t.Helper()
+		code, stdout, stderr := cf.run(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+		}
+		return stdout, stderr
+	}
+	deployArgs := func(extra ...string) []string {
+		return append(append([]string{"deploy", "--stack", name}, network...), extra...)
+	}
+	run(deployArgs("--image", "nginx:1.27", "--cpu", "512", "--memory", "1024")...)
+	run(deployArgs("--image", "nginx:1.28", "--cpu", "512", "--memory", "1024")...)
+
+	stdout, _ := run("delete", "--stack", name, "--yes")
 	if !strings.Contains(stdout, "stays in SSM Parameter Store under /cfnfargate/"+name+"/") || !strings.Contains(stdout, "aws ssm delete-parameters") {
 		t.Errorf("delete does not say where the history stays and how to remove it:\n%s", stdout)
 	}
-	stdout, stderr = run(deployArgs("--image", "nginx:1.30")...)
+	stdout, stderr := run(deployArgs("--image", "nginx:1.30")...)
 	if !strings.Contains(stderr, "recorded release 1 ") {
 		t.Errorf("the new stack's first deploy is not release 1:\n%s", stderr)
 	}
-	if strings.Contains(stdout, "Setting cpu") || !strings.Contains(template(), `Cpu: "256"`) {
+	tpl := strings.Join(testenv.XMLValues(m.Query(t, "cloudformation", "GetTemplate", url.Values{"StackName": {name}}), "TemplateBody"), "")
+	if strings.Contains(stdout, "Setting cpu") || !strings.Contains(tpl, `Cpu: "256"`) {
 		t.Errorf("the new stack kept the deleted one's cpu:\n%s", stdout)
 	}
-	if releases := history(); len(releases) != 1 || releases[0].Number != 1 || releases[0].Image != "nginx:1.30" {
+	stdout, _ = run("history", "--stack", name, "--json")
+	var releases []operate.Release
+	if err := json.Unmarshal([]byte(stdout), &releases); err != nil {
+		t.Fatalf("history --json: %v\n%s", err, stdout)
+	}
+	if len(releases) != 1 || releases[0].Number != 1 || releases[0].Image != "nginx:1.30" {
 		t.Errorf("history of the stack created again = %+v; want its own release 1", releases)
 	}
 	if code, _, stderr := cf.run("rollback", "--stack", name); code == 0 || !strings.Contains(stderr, "only one release") {
