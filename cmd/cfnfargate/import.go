@@ -235,7 +235,7 @@ func (o *importCopilotOptions) Execute(ctx context.Context) error {
 	if err != nil {
 		return badInput(fmt.Errorf("%s: %w", o.Manifest, unwrapPath(err)))
 	}
-	deployed, err := o.readDeployed(ctx)
+	deployed, clients, err := o.readDeployed(ctx)
 	if err != nil {
 		return err
 	}
@@ -259,6 +259,9 @@ func (o *importCopilotOptions) Execute(ctx context.Context) error {
 	})
 	if err != nil {
 		return badInput(fmt.Errorf("%s: %w", o.Manifest, err))
+	}
+	if deployed != nil {
+		deployed.PickCertificate(ctx, clients.ACM, res.Aliases)
 	}
 	cfg, err := checkImported(res.Settings, "")
 	if err != nil {
@@ -301,25 +304,25 @@ func (o *importCopilotOptions) Execute(ctx context.Context) error {
 // and takes from it what the flags left out: the application, the
 // environment and the image. A flag that disagrees with the stacks (the
 // application, the environment, the region or the account) is an error.
-func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deployed, error) {
+func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deployed, *deploy.Clients, error) {
 	name := o.FromStack
 	if o.Svc != "" {
 		name = o.App + "-" + o.Env + "-" + o.Svc
 	}
 	if name == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL, Debug: o.Debug})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d, err := copilot.ReadDeployed(ctx, clients.CloudFormation, clients.ELB, name)
 	var missing *copilot.DeployedError
 	if errors.As(err, &missing) {
-		return nil, badInput(fmt.Errorf("--from-stack: %w", err))
+		return nil, nil, badInput(fmt.Errorf("--from-stack: %w", err))
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var problems []stack.Problem
 	for _, f := range []struct {
@@ -335,12 +338,12 @@ func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deplo
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
+		return nil, nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	if o.Image == "" {
 		o.Image, o.ImageSource = d.Image, "the running image (stack "+name+")"
 	}
-	return d, nil
+	return d, clients, nil
 }
 
 // deployKey is a key of deploy's own in the config, read from Copilot's
@@ -366,7 +369,7 @@ func deployKeys(d *copilot.Deployed) []deployKey {
 	}
 	if d.CertificateARN != "" {
 		keys = append(keys, deployKey{key: "certificate-arn", values: []string{d.CertificateARN},
-			comment: "the default certificate of " + d.EnvironmentStack + "'s HTTPS listener; it goes with the environment: request one of your own before you delete it"})
+			comment: d.CertificateWhy + "; it goes with the environment: request one of your own before you delete it"})
 	}
 	return keys
 }
@@ -394,6 +397,11 @@ func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config
 	for _, f := range res.Findings {
 		label := map[copilot.Kind]string{copilot.Unsupported: "not imported", copilot.Ignored: "warning", copilot.Changed: "note"}[f.Kind]
 		fmt.Fprintf(w, "cfnfargate: %s: %s\n", label, f)
+	}
+	if deployed != nil {
+		for _, n := range deployed.Notes {
+			fmt.Fprintf(w, "cfnfargate: note: --from-stack: certificate-arn: %s\n", n)
+		}
 	}
 	printed := map[string]bool{}
 	for _, p := range cfg.Warnings() {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -449,8 +450,10 @@ Resources:
 
 // TestImportFromCopilotStacks proves --from-stack reads what Copilot
 // deployed, from stacks in moto shaped like Copilot's: the VPC, subnets and
-// certificate of the environment stack, and the running image of the
-// service stack; the config it writes then deploys with no other flag.
+// certificate of the environment stack (of the listener's three, the one
+// that covers the service's alias, read through ACM), and the running image
+// of the service stack; the config it writes then deploys with no other
+// flag.
 // Proves: the imported config is complete and deployable; a stack that is
 // missing or not Copilot's is bad input naming it.
 func TestImportFromCopilotStacks(t *testing.T) {
@@ -484,6 +487,26 @@ func TestImportFromCopilotStacks(t *testing.T) {
 		"Tags.member.3.Key": {"copilot-service"}, "Tags.member.3.Value": {svc},
 	})
 
+	// The environment serves two more certificates by SNI, as Copilot's
+	// http.public.certificates adds them: the one for prod's alias,
+	// orders.example.com, is neither the default nor the first listed.
+	requestCertificate := func(domain string, alternatives ...string) string {
+		var out struct{ CertificateArn string }
+		in := map[string]any{"DomainName": domain, "ValidationMethod": "DNS"}
+		if len(alternatives) > 0 {
+			in["SubjectAlternativeNames"] = append([]string{domain}, alternatives...)
+		}
+		m.JSON(t, "acm", "RequestCertificate", in, &out)
+		return out.CertificateArn
+	}
+	other := requestCertificate("*.example.org")
+	orders := requestCertificate("shop.example.com", "orders.example.com")
+	outputs := m.Query(t, "cloudformation", "DescribeStacks", url.Values{"StackName": {app + "-" + envName}})
+	keys, values := testenv.XMLValues(outputs, "OutputKey"), testenv.XMLValues(outputs, "OutputValue")
+	listener := values[slices.Index(keys, "HTTPSListenerArn")]
+	m.Query(t, "elasticloadbalancing", "AddListenerCertificates", url.Values{"ListenerArn": {listener},
+		"Certificates.member.1.CertificateArn": {other}, "Certificates.member.2.CertificateArn": {orders}})
+
 	// The environments manifest builds its image and uses the
 	// placeholders: the stacks supply the image, the app and the env.
 	manifest := filepath.Join(copilotTestdata, "environments", "manifest.yml")
@@ -497,7 +520,8 @@ func TestImportFromCopilotStacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"image: " + running, "vpc-id: " + n.VpcID, "certificate-arn: " + n.CertificateArn,
+		"image: " + running, "vpc-id: " + n.VpcID,
+		"certificate-arn: " + orders + " # the certificate of my-shop-prod's HTTPS listener that covers orders.example.com",
 		"public-subnets: # output PublicSubnets of stack my-shop-prod\n  - " + n.PublicSubnets[0] + "\n  - " + n.PublicSubnets[1],
 		"private-subnets: # output PrivateSubnets of stack my-shop-prod\n  - " + n.PrivateSubnets[0] + "\n  - " + n.PrivateSubnets[1],
 		"COPILOT_APPLICATION_NAME: my-shop", "COPILOT_ENVIRONMENT_NAME: prod", "cpu: 1024 # environments.prod.cpu",
