@@ -114,7 +114,7 @@ func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 		})
 		t.Resources[idRollback5xxAlarm] = &cloudwatch.Alarm{
 			AlarmDescription: cloudformation.String(fmt.Sprintf(
-				"Rolls back a deployment of %s: more than %s%% of requests answered with 5xx by the targets, in 2 of 3 one-minute periods (rollback-on-5xx).", cfg.Name, percent)),
+				"Rolls back a deployment of %s: more than %s%% of requests answered with 5xx by the targets, in 2 of 3 one-minute periods (rollback-on-5xx).", serviceLabel(cfg), percent)),
 			Metrics:            queries,
 			ComparisonOperator: "GreaterThanThreshold",
 			Threshold:          cloudformation.Float64(d.Rollback5xxPercent),
@@ -147,7 +147,7 @@ func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 		seconds := d.RollbackLatencyP99.Seconds()
 		t.Resources[idRollbackP99Alarm] = &cloudwatch.Alarm{
 			AlarmDescription: cloudformation.String(fmt.Sprintf(
-				"Rolls back a deployment of %s: the targets' p99 response time over %s in 2 of 3 one-minute periods (rollback-on-latency-p99).", cfg.Name, FormatDuration(d.RollbackLatencyP99))),
+				"Rolls back a deployment of %s: the targets' p99 response time over %s in 2 of 3 one-minute periods (rollback-on-latency-p99).", serviceLabel(cfg), FormatDuration(d.RollbackLatencyP99))),
 			Metrics:            queries,
 			ComparisonOperator: "GreaterThanThreshold",
 			// TargetResponseTime is in seconds.

@@ -1054,11 +1054,11 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"load balancer and target group names", stack.Default, func(doc format.Document) {
 			propsOf(doc, "TargetGroup")["Name"] = strings.Repeat("t", 33)
 		}},
-		{"no empty environment values", stack.Default, func(doc format.Document) {
+		{"no empty environment values", named("custom-env"), func(doc format.Document) {
 			c := firstContainer(doc)
 			c["Environment"] = append(c["Environment"].([]any), map[string]any{"Name": "EMPTY", "Value": ""})
 		}},
-		{"environment and secret names unique", stack.Default, func(doc format.Document) {
+		{"environment and secret names unique", named("custom-env"), func(doc format.Document) {
 			c := firstContainer(doc)
 			c["Secrets"] = []any{map[string]any{"Name": "BUILD", "ValueFrom": "arn"}}
 		}},

@@ -140,7 +140,7 @@ func addDelivery(t *cloudformation.Template, cfg Config) {
 	// developer guide, "Amazon ECS infrastructure IAM role for load
 	// balancers").
 	t.Resources[idInfrastructureRole] = &iam.Role{
-		Description: cloudformation.String("Lets ECS move the load balancer traffic of " + cfg.Name + " between its two target groups in blue/green deployments."),
+		Description: cloudformation.String("Lets ECS move the load balancer traffic of " + serviceLabel(cfg) + " between its two target groups in blue/green deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "ecs.amazonaws.com"},

@@ -84,8 +84,7 @@ func addTasks(t *cloudformation.Template, cfg Config) {
 		arch = "ARM64"
 	}
 	task := &ecs.TaskDefinition{
-		// The stack name keeps two stacks of the same app in separate families.
-		Family:                  cloudformation.SubPtr("${AWS::StackName}-" + cfg.Name),
+		Family:                  taskFamily(cfg),
 		NetworkMode:             cloudformation.String("awsvpc"),
 		RequiresCompatibilities: []string{"FARGATE"},
 		Cpu:                     cloudformation.String(strconv.Itoa(cfg.Container.CPU)),

@@ -168,7 +168,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 		// in a parameter name (SSM API reference, PutParameter Name).
 		Name:        cloudformation.SubPtr(GateParameterName("${AWS::StackName}")),
 		Value:       "none",
-		Description: cloudformation.String("Pause gate of " + cfg.Name + ": the answer to a blue/green deployment waiting before production traffic, written by cfnfargate deploy."),
+		Description: cloudformation.String("Pause gate of " + serviceLabel(cfg) + ": the answer to a blue/green deployment waiting before production traffic, written by cfnfargate deploy."),
 		Tags:        parameterTags(cfg),
 	}
 	t.Resources[idGateLogGroup] = &logs.LogGroup{
@@ -188,7 +188,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// Amazon ECS service deployments").
 	serviceArn := cloudformation.Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/" + subValue(clusterName(cfg), clusterRefID(cfg)) + "/${AWS::StackName}-*")
 	t.Resources[idGateFunctionRole] = &iam.Role{
-		Description: cloudformation.String("Lets the pause gate of " + cfg.Name + " read and write its SSM parameter and its logs, read its stack's status and list its service's deployments."),
+		Description: cloudformation.String("Lets the pause gate of " + serviceLabel(cfg) + " read and write its SSM parameter and its logs, read its stack's status and list its service's deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
@@ -207,7 +207,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	}
 	code := gateCode
 	t.Resources[idGateFunction] = &lambda.Function{
-		Description: cloudformation.String("Pause gate of " + cfg.Name + ": holds blue/green deployments before production traffic until cfnfargate deploy records an answer."),
+		Description: cloudformation.String("Pause gate of " + serviceLabel(cfg) + ": holds blue/green deployments before production traffic until cfnfargate deploy records an answer."),
 		Runtime:     cloudformation.String(gateRuntime),
 		Handler:     cloudformation.String("index.handler"),
 		Code:        &lambda.Function_Code{ZipFile: &code},
@@ -227,7 +227,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// required for Lambda functions in Amazon ECS blue/green deployments"),
 	// here on the gate only.
 	t.Resources[idGateInvokeRole] = &iam.Role{
-		Description: cloudformation.String("Lets ECS call the pause gate of " + cfg.Name + " during blue/green deployments."),
+		Description: cloudformation.String("Lets ECS call the pause gate of " + serviceLabel(cfg) + " during blue/green deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "ecs.amazonaws.com"},

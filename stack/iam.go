@@ -14,7 +14,7 @@ import (
 // has no permissions at all.
 func addRoles(t *cloudformation.Template, cfg Config) {
 	taskRole := &iam.Role{
-		Description:              cloudformation.String("Role of the application's own code in the " + cfg.Name + " tasks. Attach the permissions the application needs."),
+		Description:              cloudformation.String("Role of the application's own code in " + serviceOwner(cfg) + " tasks. Attach the permissions the application needs."),
 		AssumeRolePolicyDocument: trustECSTasks(),
 		Tags:                     resourceTags(cfg),
 	}
@@ -36,7 +36,7 @@ func addRoles(t *cloudformation.Template, cfg Config) {
 	}
 	t.Resources[idTaskRole] = taskRole
 	t.Resources[idExecutionRole] = &iam.Role{
-		Description:              cloudformation.String("Lets ECS pull the " + cfg.Name + " image and write its logs."),
+		Description:              cloudformation.String("Lets ECS pull " + serviceOwner(cfg) + " image and write its logs."),
 		AssumeRolePolicyDocument: trustECSTasks(),
 		Policies: []iam.Role_Policy{{
 			PolicyName:     "pull-image-and-write-logs",

@@ -67,8 +67,9 @@ func ruleHosts(cfg Config) []string {
 // the lowest priority up (ELB user guide, "Listener rules"), so the more
 // specific a rule, the lower its band: a rule with a host and a path comes
 // before one with a path only, which comes before one with a host only. A
-// service's priority within its band comes from a hash of its name, so that
-// each deploy of it gets the same one.
+// service's priority within its band comes from a hash of its name (of its
+// hosts and paths when it has its stack's), so that each deploy of it gets
+// the same one.
 const (
 	maxRulePriority = 50000 // ELB API reference, CreateRule: 1 to 50000
 	bandSize        = 15000
@@ -96,6 +97,12 @@ func RulePriority(cfg Config) int {
 	}
 	h := fnv.New32a()
 	h.Write([]byte(cfg.Name))
+	if cfg.Name == "" {
+		// A service named after its stack: the template cannot know the
+		// stack's name, and its hosts and paths tell it apart from the
+		// environment's other services.
+		h.Write([]byte(strings.Join(slices.Concat(ruleHosts(cfg), []string{"|"}, cfg.Environment.Paths), ",")))
+	}
 	return band + int(h.Sum32()%bandSize)
 }
 
@@ -157,6 +164,19 @@ func (v *validator) routing(c Config) {
 	e := c.Environment
 	if e.Name != "" {
 		v.environmentName(e.Name)
+	}
+	if e.Name == "" {
+		// A host or a path routes a shared environment's listener rule;
+		// without an environment the service would get a whole load
+		// balancer of its own, which is almost never what was meant.
+		for _, r := range []struct {
+			key   string
+			given bool
+		}{{KeyHost, len(e.Hosts) > 0}, {KeyPath, len(e.Paths) > 0}} {
+			if key := r.key; r.given {
+				v.addCross(key, []string{KeyEnvironment}, "routes a listener rule of a shared environment: give environment too (cfnfargate env lists how to make one); a service without one has a load balancer of its own and no rule")
+			}
+		}
 	}
 	if !e.Shared() {
 		return // host, path and priority have no effect; see Warnings

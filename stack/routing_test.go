@@ -20,7 +20,9 @@ func inEnv(edit func(*stack.Config)) stack.Config {
 // Proves: a service in an environment is refused, naming the setting,
 // when it cannot be routed (no host or path, characters or counts ELB
 // rejects), or when it sets what belongs to the environment's load
-// balancer or cluster.
+// balancer or cluster; and a host or a path without any environment is
+// refused (it used to be a warning, and built a load balancer of the
+// service's own).
 func TestValidateRouting(t *testing.T) {
 	tests := []struct {
 		name string
@@ -48,6 +50,8 @@ func TestValidateRouting(t *testing.T) {
 		{"load balancer setting", inEnv(func(c *stack.Config) { c.LoadBalancer.IdleTimeout = 120 }), "idle-timeout", "belongs to environment prod"},
 		{"insights", inEnv(func(c *stack.Config) { c.Service.ContainerInsights = false }), "no-container-insights", "belongs to environment prod"},
 		{"priority", inEnv(func(c *stack.Config) { c.Environment.Priority = 50001 }), "priority", "out of range"},
+		{"host without environment", inEnv(func(c *stack.Config) { c.Environment.Name = "" }), "host", "give environment too"},
+		{"path without environment", inEnv(func(c *stack.Config) { c.Environment = stack.Environment{Paths: []string{"/api/*"}} }), "path", "give environment too"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +137,11 @@ func TestRulePriority(t *testing.T) {
 	}
 	if stack.RulePriority(hostOnly) != stack.RulePriority(inEnv(func(*stack.Config) {})) {
 		t.Error("the same service drew two priorities")
+	}
+	// Services named after their stacks (no name) differ by their hosts.
+	web := inEnv(func(c *stack.Config) { c.Environment.Hosts = []string{"web.example.com"} })
+	if hostOnly.Name != "" || stack.RulePriority(web) == stack.RulePriority(hostOnly) {
+		t.Errorf("unnamed services with hosts api and web drew the same priority %d", stack.RulePriority(web))
 	}
 	given := inEnv(func(c *stack.Config) { c.Environment.Priority = 7 })
 	if got := stack.RulePriority(given); got != 7 {

@@ -31,6 +31,9 @@ type Setting struct {
 	// Default is the built-in value, as a user would type it; for a list
 	// setting, its values separated by commas.
 	Default string
+	// DefaultText, when not empty, describes a default that is not a
+	// fixed value ("the stack's name"), for --help and the README.
+	DefaultText string
 
 	// Min and Max bound an int setting.
 	Min, Max int
@@ -411,8 +414,9 @@ var fargateCPUs = []int{256, 512, 1024, 2048, 4096, 8192, 16384}
 // uses the value, unless a row says otherwise.
 var settings = []Setting{
 	// Application and container.
-	{Key: KeyName, Group: GroupContainer, Default: "example-app",
+	{Key: KeyName, Group: GroupContainer, DefaultText: "the stack's name",
 		Usage: "application name: letters, digits and hyphens, up to 64; names the container, the log group and the task family",
+		Notes: "Without it, the template names them after the stack (AWS::StackName), so that one template serves any stack; in a shared environment the listener rule's priority is then derived from the hosts and paths",
 		Str:   func(c *Config) *string { return &c.Name }},
 	{Key: KeyImage, Group: GroupContainer, Default: DefaultImage, Parameter: ParamContainerImage,
 		Usage: "container image: the ContainerImage parameter's default",
@@ -428,8 +432,8 @@ var settings = []Setting{
 		Usage: "task memory in MiB, valid for the CPU",
 		Notes: "With cpu 256: 512-2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720; 8192: 16384-61440; 16384: 32768-122880 (in steps of 1024, 4096 from cpu 8192, 8192 from 16384)",
 		Int:   func(c *Config) *int { return &c.Container.Memory }},
-	{Key: KeyEnv, Group: GroupContainer, Default: "BUILD=v0.1.0",
-		Usage: "container environment variable `KEY=VALUE`, repeatable; replaces the default list",
+	{Key: KeyEnv, Group: GroupContainer,
+		Usage: "container environment variable `KEY=VALUE`, repeatable",
 		Notes: "An empty value is refused: ECS drops such variables, so the container would not see them at all",
 		List:  &ListField{Get: envValues, Set: setEnv}},
 	{Key: KeySecret, Group: GroupContainer,

@@ -21,7 +21,6 @@ func TestValidateRejects(t *testing.T) {
 		key    string
 		want   string
 	}{
-		{"empty name", func(c *stack.Config) { c.Name = "" }, "name", "must not be empty"},
 		{"name with space", func(c *stack.Config) { c.Name = "my app" }, "name", "only letters, digits and hyphens"},
 		{"name with underscore", func(c *stack.Config) { c.Name = "my_app" }, "name", "only letters, digits and hyphens"},
 		{"name too long", func(c *stack.Config) { c.Name = strings.Repeat("a", 65) }, "name", "allowed up to 64"},
@@ -98,6 +97,7 @@ func TestValidateRejects(t *testing.T) {
 			c.Container.Secrets = []stack.Secret{{Name: "A-B", From: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "not a valid variable name"},
 		{"secret shadows env", func(c *stack.Config) {
+			c.Container.Environment = []stack.EnvVar{{Name: "BUILD", Value: "v1"}}
 			c.Container.Secrets = []stack.Secret{{Name: "BUILD", From: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "set twice"},
 		{"spot weight too high", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Weight: 5000} }, "spot-weight", "allowed 0 to 1000"},
@@ -254,7 +254,7 @@ func TestValidateAccepts(t *testing.T) {
 // TestValidateReportsEverything proves one call lists every problem.
 func TestValidateReportsEverything(t *testing.T) {
 	cfg := stack.Default()
-	cfg.Name = ""
+	cfg.Name = "my app"
 	cfg.Container.Port = 0
 	cfg.Container.CPU = 3
 	cfg.HealthCheck.Matcher = "x"

@@ -81,9 +81,11 @@ func noEffect(c Config) []Problem {
 		ignored(KeyHostedZoneID, KeyDomainName, "give the domain name to serve")
 	}
 	if e := c.Environment; !e.Shared() {
+		// Without any environment, a host or a path is an error
+		// (validator.routing).
 		for key, changed := range map[string]bool{
-			KeyHost:     len(e.Hosts) > 0,
-			KeyPath:     len(e.Paths) > 0,
+			KeyHost:     len(e.Hosts) > 0 && e.Name != "",
+			KeyPath:     len(e.Paths) > 0 && e.Name != "",
 			KeyPriority: e.Priority != 0,
 		} {
 			if changed {

@@ -211,7 +211,7 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 	// Bridge mode: moto fails RunTask of an awsvpc task (it reads a
 	// private DNS name its network interfaces lack).
 	m.JSON(t, "ecs", "RegisterTaskDefinition", map[string]any{"family": "seeded", "networkMode": "bridge",
-		"cpu": "256", "memory": "512", "containerDefinitions": []map[string]any{{"name": "example-app", "image": "nginx:1.27", "memory": 512}}}, &registered)
+		"cpu": "256", "memory": "512", "containerDefinitions": []map[string]any{{"name": name, "image": "nginx:1.27", "memory": 512}}}, &registered)
 	// moto moves a task one status on at each DescribeTasks (its state
 	// manager's default for ecs::task); keep tasks RUNNING until stopped,
 	// as ECS does. This moto is the test's own.
@@ -248,7 +248,9 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 		t.Errorf("tasks --json: exit %d, want the one task %s\n%s%s", code, taskID, stdout, stderr)
 	}
 
-	stream := "example-app/example-app/" + taskID
+	// The service has no name of its own: the container is named after the
+	// stack, and the streams start with the literal prefix ecs.
+	stream := "ecs/" + name + "/" + taskID
 	m.JSON(t, "logs", "CreateLogStream", map[string]any{"logGroupName": logGroup, "logStreamName": stream}, nil)
 	now := time.Now().UnixMilli()
 	m.JSON(t, "logs", "PutLogEvents", map[string]any{"logGroupName": logGroup, "logStreamName": stream, "logEvents": []map[string]any{

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -73,7 +75,14 @@ func (o *runOptions) Execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := operate.Run(ctx, clients, svc, operate.RunOptions{Command: o.Command, StartedBy: "cfnfargate-run", NoWait: true}, nil)
+	// One token for the run: a RunTask the SDK retries after a 5xx or a
+	// lost answer carries it again, and ECS starts no second task (a
+	// migration run twice).
+	token, err := runToken()
+	if err != nil {
+		return err
+	}
+	res, err := operate.Run(ctx, clients, svc, operate.RunOptions{Command: o.Command, StartedBy: "cfnfargate-run", NoWait: true, ClientToken: token}, nil)
 	if err != nil {
 		return err
 	}
@@ -99,4 +108,14 @@ func (o *runOptions) Execute(ctx context.Context) error {
 		return &exitError{code: code, err: errQuiet}
 	}
 	return nil
+}
+
+// runToken is a RunTask client token: "cfnfargate-run-" and 32 random hex
+// digits, 47 characters of the 64 ECS takes.
+func runToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a client token for RunTask: %w", err)
+	}
+	return "cfnfargate-run-" + hex.EncodeToString(b), nil
 }

@@ -113,7 +113,7 @@ func Rollback(ctx context.Context, c Clients, d *deploy.Deployer, stackName stri
 	if res.Deploy.NoChanges {
 		return res, nil
 	}
-	res.Recorded, err = Record(ctx, c, stackName, RecordOptions{Action: "rollback", RollbackOf: target.Number, Now: o.Now})
+	res.Recorded, err = Record(ctx, c, stackName, RecordOptions{Action: "rollback", RollbackOf: target.Number, Now: o.Now, SettingsOf: &target})
 	if err != nil {
 		return res, fmt.Errorf("rolled back, but could not record the release: %w", err)
 	}

@@ -27,6 +27,11 @@ type RunOptions struct {
 	// PollInterval is how often the task and its log are read while
 	// waiting; zero means DefaultPollInterval.
 	PollInterval time.Duration
+	// ClientToken makes RunTask idempotent: a call retried with the same
+	// token (the SDK retries a 5xx or a lost answer) starts no second
+	// task. Up to 64 characters from ! to ~ (ECS API reference, RunTask
+	// clientToken; "Ensuring idempotency"). Empty lets the SDK make one.
+	ClientToken string
 }
 
 // RunResult is how a one-off task ended, or that it started (NoWait).
@@ -65,6 +70,9 @@ func Run(ctx context.Context, c Clients, svc *Service, o RunOptions, emit func(L
 	}
 	if o.StartedBy == "" {
 		in.StartedBy = nil
+	}
+	if o.ClientToken != "" {
+		in.ClientToken = aws.String(o.ClientToken)
 	}
 	// RunTask takes a capacity provider strategy or a launch type, not
 	// both (ECS API reference, RunTask).
