@@ -16,6 +16,10 @@ import (
 // that still route through its listener.
 const TagServiceStack = "cfnfargate:service-stack"
 
+// ServiceRuleID is the logical ID of the listener rule of a service in an
+// environment, the rule that is the service's on the shared listener.
+func ServiceRuleID() string { return idListenerRule }
+
 // inEnvironment reports whether cfg is a service in a shared environment.
 func inEnvironment(cfg Config) bool { return cfg.Environment.Shared() }
 

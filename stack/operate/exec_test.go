@@ -6,6 +6,9 @@ import (
 	"errors"
 	"os/exec"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
 func fakePlugin(string) (string, error) { return "/opt/fake/session-manager-plugin", nil }
@@ -73,5 +76,37 @@ func TestExecChecks(t *testing.T) {
 	}
 	if n := len(sim.sent("ExecuteCommand")); n != 0 {
 		t.Errorf("ExecuteCommand called %d times", n)
+	}
+}
+
+// Proves (F8; CloudFormation by cfnFake, ECS by the simulator): Find
+// reads the container's log group, which the task definition's awslogs
+// driver names, never the pause gate's, whatever order the stack lists
+// its log groups in.
+func TestFindReadsContainerLogGroup(t *testing.T) {
+	const container, gate = "/ecs/shop/app-1", "shop-PauseGateLogGroup-X"
+	sim := newJSONSim(t)
+	sim.on("DescribeServices", simAnswer{body: map[string]any{"services": []any{map[string]any{
+		"serviceName": "shop-service", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/shop:3"}}}})
+	sim.on("DescribeTaskDefinition", simAnswer{body: map[string]any{"taskDefinition": map[string]any{
+		"containerDefinitions": []any{map[string]any{"name": "app", "logConfiguration": map[string]any{"logDriver": "awslogs",
+			"options": map[string]string{"awslogs-group": container, "awslogs-stream-prefix": "app", "awslogs-region": "us-east-1"}}}}}}})
+	group := func(logical, physical string) cftypes.StackResourceSummary {
+		return cftypes.StackResourceSummary{LogicalResourceId: aws.String(logical), PhysicalResourceId: aws.String(physical),
+			ResourceType: aws.String("AWS::Logs::LogGroup"), ResourceStatus: cftypes.ResourceStatusCreateComplete}
+	}
+	for name, groups := range map[string][]cftypes.StackResourceSummary{
+		"gate last":  {group("LogGroup", container), group("PauseGateLogGroup", gate)},
+		"gate first": {group("PauseGateLogGroup", gate), group("LogGroup", container)},
+	} {
+		c := sim.clients()
+		c.CloudFormation = &cfnFake{stack: fakeStack("UPDATE_COMPLETE", nil), resources: append(serviceResources(), groups...)}
+		svc, err := Find(context.Background(), c, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.LogGroup != container || svc.LogStreamPrefix != "app" {
+			t.Errorf("%s: log group %q, prefix %q; want the container's %q, app", name, svc.LogGroup, svc.LogStreamPrefix, container)
+		}
 	}
 }
