@@ -186,6 +186,8 @@ func operationHints(c *cli.Context, err error) error {
 		return &hintedError{err: err, hint: "List them: " + shellWords([]string{"cfnfargate", "tasks", "--stack", stackName}) + access + " --stopped"}
 	case errors.As(err, &denied):
 		return &hintedError{err: err, hint: "Allow " + denied.Action + " to the caller's IAM policy; the README lists what each command needs."}
+	case errors.As(err, new(*operate.StackBusyError)):
+		return &hintedError{err: err, hint: "Follow it: " + shellWords([]string{"cfnfargate", "status", "--stack", stackName}) + access}
 	case errors.Is(err, operate.ErrTaskNeeded):
 		return &hintedError{err: err, hint: "Give one with --task ID (run on a terminal to pick from a list); " +
 			shellWords([]string{"cfnfargate", "tasks", "--stack", stackName}) + access + " lists them."}

@@ -30,7 +30,8 @@ func rollbackCommand() *cli.Command {
 			"its parameters and its image pinned by digest; the task count stays as it is. It shows the plan, waits with\n" +
 			"the usual progress and records a new release.\n" +
 			"--in-flight cancels a stack update that CloudFormation is running, or else stops the service's ECS\n" +
-			"deployment in progress with rollback.\n" +
+			"deployment in progress with rollback. While CloudFormation rolls the stack back, creates or deletes it,\n" +
+			"it stops nothing and says to wait: the deployment in progress is then CloudFormation's own.\n" +
 			"Exit status: 0 rolled back, 1 failed, 2 bad input, 130 interrupted.",
 		Flags: operationFlags(
 			&cli.IntFlag{Name: "to", Usage: "the release `N` to deploy again (see cfnfargate history)"},

@@ -3,6 +3,7 @@ package operate
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,34 @@ func TestStopInFlight(t *testing.T) {
 	sim.on("ListServiceDeployments", simAnswer{body: map[string]any{"serviceDeployments": []any{}}})
 	if _, err := StopInFlight(context.Background(), c, "shop"); !errors.Is(err, ErrNothingInFlight) {
 		t.Errorf("nothing in flight: %v", err)
+	}
+}
+
+// Proves (F11; CloudFormation by cfnFake, ECS by the simulator): while
+// CloudFormation rolls the stack back, creates or deletes it, rollback
+// --in-flight stops nothing, neither the stack operation nor the ECS
+// deployment (which during a rollback is the rollback's own), and says
+// to wait; only UPDATE_IN_PROGRESS is cancelled.
+func TestStopInFlightWaitsForCloudFormation(t *testing.T) {
+	for _, status := range []string{"UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+		"CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", "REVIEW_IN_PROGRESS"} {
+		sim := newJSONSim(t)
+		const deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/shop-cluster/shop-service/rollback"
+		sim.on("DescribeServices", simAnswer{body: map[string]any{"services": []any{map[string]any{
+			"serviceName": "shop-service", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/shop:3"}}}})
+		sim.on("DescribeTaskDefinition", simAnswer{body: map[string]any{"taskDefinition": map[string]any{
+			"containerDefinitions": []any{map[string]any{"name": "app"}}}}})
+		sim.on("ListServiceDeployments", simAnswer{body: map[string]any{"serviceDeployments": []any{map[string]any{"serviceDeploymentArn": deployment, "status": "IN_PROGRESS"}}}})
+		sim.on("StopServiceDeployment", simAnswer{body: map[string]any{"serviceDeploymentArn": deployment}})
+		c := sim.clients()
+		cfn := &cfnFake{stack: fakeStack(status, nil), resources: serviceResources()}
+		c.CloudFormation = cfn
+		_, err := StopInFlight(context.Background(), c, "shop")
+		if err == nil || !strings.Contains(err.Error(), "is "+status) || !strings.Contains(err.Error(), "wait until the stack settles") {
+			t.Errorf("%s: %v; want a refusal that names the status and says to wait", status, err)
+		}
+		if n := len(sim.sent("StopServiceDeployment")); n != 0 || cfn.cancelled != 0 {
+			t.Errorf("%s: %d deployments stopped, %d updates cancelled; want none", status, n, cfn.cancelled)
+		}
 	}
 }
