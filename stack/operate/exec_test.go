@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
 func fakePlugin(string) (string, error) { return "/opt/fake/session-manager-plugin", nil }
@@ -107,6 +109,53 @@ func TestFindReadsContainerLogGroup(t *testing.T) {
 		}
 		if svc.LogGroup != container || svc.LogStreamPrefix != "app" {
 			t.Errorf("%s: log group %q, prefix %q; want the container's %q, app", name, svc.LogGroup, svc.LogStreamPrefix, container)
+		}
+	}
+}
+
+// Proves (H3; ECS by the simulator): run starts a one-off task on regular
+// Fargate, weight 1, even for a service whose strategy puts every task on
+// Fargate Spot; only --spot (RunOptions.Spot) runs it on Spot. A service
+// on the FARGATE launch type gets that launch type, never both.
+func TestRunCapacity(t *testing.T) {
+	spotOnly := []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Base: 0, Weight: 0},
+		{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
+	for _, tc := range []struct {
+		name     string
+		strategy []ecstypes.CapacityProviderStrategyItem
+		spot     bool
+		want     string
+	}{
+		{"spot service", spotOnly, false, `strategy [FARGATE:1]`},
+		{"spot service, --spot", spotOnly, true, `strategy [FARGATE_SPOT:1]`},
+		{"launch type service", nil, false, `launch type FARGATE`},
+		{"launch type service, --spot", nil, true, `strategy [FARGATE_SPOT:1]`},
+	} {
+		sim := newJSONSim(t)
+		sim.on("RunTask", simAnswer{body: map[string]any{"tasks": []any{simTask(taskA, "PROVISIONING", 5000, nil, "")}}})
+		svc := simService()
+		svc.CapacityProviderStrategy = tc.strategy
+		if tc.strategy == nil {
+			svc.LaunchType = ecstypes.LaunchTypeFargate
+		}
+		if _, err := Run(context.Background(), sim.clients(), svc, RunOptions{Command: []string{"./migrate"}, Spot: tc.spot, NoWait: true}, nil); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		req := sim.sent("RunTask")[0]
+		got := "launch type " + fmt.Sprint(req["launchType"])
+		if items, ok := req["capacityProviderStrategy"].([]any); ok {
+			var parts []string
+			for _, item := range items {
+				item := item.(map[string]any)
+				parts = append(parts, fmt.Sprintf("%v:%v", item["capacityProvider"], item["weight"]))
+			}
+			got = "strategy " + fmt.Sprint(parts)
+			if req["launchType"] != nil {
+				got += " and a launch type"
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: RunTask with %s, want %s", tc.name, got, tc.want)
 		}
 	}
 }
