@@ -178,6 +178,9 @@ func operationHints(c *cli.Context, err error) error {
 	case errors.Is(err, operate.ErrExecDisabled):
 		return &hintedError{err: err, hint: "Turn it on: " + shellWords([]string{"cfnfargate", "deploy", "--stack", stackName}) + access +
 			" --enable-exec [settings]\nThe deploy replaces the tasks; the new ones run the ECS Exec agent."}
+	case errors.As(err, new(*operate.ExecNotReadyError)):
+		return &hintedError{err: err, hint: "A task's ECS Exec agent starts a few seconds after the task; try again. A task started before ECS Exec was turned on never has it: " +
+			shellWords([]string{"cfnfargate", "tasks", "--stack", stackName}) + access + " lists the tasks, and a deploy replaces them."}
 	case errors.As(err, &missing):
 		return &hintedError{err: err, hint: "On macOS: brew install --cask session-manager-plugin. Other systems: " + operate.PluginInstallURL}
 	case errors.Is(err, operate.ErrNoReleases):

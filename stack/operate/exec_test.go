@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,5 +158,58 @@ func TestRunCapacity(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: RunTask with %s, want %s", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Proves (H4; ECS by the simulator): exec offers only the running tasks
+// that can take a session, those started with enableExecuteCommand whose
+// ExecuteCommandAgent is RUNNING; a task chosen by --task that cannot is
+// refused with why; with none that can, the error names each task's
+// reason; and no session is started for any of them.
+func TestExecOffersOnlyReadyTasks(t *testing.T) {
+	const taskC = "cccccccc0123456789abcdef01234567"
+	withoutExec := simTask(taskB, "RUNNING", 4000, nil, "") // started before exec was turned on
+	withoutExec["enableExecuteCommand"] = false
+	agentPending := simTask(taskC, "RUNNING", 3000, nil, "")
+	agentPending["containers"].([]any)[0].(map[string]any)["managedAgents"] = []any{map[string]any{"name": "ExecuteCommandAgent", "lastStatus": "PENDING"}}
+	session := simAnswer{body: map[string]any{"clusterArn": "c", "containerName": "app", "interactive": true,
+		"session": map[string]any{"sessionId": "s", "streamUrl": "wss://x", "tokenValue": "t"}}}
+
+	sim := newJSONSim(t)
+	sim.on("ListTasks", simAnswer{body: map[string]any{"taskArns": []string{taskARN(taskA), taskARN(taskB), taskARN(taskC)}}})
+	sim.on("DescribeTasks", simAnswer{body: map[string]any{"tasks": []any{simTask(taskA, "RUNNING", 5000, nil, ""), withoutExec, agentPending}}})
+	sim.on("ExecuteCommand", session)
+	var offered []string
+	pick := func(tasks []Task) (Task, error) {
+		for _, t := range tasks {
+			offered = append(offered, ShortID(t.ID))
+		}
+		return tasks[0], nil
+	}
+	s, err := Exec(context.Background(), sim.clients(), simService(), ExecOptions{Pick: pick, LookPath: fakePlugin})
+	if err != nil || s.Task.ID != taskA {
+		t.Fatalf("exec among three running tasks = %+v, %v; want the only ready one, %s", s, err, ShortID(taskA))
+	}
+	if len(offered) != 0 {
+		t.Errorf("offered %v; with one ready task there is nothing to choose", offered)
+	}
+
+	for _, tc := range []struct{ task, want string }{
+		{taskB, "started without ECS Exec"},
+		{taskC, "agent of task " + ShortID(taskC) + " is PENDING"},
+	} {
+		_, err := Exec(context.Background(), sim.clients(), simService(), ExecOptions{Task: tc.task, LookPath: fakePlugin})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--task %s: %v; want a refusal saying %q", ShortID(tc.task), err, tc.want)
+		}
+	}
+
+	sim.on("DescribeTasks", simAnswer{body: map[string]any{"tasks": []any{withoutExec, agentPending}}})
+	_, err = Exec(context.Background(), sim.clients(), simService(), ExecOptions{Pick: pick, LookPath: fakePlugin})
+	if err == nil || !strings.Contains(err.Error(), "none of the 2 running tasks") || !strings.Contains(err.Error(), ShortID(taskB)) || !strings.Contains(err.Error(), ShortID(taskC)) {
+		t.Errorf("exec with no ready task: %v; want an error naming both tasks", err)
+	}
+	if n := len(sim.sent("ExecuteCommand")); n != 1 {
+		t.Errorf("ExecuteCommand called %d times, want once (for the ready task)", n)
 	}
 }
