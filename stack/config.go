@@ -93,6 +93,14 @@ type Deployment struct {
 	// the live rule's, so that a stack update never moves traffic; zero
 	// means all traffic on the target group (100 and 0).
 	Weights Weights
+	// ForceNewDeployment makes the update force a new ECS deployment
+	// (ForceNewDeployment.EnableForceNewDeployment). Not a setting: emit
+	// leaves it false, and the deploy command sets it when the placement
+	// (ForceNewDeploymentNonce) differs from the deployed template's, as
+	// ECS refuses a new capacity provider strategy without a forced
+	// deployment. Forcing on every update would make a change of the
+	// desired count alone a full deployment, blue/green included.
+	ForceNewDeployment bool
 }
 
 // Weights are the forward weights of the production listener rule, per

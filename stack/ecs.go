@@ -295,12 +295,18 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// strategy on an existing service, or making a change to a capacity
 		// provider strategy on a service that is already using one, you
 		// must force a new deployment": UpdateService's
-		// InvalidParameterException; aws-cdk #34631). So every update of the
-		// service forces one; the nonce names the placement, so that a
-		// change of it alone is an update too. goformation v7.14.9 predates
-		// the property.
+		// InvalidParameterException; aws-cdk #34631). The nonce names the
+		// placement; the deploy command forces a deployment when it
+		// differs from the deployed template's (Deployment.
+		// ForceNewDeployment). Not on every update: CloudFormation then
+		// sends forceNewDeployment with any change of the service, and a
+		// change of DesiredCount alone, which is no deployment by itself
+		// ("This parameter doesn't trigger a new service deployment", ECS
+		// API reference, UpdateService), would become one: with a
+		// blue/green strategy, twice the tasks, the bake and the gate
+		// (review 2, F6). goformation v7.14.9 predates the property.
 		"ForceNewDeployment": map[string]any{
-			"EnableForceNewDeployment": true,
+			"EnableForceNewDeployment": cfg.Deployment.ForceNewDeployment,
 			"ForceNewDeploymentNonce":  placementNonce(service),
 		},
 	}
