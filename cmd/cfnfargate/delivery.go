@@ -41,9 +41,14 @@ func checkOnPause(c *cli.Context) error {
 
 // keepTraffic runs the blue/green checks of a deploy of cfg (refusals are
 // errors) and rebuilds the template with the production rule's live
-// weights, so that the stack update does not move traffic. It returns the
-// warnings that --force let through.
+// weights, so that the stack update does not move traffic; the deployer
+// writes them into the stack's own template first, so that a failed
+// update does not set them back (deploy.Input.KeepWeights). The update
+// forces a new ECS deployment only when the placement changes
+// (deploy.Input.ForcePlacement). It returns the warnings that --force let
+// through.
 func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *deploy.Input, cfg stack.Config) ([]string, error) {
+	in.ForcePlacement = true
 	pre, err := dl.Check(ctx, in.StackName, cfg, c.Bool("force"))
 	var firing *deploy.AlarmFiringError
 	if errors.As(err, &firing) {
@@ -59,6 +64,7 @@ func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *de
 			return nil, err
 		}
 		in.TemplateBody = string(body)
+		in.KeepWeights = pre.KeepWeights
 	}
 	if pre.Traffic != nil && cfg.Deployment.Progressive() {
 		fmt.Fprintf(c.App.ErrWriter, "Traffic: %s (the template keeps it)\n", pre.Traffic.Split())
@@ -70,6 +76,7 @@ func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *de
 // deploy would refuse is a warning, and the plan shows the weights deploy
 // would keep.
 func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *deploy.Input, cfg stack.Config) error {
+	in.ForcePlacement = true
 	pre, err := dl.Check(ctx, in.StackName, cfg, true)
 	var busy *deploy.RoutingBusyError
 	var switching *deploy.StrategySwitchError
@@ -90,6 +97,7 @@ func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery,
 			return err
 		}
 		in.TemplateBody = string(body)
+		in.KeepWeights = pre.KeepWeights
 	}
 	return nil
 }

@@ -88,6 +88,39 @@ func (o operation) deployer(c *deploy.Clients, out *console) *deploy.Deployer {
 	return c.Deployer(progress.New(out.stdout, opts))
 }
 
+// watchGate answers the pause gate of the stack while a command's update
+// runs, as deploy does (see watchGate in delivery.go), when the stack has
+// a gate. It returns a function that stops it.
+func (o operation) watchGate(ctx context.Context, dl deploy.Delivery, onPause string) (stop func()) {
+	if has, err := dl.HasGate(ctx, o.Stack); err != nil || !has {
+		return func() {}
+	}
+	var stdin io.Reader
+	if o.Stdin != nil {
+		stdin = o.Stdin
+	}
+	return watchGate(ctx, &lockedWriter{w: o.Stderr}, dl, o.Stack, gateAnswers{onPause: onPause, stdin: stdin})
+}
+
+// checkLive runs the blue/green checks of an update of the stack that
+// deploys no template of the user's (scale, rollback): a refusal while ECS
+// deploys the service, with how to stop that deployment; warnings print
+// on stderr. It returns the live weights to keep.
+func (o operation) checkLive(ctx context.Context, dl deploy.Delivery) (map[string]int, error) {
+	pre, err := dl.CheckLive(ctx, o.Stack)
+	var busy *deploy.RoutingBusyError
+	if errors.As(err, &busy) {
+		return nil, fmt.Errorf("%w\nTo stop that deployment: cfnfargate rollback --stack %s --in-flight", err, o.Stack)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range pre.Warnings {
+		fmt.Fprintf(o.Stderr, "cfnfargate: warning: %s\n", w)
+	}
+	return pre.KeepWeights, nil
+}
+
 // terminal reports whether prompts can be asked.
 func (o operation) terminal() bool {
 	return o.Stdin != nil && progress.IsTerminal(o.Stdin)

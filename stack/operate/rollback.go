@@ -26,6 +26,11 @@ type RollbackOptions struct {
 	// rollback that replaces resources runs only as they allow.
 	AllowReplacement   bool
 	ConfirmReplacement func(ctx context.Context, replacements []deploy.Replacement) (bool, error)
+	// KeepWeights are the live weights of a blue/green service's listener
+	// rules (deploy.Input.KeepWeights): written into the release's
+	// template, whose own are those of its time, and first into the
+	// stack's template.
+	KeepWeights map[string]int
 	// Caller fills in the release records' By; Now their Time.
 	Now func() time.Time
 }
@@ -101,6 +106,11 @@ func Rollback(ctx context.Context, c Clients, d *deploy.Deployer, stackName stri
 	note(d, stackName, "Rolling back stack %s to release %d of %s (image %s)", stackName, target.Number, target.Time.Format(time.RFC3339), res.Image)
 	in := stackInput(st, body, params, o.Timeout)
 	in.AllowReplacement, in.ConfirmReplacement = o.AllowReplacement, o.ConfirmReplacement
+	// The release's weights are those of its time, which ECS has moved
+	// since; and its template forces a deployment on every update when it
+	// is from an earlier version: a deployment is forced only when the
+	// placement changes.
+	in.KeepWeights, in.ForcePlacement = o.KeepWeights, true
 	// The release's capabilities and the stack's: either template may
 	// need them.
 	for _, capability := range target.Capabilities {
