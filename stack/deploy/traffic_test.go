@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/format"
 )
@@ -153,5 +154,57 @@ func TestTrafficRisk(t *testing.T) {
 	var refused *TrafficRuleError
 	if err := error(TrafficRisk(Plan{Stack: "shop", Changes: []Change{rule, service}}, rules)); !errors.As(err, &refused) || refused.ExitCode() != ExitFailure {
 		t.Errorf("the refusal %v is not a TrafficRuleError with exit code 1", err)
+	}
+}
+
+// Proves (F6, against moto): with ForcePlacement, an update forces a new
+// ECS deployment exactly when the placement (ForceNewDeploymentNonce)
+// changes: moving the service to Fargate Spot forces one, as ECS
+// requires; a later update that changes the task count alone forces none,
+// although the template it sends was built to force one.
+func TestDeployForcesOnlyPlacementChanges(t *testing.T) {
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	d, _ := motoDeployer(m)
+	ctx := context.Background()
+	params := map[string]string{"VpcId": n.VpcID, "PublicSubnetIds": strings.Join(n.PublicSubnets, ","),
+		"PrivateSubnetIds": strings.Join(n.PrivateSubnets, ","), "CertificateArn": n.CertificateArn}
+	const name = "force-placement"
+	deployCfg := func(cfg stack.Config) string {
+		t.Helper()
+		doc, err := stack.Build(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := format.YAML(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Deploy(ctx, Input{StackName: name, TemplateBody: string(body), Parameters: params, Timeout: time.Minute, ForcePlacement: true}); err != nil {
+			t.Fatalf("Deploy: %v", err)
+		}
+		out, err := d.API.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(name), TemplateStage: cftypes.TemplateStageOriginal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, err := parseTree(aws.ToString(out.TemplateBody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mappingValue(mappingValue(mappingValue(tree.resource("Service"), "Properties"), "ForceNewDeployment"), "EnableForceNewDeployment").Value
+	}
+	cfg := stack.Default()
+	if got := deployCfg(cfg); got != "false" {
+		t.Errorf("create: EnableForceNewDeployment %s, want false", got)
+	}
+	cfg.Service.Spot.Enabled = true
+	if got := deployCfg(cfg); got != "true" {
+		t.Errorf("the move to Fargate Spot: EnableForceNewDeployment %s, want true (the placement changes)", got)
+	}
+	cfg.Service.DesiredCount = 3
+	cfg.Deployment.ForceNewDeployment = true // as a template that forces on every update
+	if got := deployCfg(cfg); got != "false" {
+		t.Errorf("a count change: EnableForceNewDeployment %s, want false (the placement is the same)", got)
 	}
 }
