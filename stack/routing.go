@@ -81,15 +81,22 @@ const (
 )
 
 // RulePriority is the listener rule's priority of a service in an
-// environment: Environment.Priority when given, or one derived from the
-// service's name in the band of its conditions (1000-15999 for a host and
-// a path, 16000-30999 for a path only, 31000-45999 for a host only). Two
-// services can still draw the same number; the deploy checks the listener's
-// rules first, and Environment.Priority settles a collision.
+// environment as the template writes it: Environment.Priority when given,
+// or RulePriorityFor the service's name. The deploy command sets
+// Environment.Priority to the one it chose for the service's stack, which
+// is its identity in the environment (RulePriorityFor the stack, or a free
+// one after it, or the one its rule already has).
 func RulePriority(cfg Config) int {
 	if cfg.Environment.Priority != 0 {
 		return cfg.Environment.Priority
 	}
+	return RulePriorityFor(cfg, cfg.Name)
+}
+
+// RuleBand is the band of listener rule priorities of cfg's conditions:
+// 1000-15999 for a host and a path, 16000-30999 for a path only,
+// 31000-45999 for a host only.
+func RuleBand(cfg Config) (lo, hi int) {
 	band := bandHostOnly
 	switch hosts := ruleHosts(cfg); {
 	case len(hosts) > 0 && len(cfg.Environment.Paths) > 0:
@@ -97,10 +104,25 @@ func RulePriority(cfg Config) int {
 	case len(cfg.Environment.Paths) > 0:
 		band = bandPathOnly
 	}
-	h := fnv.New32a()
-	h.Write([]byte(cfg.Name))
-	return band + int(h.Sum32()%bandSize)
+	return band, band + bandSize - 1
 }
+
+// RulePriorityFor is the priority in cfg's band that key hashes to, so
+// that a key always draws the same one. Two keys can still draw the same
+// number; the deploy then takes the next free one.
+func RulePriorityFor(cfg Config, key string) int {
+	lo, _ := RuleBand(cfg)
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return lo + int(h.Sum32()%bandSize)
+}
+
+// SharedResourceIDs are the logical IDs of the environment's resources that
+// its services' stacks refer to: the load balancer (its DNS name), the
+// HTTPS listener (their rules) and the load balancer's security group
+// (their tasks' ingress rules). An update of the environment that
+// replaces one leaves the services pointing at the old one.
+func SharedResourceIDs() []string { return []string{idLoadBalancer, idHTTPSListener, idLoadBalancerSG} }
 
 // Validation of a service in an environment, called from Config.Validate.
 

@@ -129,7 +129,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 			o.labels = s.label
 			o.timing = settingsTiming(s.Config)
 			o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, []string, error) {
-				if err := resolveEnvironment(ctx, c, d, in, s.Config); err != nil {
+				if err := resolveEnvironment(ctx, c, d, in, &s.Config); err != nil {
 					return nil, nil, err
 				}
 				// Blue/green: keep the live weights, refuse what is unsafe,
@@ -405,7 +405,7 @@ func diffCommand() *cli.Command {
 			}
 			var plan *deploy.Plan
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
-				if err := resolveEnvironment(ctx, c, d, &in, s.Config); err != nil {
+				if err := resolveEnvironment(ctx, c, d, &in, &s.Config); err != nil {
 					return err
 				}
 				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, s.Config); err != nil {

@@ -141,9 +141,14 @@ type Input struct {
 	// deployment.
 	ForcePlacement bool
 
-	// checkPlan, when not nil, may refuse a plan before it executes; the
-	// change set is then deleted.
-	checkPlan func(Plan) error
+	// CheckPlan, when not nil, may refuse the plan before it executes:
+	// the change set is then deleted, and Deploy returns its error. Diff
+	// reports what it would refuse as a note.
+	CheckPlan func(Plan) error
+
+	// guardPlan is Deploy's own check of the plan (see traffic.go), run
+	// before CheckPlan.
+	guardPlan func(Plan) error
 }
 
 // Fields of Input that Deploy checks, beside those of check.go, as the
@@ -256,8 +261,11 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 		return d.keep(ctx, in, cs, stack, ownStack, res)
 	}
 	d.emit(PlanReady{Plan: cs.Plan})
-	if in.checkPlan != nil {
-		if err := in.checkPlan(cs.Plan); err != nil {
+	for _, check := range []func(Plan) error{in.guardPlan, in.CheckPlan} {
+		if check == nil {
+			continue
+		}
+		if err := check(cs.Plan); err != nil {
 			return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 		}
 	}

@@ -58,7 +58,7 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 		if len(sync) > 0 {
 			// The plan compares with the template before that update,
 			// which the rules' changes in it are.
-			in.checkPlan = nil
+			in.guardPlan = nil
 		}
 	}
 	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff", stack: current, declared: declared})
@@ -69,8 +69,11 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 		d.note(in.StackName, "No changes to stack %s", in.StackName)
 	} else {
 		d.emit(PlanReady{Plan: cs.Plan})
-		if in.checkPlan != nil {
-			if err := in.checkPlan(cs.Plan); err != nil {
+		for _, check := range []func(Plan) error{in.guardPlan, in.CheckPlan} {
+			if check == nil {
+				continue
+			}
+			if err := check(cs.Plan); err != nil {
 				d.note(in.StackName, "Warning: deploy would refuse this plan: %v", err)
 			}
 		}

@@ -81,7 +81,7 @@ func (d *Deployer) alignLiveState(ctx context.Context, in Input, st *types.Stack
 		}
 		rules := deployed.weightedRules(in.KeepWeights)
 		sync = syncRules(deployed, next, rules, in.KeepWeights, st, params)
-		in.checkPlan = trafficGuard(in.StackName, rules, in.checkPlan)
+		in.guardPlan = trafficGuard(in.StackName, rules)
 	}
 	if nextChanged {
 		if in.TemplateBody, err = next.String(); err != nil {
@@ -200,7 +200,7 @@ func (d *Deployer) syncRules(ctx context.Context, in Input, st *types.Stack, bod
 	for _, t := range st.Tags {
 		sync.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	sync.checkPlan = func(p Plan) error {
+	sync.guardPlan = func(p Plan) error {
 		for _, c := range p.Changes {
 			if types.ChangeAction(c.Action) != types.ChangeActionModify || !slices.Contains(rules, c.LogicalID) {
 				return fmt.Errorf("stack %s: the update that writes the live traffic into the template would also %s %s (%s); nothing was changed",
@@ -258,16 +258,12 @@ func (e *TrafficRuleError) ExitCode() int { return ExitFailure }
 // rules (by logical ID) ECS moves traffic on: no Modify of one of them
 // together with a Modify of the ECS service (review 2, section 7, item 7).
 // A plan that replaces or adds a target group is left to the replacement
-// guard: its rule must change with it. then, when not nil, is checked
-// after.
-func trafficGuard(stackName string, rules []string, then func(Plan) error) func(Plan) error {
+// guard: its rule must change with it.
+func trafficGuard(stackName string, rules []string) func(Plan) error {
 	return func(p Plan) error {
 		if err := TrafficRisk(p, rules); err != nil {
 			err.Stack = stackName
 			return err
-		}
-		if then != nil {
-			return then(p)
 		}
 		return nil
 	}
