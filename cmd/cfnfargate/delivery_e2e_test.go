@@ -177,8 +177,19 @@ func TestBlueGreenThroughTheBinary(t *testing.T) {
 	if code, _, stderr := deploy("--image", "public.ecr.aws/nginx/nginx:1.30"); code != 1 || !strings.Contains(stderr, "ECS is deploying the service") {
 		t.Errorf("deploy during an ECS deployment: exit %d, stderr:\n%s\nwant exit 1, refused", code, stderr)
 	}
-
+	// scale runs the same checks (F6), and answers the gate as deploy
+	// does (F5).
+	if code, _, stderr := cf.run("scale", "--stack", name, "--count", "2"); code != 1 || !strings.Contains(stderr, "ECS is deploying the service") || !strings.Contains(stderr, "--in-flight") {
+		t.Errorf("scale during an ECS deployment: exit %d, stderr:\n%s\nwant exit 1, refused, with how to stop it", code, stderr)
+	}
 	proxy.set()
+	const held = "arn:aws:ecs:us-east-1:123456789012:service-deployment/c/s/10"
+	m.JSON(t, "ssm", "AmazonSSM.PutParameter", map[string]any{"Name": stack.GateParameterName(name), "Type": "String", "Overwrite": true,
+		"Value": fmt.Sprintf("%s %s %d", stack.GateWaiting, held, time.Now().Unix())}, nil)
+	if code, _, stderr := cf.run("scale", "--stack", name, "--count", "2", "--on-pause", "continue"); code != 0 || !strings.Contains(stderr, "Approved: production traffic moves to ECS deployment 10.") {
+		t.Errorf("scale of a gated service with a deployment at the gate: exit %d, stderr:\n%s\nwant it answered as --on-pause says", code, stderr)
+	}
+
 	code, _, stderr = cf.run("deploy", "--stack", name, "--strategy", "rolling")
 	if code != 1 || !strings.Contains(stderr, "Deploy once more with the blue/green strategy") {
 		t.Errorf("switch to rolling with traffic on the alternate group: exit %d, stderr:\n%s\nwant exit 1, refused", code, stderr)
