@@ -45,9 +45,10 @@ func builtInAlarms(cfg Config) bool {
 	return cfg.Deployment.Rollback5xxPercent > 0 || cfg.Deployment.RollbackLatencyP99 > 0
 }
 
-// alarmTargetGroups are the target groups whose metrics the alarms read:
-// both of a blue/green service, as traffic moves between them.
-func alarmTargetGroups(cfg Config) []string {
+// trafficTargetGroups are the target groups that carry the service's
+// traffic, whose metrics the alarms and the request scaling read: both of
+// a blue/green service, as traffic moves between them.
+func trafficTargetGroups(cfg Config) []string {
 	if cfg.Deployment.Progressive() {
 		return []string{targetGroupID(cfg), alternateTargetGroupID(cfg)}
 	}
@@ -88,7 +89,7 @@ func targetGroupMetric(cfg Config, id, metric, stat, targetGroup string) cloudwa
 // PutMetricAlarm and MetricDataQuery).
 func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 	d := cfg.Deployment
-	groups := alarmTargetGroups(cfg)
+	groups := trafficTargetGroups(cfg)
 	if d.Rollback5xxPercent > 0 {
 		var queries []cloudwatch.Alarm_MetricDataQuery
 		var errors, requests []string

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"fmt"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -24,12 +25,12 @@ func ServiceRuleID() string { return idListenerRule }
 func inEnvironment(cfg Config) bool { return cfg.Environment.Shared() }
 
 // addRouting adds what a service in an environment has instead of a load
-// balancer: its target group, the listener rule that forwards its hosts and
-// paths to it, and the egress rule that lets the environment's load
-// balancer reach its tasks.
+// balancer: its target group and the listener rule that forwards its hosts
+// and paths to it. The environment's load balancer reaches its tasks
+// through the environment's services group, which they join (addTasks): a
+// service adds no rule to the environment's groups.
 func addRouting(t *cloudformation.Template, cfg Config) {
 	addTargetGroup(t, cfg)
-	addLoadBalancerToTasks(t, cfg, cloudformation.Ref(ParamLoadBalancerSecurityGroupID))
 
 	var conditions []elb.ListenerRule_RuleCondition
 	if hosts := ruleHosts(cfg); len(hosts) > 0 {
@@ -129,17 +130,37 @@ func SharedResourceIDs() []string { return []string{idLoadBalancer, idHTTPSListe
 const (
 	maxEnvironmentName = 32
 	// "Condition values per rule: 5" and "Wildcards per rule: 5" (ALB
-	// quotas); host-header and path-pattern values count alike.
+	// quotas); host-header and path-pattern values count alike. The error
+	// AWS returns past it is "A rule can only have '5' condition values"
+	// (cfn-lint #3833, aws-cdk #10065).
 	maxConditionValues = 5
 	maxRuleWildcards   = 5
+	// The ALB guide also says "up to three match evaluations per
+	// condition" ("Condition types for listener rules"), but the error
+	// seen on AWS is the five-per-rule one: cfn-lint's schema allows 5
+	// values in one path-pattern condition (cfn-lint #3835), the CDK checks
+	// 5 (aws-cdk #10066), and Copilot ships up to 5 aliases in one host
+	// condition (copilot-cli #4961). So more than three is a warning, not
+	// an error (conditionWarnings); no test on an account has settled it.
+	maxConditionValuesDocumented = 3
+	maxHostLength                = 128
 )
+
+// validHost reports whether h is a host condition value ELB accepts.
+func validHost(h string) bool { return len(h) <= maxHostLength && hostCondition.MatchString(h) }
+
+// hostAllowed says what validHost allows, for messages.
+const hostAllowed = "use letters, digits, hyphens and dots, with * or ? as wildcards, up to 128 characters, with at least one dot and only letters after the last one (ELB API reference, HostHeaderConditionConfig)"
 
 var (
 	// Single hyphens between parts, so that environmentID is one to one.
 	environmentName = lazyregexp.New(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	// A host condition value: A-Z, a-z, 0-9, - . * ?, up to 128
-	// characters (ELB API reference, HostHeaderConditionConfig).
-	hostCondition = lazyregexp.New(`^[A-Za-z0-9.*?-]{1,128}$`)
+	// characters, with "at least one "." character" and "only alphabetical
+	// characters after the final "." character" (ELB API reference,
+	// HostHeaderConditionConfig): localhost or api.internal.123 fail
+	// CreateRule, and the stack rolls back. The length is checked apart.
+	hostCondition = lazyregexp.New(`^[A-Za-z0-9*?.-]*\.[A-Za-z]+$`)
 	// A path pattern: A-Z, a-z, 0-9, _ - . $ / ~ " ' @ : + & * ?, up to 128
 	// characters, starting with / (ELB API reference,
 	// PathPatternConditionConfig).
@@ -171,9 +192,13 @@ func (v *validator) routing(c Config) {
 		v.addCross(KeyHost, []string{KeyEnvironment, KeyPath}, "environment %s shares one listener among its services, so each needs a host or a path to route by: give host, path or domain-name", e.Name)
 	}
 	for _, h := range e.Hosts {
-		if !hostCondition.MatchString(h) {
-			v.add(KeyHost, "%q is not a host name a listener rule can match: use letters, digits, hyphens and dots, with * or ? as wildcards, up to 128 characters", h)
+		if !validHost(h) {
+			v.add(KeyHost, "%q is not a host name a listener rule can match: %s", h, hostAllowed)
 		}
+	}
+	if len(e.Hosts) == 0 && len(hosts) > 0 && !validHost(hosts[0]) {
+		// ruleHosts made the domain the rule's host: ELB checks it alike.
+		v.addCross(KeyDomainName, []string{KeyHost, KeyEnvironment}, "%s is the listener rule's host (no host is given), and ELB rejects it as one: %s; or give a host", c.Domain.Name, hostAllowed)
 	}
 	for _, p := range e.Paths {
 		if !pathCondition.MatchString(p) {
@@ -182,7 +207,7 @@ func (v *validator) routing(c Config) {
 	}
 	values := slices.Concat(hosts, e.Paths)
 	if len(values) > maxConditionValues {
-		v.addCross(KeyHost, []string{KeyPath}, "%d hosts and paths: a listener rule matches up to %d values (ALB quotas)", len(values), maxConditionValues)
+		v.addCross(KeyHost, []string{KeyPath}, "%d hosts and paths: a listener rule matches up to %d values in all, hosts and paths together (ALB quotas, condition values per rule)", len(values), maxConditionValues)
 	}
 	wildcards := 0
 	for _, value := range values {
@@ -205,4 +230,24 @@ func (v *validator) routing(c Config) {
 			v.addCross(s.Key, []string{KeyEnvironment}, "belongs to environment %s's load balancer or cluster, which its services share: set it on the environment's stack instead", e.Name)
 		}
 	}
+}
+
+// conditionWarnings warns about a condition with more values than the ALB
+// guide documents per condition (see maxConditionValuesDocumented).
+func conditionWarnings(c Config) []Problem {
+	if !c.Environment.Shared() {
+		return nil
+	}
+	var w []Problem
+	for _, cond := range []struct {
+		key string
+		n   int
+	}{{KeyHost, len(ruleHosts(c))}, {KeyPath, len(c.Environment.Paths)}} {
+		key, n := cond.key, cond.n
+		if n > maxConditionValuesDocumented && n <= maxConditionValues {
+			w = append(w, Problem{Key: key, Message: fmt.Sprintf(
+				"%d values in one listener rule condition: the ALB guide documents up to %d per condition (and %d per rule); ELB is known to accept up to %d, but if the deploy fails on this rule, use fewer or a wildcard", n, maxConditionValuesDocumented, maxConditionValues, maxConditionValues)})
+		}
+	}
+	return w
 }

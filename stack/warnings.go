@@ -12,6 +12,7 @@ import (
 func (c Config) Warnings() []Problem {
 	var w []Problem
 	w = append(w, noEffect(c)...)
+	w = append(w, conditionWarnings(c)...)
 	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
 		w = append(w, Problem{Key: KeyWritablePath, Related: []string{KeyImage, KeyReadOnlyRootFS}, Message: fmt.Sprintf(
 			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; make %s writable with writable-path",
