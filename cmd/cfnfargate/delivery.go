@@ -64,8 +64,8 @@ func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *de
 			return nil, err
 		}
 		in.TemplateBody = string(body)
-		in.KeepWeights = pre.KeepWeights
 	}
+	in.KeepWeights = pre.KeepWeights
 	if pre.Traffic != nil && cfg.Deployment.Progressive() {
 		fmt.Fprintf(c.App.ErrWriter, "Traffic: %s (the template keeps it)\n", pre.Traffic.Split())
 	}
@@ -97,8 +97,8 @@ func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery,
 			return err
 		}
 		in.TemplateBody = string(body)
-		in.KeepWeights = pre.KeepWeights
 	}
+	in.KeepWeights = pre.KeepWeights
 	return nil
 }
 

@@ -428,11 +428,17 @@ func (d Delivery) Check(ctx context.Context, stackName string, cfg stack.Config,
 		if !cfg.Deployment.Progressive() && altWeight > 0 {
 			return pre, &StrategySwitchError{Stack: stackName, Split: t.Split()}
 		}
-		if p, ok := t.weight(primary); ok && cfg.Deployment.Progressive() {
+		if p, ok := t.weight(primary); ok {
 			// Keyed by logical ID: a target group the new template renames
 			// is a new one, which starts without traffic.
-			pre.Weights = stack.Weights{Primary: p, Alternate: altWeight}
-			pre.KeepWeights = map[string]int{primary: p, alternate: altWeight}
+			if cfg.Deployment.Progressive() {
+				pre.Weights = stack.Weights{Primary: p, Alternate: altWeight}
+			}
+			// Back to rolling too: the stored template's weights may be
+			// stale, and a failed switch would put them back.
+			if cfg.Deployment.Progressive() || wasBlueGreen {
+				pre.KeepWeights = map[string]int{primary: p, alternate: altWeight}
+			}
 		}
 	}
 	names := slices.Concat(live.Alarms, cfg.Deployment.RollbackAlarms)

@@ -326,6 +326,14 @@ func TestStackUpdateDuringSplitKeepsWeights(t *testing.T) {
 	if _, err := e.delivery.Check(ctx, name, stack.Default(), false); !errors.As(err, new(*StrategySwitchError)) {
 		t.Errorf("Check of a switch to rolling with traffic on the alternate group = %v, want StrategySwitchError", err)
 	}
+	// With the traffic on the first group it may go on; the rolling
+	// template has no weights to build with, but the stored template's
+	// are written first all the same (Input.KeepWeights).
+	e.shift(t, live, 100, 0)
+	pre, err := e.delivery.Check(ctx, name, stack.Default(), false)
+	if err != nil || pre.Weights != (stack.Weights{}) || fmt.Sprint(pre.KeepWeights) != "map[TargetGroup:100 TargetGroupAlternate:0]" {
+		t.Errorf("Check of a switch to rolling = %+v, %v; want no weights to build with, the live ones to keep", pre, err)
+	}
 }
 
 // Proves (simulated ECS, real moto CloudWatch): a canary rolled back by an
