@@ -50,3 +50,8 @@ func logConfiguration(cfg Config) map[string]string {
 		"awslogs-stream-prefix": streamPrefix(cfg),
 	}
 }
+
+// LogGroupID is the logical ID of the container's log group. A stack can
+// hold other log groups (the pause gate's), so the day-2 commands pick the
+// container's by this ID.
+func LogGroupID() string { return idLogGroup }

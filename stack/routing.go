@@ -17,6 +17,10 @@ import (
 // that still route through its listener.
 const TagServiceStack = "cfnfargate:service-stack"
 
+// ServiceRuleID is the logical ID of the listener rule of a service in an
+// environment, the rule that is the service's on the shared listener.
+func ServiceRuleID() string { return idListenerRule }
+
 // inEnvironment reports whether cfg is a service in a shared environment.
 func inEnvironment(cfg Config) bool { return cfg.Environment.Shared() }
 
@@ -79,15 +83,29 @@ const (
 )
 
 // RulePriority is the listener rule's priority of a service in an
-// environment: Environment.Priority when given, or one derived from the
-// service's name in the band of its conditions (1000-15999 for a host and
-// a path, 16000-30999 for a path only, 31000-45999 for a host only). Two
-// services can still draw the same number; the deploy checks the listener's
-// rules first, and Environment.Priority settles a collision.
+// environment as the template writes it: Environment.Priority when given,
+// or RulePriorityFor the service's name. The deploy command sets
+// Environment.Priority to the one it chose for the service's stack, which
+// is its identity in the environment (RulePriorityFor the stack, or a free
+// one after it, or the one its rule already has).
 func RulePriority(cfg Config) int {
 	if cfg.Environment.Priority != 0 {
 		return cfg.Environment.Priority
 	}
+	key := cfg.Name
+	if key == "" {
+		// A service named after its stack: the template cannot know the
+		// stack's name, and its hosts and paths tell it apart from the
+		// environment's other services.
+		key = strings.Join(slices.Concat(ruleHosts(cfg), []string{"|"}, cfg.Environment.Paths), ",")
+	}
+	return RulePriorityFor(cfg, key)
+}
+
+// RuleBand is the band of listener rule priorities of cfg's conditions:
+// 1000-15999 for a host and a path, 16000-30999 for a path only,
+// 31000-45999 for a host only.
+func RuleBand(cfg Config) (lo, hi int) {
 	band := bandHostOnly
 	switch hosts := ruleHosts(cfg); {
 	case len(hosts) > 0 && len(cfg.Environment.Paths) > 0:
@@ -95,16 +113,25 @@ func RulePriority(cfg Config) int {
 	case len(cfg.Environment.Paths) > 0:
 		band = bandPathOnly
 	}
-	h := fnv.New32a()
-	h.Write([]byte(cfg.Name))
-	if cfg.Name == "" {
-		// A service named after its stack: the template cannot know the
-		// stack's name, and its hosts and paths tell it apart from the
-		// environment's other services.
-		h.Write([]byte(strings.Join(slices.Concat(ruleHosts(cfg), []string{"|"}, cfg.Environment.Paths), ",")))
-	}
-	return band + int(h.Sum32()%bandSize)
+	return band, band + bandSize - 1
 }
+
+// RulePriorityFor is the priority in cfg's band that key hashes to, so
+// that a key always draws the same one. Two keys can still draw the same
+// number; the deploy then takes the next free one.
+func RulePriorityFor(cfg Config, key string) int {
+	lo, _ := RuleBand(cfg)
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return lo + int(h.Sum32()%bandSize)
+}
+
+// SharedResourceIDs are the logical IDs of the environment's resources that
+// its services' stacks refer to: the load balancer (its DNS name), the
+// HTTPS listener (their rules) and the load balancer's security group
+// (their tasks' ingress rules). An update of the environment that
+// replaces one leaves the services pointing at the old one.
+func SharedResourceIDs() []string { return []string{idLoadBalancer, idHTTPSListener, idLoadBalancerSG} }
 
 // Validation of a service in an environment, called from Config.Validate.
 

@@ -678,7 +678,7 @@ var settings = []Setting{
 			Get: func(c Config) []string { return c.Environment.Paths },
 			Set: func(c *Config, v []string) error { c.Environment.Paths = trimAll(v); return nil },
 		}},
-	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "derives it from the name",
+	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "lets deploy take a free one (emit derives it from the name)",
 		Usage: "with environment: the listener rule's priority; lower numbers are matched first",
 		Int:   func(c *Config) *int { return &c.Environment.Priority }},
 

@@ -157,7 +157,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 		cfg := run.settings.Config
 		o.timing = settingsTiming(cfg)
 		o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, []string, error) {
-			if err := resolveEnvironment(ctx, c, d, in, cfg); err != nil {
+			if err := resolveEnvironment(ctx, c, d, in, &cfg); err != nil {
 				return nil, nil, err
 			}
 			// Blue/green: keep the live weights, refuse what is unsafe,
@@ -469,7 +469,7 @@ func diffCommand() *cli.Command {
 			var plan *deploy.Plan
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				d.Sink = planSink(d.Sink, c.App.Writer, budgetLine(*settingsTiming(cfg)), run.changes)
-				if err := resolveEnvironment(ctx, c, d, &in, cfg); err != nil {
+				if err := resolveEnvironment(ctx, c, d, &in, &cfg); err != nil {
 					return err
 				}
 				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, cfg); err != nil {

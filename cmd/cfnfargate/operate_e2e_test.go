@@ -290,7 +290,8 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 // rewrites the numeric cpu, memory and memoryReservation of the containers
 // in ECS answers as the strings the ECS API defines (ECS API reference,
 // Container), and gives containers a runtimeId. With exec set, it is a
-// SIMULATION of ECS Exec: the service reports enableExecuteCommand, and
+// SIMULATION of ECS Exec: the service and its tasks report
+// enableExecuteCommand, the tasks' ExecuteCommandAgent runs, and
 // ExecuteCommand, which moto lacks, answers with a scripted session.
 type ecsShim struct {
 	URL  string
@@ -321,6 +322,17 @@ func newECSShim(t *testing.T, target string) *ecsShim {
 			if services, ok := doc.(map[string]any)["services"].([]any); ok && op == "DescribeServices" && shim.exec.Load() {
 				for _, s := range services {
 					s.(map[string]any)["enableExecuteCommand"] = true
+				}
+			}
+			// Tasks started with ECS Exec on, whose agents run.
+			if tasks, ok := doc.(map[string]any)["tasks"].([]any); ok && op == "DescribeTasks" && shim.exec.Load() {
+				for _, task := range tasks {
+					task := task.(map[string]any)
+					task["enableExecuteCommand"] = true
+					containers, _ := task["containers"].([]any)
+					for _, c := range containers {
+						c.(map[string]any)["managedAgents"] = []any{map[string]any{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}}
+					}
 				}
 			}
 			body, _ = json.Marshal(doc)

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
@@ -164,4 +165,25 @@ func changeFromSDK(c types.Change) (Change, bool) {
 		out.ReplacementCauses = append(out.ReplacementCauses, name)
 	}
 	return out, true
+}
+
+// Replaces lists the resources among ids that the plan replaces: a Modify
+// whose Replacement is True or Conditional, or a Remove (a changed logical
+// ID, or a resource the new template drops).
+func (p Plan) Replaces(ids []string) []string {
+	var out []string
+	for _, c := range p.Changes {
+		if !slices.Contains(ids, c.LogicalID) || slices.Contains(out, c.LogicalID) {
+			continue
+		}
+		switch types.ChangeAction(c.Action) {
+		case types.ChangeActionRemove:
+			out = append(out, c.LogicalID)
+		case types.ChangeActionModify:
+			if c.Replacement == string(types.ReplacementTrue) || c.Replacement == string(types.ReplacementConditional) {
+				out = append(out, c.LogicalID)
+			}
+		}
+	}
+	return out
 }

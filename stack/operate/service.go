@@ -97,6 +97,11 @@ func Find(ctx context.Context, c Clients, stackName string) (*Service, error) {
 		svc.Container = aws.ToString(app.Name)
 		if lc := app.LogConfiguration; lc != nil && lc.LogDriver == ecstypes.LogDriverAwslogs {
 			svc.LogStreamPrefix = lc.Options["awslogs-stream-prefix"]
+			// The group the container writes to, whatever else the stack
+			// holds: a pause gate's Lambda logs to a group of its own.
+			if group := lc.Options["awslogs-group"]; group != "" {
+				svc.LogGroup = group
+			}
 		}
 	}
 	if svc.Container == "" {
