@@ -1163,7 +1163,16 @@ func (cf *cloudFormation) fail(tw *Twin, st *cfnStack, now time.Time, reason str
 	}
 	var queue []*opStep
 	var cleanup []*cfnResource
-	for i := len(steps) - 1; i >= 0; i-- {
+	// A rollback is an update back to the previous template, which the twin
+	// runs in dependency order (a listener rule before the service that
+	// refers to it); the order is not documented (B28), so the reverse order
+	// is a switch.
+	if tw.opts.Switches.RollbackReverseOrder {
+		for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+			steps[i], steps[j] = steps[j], steps[i]
+		}
+	}
+	for i := 0; i < len(steps); i++ {
 		s := steps[i]
 		switch s.action {
 		case "create":

@@ -81,6 +81,11 @@ type Switches struct {
 	// by CloudFormation's handler, instead of being left out of UpdateService
 	// and so kept (B38).
 	AbsentPropertyResets bool
+	// RollbackReverseOrder: CloudFormation rolls an update back in reverse
+	// dependency order (a service before the listener rule it refers to)
+	// rather than in dependency order, as an update to the previous
+	// template would run (B28: the order is not documented).
+	RollbackReverseOrder bool
 	// ThreeValuesPerCondition: ELB enforces the guide's "up to three match
 	// evaluations per condition" (B41) besides five per rule.
 	ThreeValuesPerCondition bool
