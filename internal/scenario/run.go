@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
+	"github.com/cfnfargate/cfnfargate/internal/twin"
+
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 )
 
@@ -392,6 +394,11 @@ func (r *run) readTraffic(ctx context.Context, stack, rule string) (traffic, err
 // 503), or more than allowance percent of it on tasks of another task
 // definition than good.
 type prober struct {
+	good       string
+	allowance  float64
+	rule       string
+	writes     func() []twin.RuleWrite // the twin's record of every write, or nil
+	from       int
 	mu         sync.Mutex
 	violations []string
 	samples    int
@@ -404,7 +411,15 @@ func (r *run) probe(stack, good string, allowance float64) *prober {
 	if rule == "" {
 		r.t.Fatalf("stack %s has no ProductionListenerRule", stack)
 	}
-	p := &prober{stop: make(chan struct{}), done: make(chan struct{})}
+	p := &prober{good: good, allowance: allowance, rule: rule, stop: make(chan struct{}), done: make(chan struct{})}
+	if tb, ok := r.b.(*twinBackend); ok {
+		// Only the twin can do this: it records every write of the rule
+		// with the health of its groups at that moment, so that the probe
+		// misses no window shorter than its sampling interval (virtual
+		// time runs fast).
+		p.writes = func() []twin.RuleWrite { return tb.tw.RuleHistory(rule) }
+		p.from = len(p.writes())
+	}
 	go func() {
 		defer close(p.done)
 		for {
@@ -421,34 +436,39 @@ func (r *run) probe(stack, good string, allowance float64) *prober {
 			}
 			p.mu.Lock()
 			p.samples++
-			var total, empty, other float64
-			for tg, w := range tr.weights {
-				total += float64(w)
-				healthy, foreign := 0, false
-				for td, n := range tr.healthy[tg] {
-					healthy += n
-					if td != good {
-						foreign = true
-					}
-				}
-				if w > 0 && healthy == 0 {
-					empty += float64(w)
-				}
-				if w > 0 && foreign {
-					other += float64(w)
-				}
-			}
-			switch {
-			case len(p.violations) >= 20 || total == 0:
-			case empty > 0:
-				p.violations = append(p.violations, fmt.Sprintf("%.0f%% of production on a group with no healthy target, HTTP 503: %s", 100*empty/total, tr))
-			case 100*other/total > allowance:
-				p.violations = append(p.violations, fmt.Sprintf("%.0f%% of production on tasks that are not of %s: %s", 100*other/total, good, tr))
-			}
+			p.check(tr.weights, tr.healthy, tr.String())
 			p.mu.Unlock()
 		}
 	}()
 	return p
+}
+
+// check records a violation in one view of production traffic.
+func (p *prober) check(weights map[string]int32, healthyByGroup map[string]map[string]int, view string) {
+	var total, empty, other float64
+	for tg, w := range weights {
+		total += float64(w)
+		healthy, foreign := 0, false
+		for td, n := range healthyByGroup[tg] {
+			healthy += n
+			if td != p.good {
+				foreign = true
+			}
+		}
+		if w > 0 && healthy == 0 {
+			empty += float64(w)
+		}
+		if w > 0 && foreign {
+			other += float64(w)
+		}
+	}
+	switch {
+	case len(p.violations) >= 20 || total == 0:
+	case empty > 0:
+		p.violations = append(p.violations, fmt.Sprintf("%.0f%% of production on a group with no healthy target, HTTP 503: %s", 100*empty/total, view))
+	case 100*other/total > p.allowance:
+		p.violations = append(p.violations, fmt.Sprintf("%.0f%% of production on tasks that are not of %s: %s", 100*other/total, p.good, view))
+	}
 }
 
 // end stops the prober and returns what it saw.
@@ -457,5 +477,15 @@ func (p *prober) end() (violations []string, samples int) {
 	<-p.done
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.writes != nil {
+		for _, w := range p.writes()[p.from:] {
+			weights := map[string]int32{}
+			for tg, n := range w.Weights {
+				weights[tg] = int32(n)
+			}
+			p.samples++
+			p.check(weights, w.Healthy, fmt.Sprintf("written by %s: weights %v, healthy %v", w.By, w.Weights, w.Healthy))
+		}
+	}
 	return p.violations, p.samples
 }

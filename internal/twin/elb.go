@@ -27,6 +27,10 @@ type RuleWrite struct {
 	Rule    string
 	By      string // "cloudformation" or "ecs"
 	Weights map[string]int
+	// Healthy counts, at the time of the write, the healthy targets of
+	// each group the rule forwards to, by the task definition of their
+	// task: what production got from that moment on.
+	Healthy map[string]map[string]int
 }
 
 func newLoadBalancing() *loadBalancing {
@@ -388,7 +392,7 @@ func (e *loadBalancing) createRule(tw *Twin, listener string, priority int, cond
 		arn: strings.Replace(listener, ":listener/", ":listener-rule/", 1) + "/" + tw.nextID(16)}
 	e.rules[r.arn] = r
 	e.associate(e.lbOfListener(listener), actions)
-	e.history = append(e.history, RuleWrite{Rule: r.arn, By: "cloudformation", Weights: actionWeights(actions)})
+	e.record(tw, r.arn, "cloudformation", actions)
 	return r, nil
 }
 
@@ -412,8 +416,32 @@ func (e *loadBalancing) modifyRule(tw *Twin, arn string, conditions, actions []a
 	r.conditions, r.actions = conditions, actions
 	e.associate(e.lbOfListener(r.listener), actions)
 	e.releaseGroups()
-	e.history = append(e.history, RuleWrite{Rule: arn, By: by, Weights: actionWeights(actions)})
+	e.record(tw, arn, by, actions)
 	return nil
+}
+
+func (e *loadBalancing) record(tw *Twin, rule, by string, actions []any) {
+	w := RuleWrite{Rule: rule, By: by, Weights: actionWeights(actions), Healthy: map[string]map[string]int{}}
+	for tg := range w.Weights {
+		w.Healthy[tg] = map[string]int{}
+		g := e.groups[tg]
+		if g == nil {
+			continue
+		}
+		for _, target := range g.targets {
+			if target.state != "healthy" {
+				continue
+			}
+			td := "unknown task"
+			for _, t := range tw.ecs.tasks {
+				if t.ip == target.id {
+					td = t.taskDef
+				}
+			}
+			w.Healthy[tg][td]++
+		}
+	}
+	e.history = append(e.history, w)
 }
 
 // setWeights is what ECS writes into a production or test rule: a
