@@ -28,6 +28,8 @@ type Backend interface {
 	Config() aws.Config
 	// Network is the deploy's network and certificate flags.
 	Network() []string
+	// TaskFlags are flags every service deploy needs on the backend.
+	TaskFlags() []string
 	// Stack is a stack name for base, unique in the run.
 	Stack(base string) string
 	// Tags are extra deploy flags that mark what the run creates.
@@ -72,6 +74,7 @@ func (b *twinBackend) Config() aws.Config {
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 }
 func (b *twinBackend) Network() []string               { return b.network }
+func (b *twinBackend) TaskFlags() []string             { return nil }
 func (b *twinBackend) Stack(base string) string        { return base }
 func (b *twinBackend) Tags() []string                  { return nil }
 func (b *twinBackend) Poll() time.Duration             { return 20 * time.Millisecond }

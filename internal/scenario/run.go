@@ -134,7 +134,7 @@ func (r *run) deploy(stack string, extra ...string) *proc {
 	r.t.Helper()
 	r.b.Created(stack)
 	args := append([]string{"deploy", "--stack", stack}, r.b.Network()...)
-	args = append(args, r.b.Tags()...)
+	args = append(append(args, r.b.Tags()...), r.b.TaskFlags()...)
 	return r.start(append(args, extra...)...)
 }
 

@@ -22,3 +22,16 @@ func TestScenariosOnTwin(t *testing.T) {
 	b := newTwinBackend(t, twin.Options{Switches: twin.DefaultSwitches()})
 	runAll(t, b, func(Scenario) string { return "" })
 }
+
+// TestScenariosOnAWS runs the same suite on a real account: `make
+// test-aws`. Without CFNFARGATE_TEST_AWS=1 it prints how to run it and
+// skips.
+func TestScenariosOnAWS(t *testing.T) {
+	b := newAWSBackend(t)
+	runAll(t, b, func(sc Scenario) string {
+		if sc.TwinOnly != "" {
+			return "twin only: " + sc.TwinOnly
+		}
+		return ""
+	})
+}

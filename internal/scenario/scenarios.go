@@ -313,6 +313,7 @@ func (r *run) envDeploy(env string, extra ...string) result {
 func (r *run) serviceInEnv(env, stack, host string) result {
 	r.b.Created(stack)
 	args := append([]string{"deploy", "--environment", env, "--stack", stack, "--host", host}, r.b.Tags()...)
+	args = append(args, r.b.TaskFlags()...)
 	return r.cli("deploy "+stack, args...)
 }
 
