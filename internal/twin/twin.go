@@ -37,6 +37,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -196,6 +197,9 @@ func (tw *Twin) Close() {
 // Env is the environment for a subprocess that must talk to the twin: the
 // moto environment with the twin's endpoint.
 func (tw *Twin) Env() []string {
+	if tw.Moto == nil {
+		return append(os.Environ(), "AWS_ENDPOINT_URL="+tw.URL)
+	}
 	var env []string
 	for _, kv := range tw.Moto.Env() {
 		if !strings.HasPrefix(kv, "AWS_ENDPOINT_URL=") {
