@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/cfnfargate
 GOLDEN   := $(wildcard testdata/*.yaml testdata/*.json)
 
-.PHONY: all build test golden schemas lint bench fuzz clean
+.PHONY: all build test test-aws golden schemas lint bench fuzz clean
 
 all: build
 
@@ -33,6 +33,13 @@ test:
 		echo "make test: every test tool was present; nothing skipped"; \
 	fi; \
 	rm -f $$skipped; exit $$status
+
+# The scenario suite (internal/scenario) on a real AWS account: it needs
+# CFNFARGATE_TEST_AWS=1 and credentials, prints the account, the Region and
+# a cost estimate first, and deletes what it created at the end, also on
+# Ctrl-C. Without the variable it prints how to run it and exits 0.
+test-aws:
+	$(GO) test -count=1 -v -timeout 6h -run '^TestScenariosOnAWS$$' ./internal/scenario/
 
 # Rewrite the golden templates in testdata/ from the code. Review the diff
 # (git diff testdata/) before committing.

@@ -45,9 +45,10 @@ func builtInAlarms(cfg Config) bool {
 	return cfg.Deployment.Rollback5xxPercent > 0 || cfg.Deployment.RollbackLatencyP99 > 0
 }
 
-// alarmTargetGroups are the target groups whose metrics the alarms read:
-// both of a blue/green service, as traffic moves between them.
-func alarmTargetGroups(cfg Config) []string {
+// trafficTargetGroups are the target groups that carry the service's
+// traffic, whose metrics the alarms and the request scaling read: both of
+// a blue/green service, as traffic moves between them.
+func trafficTargetGroups(cfg Config) []string {
 	if cfg.Deployment.Progressive() {
 		return []string{targetGroupID(cfg), alternateTargetGroupID(cfg)}
 	}
@@ -88,7 +89,7 @@ func targetGroupMetric(cfg Config, id, metric, stat, targetGroup string) cloudwa
 // PutMetricAlarm and MetricDataQuery).
 func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 	d := cfg.Deployment
-	groups := alarmTargetGroups(cfg)
+	groups := trafficTargetGroups(cfg)
 	if d.Rollback5xxPercent > 0 {
 		var queries []cloudwatch.Alarm_MetricDataQuery
 		var errors, requests []string
@@ -113,7 +114,7 @@ func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 		})
 		t.Resources[idRollback5xxAlarm] = &cloudwatch.Alarm{
 			AlarmDescription: cloudformation.String(fmt.Sprintf(
-				"Rolls back a deployment of %s: more than %s%% of requests answered with 5xx by the targets, in 2 of 3 one-minute periods (rollback-on-5xx).", cfg.Name, percent)),
+				"Rolls back a deployment of %s: more than %s%% of requests answered with 5xx by the targets, in 2 of 3 one-minute periods (rollback-on-5xx).", serviceLabel(cfg), percent)),
 			Metrics:            queries,
 			ComparisonOperator: "GreaterThanThreshold",
 			Threshold:          cloudformation.Float64(d.Rollback5xxPercent),
@@ -146,7 +147,7 @@ func addRollbackAlarms(t *cloudformation.Template, cfg Config) {
 		seconds := d.RollbackLatencyP99.Seconds()
 		t.Resources[idRollbackP99Alarm] = &cloudwatch.Alarm{
 			AlarmDescription: cloudformation.String(fmt.Sprintf(
-				"Rolls back a deployment of %s: the targets' p99 response time over %s in 2 of 3 one-minute periods (rollback-on-latency-p99).", cfg.Name, FormatDuration(d.RollbackLatencyP99))),
+				"Rolls back a deployment of %s: the targets' p99 response time over %s in 2 of 3 one-minute periods (rollback-on-latency-p99).", serviceLabel(cfg), FormatDuration(d.RollbackLatencyP99))),
 			Metrics:            queries,
 			ComparisonOperator: "GreaterThanThreshold",
 			// TargetResponseTime is in seconds.

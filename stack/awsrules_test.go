@@ -175,6 +175,62 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		name:   "secrets readable, and nothing more",
+		source: "ECS developer guide, \"Amazon ECS task execution IAM role\" (secrets: ssm:GetParameters and secretsmanager:GetSecretValue on the parameters and secrets the task definition references); SSM user guide, \"Referencing AWS Secrets Manager secrets from Parameter Store parameters\" (Parameter Store honors the secret's own permissions); Secrets Manager user guide, IAM policy examples (a partial ARN matches with -??????)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::TaskDefinition") {
+				needParams, needSecrets := map[string]bool{}, map[string]bool{}
+				defs, _ := props["ContainerDefinitions"].([]any)
+				for _, d := range defs {
+					secrets, _ := d.(map[string]any)["Secrets"].([]any)
+					for _, s := range secrets {
+						arn, ok := secretARNText(s.(map[string]any)["ValueFrom"])
+						if !ok {
+							bad = append(bad, fmt.Sprintf("%s: secret %v has no ARN a role can name", id, s))
+							continue
+						}
+						service, base, rest := splitSecretARN(arn)
+						switch service {
+						case "ssm":
+							needParams[base] = true
+							if name, ok := strings.CutPrefix(rest, "parameter/aws/reference/secretsmanager/"); ok {
+								needSecrets[strings.Replace(strings.TrimSuffix(base, rest), ":ssm:", ":secretsmanager:", 1)+"secret:"+name] = true
+							}
+						case "secretsmanager":
+							needSecrets[base] = true
+						default:
+							bad = append(bad, fmt.Sprintf("%s: secret %s is neither SSM nor Secrets Manager", id, arn))
+						}
+					}
+				}
+				grantParams, grantSecrets := roleGrants(doc, props["ExecutionRoleArn"])
+				for p := range needParams {
+					if !grantParams[p] {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may not read the parameter %s", id, p))
+					}
+				}
+				for s := range needSecrets {
+					if !grantSecrets[s] && !grantSecrets[s+"-??????"] {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may not read the secret %s", id, s))
+					}
+				}
+				for p := range grantParams {
+					if !needParams[p] || strings.ContainsAny(p, "*?") {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may read the parameter %s, which no container reads", id, p))
+					}
+				}
+				for s := range grantSecrets {
+					base := strings.TrimSuffix(s, "-??????")
+					if !needSecrets[base] || strings.ContainsAny(base, "*?") {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may read the secret %s, which no container reads", id, s))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
 		name:   "read-only root filesystem has a writable mount",
 		source: "ECS task definition ReadonlyRootFilesystem; the official nginx image's \"Running nginx in read-only mode\" (it needs /var/cache/nginx and /var/run), and most images write to /tmp; a MountPoint's SourceVolume must name a task Volume (RegisterTaskDefinition)",
 		check: func(doc format.Document) []string {
@@ -382,11 +438,9 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "listener rules",
-		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule; HostHeaderConditionConfig: up to 128 of A-Z a-z 0-9 - . * ?; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; HttpHeaderConditionConfig: a header name of up to 40 characters, values of up to 128; ALB quotas: 5 condition values and 5 wildcards per rule",
+		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule, and no empty values; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; HttpHeaderConditionConfig: values of up to 128; ALB quotas: 5 wildcards per rule",
 		check: func(doc format.Document) []string {
 			var bad []string
-			host := regexp.MustCompile(`^[A-Za-z0-9.*?-]{1,128}$`)
-			headerName := regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$")
 			headerValue := regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 			path := regexp.MustCompile(`^[A-Za-z0-9_\-.$/~"'@:+&*?]{1,128}$`)
 			taken := map[string]string{}
@@ -402,42 +456,95 @@ var awsRules = []awsRule{
 				}
 				taken[key] = id
 				values, wildcards, fields := 0, 0, map[string]int{}
-				conditions, _ := props["Conditions"].([]any)
-				for _, c := range conditions {
-					cond, _ := c.(map[string]any)
-					field := fmt.Sprint(cond["Field"])
-					fields[field]++
-					var list []any
-					pattern := host
-					switch field {
-					case "host-header":
-						list, _ = at2(cond, "HostHeaderConfig", "Values").([]any)
-					case "path-pattern":
-						list, _ = at2(cond, "PathPatternConfig", "Values").([]any)
-						pattern = path
-					case "http-header":
-						list, _ = at2(cond, "HttpHeaderConfig", "Values").([]any)
-						pattern = headerValue
-						if name := fmt.Sprint(at2(cond, "HttpHeaderConfig", "HttpHeaderName")); !headerName.MatchString(name) {
-							bad = append(bad, fmt.Sprintf("%s: header name %q is not an HTTP token of up to 40 characters", id, name))
-						}
-					}
-					for _, v := range list {
-						s := fmt.Sprint(v)
+				for _, cond := range ruleConditions(props) {
+					fields[cond.field]++
+					for _, s := range cond.values {
 						values++
 						wildcards += strings.Count(s, "*") + strings.Count(s, "?")
-						if !pattern.MatchString(s) {
-							bad = append(bad, fmt.Sprintf("%s: %s value %q has characters ELB rejects, or is over 128", id, field, s))
+						var ok bool
+						switch cond.field {
+						case "path-pattern":
+							ok = path.MatchString(s)
+						case "http-header":
+							ok = headerValue.MatchString(s)
+						default:
+							ok = s != ""
+						}
+						if !ok {
+							bad = append(bad, fmt.Sprintf("%s: %s value %q has characters ELB rejects, or is over 128", id, cond.field, s))
 						}
 					}
 				}
 				for field, n := range fields {
-					if n > 1 {
+					if n > 1 && field != "http-header" {
 						bad = append(bad, fmt.Sprintf("%s: %d %s conditions; ELB allows one", id, n, field))
 					}
 				}
-				if values == 0 || values > 5 || wildcards > 5 {
-					bad = append(bad, fmt.Sprintf("%s: %d condition values with %d wildcards; ELB allows 1 to 5 values and up to 5 wildcards", id, values, wildcards))
+				if values == 0 || wildcards > 5 {
+					bad = append(bad, fmt.Sprintf("%s: %d condition values with %d wildcards; ELB needs a value and allows up to 5 wildcards", id, values, wildcards))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 4 (F2).
+		name:   "host condition values",
+		source: "ELB API reference, HostHeaderConditionConfig: up to 128 characters of A-Z a-z 0-9 - . and the wildcards * and ?; \"You must include at least one \".\" character. You can include only alphabetical characters after the final \".\" character.\"",
+		check: func(doc format.Document) []string {
+			var bad []string
+			host := regexp.MustCompile(`^[A-Za-z0-9*?.-]*\.[A-Za-z]+$`)
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				for _, cond := range ruleConditions(props) {
+					if cond.field != "host-header" {
+						continue
+					}
+					for _, s := range cond.values {
+						if len(s) > 128 || !host.MatchString(s) {
+							bad = append(bad, fmt.Sprintf("%s: host %q: ELB needs up to 128 of A-Z a-z 0-9 - . * ?, a dot, and only letters after the last dot", id, s))
+						}
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 5 (F2).
+		name:   "header condition names",
+		source: "ELB API reference, HttpHeaderConditionConfig: HttpHeaderName up to 40 characters, \"The allowed characters are specified by RFC 7230. Wildcards are not supported. You can't use an HTTP header condition to specify the host header.\" (RFC 7230 section 3.2.6, tchar)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			// RFC 7230 tchar, without the wildcard *.
+			name := regexp.MustCompile("^[A-Za-z0-9!#$%&'+.^_`|~-]{1,40}$")
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				for _, cond := range ruleConditions(props) {
+					if cond.field != "http-header" {
+						continue
+					}
+					if !name.MatchString(cond.header) || strings.EqualFold(cond.header, "host") {
+						bad = append(bad, fmt.Sprintf("%s: header name %q is not an HTTP token of up to 40 characters without wildcards, or is Host", id, cond.header))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 6 (F2). The ALB guide's "up to three
+		// match evaluations per condition" is not enforced here: see
+		// maxConditionValuesDocumented in stack/routing.go.
+		name:   "condition values per rule",
+		source: "ALB quotas, condition values per rule: 5 (error \"A rule can only have '5' condition values\", cfn-lint #3833, aws-cdk #10065); ALB guide, \"Condition types for listener rules\": up to five match evaluations per rule",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerRule") {
+				values := 0
+				for _, cond := range ruleConditions(props) {
+					values += len(cond.values)
+				}
+				if values > 5 {
+					bad = append(bad, fmt.Sprintf("%s: %d condition values; ELB allows up to 5 per rule", id, values))
 				}
 			}
 			return bad
@@ -564,23 +671,20 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "deployment strategy",
-		source: "ECS API reference, DeploymentConfiguration (strategy ROLLING, BLUE_GREEN, LINEAR or CANARY, which need the ECS deployment controller; bakeTimeInMinutes 0-1440), CanaryConfiguration (canaryPercent 0.1-100 in multiples of 0.1, canaryBakeTimeInMinutes 0-1440; only with CANARY), LinearConfiguration (stepPercent 3-100 in multiples of 0.1, stepBakeTimeInMinutes 0-1440; only with LINEAR); AWS::ECS::Service DeploymentCircuitBreaker: for rolling updates only; AWS::ECS::Service CanaryConfiguration and LinearConfiguration, CloudFormation reference: CloudFormation rejects a schedule over 33 hours",
+		source: "ECS API reference, DeploymentConfiguration (strategy ROLLING, BLUE_GREEN, LINEAR or CANARY, which need the ECS deployment controller; bakeTimeInMinutes 0-1440), CanaryConfiguration (canaryPercent 0.1-100 in multiples of 0.1, canaryBakeTimeInMinutes 0-1440; only with CANARY), LinearConfiguration (stepPercent 3-100 in multiples of 0.1, stepBakeTimeInMinutes 0-1440; only with LINEAR); AWS::ECS::Service CanaryConfiguration and LinearConfiguration, CloudFormation reference: CloudFormation rejects a schedule over 33 hours",
 		check: func(doc format.Document) []string {
 			var bad []string
 			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
 				dc, _ := props["DeploymentConfiguration"].(map[string]any)
 				strategy, _ := dc["Strategy"].(string)
-				if strategy == "" || strategy == "ROLLING" {
-					if dc["CanaryConfiguration"] != nil || dc["LinearConfiguration"] != nil || dc["LifecycleHooks"] != nil {
+				if hooks, _ := dc["LifecycleHooks"].([]any); strategy == "" || strategy == "ROLLING" {
+					if dc["CanaryConfiguration"] != nil || dc["LinearConfiguration"] != nil || len(hooks) > 0 {
 						bad = append(bad, id+": canary, linear or hook settings without a blue/green strategy")
 					}
 					continue
 				}
 				if !slices.Contains([]string{"BLUE_GREEN", "CANARY", "LINEAR"}, strategy) {
 					bad = append(bad, fmt.Sprintf("%s: strategy %q is not one ECS knows", id, strategy))
-				}
-				if at2(dc, "DeploymentCircuitBreaker", "Enable") == true {
-					bad = append(bad, fmt.Sprintf("%s: strategy %s with the deployment circuit breaker, which is for rolling updates only", id, strategy))
 				}
 				if at2(props, "DeploymentController", "Type") != "ECS" {
 					bad = append(bad, fmt.Sprintf("%s: strategy %s without DeploymentController ECS", id, strategy))
@@ -770,7 +874,7 @@ var awsRules = []awsRule{
 	},
 	{
 		name:   "deployment alarms",
-		source: "ECS API reference, DeploymentAlarms (alarmNames, enable and rollback required; up to 10 alarms); CloudWatch API reference, PutMetricAlarm (up to 10 queries in Metrics, exactly one with ReturnData true; DatapointsToAlarm up to EvaluationPeriods) and MetricDataQuery (Id starts with a lowercase letter: ^[a-z][a-zA-Z0-9_]*$)",
+		source: "ECS API reference, DeploymentAlarms (alarmNames, enable and rollback required; up to 10 alarms; the off state is no names with enable false); CloudWatch API reference, PutMetricAlarm (up to 10 queries in Metrics, exactly one with ReturnData true; DatapointsToAlarm up to EvaluationPeriods) and MetricDataQuery (Id starts with a lowercase letter: ^[a-z][a-zA-Z0-9_]*$)",
 		check: func(doc format.Document) []string {
 			var bad []string
 			queryID := regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
@@ -780,8 +884,9 @@ var awsRules = []awsRule{
 					continue
 				}
 				names, _ := alarms["AlarmNames"].([]any)
-				if len(names) == 0 || len(names) > 10 || alarms["Enable"] != true || alarms["Rollback"] != true {
-					bad = append(bad, fmt.Sprintf("%s: Alarms %v must name 1 to 10 alarms with Enable and Rollback", id, alarms))
+				on := len(names) > 0
+				if len(names) > 10 || alarms["Enable"] != on || alarms["Rollback"] != on {
+					bad = append(bad, fmt.Sprintf("%s: Alarms %v must name 1 to 10 alarms with Enable and Rollback, or none with both false", id, alarms))
 				}
 			}
 			for id, props := range resourcesOfType(doc, "AWS::CloudWatch::Alarm") {
@@ -805,6 +910,137 @@ var awsRules = []awsRule{
 			return bad
 		},
 	},
+	{
+		// Review 2, section 7, item 1 (F3).
+		name:   "gate reads executionDetails",
+		source: "ECS developer guide, \"Lambda hooks for Amazon ECS service deployments\", Lifecycle payloads: the event's top-level fields are executionId, lifecycleStage, resourceArn and executionDetails, which holds serviceArn and targetServiceRevisionArn; an older page listed them flat",
+		check: func(doc format.Document) []string {
+			var bad []string
+			flat := regexp.MustCompile(`event(\.get\(\s*|\[)["']targetServiceRevisionArn["']`)
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				hooks, _ := at2(props, "DeploymentConfiguration", "LifecycleHooks").([]any)
+				for _, h := range hooks {
+					fn, _ := at2(h, "HookTargetArn", "Fn::GetAtt").([]any)
+					if len(fn) == 0 {
+						continue
+					}
+					code, ok := at2(propsOf(doc, fmt.Sprint(fn[0])), "Code", "ZipFile").(string)
+					if !ok {
+						continue
+					}
+					if !strings.Contains(code, "executionDetails") || !strings.Contains(code, "resourceArn") || flat.MatchString(code) {
+						bad = append(bad, fmt.Sprintf("%s: hook function %v does not read the event as ECS sends it (resourceArn, and executionDetails for the service and revision)", id, fn[0]))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 2 (F7).
+		name:   "off states explicit",
+		source: "UpdateService keeps the deployment settings a request leaves out: terraform-provider-aws #47096 (\"ECS requires an explicit empty lifecycle hook list to clear existing hooks\"), copilot-cli #4565 and aws-cdk #30217 (removed alarms stay on the service); ECS API reference, DeploymentConfiguration (strategy ROLLING, lifecycleHooks, alarms)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				dc, _ := props["DeploymentConfiguration"].(map[string]any)
+				if _, ok := dc["LifecycleHooks"].([]any); !ok {
+					bad = append(bad, id+": DeploymentConfiguration.LifecycleHooks is not written ([] when there is no gate)")
+				}
+				if s, _ := dc["Strategy"].(string); s == "" {
+					bad = append(bad, id+": DeploymentConfiguration.Strategy is not written (ROLLING for rolling)")
+				}
+				alarms, _ := dc["Alarms"].(map[string]any)
+				if _, ok := alarms["AlarmNames"].([]any); !ok || alarms["Enable"] == nil || alarms["Rollback"] == nil {
+					bad = append(bad, fmt.Sprintf("%s: DeploymentConfiguration.Alarms %v is not written whole ({AlarmNames: [], Enable: false, Rollback: false} when there are none)", id, alarms))
+				}
+				if _, ok := at2(dc, "DeploymentCircuitBreaker", "Enable").(bool); !ok {
+					bad = append(bad, id+": DeploymentConfiguration.DeploymentCircuitBreaker.Enable is not written")
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 8 (F6), as a template-only proxy: an
+		// emitted template never forces; the deploy command forces only
+		// when the placement nonce differs from the deployed template's.
+		name:   "no forced deployment with a blue/green strategy",
+		source: "ECS API reference, UpdateService: desiredCount \"doesn't trigger a new service deployment\", forceNewDeployment starts one; AWS::ECS::Service ForceNewDeployment: with EnableForceNewDeployment true every update of the service is forced, so a change of DesiredCount alone runs a full blue/green, canary or linear deployment",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				strategy, _ := at2(props, "DeploymentConfiguration", "Strategy").(string)
+				if at2(props, "ForceNewDeployment", "EnableForceNewDeployment") == true && slices.Contains([]string{"BLUE_GREEN", "CANARY", "LINEAR"}, strategy) {
+					bad = append(bad, fmt.Sprintf("%s: EnableForceNewDeployment true with strategy %s", id, strategy))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, F1: the template-side half of section 7, item 10.
+		name:   "services add no rules to the environment's groups",
+		source: "Amazon VPC quotas, \"Inbound or outbound rules per security group: 60\", enforced per address family, \"A rule that references a security group ... counts as one rule for IPv4 and one rule for IPv6\": a rule per service on the environment's load balancer group stops the environment at about 60 services",
+		check: func(doc format.Document) []string {
+			var bad []string
+			params, _ := doc["Parameters"].(map[string]any)
+			for _, typ := range []string{"AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+				for id, props := range resourcesOfType(doc, typ) {
+					if group := refTarget(props["GroupId"]); params[group] != nil {
+						bad = append(bad, fmt.Sprintf("%s adds a rule to %s, another stack's security group", id, group))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 3 (F8), the template's half: the
+		// day-2 commands find the container's logs by the logical ID
+		// LogGroup, which holds only while the task definition writes there
+		// (the pause gate has a log group of its own).
+		name:   "container logs in LogGroup",
+		source: "ECS developer guide, \"Send Amazon ECS logs to CloudWatch\": the awslogs driver writes to the group in awslogs-group; CloudFormation ListStackResources lists every AWS::Logs::LogGroup of a stack in no documented order, so the group is found by logical ID",
+		check: func(doc format.Document) []string {
+			var bad []string
+			if len(resourcesOfType(doc, "AWS::Logs::LogGroup")) == 0 {
+				return nil
+			}
+			if resources(doc)["LogGroup"]["Type"] != "AWS::Logs::LogGroup" {
+				bad = append(bad, "the template has log groups, but none is LogGroup")
+			}
+			for where, c := range containers(doc) {
+				group := at2(c, "LogConfiguration", "Options", "awslogs-group")
+				if refTarget(group) != "LogGroup" {
+					bad = append(bad, fmt.Sprintf("%s: awslogs-group is %v, not Ref: LogGroup", where, group))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Review 2, section 7, item 9 (C1).
+		name:   "certificate before DNS",
+		source: "ELB user guide, \"SSL certificates\": the listener serves the certificate that SNI selects from its certificate list, else its default one; a DNS record created before the service's certificate is on the shared listener sends clients to a certificate that does not match their host",
+		check: func(doc format.Document) []string {
+			var bad []string
+			certs := resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::ListenerCertificate")
+			if _, ok := certs["ServiceCertificate"]; !ok {
+				return nil
+			}
+			domain := fmt.Sprint(propsOf(doc, "Certificate")["DomainName"])
+			for id, props := range resourcesOfType(doc, "AWS::Route53::RecordSet") {
+				if strings.TrimSuffix(fmt.Sprint(props["Name"]), ".") != domain {
+					continue
+				}
+				if !slices.Contains(dependsOn(resources(doc)[id]), "ServiceCertificate") {
+					bad = append(bad, fmt.Sprintf("%s points %s at the listener without DependsOn ServiceCertificate", id, domain))
+				}
+			}
+			return bad
+		},
+	},
 }
 
 // checkAWSRules fails t with every violation of every rule in doc.
@@ -817,12 +1053,20 @@ func checkAWSRules(t testing.TB, what string, doc format.Document) {
 	}
 }
 
-// TestAWSRules proves every golden configuration keeps the rules AWS
-// enforces at deploy time. The YAML golden files are byte for byte what
-// these configurations build (TestGolden); the JSON one is read back too.
+// TestAWSRules proves every golden configuration, and every configuration
+// of the update-safety table, keeps the rules AWS enforces at deploy time.
+// The YAML golden files are byte for byte what these configurations build
+// (TestGolden); the JSON one is read back too. (The templates an earlier
+// version built, in testdata/upgrade, are history and are not checked.)
 func TestAWSRules(t *testing.T) {
 	for _, v := range goldenVariants() {
 		checkAWSRules(t, v.name, v.document(t))
+	}
+	for _, c := range updateChanges {
+		if c.earlier == "" {
+			checkAWSRules(t, c.name+", "+c.from, variant{cfg: c.before, environment: c.environment}.document(t))
+		}
+		checkAWSRules(t, c.name+", "+c.to, variant{cfg: c.after, environment: c.environment}.document(t))
 	}
 	data, err := os.ReadFile(filepath.Join(goldenDir, "default.json"))
 	if err != nil {
@@ -867,13 +1111,39 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"load balancer and target group names", stack.Default, func(doc format.Document) {
 			propsOf(doc, "TargetGroup")["Name"] = strings.Repeat("t", 33)
 		}},
-		{"no empty environment values", stack.Default, func(doc format.Document) {
+		{"no empty environment values", named("custom-env"), func(doc format.Document) {
 			c := firstContainer(doc)
 			c["Environment"] = append(c["Environment"].([]any), map[string]any{"Name": "EMPTY", "Value": ""})
 		}},
-		{"environment and secret names unique", stack.Default, func(doc format.Document) {
+		{"environment and secret names unique", named("custom-env"), func(doc format.Document) {
 			c := firstContainer(doc)
 			c["Secrets"] = []any{map[string]any{"Name": "BUILD", "ValueFrom": "arn"}}
+		}},
+		{"secrets readable, and nothing more", named("secrets"), func(doc format.Document) {
+			// A role that forgot the secret behind a Parameter Store reference.
+			st := at2(propsOf(doc, "ExecutionRole"), "Policies").([]any)[0]
+			for _, s := range at2(st, "PolicyDocument", "Statement").([]any) {
+				if at2(s, "Sid") == "ReadSecrets" {
+					list := s.(map[string]any)["Resource"].([]any)
+					s.(map[string]any)["Resource"] = list[:len(list)-1]
+				}
+			}
+		}},
+		{"secrets readable, and nothing more", named("secrets"), func(doc format.Document) {
+			// A role wider than the secrets: every parameter under /prod.
+			st := at2(propsOf(doc, "ExecutionRole"), "Policies").([]any)[0]
+			for _, s := range at2(st, "PolicyDocument", "Statement").([]any) {
+				if at2(s, "Sid") == "ReadParameters" {
+					s.(map[string]any)["Resource"] = append(s.(map[string]any)["Resource"].([]any),
+						map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/prod/*"})
+				}
+			}
+		}},
+		{"secrets readable, and nothing more", named("secrets"), func(doc format.Document) {
+			// A container secret whose region the role does not name.
+			c := firstContainer(doc)
+			c["Secrets"] = append(c["Secrets"].([]any), map[string]any{"Name": "OTHER",
+				"ValueFrom": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ssm:eu-west-1:123456789012:parameter/app/flags"}})
 		}},
 		{"read-only root filesystem has a writable mount", stack.Default, func(doc format.Document) {
 			// What --read-only-root-fs emitted before issue 7.
@@ -911,13 +1181,45 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"listener rules", envService, func(doc format.Document) {
 			propsOf(doc, "ListenerRule")["Priority"] = 50001
 		}},
-		{"listener rules", envService, func(doc format.Document) {
+		{"host condition values", envService, func(doc format.Document) {
 			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
 			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"api example.com"}}
+		}},
+		{"host condition values", envService, func(doc format.Document) {
+			// What --host localhost emitted before issue 18.
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"localhost"}}
+		}},
+		{"host condition values", envService, func(doc format.Document) {
+			// What --host api.internal.123 emitted before issue 18.
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HostHeaderConfig"] = map[string]any{"Values": []any{"api.internal.123"}}
+		}},
+		{"condition values per rule", named("env-service-path-domain"), func(doc format.Document) {
+			cond := propsOf(doc, "ListenerRule")["Conditions"].([]any)[1].(map[string]any)
+			cond["PathPatternConfig"] = map[string]any{"Values": []any{"/a", "/b", "/c", "/d", "/e"}}
 		}},
 		{"listener rules", envService, func(doc format.Document) {
 			props := propsOf(doc, "ListenerRule")
 			props["Conditions"] = append(props["Conditions"].([]any), props["Conditions"].([]any)[0])
+		}},
+		{"no forced deployment with a blue/green strategy", named("canary"), func(doc format.Document) {
+			// What every template emitted before issue 18.
+			propsOf(doc, "Service")["ForceNewDeployment"].(map[string]any)["EnableForceNewDeployment"] = true
+		}},
+		{"services add no rules to the environment's groups", envService, func(doc format.Document) {
+			// What every service in an environment emitted before issue 18.
+			doc["Resources"].(map[string]any)["LoadBalancerToTasksEgress"] = map[string]any{"Type": "AWS::EC2::SecurityGroupEgress", "Properties": map[string]any{
+				"GroupId": map[string]any{"Ref": "LoadBalancerSecurityGroupId"}, "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+				"DestinationSecurityGroupId": map[string]any{"Fn::GetAtt": []any{"TaskSecurityGroup", "GroupId"}},
+			}}
+		}},
+		{"container logs in LogGroup", named("canary"), func(doc format.Document) {
+			at2(firstContainer(doc), "LogConfiguration", "Options").(map[string]any)["awslogs-group"] = map[string]any{"Ref": "PauseGateLogGroup"}
+		}},
+		{"certificate before DNS", named("env-service-path-domain"), func(doc format.Document) {
+			// What a service in an environment emitted before issue 18.
+			delete(resources(doc)["DnsRecord"], "DependsOn")
 		}},
 		{"listener certificates", environmentWithCertificates, func(doc format.Document) {
 			props := propsOf(doc, "ExtraCertificate1")
@@ -934,9 +1236,22 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"autoscaling bounds in order", named("autoscaling"), func(doc format.Document) {
 			at2(doc, "Parameters", "MinCount").(map[string]any)["Default"] = 11
 		}},
-		{"listener rules", named("canary"), func(doc format.Document) {
+		{"header condition names", named("canary"), func(doc format.Document) {
 			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
 			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "x test"
+		}},
+		{"header condition names", named("canary"), func(doc format.Document) {
+			// What --test-header Host=x emitted before issue 18.
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "Host"
+		}},
+		{"header condition names", named("canary"), func(doc format.Document) {
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["HttpHeaderName"] = "x-canary*"
+		}},
+		{"listener rules", named("canary"), func(doc format.Document) {
+			cond := propsOf(doc, "TestListenerRule")["Conditions"].([]any)[0].(map[string]any)
+			cond["HttpHeaderConfig"].(map[string]any)["Values"] = []any{"a b"}
 		}},
 		{"deployment strategy", named("canary"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "CanaryConfiguration").(map[string]any)["CanaryPercent"] = 0.05
@@ -956,9 +1271,6 @@ func TestAWSRulesCatch(t *testing.T) {
 		}},
 		{"deployment strategy", named("blue-green"), func(doc format.Document) {
 			delete(propsOf(doc, "Service"), "DeploymentController")
-		}},
-		{"deployment strategy", named("blue-green"), func(doc format.Document) {
-			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["DeploymentCircuitBreaker"] = map[string]any{"Enable": true, "Rollback": true}
 		}},
 		{"deployment strategy", named("blue-green"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["CanaryConfiguration"] = map[string]any{"CanaryPercent": 10}
@@ -993,8 +1305,34 @@ func TestAWSRulesCatch(t *testing.T) {
 			code := propsOf(doc, "PauseGateFunction")["Code"].(map[string]any)
 			code["ZipFile"] = code["ZipFile"].(string) + strings.Repeat("#", 4096)
 		}},
+		{"gate reads executionDetails", named("canary"), func(doc format.Document) {
+			// The lookup every gate made before issue 18.
+			code := propsOf(doc, "PauseGateFunction")["Code"].(map[string]any)
+			code["ZipFile"] = strings.Replace(code["ZipFile"].(string), `details = event.get("executionDetails") or {}`, `revision = event.get("targetServiceRevisionArn") or "unknown"`, 1)
+		}},
 		{"deployment alarms", named("canary"), func(doc format.Document) {
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any)["Rollback"] = false
+		}},
+		{"deployment alarms", stack.Default, func(doc format.Document) {
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any)["Enable"] = true
+		}},
+		// What turning the gate, the alarms and blue/green off emitted
+		// before issue 18: the properties left out.
+		{"off states explicit", stack.Default, func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any), "LifecycleHooks")
+		}},
+		{"off states explicit", stack.Default, func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any), "Alarms")
+		}},
+		{"off states explicit", stack.Default, func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any), "Strategy")
+		}},
+		{"off states explicit", named("blue-green"), func(doc format.Document) {
+			delete(at2(propsOf(doc, "Service"), "DeploymentConfiguration", "Alarms").(map[string]any), "Rollback")
+		}},
+		{"deployment strategy", stack.Default, func(doc format.Document) {
+			// A rolling service with a hook.
+			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["LifecycleHooks"] = []any{map[string]any{"LifecycleStages": []any{"POST_SCALE_UP"}}}
 		}},
 		{"service waits for the listener that forwards to it", stack.Default, func(doc format.Document) {
 			// The template before issue 20 waited on the HTTPS listener
@@ -1108,6 +1446,55 @@ func containers(doc format.Document) map[string]map[string]any {
 	return out
 }
 
+// ruleCondition is one condition of a listener rule: its field, its
+// values, and the header name of an http-header condition.
+type ruleCondition struct {
+	field, header string
+	values        []string
+}
+
+// ruleConditions returns the conditions of a listener rule's properties.
+func ruleConditions(props map[string]any) []ruleCondition {
+	var out []ruleCondition
+	conditions, _ := props["Conditions"].([]any)
+	for _, c := range conditions {
+		cond, _ := c.(map[string]any)
+		rc := ruleCondition{field: fmt.Sprint(cond["Field"])}
+		var list []any
+		switch rc.field {
+		case "host-header":
+			list, _ = at2(cond, "HostHeaderConfig", "Values").([]any)
+		case "path-pattern":
+			list, _ = at2(cond, "PathPatternConfig", "Values").([]any)
+		case "http-header":
+			list, _ = at2(cond, "HttpHeaderConfig", "Values").([]any)
+			rc.header = fmt.Sprint(at2(cond, "HttpHeaderConfig", "HttpHeaderName"))
+		default:
+			list, _ = cond["Values"].([]any)
+		}
+		for _, v := range list {
+			rc.values = append(rc.values, fmt.Sprint(v))
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+// dependsOn returns a resource's DependsOn as a list.
+func dependsOn(r map[string]any) []string {
+	switch d := r["DependsOn"].(type) {
+	case string:
+		return []string{d}
+	case []any:
+		var out []string
+		for _, id := range d {
+			out = append(out, fmt.Sprint(id))
+		}
+		return out
+	}
+	return nil
+}
+
 // propsOf returns the properties of resource id.
 func propsOf(doc format.Document, id string) map[string]any {
 	return at2(doc, "Resources", id, "Properties").(map[string]any)
@@ -1137,6 +1524,75 @@ func literalText(v any) (string, bool) {
 		return subVariable.ReplaceAllString(s, "x"), ok
 	}
 	return "", false
+}
+
+// secretARNText returns a secret's ARN, from a string or a Fn::Sub whose
+// pseudo parameters stay as they are (they read the same in the role).
+func secretARNText(v any) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, strings.HasPrefix(s, "arn:")
+	}
+	m, _ := v.(map[string]any)
+	s, ok := m["Fn::Sub"].(string)
+	return s, ok && strings.HasPrefix(s, "arn:")
+}
+
+// splitSecretARN returns the service of a secret's ARN, the ARN without
+// the selector ECS reads a JSON key by, and the resource part
+// (parameter/NAME or secret:NAME).
+func splitSecretARN(arn string) (service, base, resource string) {
+	// The pseudo parameters hold "::", which is not a field separator.
+	fields := strings.Split(pseudoVariable.ReplaceAllStringFunc(arn, func(v string) string { return strings.ReplaceAll(v, ":", "\x00") }), ":")
+	for i := range fields {
+		fields[i] = strings.ReplaceAll(fields[i], "\x00", ":")
+	}
+	if len(fields) < 6 {
+		return "", arn, ""
+	}
+	service = fields[2]
+	n := 6
+	if service == "secretsmanager" && len(fields) >= 7 {
+		n = 7
+	}
+	base = strings.Join(fields[:n], ":")
+	return service, base, strings.Join(fields[5:n], ":")
+}
+
+var pseudoVariable = regexp.MustCompile(`\$\{AWS::[A-Za-z]+\}`)
+
+// roleGrants returns the parameters and secrets the role that roleArn
+// names (a Fn::GetAtt of the template's role) may read.
+func roleGrants(doc format.Document, roleArn any) (params, secrets map[string]bool) {
+	params, secrets = map[string]bool{}, map[string]bool{}
+	var id string
+	switch ref := at2(roleArn, "Fn::GetAtt").(type) {
+	case []any:
+		id, _ = ref[0].(string)
+	case string:
+		id, _, _ = strings.Cut(ref, ".")
+	}
+	policies, _ := at2(doc, "Resources", id, "Properties", "Policies").([]any)
+	for _, p := range policies {
+		statements, _ := at2(p, "PolicyDocument", "Statement").([]any)
+		for _, st := range statements {
+			var into map[string]bool
+			switch at2(st, "Action") {
+			case "ssm:GetParameters":
+				into = params
+			case "secretsmanager:GetSecretValue":
+				into = secrets
+			default:
+				continue
+			}
+			list, _ := at2(st, "Resource").([]any)
+			for _, r := range list {
+				if arn, ok := secretARNText(r); ok {
+					into[arn] = true
+				}
+			}
+		}
+	}
+	return params, secrets
 }
 
 // refTarget returns the logical ID a {"Ref": ID} names, or "".

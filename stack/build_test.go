@@ -332,7 +332,7 @@ func TestIntrinsicsNotEvaluated(t *testing.T) {
 	assertEqual(t, "awslogs options", options, map[string]any{
 		"awslogs-group":         ref("LogGroup"),
 		"awslogs-region":        ref("AWS::Region"),
-		"awslogs-stream-prefix": "example-app",
+		"awslogs-stream-prefix": "ecs",
 	})
 	// goformation's evaluator resolves AWS::Region to us-east-1.
 	raw, _ := json.Marshal(doc["Resources"])

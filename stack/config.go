@@ -93,6 +93,14 @@ type Deployment struct {
 	// the live rule's, so that a stack update never moves traffic; zero
 	// means all traffic on the target group (100 and 0).
 	Weights Weights
+	// ForceNewDeployment makes the update force a new ECS deployment
+	// (ForceNewDeployment.EnableForceNewDeployment). Not a setting: emit
+	// leaves it false, and the deploy command sets it when the placement
+	// (ForceNewDeploymentNonce) differs from the deployed template's, as
+	// ECS refuses a new capacity provider strategy without a forced
+	// deployment. Forcing on every update would make a change of the
+	// desired count alone a full deployment, blue/green included.
+	ForceNewDeployment bool
 }
 
 // Weights are the forward weights of the production listener rule, per
@@ -147,10 +155,15 @@ const (
 )
 
 // Secret is an environment variable whose value ECS reads from a Secrets
-// Manager secret or an SSM parameter, given by ARN.
+// Manager secret or an SSM parameter.
 type Secret struct {
 	Name string
-	ARN  string
+	// From is where the value is: an ARN, an SSM parameter name
+	// (/prod/db/password, or password at the top level), or
+	// secretsmanager:NAME[:json-key:version-stage:version-id]. A name
+	// becomes an ARN of the stack's own partition, region and account
+	// (ParseSecret).
+	From string
 }
 
 // ContainerHealthCheck is the container's own health check, run by ECS

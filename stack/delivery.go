@@ -140,7 +140,7 @@ func addDelivery(t *cloudformation.Template, cfg Config) {
 	// developer guide, "Amazon ECS infrastructure IAM role for load
 	// balancers").
 	t.Resources[idInfrastructureRole] = &iam.Role{
-		Description: cloudformation.String("Lets ECS move the load balancer traffic of " + cfg.Name + " between its two target groups in blue/green deployments."),
+		Description: cloudformation.String("Lets ECS move the load balancer traffic of " + serviceLabel(cfg) + " between its two target groups in blue/green deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "ecs.amazonaws.com"},
@@ -160,12 +160,21 @@ const InfrastructurePolicy = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 // deliveryOverrides are the service properties of the strategy, which
 // goformation v7.14.9 predates: Strategy, BakeTimeInMinutes, the canary or
-// linear steps, the lifecycle hook, and the load balancer's
-// AdvancedConfiguration. Rolling has none.
-func deliveryOverrides(cfg Config, overrides map[string]any, loadBalancer map[string]any) {
+// linear steps and the lifecycle hooks. It returns the load balancer's
+// AdvancedConfiguration of a blue/green strategy, or nil for rolling.
+//
+// Strategy and LifecycleHooks are written when off too (ROLLING, []):
+// UpdateService keeps the deployment settings a request leaves out, so a
+// template that drops them would leave the service on BLUE_GREEN, or with
+// a hook whose function the same update deletes, which fails every later
+// deployment (ECS needs "an explicit empty lifecycle hook list to clear
+// existing hooks", terraform-provider-aws #47096; review 2, F7).
+func deliveryOverrides(cfg Config, overrides map[string]any) (advanced map[string]any) {
 	d := cfg.Deployment
+	overrides["DeploymentConfiguration.Strategy"] = "ROLLING"
+	overrides["DeploymentConfiguration.LifecycleHooks"] = []any{}
 	if !d.Progressive() {
-		return
+		return nil
 	}
 	overrides["DeploymentConfiguration.Strategy"] = strategyValues[d.Strategy]
 	overrides["DeploymentConfiguration.BakeTimeInMinutes"] = minutes(d.Bake)
@@ -184,7 +193,7 @@ func deliveryOverrides(cfg Config, overrides map[string]any, loadBalancer map[st
 	if d.PauseBeforeProduction {
 		overrides["DeploymentConfiguration.LifecycleHooks"] = []any{pauseHook(cfg)}
 	}
-	advanced := map[string]any{
+	advanced = map[string]any{
 		"AlternateTargetGroupArn": cloudformation.Ref(alternateTargetGroupID(cfg)),
 		// A listener rule's Ref is its ARN.
 		"ProductionListenerRule": cloudformation.Ref(productionRuleID(cfg)),
@@ -193,7 +202,7 @@ func deliveryOverrides(cfg Config, overrides map[string]any, loadBalancer map[st
 	if d.TestHeader != "" {
 		advanced["TestListenerRule"] = cloudformation.Ref(idTestRule)
 	}
-	loadBalancer["AdvancedConfiguration"] = advanced
+	return advanced
 }
 
 func minutes(d time.Duration) int { return int(d / time.Minute) }
@@ -244,11 +253,20 @@ func linearSteps(percent float64) int {
 // still times out at 36 hours.
 const maxSchedule = 33 * time.Hour
 
-// testHeader is NAME=VALUE of an HTTP header condition: a name of letters,
-// digits and !#$%&'*+-.^_`|~ (an HTTP token), up to 40 characters, and a
-// value of up to 128 characters with * and ? as wildcards (ELB API
-// reference, HttpHeaderConditionConfig).
-var testHeader = lazyregexp.New("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}=[\\x21-\\x7e]{1,128}$")
+// testHeader is NAME=VALUE of an HTTP header condition: a name of up to 40
+// characters that RFC 7230 allows in a token (letters, digits and
+// !#$%&'*+-.^_`|~) except *, as "Wildcards are not supported" in the name,
+// and a value of up to 128 characters with * and ? as wildcards (ELB API
+// reference, HttpHeaderConditionConfig). The name may not be Host in any
+// case: "You can't use an HTTP header condition to specify the host
+// header" (same page); testHeaderName checks that.
+var testHeader = lazyregexp.New("^[A-Za-z0-9!#$%&'+.^_`|~-]{1,40}=[\\x21-\\x7e]{1,128}$")
+
+// testHeaderName is the header name of a NAME=VALUE test header.
+func testHeaderName(header string) string {
+	name, _, _ := strings.Cut(header, "=")
+	return name
+}
 
 // alarmName is an existing CloudWatch alarm's name: 1 to 255 characters,
 // printable (CloudWatch API reference, PutMetricAlarm AlarmName).
@@ -298,16 +316,13 @@ func (v *validator) delivery(c Config) {
 	if d.TestHeader != "" {
 		switch {
 		case !testHeader.MatchString(d.TestHeader):
-			v.add(KeyTestHeader, "%q is not NAME=VALUE of a request header: a name of letters, digits and -_. up to 40 characters, and a value of up to 128 printable characters without spaces, e.g. x-cfnfargate-test=1", d.TestHeader)
+			v.add(KeyTestHeader, "%q is not NAME=VALUE of a request header a listener rule can match: a name of up to 40 letters, digits and !#$%%&'+-.^_`|~ (an HTTP token, without the wildcard *), and a value of up to 128 printable characters without spaces, e.g. x-cfnfargate-test=1", d.TestHeader)
+		case strings.EqualFold(testHeaderName(d.TestHeader), "host"):
+			v.add(KeyTestHeader, "%q names the Host header, which a header condition cannot match (ELB API reference, HttpHeaderConditionConfig): use a header of your own, e.g. x-cfnfargate-test=1", d.TestHeader)
 		case inEnvironment(c):
 			// A second rule per service would need a second priority
 			// checked against the environment's other rules.
 			v.addCross(KeyTestHeader, []string{KeyEnvironment}, "a test rule is not available for a service in environment %s yet: leave out test-header", c.Environment.Name)
 		}
-	}
-	if c.Scaling.Enabled() && c.Scaling.RequestsPerTarget > 0 {
-		// The scaling policy's resource label names one target group, and
-		// after a blue/green deployment the traffic is on the other one.
-		v.addCross(KeyScaleRequestsPerTarget, []string{KeyStrategy}, "scales on one target group's requests, and strategy %s moves the traffic to a second one: scale on CPU (scale-cpu-percent) instead", d.Strategy)
 	}
 }

@@ -52,6 +52,15 @@ func addDomain(t *cloudformation.Template, cfg Config) {
 		if recordType == "AAAA" {
 			record.AWSCloudFormationCondition = ipv6Condition
 		}
+		if inEnvironment(cfg) {
+			// The record sends clients to the shared listener within
+			// seconds, while ACM takes minutes to issue the certificate:
+			// until the listener has it, SNI answers with the listener's
+			// default certificate, a name mismatch. Created after the
+			// certificate is on the listener, and deleted before it comes
+			// off (review 2, C1).
+			record.AWSCloudFormationDependsOn = []string{idServiceCertificate}
+		}
 		t.Resources[id] = record
 	}
 

@@ -84,8 +84,7 @@ func addTasks(t *cloudformation.Template, cfg Config) {
 		arch = "ARM64"
 	}
 	task := &ecs.TaskDefinition{
-		// The stack name keeps two stacks of the same app in separate families.
-		Family:                  cloudformation.SubPtr("${AWS::StackName}-" + cfg.Name),
+		Family:                  taskFamily(cfg),
 		NetworkMode:             cloudformation.String("awsvpc"),
 		RequiresCompatibilities: []string{"FARGATE"},
 		Cpu:                     cloudformation.String(strconv.Itoa(cfg.Container.CPU)),
@@ -111,6 +110,20 @@ func addTasks(t *cloudformation.Template, cfg Config) {
 	t.Resources[idTaskDefinition] = task
 
 	t.Resources[idService] = serviceResource(cfg)
+}
+
+// taskSecurityGroups are the groups of the service's tasks: their own,
+// which admits the load balancer on the container port, and in an
+// environment the environment's services group too, which its load
+// balancer's one egress rule reaches (addServicesSecurityGroup). A task
+// may have up to 5 security groups (ECS API reference,
+// AwsVpcConfiguration).
+func taskSecurityGroups(cfg Config) []string {
+	groups := []string{cloudformation.GetAtt(idTaskSG, "GroupId")}
+	if inEnvironment(cfg) {
+		groups = append(groups, cloudformation.Ref(ParamServicesSecurityGroupID))
+	}
+	return groups
 }
 
 // clusterName is the name of the cluster the service runs in.
@@ -144,7 +157,8 @@ func containerDefinition(cfg Config) ecs.TaskDefinition_ContainerDefinition {
 	}
 	var secrets []ecs.TaskDefinition_Secret
 	for _, s := range c.Secrets {
-		secrets = append(secrets, ecs.TaskDefinition_Secret{Name: s.Name, ValueFrom: partitionNeutral(s.ARN)})
+		src, _ := ParseSecret(s.From) // checked by Validate
+		secrets = append(secrets, ecs.TaskDefinition_Secret{Name: s.Name, ValueFrom: secretValueFrom(src)})
 	}
 	def := ecs.TaskDefinition_ContainerDefinition{
 		Name:      containerName(cfg),
@@ -207,7 +221,7 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		NetworkConfiguration: &ecs.Service_NetworkConfiguration{
 			AwsvpcConfiguration: &ecs.Service_AwsVpcConfiguration{
 				AssignPublicIp: cloudformation.RefPtr(ParamAssignPublicIP),
-				SecurityGroups: []string{cloudformation.GetAtt(idTaskSG, "GroupId")},
+				SecurityGroups: taskSecurityGroups(cfg),
 			},
 		},
 		LoadBalancers: []ecs.Service_LoadBalancer{{
@@ -271,23 +285,35 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// says it again (W3005).
 		service.AWSCloudFormationDependsOn = slices.DeleteFunc(service.AWSCloudFormationDependsOn, func(id string) bool { return id == idListenerRule })
 	}
+	// ECS rolls the deployment back when one of these goes to ALARM while
+	// it runs (ECS API reference, DeploymentAlarms; all three fields are
+	// required). Off explicitly when there are none: UpdateService keeps
+	// the alarms a request leaves out, so removing the property would leave
+	// the old alarms watching every deployment (copilot-cli #4565, aws-cdk
+	// #30217; review 2, F7).
+	service.DeploymentConfiguration.Alarms = &ecs.Service_DeploymentAlarms{AlarmNames: []string{}}
 	if names := rollbackAlarms(cfg); len(names) > 0 {
-		// ECS rolls the deployment back when one of these goes to ALARM
-		// while it runs (ECS API reference, DeploymentAlarms; all three
-		// fields are required).
 		service.DeploymentConfiguration.Alarms = &ecs.Service_DeploymentAlarms{AlarmNames: names, Enable: true, Rollback: true}
 	}
 	if cfg.Deployment.Progressive() {
 		// BLUE_GREEN, CANARY and LINEAR need the ECS deployment controller
 		// (ECS API reference, DeploymentConfiguration strategy).
 		service.DeploymentController = &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")}
-		// "The deployment circuit breaker can only be used for services
-		// using the rolling update (ECS) deployment type"
-		// (AWS::ECS::Service DeploymentCircuitBreaker, CloudFormation
-		// reference); a blue/green deployment rolls back on its alarms,
-		// its gate and failed tasks at scale-up. Off explicitly, so that a
-		// switch from rolling turns it off.
-		service.DeploymentConfiguration.DeploymentCircuitBreaker = &ecs.Service_DeploymentCircuitBreaker{}
+		// The circuit breaker stays on, as for rolling. The references
+		// disagree: "The deployment circuit breaker can only be used for
+		// services using the rolling update (ECS) deployment type"
+		// (AWS::ECS::Service DeploymentCircuitBreaker; ECS API reference,
+		// DeploymentConfiguration), against "Both methods only support
+		// rolling update deployment and blue/green deployment types" (ECS
+		// developer guide, "How the Amazon ECS deployment circuit breaker
+		// detects failures" / deployment-failure-detection.html), and the
+		// console's canary walkthrough offers the breaker. The first
+		// sentence dates from when "(ECS)" named the deployment controller,
+		// which these strategies use (DeploymentController ECS); the CDK
+		// reads it so ("DeploymentCircuitBreaker requires the ECS
+		// DeploymentControllerType", aws-cdk #16919). Without the breaker a
+		// green revision that never becomes healthy keeps ECS retrying until
+		// CloudFormation times out (review 2, F12). The README says more.
 	}
 	overrides := map[string]any{
 		// The subnets are a list parameter: the value is the list itself,
@@ -305,12 +331,18 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// strategy on an existing service, or making a change to a capacity
 		// provider strategy on a service that is already using one, you
 		// must force a new deployment": UpdateService's
-		// InvalidParameterException; aws-cdk #34631). So every update of the
-		// service forces one; the nonce names the placement, so that a
-		// change of it alone is an update too. goformation v7.14.9 predates
-		// the property.
+		// InvalidParameterException; aws-cdk #34631). The nonce names the
+		// placement; the deploy command forces a deployment when it
+		// differs from the deployed template's (Deployment.
+		// ForceNewDeployment). Not on every update: CloudFormation then
+		// sends forceNewDeployment with any change of the service, and a
+		// change of DesiredCount alone, which is no deployment by itself
+		// ("This parameter doesn't trigger a new service deployment", ECS
+		// API reference, UpdateService), would become one: with a
+		// blue/green strategy, twice the tasks, the bake and the gate
+		// (review 2, F6). goformation v7.14.9 predates the property.
 		"ForceNewDeployment": map[string]any{
-			"EnableForceNewDeployment": true,
+			"EnableForceNewDeployment": cfg.Deployment.ForceNewDeployment,
 			"ForceNewDeploymentNonce":  placementNonce(service),
 		},
 	}
@@ -322,15 +354,14 @@ func serviceResource(cfg Config) cloudformation.Resource {
 	if !cfg.Scaling.Enabled() {
 		overrides["DesiredCount"] = cloudformation.Ref(ParamDesiredCount)
 	}
-	if cfg.Deployment.Progressive() {
+	if advanced := deliveryOverrides(cfg, overrides); advanced != nil {
 		lb := service.LoadBalancers[0]
-		loadBalancer := map[string]any{
-			"ContainerName":  *lb.ContainerName,
-			"ContainerPort":  *lb.ContainerPort,
-			"TargetGroupArn": *lb.TargetGroupArn,
-		}
-		deliveryOverrides(cfg, overrides, loadBalancer)
-		overrides["LoadBalancers"] = []any{loadBalancer}
+		overrides["LoadBalancers"] = []any{map[string]any{
+			"ContainerName":         *lb.ContainerName,
+			"ContainerPort":         *lb.ContainerPort,
+			"TargetGroupArn":        *lb.TargetGroupArn,
+			"AdvancedConfiguration": advanced,
+		}}
 	}
 	return override(service, overrides)
 }
@@ -494,30 +525,6 @@ func (v *validator) environment(env []EnvVar) {
 var (
 	clusterPattern = lazyregexp.New(`^[A-Za-z0-9_-]{1,255}$`)
 )
-
-var (
-	secretsManagerARN = lazyregexp.New(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:$]*:[^:$]*:[^:$]*)?$`)
-	ssmParameterARN   = lazyregexp.New(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
-)
-
-func (v *validator) secrets(secrets []Secret, env []EnvVar) {
-	seen := map[string]bool{}
-	for _, e := range env {
-		seen[e.Name] = true
-	}
-	for _, s := range secrets {
-		switch {
-		case !envNamePattern.MatchString(s.Name):
-			v.add(KeySecret, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (NAME=ARN)", s.Name)
-		case seen[s.Name]:
-			v.addCross(KeySecret, []string{KeyEnv}, "%s is set twice (as a secret or an env variable): give each variable once", s.Name)
-		}
-		seen[s.Name] = true
-		if !secretsManagerARN.MatchString(s.ARN) && !ssmParameterARN.MatchString(s.ARN) {
-			v.add(KeySecret, "%s: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)", s.Name, s.ARN)
-		}
-	}
-}
 
 // deployment checks that ECS can make progress in a rolling deployment. It
 // rounds the lower bound up and the upper bound down: with one task,

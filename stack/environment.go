@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/cfnfargate/cfnfargate/stack/format"
 	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
@@ -8,7 +9,8 @@ import (
 
 // BuildEnvironment validates the environment settings of cfg and assembles
 // the template of the shared environment cfg.Environment.Name: one load
-// balancer with its security group, the HTTP listener that redirects to
+// balancer with its security group, the security group the services'
+// tasks join, the HTTP listener that redirects to
 // HTTPS, the HTTPS listener whose default action answers 404 (each service
 // adds a listener rule), its certificates, the optional WAF association and
 // access logs, and the cluster with both Fargate providers. Its outputs
@@ -33,9 +35,49 @@ func BuildEnvironment(cfg Config) (format.Document, error) {
 			MessageBody: cloudformation.String("No service of this environment matches the host and path.\n"),
 		},
 	})
+	addServicesSecurityGroup(t, cfg)
 	addCluster(t, cfg)
 	addEnvironmentOutputs(t, cfg)
 	return t.Document()
+}
+
+// addServicesSecurityGroup adds the security group every service's tasks
+// join, and the load balancer's one egress rule that reaches them all.
+//
+// A rule per service on the load balancer's group would stop the
+// environment at about 60 services: a security group holds 60 outbound
+// rules per address family, and "A rule that references a security group
+// ... counts as one rule for IPv4 and one rule for IPv6" (VPC quotas,
+// "Security groups"). With this rule the load balancer's group holds the
+// same two rules however many services join (review 2, F1). Each service's
+// own task group still admits the load balancer on its container port only
+// (TaskFromLoadBalancerIngress), so the wide port range here opens nothing
+// by itself; and this group has no rules of its own but the one that sends
+// nothing.
+func addServicesSecurityGroup(t *cloudformation.Template, cfg Config) {
+	t.Resources[idServicesSG] = &ec2.SecurityGroup{
+		// GroupDescription is create-only; EC2's characters only (see
+		// addTasks).
+		GroupDescription:    "Tasks of the services: the load balancer reaches them on the port each task group opens",
+		VpcId:               cloudformation.RefPtr(ParamVpcID),
+		SecurityGroupEgress: noEgress(),
+		Tags:                resourceTags(cfg),
+	}
+	// A separate rule, not an inline one on the load balancer's group,
+	// whose inline rules stay as they were: "If you modify a rule,
+	// CloudFormation removes the existing rule and then adds a new rule.
+	// There is a brief period when neither the original rule or the new
+	// rule exists" (AWS::EC2::SecurityGroup reference). An environment made
+	// before this group gains it without touching the rules its services
+	// still use.
+	t.Resources[idLoadBalancerToServices] = &ec2.SecurityGroupEgress{
+		GroupId:                    cloudformation.GetAtt(idLoadBalancerSG, "GroupId"),
+		Description:                cloudformation.String("To the tasks of the services, on the port each task group opens"),
+		IpProtocol:                 "tcp",
+		FromPort:                   cloudformation.Int(0),
+		ToPort:                     cloudformation.Int(65535),
+		DestinationSecurityGroupId: cloudformation.GetAttPtr(idServicesSG, "GroupId"),
+	}
 }
 
 // ValidateEnvironment reports every problem with the settings an
@@ -111,6 +153,7 @@ func addEnvironmentOutputs(t *cloudformation.Template, cfg Config) {
 	outputs := map[string]struct{ what, value string }{
 		ParamListenerArn:                 {"ARN of the HTTPS listener; each service adds a listener rule to it.", cloudformation.Ref(idHTTPSListener)},
 		ParamLoadBalancerSecurityGroupID: {"Security group of the load balancer; each service's tasks allow it in.", cloudformation.GetAtt(idLoadBalancerSG, "GroupId")},
+		ParamServicesSecurityGroupID:     {"Security group each service's tasks join; the load balancer reaches its members.", cloudformation.GetAtt(idServicesSG, "GroupId")},
 		ParamLoadBalancerDNSName:         {"DNS name of the load balancer; point the services' domains here.", cloudformation.GetAtt(idLoadBalancer, "DNSName")},
 		ParamLoadBalancerHostedZoneID:    {"Canonical hosted zone ID of the load balancer, for alias records.", cloudformation.GetAtt(idLoadBalancer, "CanonicalHostedZoneID")},
 		ParamLoadBalancerIPAddressType:   {"IP address type of the load balancer: ipv4 or dualstack.", ipType},

@@ -23,19 +23,27 @@ import (
 // "Lambda hooks for Amazon ECS service deployments").
 //
 // The answer lives in an SSM parameter of the stack, which the function
-// reads and the deploy command writes:
+// reads and the deploy command writes (decisions.md #1):
 //
-//	waiting REVISION SINCE  the function waits for REVISION since SINCE (Unix seconds)
-//	approve REVISION        go on to production traffic
-//	reject REVISION         roll back
-//	expired REVISION        nobody answered within the timeout: rolled back
+//	waiting DEPLOYMENT SINCE  the function waits for DEPLOYMENT since SINCE (Unix seconds)
+//	approve DEPLOYMENT        go on to production traffic
+//	reject DEPLOYMENT         roll back
+//	expired DEPLOYMENT        nobody answered within the timeout: rolled back
 //
-// The function writes "waiting" once, for a revision it has not seen, and
-// never again for that revision, so it cannot overwrite an answer: the
-// deploy command answers only a revision the parameter says is waiting.
-// Each answer names the service revision ECS deploys (the payload's
-// targetServiceRevisionArn), so an answer left over from an earlier
-// deployment never lets a later one through.
+// DEPLOYMENT is the hook event's resourceArn, the service deployment's ARN
+// (arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID), which
+// ECS makes anew for every deployment; the target revision
+// (executionDetails.targetServiceRevisionArn) is only logged, as a rollback
+// deploys an earlier revision again. So an answer left over from an earlier
+// deployment never lets a later one through, nor fails it. The function
+// writes "waiting" once, for a deployment it has not seen, and never again
+// for that deployment, so it cannot overwrite an answer: the deploy command
+// answers only a deployment the parameter says is waiting.
+//
+// It answers SUCCEEDED without asking when nobody could answer: while its
+// own stack is being created or rolled back (CloudFormation's rollback of
+// the service is a new deployment, which a gate must not hold), and on the
+// service's first deployment, which AWS's approval-hook sample approves too.
 
 // Gate answers the deploy command writes to the gate's parameter.
 const (
@@ -59,11 +67,27 @@ func gateStage(cfg Config) string {
 
 // gateCode is the gate's function: Python, as only Node.js and Python take
 // inline code (AWS::Lambda::Function Code, ZipFile), and the boto3 that the
-// runtime includes is all it needs. A ZipFile holds up to 4096 characters.
+// runtime includes is all it needs. A ZipFile holds up to 4096 characters
+// (TestPauseGateCodeSize).
+//
+// The event is the one the ECS developer guide documents ("Lambda hooks for
+// Amazon ECS service deployments", Lifecycle payloads): resourceArn at the
+// top, and serviceArn and targetServiceRevisionArn inside
+// executionDetails. An older page listed them as top-level fields; reading
+// targetServiceRevisionArn there found nothing, and keyed every deployment
+// "unknown" (review 2, F3).
+//
+// A first deployment is one ECS lists alone (ListServiceDeployments, as in
+// AWS's sample), and only while the parameter still holds the stack's
+// "none": ECS lists 90 days of deployments, and a service idle for longer
+// would otherwise pass without asking. An error in these checks asks
+// instead of answering.
 const gateCode = `# cfnfargate pause gate: ECS calls this lifecycle hook before production
-# traffic moves. It answers IN_PROGRESS until "approve REVISION" or
-# "reject REVISION" is in the SSM parameter, and FAILED (ECS rolls back)
-# once the timeout has passed without an answer.
+# traffic moves. It answers IN_PROGRESS until "approve DEPLOYMENT" or
+# "reject DEPLOYMENT" is in the SSM parameter, and FAILED (ECS rolls back)
+# once the timeout has passed without an answer. DEPLOYMENT is the event's
+# resourceArn, new for every deployment (ECS developer guide, "Lambda hooks
+# for Amazon ECS service deployments").
 import os
 import time
 
@@ -71,7 +95,30 @@ import boto3
 
 ssm = boto3.client("ssm")
 NAME = os.environ["GATE_PARAMETER"]
+STACK = os.environ["GATE_STACK"]
 TIMEOUT = int(os.environ["GATE_TIMEOUT_SECONDS"])
+GO = {"hookStatus": "SUCCEEDED"}
+STOP = {"hookStatus": "FAILED"}
+WAIT = {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
+
+
+def unasked(details, value):
+    # Nobody to ask: CloudFormation creates the stack, or rolls it back
+    # (the rollback is a new deployment, which must not wait).
+    cfn = boto3.client("cloudformation")
+    status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
+    if status in ("CREATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"):
+        return status
+    # The service's first deployment, as AWS's approval-hook sample finds
+    # it; only while the gate never asked, as ECS lists 90 days only.
+    service = details.get("serviceArn") or ""
+    if value == "none" and service.count("/") == 2:
+        found = boto3.client("ecs").list_service_deployments(
+            cluster=service.split("/")[1], service=service, maxResults=2
+        )["serviceDeployments"]
+        if len(found) <= 1:
+            return "the service's first deployment"
+    return ""
 
 
 def put(value):
@@ -79,20 +126,35 @@ def put(value):
 
 
 def handler(event, context):
-    revision = event.get("targetServiceRevisionArn") or "unknown"
-    words = ssm.get_parameter(Name=NAME)["Parameter"]["Value"].split(" ")
-    if len(words) >= 2 and words[1] == revision:
+    key = event.get("resourceArn")
+    details = event.get("executionDetails") or {}
+    print("deployment", key, "of", details.get("targetServiceRevisionArn"))
+    value = ssm.get_parameter(Name=NAME)["Parameter"]["Value"]
+    words = value.split(" ")
+    if len(words) < 2 or words[1] != key:
+        try:
+            why = unasked(details, value)
+        except Exception as e:
+            print("asking, as this check failed:", e)
+            why = ""
+        if why:
+            print("not asked:", why)
+            return GO
+    if not key:
+        print("no resourceArn in the event: no deployment to ask about")
+        return STOP
+    if len(words) >= 2 and words[1] == key:
         if words[0] == "approve":
-            return {"hookStatus": "SUCCEEDED"}
+            return GO
         if words[0] in ("reject", "expired"):
-            return {"hookStatus": "FAILED"}
+            return STOP
         if words[0] == "waiting" and len(words) == 3:
             if time.time() - float(words[2]) > TIMEOUT:
-                put("expired " + revision)
-                return {"hookStatus": "FAILED"}
-            return {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
-    put("waiting %s %d" % (revision, time.time()))
-    return {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
+                put("expired " + key)
+                return STOP
+            return WAIT
+    put("waiting %s %d" % (key, time.time()))
+    return WAIT
 `
 
 // addPauseGate adds the gate: its parameter, its function with its role and
@@ -106,7 +168,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 		// in a parameter name (SSM API reference, PutParameter Name).
 		Name:        cloudformation.SubPtr(GateParameterName("${AWS::StackName}")),
 		Value:       "none",
-		Description: cloudformation.String("Pause gate of " + cfg.Name + ": the answer to a blue/green deployment waiting before production traffic, written by cfnfargate deploy."),
+		Description: cloudformation.String("Pause gate of " + serviceLabel(cfg) + ": the answer to a blue/green deployment waiting before production traffic, written by cfnfargate deploy."),
 		Tags:        parameterTags(cfg),
 	}
 	t.Resources[idGateLogGroup] = &logs.LogGroup{
@@ -116,8 +178,17 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// A parameter's ARN is "parameter" and its name, which starts with a
 	// slash here.
 	parameterArn := cloudformation.Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + GateParameterName("${AWS::StackName}"))
+	// The service's ARN cannot be named: the service refers to the gate's
+	// function, and the function to this role, so a Ref to the service
+	// here would be a circular dependency. CloudFormation names a service
+	// without ServiceName STACK-LOGICALID-RANDOM ("Name type",
+	// CloudFormation user guide), so this matches the stack's own services
+	// in the cluster. ListServiceDeployments takes the service as its
+	// resource (ECS developer guide, "Permissions required for viewing
+	// Amazon ECS service deployments").
+	serviceArn := cloudformation.Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/" + subValue(clusterName(cfg), clusterRefID(cfg)) + "/${AWS::StackName}-*")
 	t.Resources[idGateFunctionRole] = &iam.Role{
-		Description: cloudformation.String("Lets the pause gate of " + cfg.Name + " read and write its SSM parameter and its logs."),
+		Description: cloudformation.String("Lets the pause gate of " + serviceLabel(cfg) + " read and write its SSM parameter and its logs, read its stack's status and list its service's deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
@@ -128,13 +199,15 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 			PolicyDocument: policyDocument(
 				statement{"Sid": "Answer", "Effect": "Allow", "Action": []string{"ssm:GetParameter", "ssm:PutParameter"}, "Resource": parameterArn},
 				statement{"Sid": "WriteLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": cloudformation.GetAtt(idGateLogGroup, "Arn")},
+				statement{"Sid": "StackStatus", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": cloudformation.Ref("AWS::StackId")},
+				statement{"Sid": "FirstDeployment", "Effect": "Allow", "Action": "ecs:ListServiceDeployments", "Resource": serviceArn},
 			),
 		}},
 		Tags: resourceTags(cfg),
 	}
 	code := gateCode
 	t.Resources[idGateFunction] = &lambda.Function{
-		Description: cloudformation.String("Pause gate of " + cfg.Name + ": holds blue/green deployments before production traffic until cfnfargate deploy records an answer."),
+		Description: cloudformation.String("Pause gate of " + serviceLabel(cfg) + ": holds blue/green deployments before production traffic until cfnfargate deploy records an answer."),
 		Runtime:     cloudformation.String(gateRuntime),
 		Handler:     cloudformation.String("index.handler"),
 		Code:        &lambda.Function_Code{ZipFile: &code},
@@ -143,6 +216,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 		MemorySize:  cloudformation.Int(128),
 		Environment: &lambda.Function_Environment{Variables: map[string]string{
 			"GATE_PARAMETER":       cloudformation.Ref(idGateParameter),
+			"GATE_STACK":           cloudformation.Ref("AWS::StackId"),
 			"GATE_TIMEOUT_SECONDS": strconv.Itoa(int(cfg.Deployment.PauseTimeout.Seconds())),
 		}},
 		LoggingConfig: &lambda.Function_LoggingConfig{LogGroup: cloudformation.RefPtr(idGateLogGroup)},
@@ -153,7 +227,7 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// required for Lambda functions in Amazon ECS blue/green deployments"),
 	// here on the gate only.
 	t.Resources[idGateInvokeRole] = &iam.Role{
-		Description: cloudformation.String("Lets ECS call the pause gate of " + cfg.Name + " during blue/green deployments."),
+		Description: cloudformation.String("Lets ECS call the pause gate of " + serviceLabel(cfg) + " during blue/green deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "ecs.amazonaws.com"},

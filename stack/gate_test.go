@@ -4,15 +4,22 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/stack"
+	"github.com/cfnfargate/cfnfargate/stack/format"
 )
 
 // gateDriver loads the gate's code as Lambda would (index.handler) and
@@ -29,21 +36,146 @@ for line in sys.stdin:
     print(json.dumps(index.handler(json.loads(event), None)), flush=True)
 `
 
+// hookEvent reads an example event of the ECS developer guide, copied into
+// testdata/ecs-hook-events (see its README for the source).
+func hookEvent(t *testing.T, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "ecs-hook-events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var event map[string]any
+	if err := json.Unmarshal(raw, &event); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return event
+}
+
+// anotherDeployment is event as ECS sends it for another deployment of the
+// same service: the same payload with another service-deployment ID at the
+// end of resourceArn, which ECS makes anew for every deployment.
+func anotherDeployment(event map[string]any, id string) map[string]any {
+	out := map[string]any{}
+	for k, v := range event {
+		out[k] = v
+	}
+	arn := event["resourceArn"].(string)
+	out["resourceArn"] = arn[:strings.LastIndex(arn, "/")+1] + id
+	return out
+}
+
+// gateAWS stands in for the two AWS APIs the gate asks besides SSM, whose
+// answers moto cannot put in the states this test needs (a stack rolling
+// back, a service's deployment count). It is a simulation: an HTTP server
+// on 127.0.0.1 that answers CloudFormation's DescribeStacks (query
+// protocol) and ECS's ListServiceDeployments (JSON protocol) from its
+// fields, and records the calls.
+type gateAWS struct {
+	mu          sync.Mutex
+	stackStatus string
+	deployments int  // how many ListServiceDeployments returns
+	denyECS     bool // answer ListServiceDeployments with AccessDeniedException
+	describes   int
+	lists       []map[string]any // the ListServiceDeployments requests
+}
+
+func (g *gateAWS) set(status string, deployments int, denyECS bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stackStatus, g.deployments, g.denyECS = status, deployments, denyECS
+}
+
+func (g *gateAWS) calls() (describes, lists int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.describes, len(g.lists)
+}
+
+// list returns the n-th ListServiceDeployments request, or nil.
+func (g *gateAWS) list(n int) map[string]any {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n >= len(g.lists) {
+		return nil
+	}
+	return g.lists[n]
+}
+
+func (g *gateAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	body, _ := io.ReadAll(r.Body)
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		if target != "AmazonEC2ContainerServiceV20141113.ListServiceDeployments" {
+			http.Error(w, "unexpected ECS call "+target, http.StatusBadRequest)
+			return
+		}
+		var in map[string]any
+		_ = json.Unmarshal(body, &in)
+		g.lists = append(g.lists, in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if g.denyECS {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"not authorized to perform: ecs:ListServiceDeployments"}`)
+			return
+		}
+		var list []map[string]any
+		for i := range g.deployments {
+			list = append(list, map[string]any{"serviceDeploymentArn": fmt.Sprintf("arn:aws:ecs:us-west-2:123456789012:service-deployment/my-cluster/my-service/d%d", i)})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"serviceDeployments": list})
+		return
+	}
+	form, _ := url.ParseQuery(string(body))
+	if form.Get("Action") != "DescribeStacks" {
+		http.Error(w, "unexpected call "+form.Get("Action"), http.StatusBadRequest)
+		return
+	}
+	g.describes++
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>`+
+		`<StackName>gate-test</StackName><StackId>%s</StackId><StackStatus>%s</StackStatus><CreationTime>2026-12-01T00:00:00Z</CreationTime>`+
+		`</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+		form.Get("StackName"), g.stackStatus)
+}
+
+// gateFunction returns the pause gate's inline code and environment in doc.
+func gateFunction(t *testing.T, doc format.Document) (code string, env map[string]any) {
+	t.Helper()
+	code, _ = at2(propsOf(doc, "PauseGateFunction"), "Code", "ZipFile").(string)
+	env, _ = at2(propsOf(doc, "PauseGateFunction"), "Environment", "Variables").(map[string]any)
+	if code == "" || env["GATE_TIMEOUT_SECONDS"] == nil {
+		t.Fatalf("the template has no gate code or timeout: %v", env)
+	}
+	return code, env
+}
+
 // Proves: the pause gate's inline code, exactly as the template carries it,
-// holds a deployment until its own revision is approved or rejected, never
-// overwrites an answer, ignores an answer left for another revision, and
-// fails (ECS rolls back) once its timeout has passed, recording why. It runs
-// with Python and boto3 against moto's SSM; Lambda itself is not emulated.
+// fed the events the ECS developer guide documents:
+//   - keys every answer on the event's resourceArn, so one deployment's
+//     approval never lets the next one through and one rejection never
+//     fails the next one (review 2, F3);
+//   - holds a deployment until its own answer, never overwrites an answer,
+//     and fails (ECS rolls back) once its timeout has passed, recording why;
+//   - answers SUCCEEDED without asking while its stack is created or rolled
+//     back, and on the service's first deployment, but only while the gate
+//     never asked (review 2, F5); a failing check asks instead;
+//   - fails an event without resourceArn rather than keying it on a
+//     made-up value.
+//
+// Python and boto3 run it against moto's SSM; CloudFormation and ECS are
+// simulated by gateAWS. Lambda itself is not emulated.
 func TestPauseGateCode(t *testing.T) {
 	testenv.SkipIfShort(t, "runs the gate's Python code against moto")
 	python := testenv.Require(t, "python3")
 	m := testenv.SharedMoto(t)
 
 	doc := variant{cfg: named("canary")}.document(t)
-	code, _ := at2(propsOf(doc, "PauseGateFunction"), "Code", "ZipFile").(string)
-	env, _ := at2(propsOf(doc, "PauseGateFunction"), "Environment", "Variables").(map[string]any)
-	if code == "" || env["GATE_TIMEOUT_SECONDS"] == nil {
-		t.Fatalf("the canary template has no gate code or timeout: %v", env)
+	code, env := gateFunction(t, doc)
+	event := hookEvent(t, "post-test-traffic-shift.json")
+	hook := at2(propsOf(doc, "Service"), "DeploymentConfiguration", "LifecycleHooks").([]any)[0]
+	if stages := at2(hook, "LifecycleStages").([]any); fmt.Sprint(stages) != fmt.Sprint([]any{event["lifecycleStage"]}) {
+		t.Fatalf("the canary template's gate holds %v; this test feeds the documented %s event", stages, event["lifecycleStage"])
 	}
 	dir := t.TempDir()
 	for name, body := range map[string]string{"index.py": code, "driver.py": gateDriver} {
@@ -51,6 +183,10 @@ func TestPauseGateCode(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	aws := &gateAWS{}
+	stub := httptest.NewServer(aws)
+	t.Cleanup(stub.Close)
 
 	name := stack.GateParameterName("gate-test")
 	put := func(value string) {
@@ -62,7 +198,10 @@ func TestPauseGateCode(t *testing.T) {
 		return out.Parameter.Value
 	}
 	cmd := exec.Command(python, filepath.Join(dir, "driver.py"), filepath.Join(dir, "index.py"))
-	cmd.Env = append(m.Env(), "GATE_PARAMETER="+name, "GATE_TIMEOUT_SECONDS=1")
+	cmd.Env = append(m.Env(), "GATE_PARAMETER="+name, "GATE_TIMEOUT_SECONDS=1",
+		"GATE_STACK=arn:aws:cloudformation:us-east-1:123456789012:stack/gate-test/0a1b2c3d",
+		// SSM goes to moto (AWS_ENDPOINT_URL), these two to the simulation.
+		"AWS_ENDPOINT_URL_CLOUDFORMATION="+stub.URL, "AWS_ENDPOINT_URL_ECS="+stub.URL)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -78,52 +217,162 @@ func TestPauseGateCode(t *testing.T) {
 	}
 	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
 	answers := bufio.NewScanner(stdout)
-	call := func(revision, timeout string) string {
+	timeout := fmt.Sprint(env["GATE_TIMEOUT_SECONDS"])
+	call := func(event map[string]any, timeout string) string {
 		t.Helper()
-		event, _ := json.Marshal(map[string]any{"serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/c/s", "targetServiceRevisionArn": revision})
-		if _, err := fmt.Fprintf(stdin, "%s %s\n", timeout, event); err != nil {
+		line, _ := json.Marshal(event)
+		if _, err := fmt.Fprintf(stdin, "%s %s\n", timeout, line); err != nil {
 			t.Fatal(err)
 		}
-		if !answers.Scan() {
-			t.Fatalf("the gate gave no answer: %v", answers.Err())
+		for answers.Scan() {
+			// The function's own log lines (print) share stdout.
+			var answer struct {
+				HookStatus string `json:"hookStatus"`
+			}
+			if json.Unmarshal(answers.Bytes(), &answer) == nil && answer.HookStatus != "" {
+				return answer.HookStatus
+			}
 		}
-		var answer struct {
-			HookStatus string `json:"hookStatus"`
-		}
-		if err := json.Unmarshal(answers.Bytes(), &answer); err != nil {
-			t.Fatalf("gate answered %q: %v", answers.Text(), err)
-		}
-		return answer.HookStatus
+		t.Fatalf("the gate gave no answer: %v", answers.Err())
+		return ""
 	}
-	timeout := fmt.Sprint(env["GATE_TIMEOUT_SECONDS"])
-	const a, b = "arn:aws:ecs:us-east-1:123456789012:service-revision/c/s/1", "arn:aws:ecs:us-east-1:123456789012:service-revision/c/s/2"
+	first, second, third := event["resourceArn"].(string), anotherDeployment(event, "Second00000000000000"), anotherDeployment(event, "Third000000000000000")
+	key2, key3 := second["resourceArn"].(string), third["resourceArn"].(string)
 
-	if got := call(a, timeout); got != "IN_PROGRESS" {
-		t.Fatalf("first call = %s, want IN_PROGRESS", got)
+	// The stack is being created: its service's first deployment.
+	aws.set("CREATE_IN_PROGRESS", 1, false)
+	if got := call(event, timeout); got != "SUCCEEDED" || get() != "none" {
+		t.Errorf("during the stack's create = %s with parameter %q, want SUCCEEDED and nothing written", got, get())
+	}
+	// A service that ECS lists one deployment of, in an update (a service
+	// replaced by the update): its first deployment.
+	aws.set("UPDATE_IN_PROGRESS", 1, false)
+	if got := call(event, timeout); got != "SUCCEEDED" || get() != "none" {
+		t.Errorf("on the service's first deployment = %s with parameter %q, want SUCCEEDED and nothing written", got, get())
+	}
+	if req := aws.list(0); req["cluster"] != "my-cluster" || req["service"] != at2(event, "executionDetails", "serviceArn") {
+		t.Errorf("ListServiceDeployments request %v, want the event's service in cluster my-cluster", req)
+	}
+
+	// Later deployments wait for their own answer, keyed on resourceArn.
+	aws.set("UPDATE_IN_PROGRESS", 2, false)
+	if got := call(event, timeout); got != "IN_PROGRESS" {
+		t.Fatalf("an update's deployment = %s, want IN_PROGRESS", got)
 	}
 	waiting := get()
-	if !strings.HasPrefix(waiting, stack.GateWaiting+" "+a+" ") {
-		t.Fatalf("parameter = %q, want waiting for %s", waiting, a)
+	if !strings.HasPrefix(waiting, stack.GateWaiting+" "+first+" ") {
+		t.Fatalf("parameter = %q, want waiting for %s", waiting, first)
 	}
-	if got := call(a, timeout); got != "IN_PROGRESS" || get() != waiting {
+	describes, _ := aws.calls()
+	if got := call(event, timeout); got != "IN_PROGRESS" || get() != waiting {
 		t.Errorf("second call = %s with parameter %q, want IN_PROGRESS and %q unchanged", got, get(), waiting)
 	}
-
-	put(stack.GateApprove + " " + b) // an answer for another deployment
-	if got := call(a, timeout); got != "IN_PROGRESS" {
-		t.Errorf("with an approval of another revision = %s, want IN_PROGRESS", got)
+	if again, _ := aws.calls(); again != describes {
+		t.Errorf("a deployment already waiting asked CloudFormation again (%d calls, was %d)", again, describes)
 	}
-	put(stack.GateApprove + " " + a)
-	if got := call(a, timeout); got != "SUCCEEDED" || get() != stack.GateApprove+" "+a {
+	put(stack.GateApprove + " " + key2) // an answer for another deployment
+	if got := call(event, timeout); got != "IN_PROGRESS" {
+		t.Errorf("with an approval of another deployment = %s, want IN_PROGRESS", got)
+	}
+	put(stack.GateApprove + " " + first)
+	if got := call(event, timeout); got != "SUCCEEDED" || get() != stack.GateApprove+" "+first {
 		t.Errorf("approved = %s with parameter %q, want SUCCEEDED and the answer kept", got, get())
 	}
-	put(stack.GateReject + " " + a)
-	if got := call(a, timeout); got != "FAILED" {
+
+	// F3: the next deployment, of the same revision, is not let through by
+	// that approval; its rejection does not fail the one after.
+	if got := call(second, timeout); got != "IN_PROGRESS" || !strings.HasPrefix(get(), stack.GateWaiting+" "+key2+" ") {
+		t.Errorf("the next deployment after an approval = %s with parameter %q, want IN_PROGRESS waiting for %s", got, get(), key2)
+	}
+	put(stack.GateReject + " " + key2)
+	if got := call(second, timeout); got != "FAILED" {
 		t.Errorf("rejected = %s, want FAILED", got)
 	}
+	if got := call(third, timeout); got != "IN_PROGRESS" || !strings.HasPrefix(get(), stack.GateWaiting+" "+key3+" ") {
+		t.Errorf("the next deployment after a rejection = %s with parameter %q, want IN_PROGRESS waiting for %s", got, get(), key3)
+	}
 
-	put(fmt.Sprintf("%s %s %d", stack.GateWaiting, a, time.Now().Add(-2*time.Minute).Unix()))
-	if got := call(a, "60"); got != "FAILED" || get() != stack.GateExpired+" "+a {
-		t.Errorf("after the timeout = %s with parameter %q, want FAILED and %q", got, get(), stack.GateExpired+" "+a)
+	// F5: CloudFormation's rollback is a new deployment; nobody answers it.
+	aws.set("UPDATE_ROLLBACK_IN_PROGRESS", 5, false)
+	before := get()
+	if got := call(anotherDeployment(event, "Rollback000000000000"), timeout); got != "SUCCEEDED" || get() != before {
+		t.Errorf("during the stack's rollback = %s with parameter %q, want SUCCEEDED and %q unchanged", got, get(), before)
+	}
+
+	// A deployment ECS lists alone, after the gate has asked before (a
+	// service idle for longer than ECS's 90 days of history): asked.
+	aws.set("UPDATE_IN_PROGRESS", 1, false)
+	idle := anotherDeployment(event, "Idle0000000000000000")
+	if got := call(idle, timeout); got != "IN_PROGRESS" || !strings.HasPrefix(get(), stack.GateWaiting+" "+idle["resourceArn"].(string)+" ") {
+		t.Errorf("a lone deployment after earlier answers = %s with parameter %q, want IN_PROGRESS and asked", got, get())
+	}
+	// A check that fails (here ECS denies the call) asks instead.
+	put("none")
+	aws.set("UPDATE_IN_PROGRESS", 1, true)
+	denied := anotherDeployment(event, "Denied00000000000000")
+	if got := call(denied, timeout); got != "IN_PROGRESS" || !strings.HasPrefix(get(), stack.GateWaiting+" "+denied["resourceArn"].(string)+" ") {
+		t.Errorf("with ListServiceDeployments denied = %s with parameter %q, want IN_PROGRESS and asked", got, get())
+	}
+
+	// No resourceArn: nothing to key an answer on, and nothing written.
+	aws.set("UPDATE_IN_PROGRESS", 2, false)
+	keyless := anotherDeployment(event, "x")
+	delete(keyless, "resourceArn")
+	before = get()
+	if got := call(keyless, timeout); got != "FAILED" || get() != before {
+		t.Errorf("an event without resourceArn = %s with parameter %q, want FAILED and %q unchanged", got, get(), before)
+	}
+
+	put(fmt.Sprintf("%s %s %d", stack.GateWaiting, first, time.Now().Add(-2*time.Minute).Unix()))
+	if got := call(event, "60"); got != "FAILED" || get() != stack.GateExpired+" "+first {
+		t.Errorf("after the timeout = %s with parameter %q, want FAILED and %q", got, get(), stack.GateExpired+" "+first)
+	}
+}
+
+// Proves: the gate's inline code fits a ZipFile (up to 4096 characters,
+// AWS::Lambda::Function Code) in every template that has one, and the
+// environment has the gate's stage event to answer: POST_SCALE_UP without
+// a test rule.
+func TestPauseGateCodeSize(t *testing.T) {
+	for _, name := range []string{"canary", "env-service-canary"} {
+		code, _ := gateFunction(t, variant{cfg: named(name)}.document(t))
+		if n := utf8.RuneCountInString(code); n > 4096 {
+			t.Errorf("%s: the gate's code is %d characters, over the ZipFile limit of 4096", name, n)
+		}
+	}
+	doc := variant{cfg: named("env-service-canary")}.document(t)
+	hook := at2(propsOf(doc, "Service"), "DeploymentConfiguration", "LifecycleHooks").([]any)[0]
+	if stages := at2(hook, "LifecycleStages").([]any); fmt.Sprint(stages) != fmt.Sprint([]any{hookEvent(t, "post-scale-up.json")["lifecycleStage"]}) {
+		t.Errorf("env-service-canary's gate holds %v, not the documented POST_SCALE_UP", stages)
+	}
+}
+
+// Proves: the gate's function may do what its code does and no more: read
+// and write its parameter, write its logs, describe its own stack and list
+// the deployments of its stack's services, without referring to the
+// service, which refers to the function (a circular dependency).
+func TestPauseGateRole(t *testing.T) {
+	for _, name := range []string{"canary", "env-service-canary"} {
+		doc := variant{cfg: named(name)}.document(t)
+		role := propsOf(doc, "PauseGateFunctionRole")
+		found := map[string]bool{}
+		collectReferences(role, found)
+		if found["Service"] {
+			t.Errorf("%s: the gate's role refers to the service, which refers to the gate", name)
+		}
+		statements := at2(role["Policies"].([]any)[0], "PolicyDocument", "Statement").([]any)
+		got := map[string]string{}
+		for _, s := range statements {
+			got[fmt.Sprint(at2(s, "Action"))] = canonical(at2(s, "Resource"))
+		}
+		if got["cloudformation:DescribeStacks"] != canonical(map[string]any{"Ref": "AWS::StackId"}) {
+			t.Errorf("%s: DescribeStacks on %s, want the stack itself", name, got["cloudformation:DescribeStacks"])
+		}
+		if r := got["ecs:ListServiceDeployments"]; !strings.Contains(r, ":service/") || !strings.Contains(r, "/${AWS::StackName}-*") {
+			t.Errorf("%s: ListServiceDeployments on %s, want the stack's services", name, r)
+		}
+		if len(statements) != 4 {
+			t.Errorf("%s: %d statements, want the four the code needs: %v", name, len(statements), got)
+		}
 	}
 }

@@ -19,6 +19,7 @@ const (
 	// stack's outputs of the same names.
 	ParamListenerArn                 = "ListenerArn"
 	ParamLoadBalancerSecurityGroupID = "LoadBalancerSecurityGroupId"
+	ParamServicesSecurityGroupID     = "ServicesSecurityGroupId"
 	ParamLoadBalancerDNSName         = "LoadBalancerDNSName"
 	ParamLoadBalancerHostedZoneID    = "LoadBalancerHostedZoneId"
 	ParamLoadBalancerIPAddressType   = "LoadBalancerIpAddressType"
@@ -78,6 +79,10 @@ const (
 	idExtraCertificates  = "ExtraCertificate" // and a number: ExtraCertificate1
 	idListenerRule       = "ListenerRule"
 	idServiceCertificate = "ServiceCertificate"
+	// An environment's: the group every service's tasks join, and the
+	// load balancer's one egress rule to it.
+	idServicesSG             = "ServicesSecurityGroup"
+	idLoadBalancerToServices = "LoadBalancerToServicesEgress"
 
 	idProductionRule     = "ProductionListenerRule"
 	idTestRule           = "TestListenerRule"
@@ -104,7 +109,7 @@ const (
 
 	// An environment stack's outputs are named after the service
 	// parameters they fill: ListenerArn, LoadBalancerSecurityGroupId,
-	// LoadBalancerDNSName, LoadBalancerHostedZoneId,
+	// ServicesSecurityGroupId, LoadBalancerDNSName, LoadBalancerHostedZoneId,
 	// LoadBalancerIpAddressType, ClusterName, and VpcId, PublicSubnetIds
 	// and PrivateSubnetIds.
 )

@@ -56,9 +56,6 @@ func imageRepositoryName(image string) string {
 	return name
 }
 
-// containerName is the container's name in the task definition.
-func containerName(cfg Config) string { return cfg.Name }
-
 // Validation of these settings, called from Config.Validate.
 
 // imagePattern is the Docker image reference grammar (distribution/reference):

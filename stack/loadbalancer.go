@@ -56,18 +56,10 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		GroupDescription:     loadBalancerSGDescription,
 		VpcId:                cloudformation.RefPtr(ParamVpcID),
 		SecurityGroupIngress: loadBalancerIngress(lb, cfg.AllowsHTTPOnly()),
-		// A security group without inline egress rules gets an allow-all
-		// rule from EC2. This rule matches no traffic and makes EC2 drop the
-		// default; the only real egress is LoadBalancerToTasksEgress. The
-		// CDK does the same for allowAllOutbound: false.
-		SecurityGroupEgress: []ec2.SecurityGroup_Egress{{
-			CidrIp:      cloudformation.String("255.255.255.255/32"),
-			Description: cloudformation.String("Disallow all traffic"),
-			IpProtocol:  "icmp",
-			FromPort:    cloudformation.Int(252),
-			ToPort:      cloudformation.Int(86),
-		}},
-		Tags: resourceTags(cfg),
+		// The only real egress is a separate rule: LoadBalancerToTasksEgress,
+		// or an environment's LoadBalancerToServicesEgress.
+		SecurityGroupEgress: noEgress(),
+		Tags:                resourceTags(cfg),
 	}
 
 	scheme, subnets := "internet-facing", ParamPublicSubnetIDs
@@ -190,9 +182,25 @@ func productionListener(cfg Config) string {
 	return cloudformation.Ref(idHTTPSListener)
 }
 
+// noEgress is the inline egress of a security group that sends nothing by
+// itself. A security group without inline egress rules gets an allow-all
+// rule from EC2; this rule matches no traffic and makes EC2 drop the
+// default. The CDK does the same for allowAllOutbound: false.
+func noEgress() []ec2.SecurityGroup_Egress {
+	return []ec2.SecurityGroup_Egress{{
+		CidrIp:      cloudformation.String("255.255.255.255/32"),
+		Description: cloudformation.String("Disallow all traffic"),
+		IpProtocol:  "icmp",
+		FromPort:    cloudformation.Int(252),
+		ToPort:      cloudformation.Int(86),
+	}}
+}
+
 // addLoadBalancerToTasks lets the load balancer's security group, given as
-// group, reach the tasks on the container port. The load balancer's group
-// allows no other egress.
+// group, reach the tasks on the container port: a load balancer of the
+// service's own (an environment's reaches every service through one rule,
+// addServicesSecurityGroup). The load balancer's group allows no other
+// egress.
 func addLoadBalancerToTasks(t *cloudformation.Template, cfg Config, group string) {
 	// Separate rule resources, not inline rules: inline rules in both
 	// groups that name each other would be a circular dependency.

@@ -20,7 +20,7 @@ func addLogGroup(t *cloudformation.Template, cfg Config) {
 		// with the setting would replace the group, deleting its logs or,
 		// when the old group was kept, failing with "already exists" when
 		// the setting is turned off again.
-		LogGroupName: cloudformation.String(cloudformation.SubVars("/ecs/${AWS::StackName}/"+cfg.Name+"-${StackUUID}", map[string]any{
+		LogGroupName: cloudformation.String(cloudformation.SubVars(logGroupPattern(cfg), map[string]any{
 			"StackUUID": cloudformation.Select(2, cloudformation.Split("/", cloudformation.Ref("AWS::StackId"))),
 		})),
 	}
@@ -47,6 +47,11 @@ func logConfiguration(cfg Config) map[string]string {
 	return map[string]string{
 		"awslogs-group":         cloudformation.Ref(idLogGroup),
 		"awslogs-region":        cloudformation.Ref("AWS::Region"),
-		"awslogs-stream-prefix": cfg.Name,
+		"awslogs-stream-prefix": streamPrefix(cfg),
 	}
 }
+
+// LogGroupID is the logical ID of the container's log group. A stack can
+// hold other log groups (the pause gate's), so the day-2 commands pick the
+// container's by this ID.
+func LogGroupID() string { return idLogGroup }

@@ -196,6 +196,13 @@ func addEnvironmentInputs(t *cloudformation.Template, cfg Config) {
 		Type:        "AWS::EC2::SecurityGroup::Id",
 		Description: cloudformation.String(inputs[ParamLoadBalancerSecurityGroupID] + ": the output " + ParamLoadBalancerSecurityGroupID + " of stack " + environment + "."),
 	}
+	// An environment made before it has no such output: deploy the
+	// environment again first (README, "Upgrading a stack made by an
+	// earlier cfnfargate").
+	t.Parameters[ParamServicesSecurityGroupID] = cloudformation.Parameter{
+		Type:        "AWS::EC2::SecurityGroup::Id",
+		Description: cloudformation.String("Security group the environment's load balancer reaches, which the tasks join: the output " + ParamServicesSecurityGroupID + " of stack " + environment + "."),
+	}
 	if cfg.Domain.Name != "" {
 		t.Parameters[ParamLoadBalancerIPAddressType] = cloudformation.Parameter{
 			Type:          "String",
@@ -274,7 +281,7 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 	}
 	https := parameterGroup("HTTPS", ParamCertificateArn)
 	if inEnvironment(cfg) {
-		environment := []string{ParamListenerArn, ParamLoadBalancerSecurityGroupID, ParamLoadBalancerDNSName, ParamClusterName}
+		environment := []string{ParamListenerArn, ParamLoadBalancerSecurityGroupID, ParamServicesSecurityGroupID, ParamLoadBalancerDNSName, ParamClusterName}
 		if cfg.Domain.Name != "" {
 			environment = append(environment, ParamLoadBalancerHostedZoneID, ParamLoadBalancerIPAddressType)
 		}

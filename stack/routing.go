@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"fmt"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -16,16 +17,20 @@ import (
 // that still route through its listener.
 const TagServiceStack = "cfnfargate:service-stack"
 
+// ServiceRuleID is the logical ID of the listener rule of a service in an
+// environment, the rule that is the service's on the shared listener.
+func ServiceRuleID() string { return idListenerRule }
+
 // inEnvironment reports whether cfg is a service in a shared environment.
 func inEnvironment(cfg Config) bool { return cfg.Environment.Shared() }
 
 // addRouting adds what a service in an environment has instead of a load
-// balancer: its target group, the listener rule that forwards its hosts and
-// paths to it, and the egress rule that lets the environment's load
-// balancer reach its tasks.
+// balancer: its target group and the listener rule that forwards its hosts
+// and paths to it. The environment's load balancer reaches its tasks
+// through the environment's services group, which they join (addTasks): a
+// service adds no rule to the environment's groups.
 func addRouting(t *cloudformation.Template, cfg Config) {
 	addTargetGroup(t, cfg)
-	addLoadBalancerToTasks(t, cfg, cloudformation.Ref(ParamLoadBalancerSecurityGroupID))
 
 	var conditions []elb.ListenerRule_RuleCondition
 	if hosts := ruleHosts(cfg); len(hosts) > 0 {
@@ -66,8 +71,9 @@ func ruleHosts(cfg Config) []string {
 // the lowest priority up (ELB user guide, "Listener rules"), so the more
 // specific a rule, the lower its band: a rule with a host and a path comes
 // before one with a path only, which comes before one with a host only. A
-// service's priority within its band comes from a hash of its name, so that
-// each deploy of it gets the same one.
+// service's priority within its band comes from a hash of its name (of its
+// hosts and paths when it has its stack's), so that each deploy of it gets
+// the same one.
 const (
 	maxRulePriority = 50000 // ELB API reference, CreateRule: 1 to 50000
 	bandSize        = 15000
@@ -77,15 +83,29 @@ const (
 )
 
 // RulePriority is the listener rule's priority of a service in an
-// environment: Environment.Priority when given, or one derived from the
-// service's name in the band of its conditions (1000-15999 for a host and
-// a path, 16000-30999 for a path only, 31000-45999 for a host only). Two
-// services can still draw the same number; the deploy checks the listener's
-// rules first, and Environment.Priority settles a collision.
+// environment as the template writes it: Environment.Priority when given,
+// or RulePriorityFor the service's name. The deploy command sets
+// Environment.Priority to the one it chose for the service's stack, which
+// is its identity in the environment (RulePriorityFor the stack, or a free
+// one after it, or the one its rule already has).
 func RulePriority(cfg Config) int {
 	if cfg.Environment.Priority != 0 {
 		return cfg.Environment.Priority
 	}
+	key := cfg.Name
+	if key == "" {
+		// A service named after its stack: the template cannot know the
+		// stack's name, and its hosts and paths tell it apart from the
+		// environment's other services.
+		key = strings.Join(slices.Concat(ruleHosts(cfg), []string{"|"}, cfg.Environment.Paths), ",")
+	}
+	return RulePriorityFor(cfg, key)
+}
+
+// RuleBand is the band of listener rule priorities of cfg's conditions:
+// 1000-15999 for a host and a path, 16000-30999 for a path only,
+// 31000-45999 for a host only.
+func RuleBand(cfg Config) (lo, hi int) {
 	band := bandHostOnly
 	switch hosts := ruleHosts(cfg); {
 	case len(hosts) > 0 && len(cfg.Environment.Paths) > 0:
@@ -93,27 +113,62 @@ func RulePriority(cfg Config) int {
 	case len(cfg.Environment.Paths) > 0:
 		band = bandPathOnly
 	}
-	h := fnv.New32a()
-	h.Write([]byte(cfg.Name))
-	return band + int(h.Sum32()%bandSize)
+	return band, band + bandSize - 1
 }
+
+// RulePriorityFor is the priority in cfg's band that key hashes to, so
+// that a key always draws the same one. Two keys can still draw the same
+// number; the deploy then takes the next free one.
+func RulePriorityFor(cfg Config, key string) int {
+	lo, _ := RuleBand(cfg)
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return lo + int(h.Sum32()%bandSize)
+}
+
+// SharedResourceIDs are the logical IDs of the environment's resources that
+// its services' stacks refer to: the load balancer (its DNS name), the
+// HTTPS listener (their rules) and the load balancer's security group
+// (their tasks' ingress rules). An update of the environment that
+// replaces one leaves the services pointing at the old one.
+func SharedResourceIDs() []string { return []string{idLoadBalancer, idHTTPSListener, idLoadBalancerSG} }
 
 // Validation of a service in an environment, called from Config.Validate.
 
 const (
 	maxEnvironmentName = 32
 	// "Condition values per rule: 5" and "Wildcards per rule: 5" (ALB
-	// quotas); host-header and path-pattern values count alike.
+	// quotas); host-header and path-pattern values count alike. The error
+	// AWS returns past it is "A rule can only have '5' condition values"
+	// (cfn-lint #3833, aws-cdk #10065).
 	maxConditionValues = 5
 	maxRuleWildcards   = 5
+	// The ALB guide also says "up to three match evaluations per
+	// condition" ("Condition types for listener rules"), but the error
+	// seen on AWS is the five-per-rule one: cfn-lint's schema allows 5
+	// values in one path-pattern condition (cfn-lint #3835), the CDK checks
+	// 5 (aws-cdk #10066), and Copilot ships up to 5 aliases in one host
+	// condition (copilot-cli #4961). So more than three is a warning, not
+	// an error (conditionWarnings); no test on an account has settled it.
+	maxConditionValuesDocumented = 3
+	maxHostLength                = 128
 )
+
+// validHost reports whether h is a host condition value ELB accepts.
+func validHost(h string) bool { return len(h) <= maxHostLength && hostCondition.MatchString(h) }
+
+// hostAllowed says what validHost allows, for messages.
+const hostAllowed = "use letters, digits, hyphens and dots, with * or ? as wildcards, up to 128 characters, with at least one dot and only letters after the last one (ELB API reference, HostHeaderConditionConfig)"
 
 var (
 	// Single hyphens between parts, so that environmentID is one to one.
 	environmentName = lazyregexp.New(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	// A host condition value: A-Z, a-z, 0-9, - . * ?, up to 128
-	// characters (ELB API reference, HostHeaderConditionConfig).
-	hostCondition = lazyregexp.New(`^[A-Za-z0-9.*?-]{1,128}$`)
+	// characters, with "at least one "." character" and "only alphabetical
+	// characters after the final "." character" (ELB API reference,
+	// HostHeaderConditionConfig): localhost or api.internal.123 fail
+	// CreateRule, and the stack rolls back. The length is checked apart.
+	hostCondition = lazyregexp.New(`^[A-Za-z0-9*?.-]*\.[A-Za-z]+$`)
 	// A path pattern: A-Z, a-z, 0-9, _ - . $ / ~ " ' @ : + & * ?, up to 128
 	// characters, starting with / (ELB API reference,
 	// PathPatternConditionConfig).
@@ -137,6 +192,19 @@ func (v *validator) routing(c Config) {
 	if e.Name != "" {
 		v.environmentName(e.Name)
 	}
+	if e.Name == "" {
+		// A host or a path routes a shared environment's listener rule;
+		// without an environment the service would get a whole load
+		// balancer of its own, which is almost never what was meant.
+		for _, r := range []struct {
+			key   string
+			given bool
+		}{{KeyHost, len(e.Hosts) > 0}, {KeyPath, len(e.Paths) > 0}} {
+			if key := r.key; r.given {
+				v.addCross(key, []string{KeyEnvironment}, "routes a listener rule of a shared environment: give environment too (cfnfargate env lists how to make one); a service without one has a load balancer of its own and no rule")
+			}
+		}
+	}
 	if !e.Shared() {
 		return // host, path and priority have no effect; see Warnings
 	}
@@ -145,9 +213,13 @@ func (v *validator) routing(c Config) {
 		v.addCross(KeyHost, []string{KeyEnvironment, KeyPath}, "environment %s shares one listener among its services, so each needs a host or a path to route by: give host, path or domain-name", e.Name)
 	}
 	for _, h := range e.Hosts {
-		if !hostCondition.MatchString(h) {
-			v.add(KeyHost, "%q is not a host name a listener rule can match: use letters, digits, hyphens and dots, with * or ? as wildcards, up to 128 characters", h)
+		if !validHost(h) {
+			v.add(KeyHost, "%q is not a host name a listener rule can match: %s", h, hostAllowed)
 		}
+	}
+	if len(e.Hosts) == 0 && len(hosts) > 0 && !validHost(hosts[0]) {
+		// ruleHosts made the domain the rule's host: ELB checks it alike.
+		v.addCross(KeyDomainName, []string{KeyHost, KeyEnvironment}, "%s is the listener rule's host (no host is given), and ELB rejects it as one: %s; or give a host", c.Domain.Name, hostAllowed)
 	}
 	for _, p := range e.Paths {
 		if !pathCondition.MatchString(p) {
@@ -156,7 +228,7 @@ func (v *validator) routing(c Config) {
 	}
 	values := slices.Concat(hosts, e.Paths)
 	if len(values) > maxConditionValues {
-		v.addCross(KeyHost, []string{KeyPath}, "%d hosts and paths: a listener rule matches up to %d values (ALB quotas)", len(values), maxConditionValues)
+		v.addCross(KeyHost, []string{KeyPath}, "%d hosts and paths: a listener rule matches up to %d values in all, hosts and paths together (ALB quotas, condition values per rule)", len(values), maxConditionValues)
 	}
 	wildcards := 0
 	for _, value := range values {
@@ -179,4 +251,24 @@ func (v *validator) routing(c Config) {
 			v.addCross(s.Key, []string{KeyEnvironment}, "belongs to environment %s's load balancer or cluster, which its services share: set it on the environment's stack instead", e.Name)
 		}
 	}
+}
+
+// conditionWarnings warns about a condition with more values than the ALB
+// guide documents per condition (see maxConditionValuesDocumented).
+func conditionWarnings(c Config) []Problem {
+	if !c.Environment.Shared() {
+		return nil
+	}
+	var w []Problem
+	for _, cond := range []struct {
+		key string
+		n   int
+	}{{KeyHost, len(ruleHosts(c))}, {KeyPath, len(c.Environment.Paths)}} {
+		key, n := cond.key, cond.n
+		if n > maxConditionValuesDocumented && n <= maxConditionValues {
+			w = append(w, Problem{Key: key, Message: fmt.Sprintf(
+				"%d values in one listener rule condition: the ALB guide documents up to %d per condition (and %d per rule); ELB is known to accept up to %d, but if the deploy fails on this rule, use fewer or a wildcard", n, maxConditionValuesDocumented, maxConditionValues, maxConditionValues)})
+		}
+	}
+	return w
 }

@@ -31,6 +31,9 @@ type Setting struct {
 	// Default is the built-in value, as a user would type it; for a list
 	// setting, its values separated by commas.
 	Default string
+	// DefaultText, when not empty, describes a default that is not a
+	// fixed value ("the stack's name"), for --help and the README.
+	DefaultText string
 
 	// Min and Max bound an int setting.
 	Min, Max int
@@ -411,8 +414,9 @@ var fargateCPUs = []int{256, 512, 1024, 2048, 4096, 8192, 16384}
 // uses the value, unless a row says otherwise.
 var settings = []Setting{
 	// Application and container.
-	{Key: KeyName, Group: GroupContainer, Default: "example-app",
+	{Key: KeyName, Group: GroupContainer, DefaultText: "the stack's name",
 		Usage: "application name: letters, digits and hyphens, up to 64; names the container, the log group and the task family",
+		Notes: "Without it, the template names them after the stack (AWS::StackName), so that one template serves any stack; in a shared environment the listener rule's priority is then derived from the hosts and paths",
 		Str:   func(c *Config) *string { return &c.Name }},
 	{Key: KeyImage, Group: GroupContainer, Default: DefaultImage, Parameter: ParamContainerImage,
 		Usage: "container image: the ContainerImage parameter's default",
@@ -428,13 +432,13 @@ var settings = []Setting{
 		Usage: "task memory in MiB, valid for the CPU",
 		Notes: "With cpu 256: 512-2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720; 8192: 16384-61440; 16384: 32768-122880 (in steps of 1024, 4096 from cpu 8192, 8192 from 16384)",
 		Int:   func(c *Config) *int { return &c.Container.Memory }},
-	{Key: KeyEnv, Group: GroupContainer, Default: "BUILD=v0.1.0",
-		Usage: "container environment variable `KEY=VALUE`, repeatable; replaces the default list",
+	{Key: KeyEnv, Group: GroupContainer,
+		Usage: "container environment variable `KEY=VALUE`, repeatable",
 		Notes: "An empty value is refused: ECS drops such variables, so the container would not see them at all",
 		List:  &ListField{Get: envValues, Set: setEnv}},
 	{Key: KeySecret, Group: GroupContainer,
-		Usage: "secret environment variable `NAME=ARN` of a Secrets Manager secret or SSM parameter, repeatable",
-		Notes: "The execution role may read exactly these ARNs (a partial secret ARN gets the `-??????` suffix wildcard); a customer-managed KMS key also needs `kms:Decrypt`, which is not granted",
+		Usage: "secret environment variable `NAME=SOURCE`, repeatable: SOURCE is an ARN, an SSM parameter name (/prod/db/password, or password at the top level), or secretsmanager:NAME[:json-key:version-stage:version-id] for a Secrets Manager secret",
+		Notes: "A name becomes an ARN of the stack's own partition, region and account, so the template works in any account; names are checked by the SSM and Secrets Manager naming rules, and `/aws/reference/secretsmanager/NAME` reads a secret through Parameter Store. The execution role may read exactly these secrets (a secret given by name or partial ARN gets the `-??????` suffix wildcard); a customer-managed KMS key also needs `kms:Decrypt`, which is not granted",
 		List:  &ListField{Get: secretValues, Set: setSecrets}},
 	{Key: KeyArch, Group: GroupContainer, Default: ArchX86, Strings: []string{ArchX86, ArchARM64},
 		Usage: "CPU architecture",
@@ -573,6 +577,7 @@ var settings = []Setting{
 		Dur:   func(c *Config) *time.Duration { return &c.Deployment.PauseTimeout }},
 	{Key: KeyTestHeader, Group: GroupDelivery,
 		Usage: "with a blue/green strategy: `NAME=VALUE` of a request header that reaches the new version before production traffic does (a test listener rule)",
+		Notes: "The name is up to 40 characters of an HTTP token, without * and not Host, as ELB's header conditions require",
 		Str:   func(c *Config) *string { return &c.Deployment.TestHeader }},
 	{Key: KeyRollbackOn5xx, Group: GroupDelivery, MinF: 0.1, MaxF: 100, Step: 0.1, Zero: "turns it off",
 		Usage: "roll a deployment back when the targets answer more than this percent of requests with 5xx (an alarm created for you)",
@@ -673,7 +678,7 @@ var settings = []Setting{
 			Get: func(c Config) []string { return c.Environment.Paths },
 			Set: func(c *Config, v []string) error { c.Environment.Paths = trimAll(v); return nil },
 		}},
-	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "derives it from the name",
+	{Key: KeyPriority, Group: GroupEnvironment, Min: 1, Max: maxRulePriority, Zero: "lets deploy take a free one (emit derives it from the name)",
 		Usage: "with environment: the listener rule's priority; lower numbers are matched first",
 		Int:   func(c *Config) *int { return &c.Environment.Priority }},
 
@@ -715,16 +720,16 @@ func setEnv(c *Config, values []string) error {
 func secretValues(c Config) []string {
 	out := make([]string, len(c.Container.Secrets))
 	for i, s := range c.Container.Secrets {
-		out[i] = s.Name + "=" + s.ARN
+		out[i] = s.Name + "=" + s.From
 	}
 	return out
 }
 
 func setSecrets(c *Config, values []string) error {
-	pairs, err := splitPairs(values, "NAME=ARN")
+	pairs, err := splitPairs(values, "NAME=SOURCE")
 	c.Container.Secrets = nil
 	for _, p := range pairs {
-		c.Container.Secrets = append(c.Container.Secrets, Secret{Name: p[0], ARN: p[1]})
+		c.Container.Secrets = append(c.Container.Secrets, Secret{Name: p[0], From: p[1]})
 	}
 	return err
 }

@@ -60,6 +60,29 @@ type updateChange struct {
 	// command refuses to drop it while it does), which the rules here cannot
 	// see. The table shows it.
 	switchesStrategy string
+	// earlier, when set, is the old side instead of before: a template an
+	// earlier cfnfargate emitted, in testdata/upgrade.
+	earlier string
+	// environment builds after (and before) as an environment's stack.
+	environment bool
+}
+
+// documents returns the old and the new template of c.
+func (c updateChange) documents(t *testing.T) (before, after format.Document) {
+	t.Helper()
+	after = variant{cfg: c.after, environment: c.environment, parameters: c.afterValues}.document(t)
+	if c.earlier == "" {
+		return variant{cfg: c.before, environment: c.environment, parameters: c.beforeValues}.document(t), after
+	}
+	raw, err := os.ReadFile("../testdata/upgrade/" + c.earlier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err = format.Parse(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", c.earlier, err)
+	}
+	return before, after
 }
 
 // variantWith returns a config function: the named variant changed by edit.
@@ -162,6 +185,9 @@ var updateChanges = []updateChange{
 		after: variantWith("blue-green", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
 	{name: "`--strategy canary` with `--pause-before-production`, `--test-header` and rollback alarms on/off", from: "rolling", to: "canary", before: stack.Default,
 		after: variantWith("canary", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
+	{name: "`--strategy blue-green` on/off with autoscaling on requests", from: "rolling", to: "blue-green",
+		before: variantWith("blue-green-autoscaling", func(c *stack.Config) { c.Deployment.Strategy = stack.StrategyRolling }),
+		after:  variantWith("blue-green-autoscaling", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
 	{name: "`--strategy blue-green` to `linear` or `canary`", from: "blue-green", to: "linear",
 		before: variantWith("blue-green", func(c *stack.Config) {}),
 		after: variantWith("blue-green", func(c *stack.Config) {
@@ -175,6 +201,11 @@ var updateChanges = []updateChange{
 			return c
 		},
 		after: named("env-service-canary"), switchesStrategy: blueGreenSwitch},
+	// Issue 18, F1: an environment's services share one security group.
+	{name: "`env deploy` of an environment made before the services' shared security group", from: "earlier", to: "now",
+		earlier: "environment-dca1afa.json", after: named("environment"), environment: true},
+	{name: "`deploy` of a service in an environment made before the services' shared security group (after `env deploy`)", from: "earlier", to: "now",
+		earlier: "env-service-dca1afa.json", after: named("env-service")},
 }
 
 // blueGreenSwitch is the traffic column of a switch between rolling and a
@@ -222,10 +253,7 @@ func TestUpdateSafety(t *testing.T) {
 	rows := make([]string, 0, len(updateChanges))
 	for _, c := range updateChanges {
 		t.Run(c.name, func(t *testing.T) {
-			before, after := document(t, c.before()), document(t, c.after())
-			if c.beforeValues != nil || c.afterValues != nil {
-				before, after = instantiate(t, before, c.beforeValues), instantiate(t, after, c.afterValues)
-			}
+			before, after := c.documents(t)
 			forward := predictUpdate(t, createOnly.CreateOnlyProperties, before, after)
 			backward := predictUpdate(t, createOnly.CreateOnlyProperties, after, before)
 			for _, d := range []struct {

@@ -191,7 +191,7 @@ var namePattern = lazyregexp.New(`^[A-Za-z0-9-]+$`)
 func (v *validator) name(name string) {
 	switch {
 	case name == "":
-		v.add(KeyName, "must not be empty: use letters, digits and hyphens, up to %d characters", maxNameLength)
+		// The stack's name (name.go).
 	case len(name) > maxNameLength:
 		v.add(KeyName, "%q is %d characters long: allowed up to %d", name, len(name), maxNameLength)
 	case !namePattern.MatchString(name):

@@ -21,7 +21,6 @@ func TestValidateRejects(t *testing.T) {
 		key    string
 		want   string
 	}{
-		{"empty name", func(c *stack.Config) { c.Name = "" }, "name", "must not be empty"},
 		{"name with space", func(c *stack.Config) { c.Name = "my app" }, "name", "only letters, digits and hyphens"},
 		{"name with underscore", func(c *stack.Config) { c.Name = "my_app" }, "name", "only letters, digits and hyphens"},
 		{"name too long", func(c *stack.Config) { c.Name = strings.Repeat("a", 65) }, "name", "allowed up to 64"},
@@ -93,12 +92,13 @@ func TestValidateRejects(t *testing.T) {
 		{"zone with prefix", func(c *stack.Config) {
 			c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "/hostedzone/Z1"}
 		}, "hosted-zone-id", "not a Route 53 hosted zone ID"},
-		{"secret bad ARN", func(c *stack.Config) { c.Container.Secrets = []stack.Secret{{Name: "A", ARN: "arn:aws:s3:::bucket"}} }, "secret", "not a Secrets Manager secret ARN"},
+		{"secret bad ARN", func(c *stack.Config) { c.Container.Secrets = []stack.Secret{{Name: "A", From: "arn:aws:s3:::bucket"}} }, "secret", "not a Secrets Manager secret ARN"},
 		{"secret bad name", func(c *stack.Config) {
-			c.Container.Secrets = []stack.Secret{{Name: "A-B", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
+			c.Container.Secrets = []stack.Secret{{Name: "A-B", From: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "not a valid variable name"},
 		{"secret shadows env", func(c *stack.Config) {
-			c.Container.Secrets = []stack.Secret{{Name: "BUILD", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
+			c.Container.Environment = []stack.EnvVar{{Name: "BUILD", Value: "v1"}}
+			c.Container.Secrets = []stack.Secret{{Name: "BUILD", From: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "set twice"},
 		{"spot weight too high", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Weight: 5000} }, "spot-weight", "allowed 0 to 1000"},
 		{"arch", func(c *stack.Config) { c.Container.Arch = "arm" }, "arch", "use x86_64 or arm64"},
@@ -254,7 +254,7 @@ func TestValidateAccepts(t *testing.T) {
 // TestValidateReportsEverything proves one call lists every problem.
 func TestValidateReportsEverything(t *testing.T) {
 	cfg := stack.Default()
-	cfg.Name = ""
+	cfg.Name = "my app"
 	cfg.Container.Port = 0
 	cfg.Container.CPU = 3
 	cfg.HealthCheck.Matcher = "x"

@@ -12,6 +12,7 @@ import (
 func (c Config) Warnings() []Problem {
 	var w []Problem
 	w = append(w, noEffect(c)...)
+	w = append(w, conditionWarnings(c)...)
 	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
 		w = append(w, Problem{Key: KeyWritablePath, Related: []string{KeyImage, KeyReadOnlyRootFS}, Message: fmt.Sprintf(
 			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; make %s writable with writable-path",
@@ -80,9 +81,11 @@ func noEffect(c Config) []Problem {
 		ignored(KeyHostedZoneID, KeyDomainName, "give the domain name to serve")
 	}
 	if e := c.Environment; !e.Shared() {
+		// Without any environment, a host or a path is an error
+		// (validator.routing).
 		for key, changed := range map[string]bool{
-			KeyHost:     len(e.Hosts) > 0,
-			KeyPath:     len(e.Paths) > 0,
+			KeyHost:     len(e.Hosts) > 0 && e.Name != "",
+			KeyPath:     len(e.Paths) > 0 && e.Name != "",
 			KeyPriority: e.Priority != 0,
 		} {
 			if changed {

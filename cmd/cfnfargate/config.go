@@ -33,7 +33,10 @@ import (
 var notConfigKeys = map[string]bool{"config": true, "help": true, "yes": true, "allow-replacement": true, "format": true, "output": true, "exit-code": true,
 	// promote --from and --to say what one run promotes; --force and
 	// --on-pause answer, for one deploy, what it would otherwise ask.
-	"from": true, "to": true, "force": true, "on-pause": true}
+	"from": true, "to": true, "force": true, "on-pause": true,
+	// --reset forgets, for one deploy, what the stack remembers; --verbose
+	// says how one plan prints.
+	"reset": true, "verbose": true}
 
 func configFlag() cli.Flag {
 	return &cli.StringFlag{Name: "config", Usage: "YAML `FILE` of flag values, keyed by flag name [$" + envName("config") + "]", TakesFile: true}

@@ -155,8 +155,9 @@ func TestConfigFileForEveryCommand(t *testing.T) {
 	if code != deploy.ExitInput || !strings.Contains(stderr, "--yes") {
 		t.Errorf("delete: exit %d, stderr %s", code, stderr)
 	}
-	// status reads the stack, then its resources for a blue/green split.
-	if got, want := cf.Requests(), []string{"DescribeStacks shop", "ListStackResources shop", "DescribeStacks shop"}; !reflect.DeepEqual(got, want) {
+	// status reads the stack, then its resources for a blue/green split
+	// and for its service (which the fake stack lacks).
+	if got, want := cf.Requests(), []string{"DescribeStacks shop", "ListStackResources shop", "ListStackResources shop", "DescribeStacks shop"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("requests %v, want %v", got, want)
 	}
 	if code, stdout, stderr := runCLI(t, "emit", "--config", config); code != 0 || !strings.Contains(stdout, `Cpu: "512"`) {
@@ -173,7 +174,7 @@ func TestConfigFileForEveryCommand(t *testing.T) {
 			t.Errorf("delete: the bad timeout is not reported: %s", stderr)
 		}
 	}
-	if n := len(cf.Requests()); n != 3 {
-		t.Errorf("%d requests, want the 3 before the bad file", n)
+	if n := len(cf.Requests()); n != 4 {
+		t.Errorf("%d requests, want the 4 before the bad file", n)
 	}
 }

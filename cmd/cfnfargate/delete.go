@@ -14,6 +14,7 @@ import (
 
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
+	"github.com/cfnfargate/cfnfargate/stack/operate"
 )
 
 func deleteCommand() *cli.Command {
@@ -76,14 +77,17 @@ func (o deleteCmd) Validate() error {
 // Execute deletes the stack, asking first when Confirm is set. Deleting a
 // stack that does not exist succeeds, without a question.
 func (o deleteCmd) Execute(ctx context.Context, d *deploy.Deployer) error {
-	if _, err := d.Status(ctx, o.Stack); errors.Is(err, deploy.ErrStackNotFound) {
+	region := ""
+	if o.Region != nil {
+		region = o.Region(ctx)
+	}
+	st, err := d.Status(ctx, o.Stack)
+	if errors.Is(err, deploy.ErrStackNotFound) {
 		// Name the region: a stack "missing" in the wrong region is still
 		// running in the right one.
 		where := ""
-		if o.Region != nil {
-			if region := o.Region(ctx); region != "" {
-				where = " in " + region
-			}
+		if region != "" {
+			where = " in " + region
 		}
 		fmt.Fprintf(o.Out, "Stack %s does not exist%s; there is nothing to delete.\n", o.Stack, where)
 		return nil
@@ -95,8 +99,20 @@ func (o deleteCmd) Execute(ctx context.Context, d *deploy.Deployer) error {
 			return err
 		}
 	}
-	_, err := d.Delete(ctx, deploy.DeleteInput{StackName: o.Stack, RoleARN: o.RoleARN, Timeout: o.Timeout})
-	return err
+	if _, err := d.Delete(ctx, deploy.DeleteInput{StackName: o.Stack, RoleARN: o.RoleARN, Timeout: o.Timeout}); err != nil {
+		return err
+	}
+	// The history is the deleted stack's own: a new stack of the name
+	// starts another, and rollback never reaches back to this one.
+	regionFlag := ""
+	if region != "" {
+		regionFlag = " --region " + region
+	}
+	path := operate.HistoryPath(o.Stack, st.ID)
+	fmt.Fprintf(o.Out, "Its release history, if it has one, stays in SSM Parameter Store under %s; a new stack named %s starts a history of its own. Remove it with:\n"+
+		"  aws ssm get-parameters-by-path%s --path %s --recursive --query 'Parameters[].Name' --output text | xargs -n 10 aws ssm delete-parameters%s --names\n",
+		path, o.Stack, regionFlag, path, regionFlag)
+	return nil
 }
 
 // confirm asks on a terminal before deleting; elsewhere it refuses, so that

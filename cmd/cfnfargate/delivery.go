@@ -41,9 +41,14 @@ func checkOnPause(c *cli.Context) error {
 
 // keepTraffic runs the blue/green checks of a deploy of cfg (refusals are
 // errors) and rebuilds the template with the production rule's live
-// weights, so that the stack update does not move traffic. It returns the
-// warnings that --force let through.
+// weights, so that the stack update does not move traffic; the deployer
+// writes them into the stack's own template first, so that a failed
+// update does not set them back (deploy.Input.KeepWeights). The update
+// forces a new ECS deployment only when the placement changes
+// (deploy.Input.ForcePlacement). It returns the warnings that --force let
+// through.
 func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *deploy.Input, cfg stack.Config) ([]string, error) {
+	in.ForcePlacement = true
 	pre, err := dl.Check(ctx, in.StackName, cfg, c.Bool("force"))
 	var firing *deploy.AlarmFiringError
 	if errors.As(err, &firing) {
@@ -60,6 +65,7 @@ func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *de
 		}
 		in.TemplateBody = string(body)
 	}
+	in.KeepWeights = pre.KeepWeights
 	if pre.Traffic != nil && cfg.Deployment.Progressive() {
 		fmt.Fprintf(c.App.ErrWriter, "Traffic: %s (the template keeps it)\n", pre.Traffic.Split())
 	}
@@ -70,6 +76,7 @@ func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *de
 // deploy would refuse is a warning, and the plan shows the weights deploy
 // would keep.
 func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *deploy.Input, cfg stack.Config) error {
+	in.ForcePlacement = true
 	pre, err := dl.Check(ctx, in.StackName, cfg, true)
 	var busy *deploy.RoutingBusyError
 	var switching *deploy.StrategySwitchError
@@ -91,6 +98,7 @@ func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery,
 		}
 		in.TemplateBody = string(body)
 	}
+	in.KeepWeights = pre.KeepWeights
 	return nil
 }
 
@@ -98,53 +106,87 @@ func keepTrafficForDiff(ctx context.Context, c *cli.Context, dl deploy.Delivery,
 // for each change of its lifecycle stage, traffic split and alarm states,
 // and the pause gate (watchGate). It returns a function that stops both.
 func watchDelivery(ctx context.Context, c *cli.Context, dl deploy.Delivery, stackName string, cfg stack.Config) (stop func()) {
-	if !cfg.Deployment.Progressive() {
-		return func() {}
-	}
 	// Both watches write lines to stderr, each whole.
 	out := &lockedWriter{w: c.App.ErrWriter}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		err := dl.WatchDeployment(ctx, stackName, cfg.Deployment.RollbackAlarms, 10*time.Second, func(p deploy.DeploymentProgress) {
-			fmt.Fprintf(out, "ECS deployment: %s\n", p)
-		})
-		if err != nil {
-			fmt.Fprintf(out, "cfnfargate: warning: following the ECS deployment: %v\n", err)
-		}
-	}()
-	stopGate := watchGate(ctx, c, out, dl, stackName, cfg)
+	if cfg.Deployment.Progressive() {
+		go func() {
+			defer close(done)
+			err := dl.WatchDeployment(ctx, stackName, cfg.Deployment.RollbackAlarms, 10*time.Second, func(p deploy.DeploymentProgress) {
+				fmt.Fprintf(out, "ECS deployment: %s\n", p)
+			})
+			if err != nil {
+				fmt.Fprintf(out, "cfnfargate: warning: following the ECS deployment: %v\n", err)
+			}
+		}()
+	} else {
+		close(done)
+	}
+	answers := gateAnswers{onPause: c.String("on-pause"), stdin: c.App.Reader}
+	gated := cfg.Deployment.Progressive() && cfg.Deployment.PauseBeforeProduction
+	if gated {
+		answers.timeout = cfg.Deployment.PauseTimeout
+	} else {
+		// The gate of the deployed template holds this deployment too,
+		// when the update turns it off or leaves blue/green: the service
+		// runs the hooks it has until the update replaces them.
+		gated, _ = dl.HasGate(ctx, stackName)
+	}
+	stopGate := func() {}
+	if gated {
+		stopGate = watchGate(ctx, out, dl, stackName, answers)
+	}
 	return func() { cancel(); stopGate(); <-done }
 }
 
-// watchGate answers the pause gate while deploy waits, as --on-pause says,
-// or by asking on a terminal. It returns a function that stops it.
-func watchGate(ctx context.Context, c *cli.Context, out io.Writer, dl deploy.Delivery, stackName string, cfg stack.Config) (stop func()) {
-	if !cfg.Deployment.Progressive() || !cfg.Deployment.PauseBeforeProduction {
-		return func() {}
-	}
+// gateAnswers is how a command answers the pause gate while it waits.
+type gateAnswers struct {
+	// onPause is --on-pause: continue, rollback or wait; empty asks on a
+	// terminal, and elsewhere waits.
+	onPause string
+	// timeout is the gate's, to say when it rolls back; zero when not
+	// known.
+	timeout time.Duration
+	// stdin is what a prompt reads, when it is a terminal.
+	stdin io.Reader
+}
+
+// watchGate answers the pause gate of stackName while a command waits, as
+// a.onPause says, or by asking on a terminal; while CloudFormation rolls
+// the stack back it approves without asking (deploy.Delivery.WatchGate).
+// It returns a function that stops it.
+func watchGate(ctx context.Context, out io.Writer, dl deploy.Delivery, stackName string, a gateAnswers) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		err := dl.WatchGate(ctx, stackName, 5*time.Second, func(ctx context.Context, g deploy.GateState) (deploy.GateDecision, error) {
-			fmt.Fprintf(out, "\nThe deployment of %s waits at the pause gate, before production traffic moves (since %s; it rolls back after %s).\n",
-				g.Revision, g.Since.Local().Format(time.TimeOnly), stack.FormatDuration(cfg.Deployment.PauseTimeout))
-			if v := c.String("on-pause"); v != "" {
-				decision, _ := deploy.ParseGateDecision(v)
+			line := "ECS deployment " + g.Deployment + " waits at the pause gate, before production traffic moves"
+			if details := gateDetails(g, a.timeout); details != "" {
+				line += " (" + details + ")"
+			}
+			fmt.Fprintf(out, "\n%s.\n", line)
+			if a.onPause != "" {
+				decision, _ := deploy.ParseGateDecision(a.onPause)
 				return decision, nil
 			}
-			return askGate(ctx, c, out)
-		}, func(g deploy.GateState, decision deploy.GateDecision) {
-			switch decision {
-			case deploy.GateContinue:
-				fmt.Fprintf(out, "Approved: production traffic moves to %s.\n", g.Revision)
-			case deploy.GateRollback:
-				fmt.Fprintf(out, "Rejected: ECS rolls the deployment of %s back.\n", g.Revision)
+			return askGate(ctx, a.stdin, out)
+		}, func(e deploy.GateEvent) {
+			g := e.State
+			switch {
+			case e.Unanswerable:
+				fmt.Fprintf(out, "cfnfargate: warning: %v\n", &deploy.GateKeyError{Stack: stackName, Key: g.Deployment})
+			case e.RollingBack:
+				fmt.Fprintf(out, "CloudFormation is rolling stack %s back: approved ECS deployment %s at the pause gate, which restores the service; a rollback is never held.\n",
+					stackName, g.Deployment)
+			case e.Decision == deploy.GateContinue:
+				fmt.Fprintf(out, "Approved: production traffic moves to ECS deployment %s.\n", g.DeploymentID())
+			case e.Decision == deploy.GateRollback:
+				fmt.Fprintf(out, "Rejected: ECS rolls deployment %s back.\n", g.DeploymentID())
 			default:
 				fmt.Fprintf(out, "Waiting: answer with `aws ssm put-parameter --overwrite --name %s --value \"approve %s\"` (or \"reject ...\").\n",
-					stack.GateParameterName(stackName), g.Revision)
+					stack.GateParameterName(stackName), g.Deployment)
 			}
 		})
 		if err != nil && ctx.Err() == nil {
@@ -154,10 +196,30 @@ func watchGate(ctx context.Context, c *cli.Context, out io.Writer, dl deploy.Del
 	return func() { cancel(); <-done }
 }
 
+// gateDetails says what ECS deploys and since when it waits: "target
+// revision 7, since 10:04:05; it rolls back after 1h".
+func gateDetails(g deploy.GateState, timeout time.Duration) string {
+	var parts []string
+	if g.Revision != "" {
+		parts = append(parts, "target service revision "+g.Revision[strings.LastIndex(g.Revision, "/")+1:])
+	}
+	if !g.Since.IsZero() {
+		parts = append(parts, "since "+g.Since.Local().Format(time.TimeOnly))
+	}
+	s := strings.Join(parts, ", ")
+	if timeout > 0 {
+		if s != "" {
+			s += "; "
+		}
+		s += "it rolls back after " + stack.FormatDuration(timeout)
+	}
+	return s
+}
+
 // askGate asks on a terminal whether to continue or roll back; without a
 // terminal the deployment waits.
-func askGate(ctx context.Context, c *cli.Context, out io.Writer) (deploy.GateDecision, error) {
-	in, ok := c.App.Reader.(*os.File)
+func askGate(ctx context.Context, stdin io.Reader, out io.Writer) (deploy.GateDecision, error) {
+	in, ok := stdin.(*os.File)
 	if !ok || !progress.IsTerminal(in) {
 		return deploy.GateWait, nil
 	}

@@ -32,12 +32,15 @@ func deployCommand() *cli.Command {
 		&cli.StringFlag{Name: "report", Usage: "write the whole story of the deploy as JSON to `FILE`: events, deployments, stopped tasks, target health, log lines and the cause",
 			EnvVars: []string{envName("report")}},
 		deliveryFlags()[0], deliveryFlags()[1],
+		resetFlag(), verboseFlag(),
 	)
 	return &cli.Command{
 		Name:      "deploy",
 		Usage:     "create or update the stack through a change set, and wait for it",
 		UsageText: "cfnfargate deploy --stack NAME --image IMAGE [--vpc-id VPC --public-subnets A,B --private-subnets C,D] [--certificate-arn ARN] [settings]",
-		Description: "First it looks at the account: the subnets, their VPC, zones and route out, the certificate, the secrets\n" +
+		Description: "Settings not given keep the values of the stack's last release (--reset KEY returns one to its default);\n" +
+			"the plan names every setting that changes, with where its value came from.\n" +
+			"First it looks at the account: the subnets, their VPC, zones and route out, the certificate, the secrets\n" +
 			"and an ECR image; a problem there is bad input, and nothing is changed. A new stack given no network uses\n" +
 			"the region's default VPC, and one given no certificate serves HTTP only.\n" +
 			"Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
@@ -53,9 +56,6 @@ func deployCommand() *cli.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			if err := checkOnPause(c); err != nil {
-				return err
-			}
 			return o.Execute(c.Context)
 		},
 	}
@@ -65,9 +65,12 @@ func deployCommand() *cli.Command {
 // Validate checks the input and Execute deploys; a test can build one
 // without a cli.App.
 type deployOptions struct {
-	// readInput reads and checks the settings and stack flags (stackInput
-	// outside tests).
-	readInput func() (deploy.Input, error)
+	// readLocal reads the settings and stack flags and checks what it can
+	// without AWS (readStackSources outside tests); readStack lays them
+	// over what the stack remembers and checks them all
+	// (stackSources.complete).
+	readLocal func() (*stackSources, error)
+	readStack func(*stackSources) (*stackRun, error)
 	// labels name the command's own flags in problems: --flag, or the
 	// config-file key or variable the value came from.
 	labels func(name string) string
@@ -79,8 +82,10 @@ type deployOptions struct {
 	allowReplacement      bool
 	failFast              bool
 	reportPath            string
-	confirm               func(context.Context, []deploy.Replacement) (bool, error)
-	timing                *watch.Timing
+	// onPause is the problem with --on-pause, if any (checkOnPause).
+	onPause error
+	confirm func(context.Context, []deploy.Replacement) (bool, error)
+	timing  *watch.Timing
 
 	stdout, stderr io.Writer
 	// run runs act with a deployer and the context the first Ctrl-C
@@ -96,13 +101,17 @@ type deployOptions struct {
 	// finish, when not nil, gets the deploy's error once it returns, and
 	// returns it explained. Nil does nothing.
 	prepare func(context.Context, *deploy.Deployer, *deploy.Input) (finish func(error) error, warnings []string, err error)
-	// deployed records a release of a deploy that changed the stack and
-	// was waited for (recordRelease outside tests). Nil does nothing.
-	deployed func(stackName string)
+	// deployed records a release of a deploy that changed the stack or
+	// its settings (recordRelease outside tests), with the release's
+	// settings; noWait when the deploy was not waited for. Nil does
+	// nothing.
+	deployed func(stackName string, settings releaseSettings, noWait bool, body string)
 	// looked is what the pre-flight found that Execute says at the end.
 	looked looked
 
 	in deploy.Input // set by Validate
+	// stack is the run's input as read, set by Validate.
+	stack *stackRun
 }
 
 // newDeployOptions reads the deploy command's flags. Their values are read
@@ -121,39 +130,19 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 				return act(ctx, d)
 			})
 		},
-		hinted:   func(err error) error { return withHints(c, err) },
-		steps:    func(s []deploy.Step) string { return stepsHint(c, s) },
-		deployed: func(stackName string) { recordRelease(c, stackName) },
+		hinted: func(err error) error { return withHints(c, err) },
+		steps:  func(s []deploy.Step) string { return stepsHint(c, s) },
+		deployed: func(stackName string, settings releaseSettings, noWait bool, body string) {
+			recordRelease(c, stackName, settings, noWait, body)
+		},
 	}
-	o.readInput = func() (deploy.Input, error) {
-		in, err := stackInput(c)
-		// The stack's name may come from the config file, which
-		// stackInput has read.
-		o.confirm = confirmReplacement(c, in.StackName)
-		if s, serr := readSettings(c); serr == nil {
-			o.labels = s.label
-			o.timing = settingsTiming(s.Config)
-			o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, []string, error) {
-				if err := resolveEnvironment(ctx, c, d, in, s.Config); err != nil {
-					return nil, nil, err
-				}
-				in.Preflight = lookFirst(c, clients, &s, kindOf(s.Config), &o.looked)
-				// Blue/green: keep the live weights, refuse what is unsafe,
-				// answer the pause gate (delivery.go).
-				dl := clients.Delivery()
-				warnings, err := keepTraffic(ctx, c, dl, in, s.Config)
-				if err != nil {
-					return nil, nil, err
-				}
-				stopWatch := watchDelivery(ctx, c, dl, in.StackName, s.Config)
-				return func(err error) error {
-					stopWatch()
-					if err != nil {
-						err = explainRollback(ctx, dl, in.StackName, err)
-					}
-					return err
-				}, warnings, nil
-			}
+	o.readLocal = func() (*stackSources, error) {
+		ss, err := readStackSources(c)
+		if ss != nil {
+			o.labels = ss.label
+			// The stack's name may come from the config file, which
+			// readStackSources has read.
+			o.confirm = confirmReplacement(c, ss.stackName)
 		}
 		o.timeout = c.Duration("timeout")
 		o.deployTimeout = c.Duration("deploy-timeout")
@@ -162,7 +151,38 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 		o.allowReplacement = c.Bool("allow-replacement")
 		o.failFast = c.Bool("fail-fast")
 		o.reportPath = c.String("report")
-		return in, err
+		o.onPause = checkOnPause(c)
+		return ss, err
+	}
+	o.readStack = func(ss *stackSources) (*stackRun, error) {
+		run, err := ss.complete(rememberStack(c), c.Bool("verbose"))
+		if err != nil {
+			return nil, withHints(c, err)
+		}
+		cfg := run.settings.Config
+		o.timing = settingsTiming(cfg)
+		o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, []string, error) {
+			if err := resolveEnvironment(ctx, c, d, in, &cfg); err != nil {
+				return nil, nil, err
+			}
+			in.Preflight = lookFirst(c, clients, &run.settings, kindOf(cfg), &o.looked)
+			// Blue/green: keep the live weights, refuse what is unsafe,
+			// answer the pause gate (delivery.go).
+			dl := clients.Delivery()
+			warnings, err := keepTraffic(ctx, c, dl, in, cfg)
+			if err != nil {
+				return nil, nil, err
+			}
+			stopWatch := watchDelivery(ctx, c, dl, in.StackName, cfg)
+			return func(err error) error {
+				stopWatch()
+				if err != nil {
+					err = explainRollback(ctx, dl, in.StackName, err)
+				}
+				return err
+			}, warnings, nil
+		}
+		return run, nil
 	}
 	return o
 }
@@ -171,7 +191,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 // is sent to AWS when there is one.
 func (o *deployOptions) Validate() error {
 	var problems []stack.Problem
-	in, err := o.readInput()
+	local, err := o.readLocal()
 	var invalid *stack.ValidationError
 	switch {
 	case errors.As(err, &invalid):
@@ -199,12 +219,23 @@ func (o *deployOptions) Validate() error {
 	if o.reportPath != "" {
 		checkReportPath(&check, o.labels("report"), o.reportPath)
 	}
+	if o.onPause != nil {
+		check.Add(o.labels("on-pause"), "%s", strings.TrimPrefix(o.onPause.Error(), "--on-pause: "))
+	}
 	if errors.As(check.Err(), &invalid) {
 		problems = append(problems, invalid.Problems...)
 	}
 	if len(problems) > 0 {
 		return &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
+	// What the stack remembers, read only for input that is otherwise
+	// good.
+	run, err := o.readStack(local)
+	if err != nil {
+		return err
+	}
+	o.stack = run
+	in := run.in
 	in.Timeout = o.timeout
 	in.NoWait = o.noWait
 	in.TerminationProtection = in.TerminationProtection || o.terminationProtection
@@ -224,8 +255,8 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 	if o.reportPath != "" {
 		report = deploy.NewReport()
 	}
-	if o.timing != nil && !o.noWait {
-		fmt.Fprintln(o.stdout, budgetLine(*o.timing))
+	if o.stack != nil {
+		o.stack.say(o.stderr)
 	}
 	var res *deploy.Result
 	var warnings []string
@@ -233,6 +264,14 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		if report != nil {
 			d.Sink = deploy.Tee(d.Sink, report)
 		}
+		// The budget once the change set is under way, so that input
+		// that AWS refuses prints nothing on stdout; and the settings in
+		// the plan.
+		var budget string
+		if o.timing != nil && !o.noWait {
+			budget = budgetLine(*o.timing)
+		}
+		d.Sink = planSink(d.Sink, o.stdout, budget, o.settingChanges())
 		var finish func(error) error
 		if o.prepare != nil {
 			if finish, warnings, err = o.prepare(ctx, d, &o.in); err != nil {
@@ -271,8 +310,19 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		hints = o.stdout
 	}
 	printOutputs(o.stdout, res.Outputs)
-	if o.deployed != nil && !o.in.NoWait && !res.NoChanges {
-		o.deployed(o.in.StackName) // the release history (cfnfargate history)
+	changes := o.settingChanges()
+	settingsOnly := res.NoChanges && (deploy.Plan{Settings: changes}).HasChanges()
+	if settingsOnly {
+		// Settings that change nothing in the template (one that has no
+		// effect in the chosen mode): the stack stays as it is, and the
+		// release remembers them.
+		fmt.Fprintln(o.stdout, "The stack does not change, but these settings do:")
+		progress.WriteSettings(o.stdout, changes)
+	}
+	if o.deployed != nil && o.stack != nil && (!res.NoChanges || settingsOnly) {
+		// The release history (cfnfargate history), which the next
+		// deploy keeps the settings of.
+		o.deployed(o.in.StackName, o.stack.record, o.in.NoWait && !res.NoChanges, o.in.TemplateBody)
 	}
 	// The stack deployed; what went wrong after that is a warning.
 	for _, w := range append(warnings, res.Warnings...) {
@@ -283,6 +333,15 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		fmt.Fprintln(hints, o.steps(res.NextSteps))
 	}
 	return nil
+}
+
+// settingChanges are the plan's settings section, or none without an
+// input read.
+func (o *deployOptions) settingChanges() []deploy.SettingChange {
+	if o.stack == nil {
+		return nil
+	}
+	return o.stack.changes
 }
 
 // settingFlag words a setting key or template parameter name, as the ECS
@@ -390,36 +449,41 @@ func settingsTiming(cfg stack.Config) *watch.Timing {
 
 func diffCommand() *cli.Command {
 	flags := stackCommandFlags(
-		&cli.BoolFlag{Name: "exit-code", Usage: "exit with status 1 when there are changes, like git diff --exit-code"},
+		&cli.BoolFlag{Name: "exit-code", Usage: "exit with status 1 when there are changes, settings included, like git diff --exit-code"},
+		resetFlag(), verboseFlag(),
 	)
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "show what a deploy would change, through a change set that is then deleted",
-		Description: "Each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
+		Description: "Settings not given keep the values of the stack's last release, as deploy keeps them; the plan names\n" +
+			"the settings that change first. Then each line shows the action (+ add, ~ modify, - remove), the logical ID, the type and,\n" +
 			"for a modification, whether the resource is replaced and which properties cause it.\n" +
 			"Replacements that deploy asks about (load balancer, target group, security group, cluster, log group)\n" +
 			"are listed first, with what each means.",
 		Flags:        flags,
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			in, err := stackInput(c)
+			ss, err := readStackSources(c)
 			if err != nil {
 				return err
 			}
-			s, serr := readSettings(c) // read and checked by stackInput
-			if serr == nil {
-				fmt.Fprintln(c.App.Writer, budgetLine(*settingsTiming(s.Config)))
+			run, err := ss.complete(rememberStack(c), c.Bool("verbose"))
+			if err != nil {
+				return withHints(c, err)
 			}
+			in, cfg := run.in, run.settings.Config
+			run.say(c.App.ErrWriter)
 			var plan *deploy.Plan
 			var l looked
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
-				if err := resolveEnvironment(ctx, c, d, &in, s.Config); err != nil {
+				d.Sink = planSink(d.Sink, c.App.Writer, budgetLine(*settingsTiming(cfg)), run.changes)
+				if err := resolveEnvironment(ctx, c, d, &in, &cfg); err != nil {
 					return err
 				}
-				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, s.Config); err != nil {
+				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, cfg); err != nil {
 					return err
 				}
-				in.Preflight = lookFirst(c, clients, &s, kindOf(s.Config), &l)
+				in.Preflight = lookFirst(c, clients, &run.settings, kindOf(cfg), &l)
 				plan, err = d.Diff(ctx, in)
 				return err
 			})
@@ -427,8 +491,18 @@ func diffCommand() *cli.Command {
 				return withHints(c, err)
 			}
 			l.httpOnlyNote(c.App.ErrWriter)
+			plan.Settings = run.changes
 			if !plan.HasChanges() {
+				if len(run.changes) > 0 { // --verbose: the settings kept
+					fmt.Fprintln(c.App.Writer, "Settings, all kept:")
+					progress.WriteSettings(c.App.Writer, run.changes)
+				}
 				return nil
+			}
+			if len(plan.Changes) == 0 && len(plan.Parameters) == 0 && !plan.OtherChanges {
+				// The change set had nothing, so no plan was printed.
+				fmt.Fprintln(c.App.Writer, "The stack does not change, but these settings do:")
+				progress.WriteSettings(c.App.Writer, run.changes)
 			}
 			if c.Bool("exit-code") {
 				return &exitError{code: deploy.ExitFailure, err: errQuiet}

@@ -21,7 +21,8 @@ import (
 func testDeployOptions(t *testing.T) *deployOptions {
 	var out, errOut bytes.Buffer
 	return &deployOptions{
-		readInput: func() (deploy.Input, error) { return deploy.Input{StackName: "demo"}, nil },
+		readLocal: func() (*stackSources, error) { return nil, nil },
+		readStack: func(*stackSources) (*stackRun, error) { return &stackRun{in: deploy.Input{StackName: "demo"}}, nil },
 		labels:    func(name string) string { return "--" + name },
 		timeout:   time.Hour,
 		stdout:    &out, stderr: &errOut,
@@ -53,8 +54,8 @@ func TestDeployOptionsValidate(t *testing.T) {
 			[]string{"the directory " + filepath.Join(dir, "nope") + " does not exist"}},
 		{"settings problems come too", func(o *deployOptions) {
 			o.reportPath = dir
-			o.readInput = func() (deploy.Input, error) {
-				return deploy.Input{}, &stack.ValidationError{Problems: []stack.Problem{{Key: "--cpu", Message: "bad"}}}
+			o.readLocal = func() (*stackSources, error) {
+				return nil, &stack.ValidationError{Problems: []stack.Problem{{Key: "--cpu", Message: "bad"}}}
 			}
 		}, []string{"--cpu: bad", "--report:"}},
 	}

@@ -259,8 +259,12 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 		if code != deploy.ExitFailure || !strings.Contains(stdout, "~ Parameter ContainerImage: nginx:1.27 → nginx:1.28") {
 			t.Errorf("diff --exit-code of an image bump: exit %d, want 1 and the parameter change\n%s\n%s", code, stdout, stderr)
 		}
-		if !regexp.MustCompile(`Plan for stack example-app \(update\): (0 resource changes|\d+ to add, \d+ to modify, \d+ to remove), 1 parameter change\n`).MatchString(stdout) {
-			t.Errorf("the plan's summary does not count the parameter change:\n%s", stdout)
+		if !regexp.MustCompile(`Plan for stack example-app \(update\): (0 resource changes|\d+ to add, \d+ to modify, \d+ to remove), 1 parameter change, 1 setting change\n`).MatchString(stdout) {
+			t.Errorf("the plan's summary does not count the parameter and the setting change:\n%s", stdout)
+		}
+		// An image bump names no setting but the image (issue 20).
+		if strings.Count(stdout, "Setting ") != 1 || !strings.Contains(stdout, "~ Setting image: nginx:1.27 → nginx:1.28 (flag)") {
+			t.Errorf("the plan of an image bump names other settings than the image, or not the image:\n%s", stdout)
 		}
 		if got := parameter("ContainerImage"); got != "nginx:1.27" {
 			t.Errorf("after diff, ContainerImage = %q; want nginx:1.27 still", got)

@@ -90,7 +90,7 @@ func printWarnings(w io.Writer, problems []stack.Problem) {
 }
 
 func usageError(c *cli.Context, err error, _ bool) error {
-	return badInput(fmt.Errorf("%w (see 'cfnfargate %s --help')", err, c.Command.Name))
+	return badInput(fmt.Errorf("%s (see 'cfnfargate %s --help')", flagError(c.Command.Flags, err), c.Command.Name))
 }
 
 // renderTemplate builds the template and writes it as yaml or json.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -164,6 +165,12 @@ func envStackFlags(own ...cli.Flag) []cli.Flag {
 	return append(flags, settingsFlagsOf(environmentRows())...)
 }
 
+// environmentOf is the environment an env command works on.
+func environmentOf(c *cli.Context) string {
+	name, _ := environmentName(c) // an unreadable file is reported where it is read
+	return name
+}
+
 // envStackName is the environment's stack, env-NAME.
 func envStackName(c *cli.Context) string {
 	name, _ := environmentName(c) // an unreadable file is reported where it is read
@@ -267,6 +274,7 @@ func envDeployCommand() *cli.Command {
 			s, _ := readEnvironment(c) // read and checked by envStackInput
 			var res *deploy.Result
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
+				in.CheckPlan = refuseReplacingShared(ctx, d, in.StackName, environmentOf(c))
 				in.Preflight = lookFirst(c, clients, &s, environmentStack, nil)
 				res, err = d.Deploy(ctx, in)
 				return err
@@ -299,6 +307,7 @@ func envDiffCommand() *cli.Command {
 			s, _ := readEnvironment(c) // read and checked by envStackInput
 			var plan *deploy.Plan
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
+				in.CheckPlan = refuseReplacingShared(ctx, d, in.StackName, environmentOf(c))
 				in.Preflight = lookFirst(c, clients, &s, environmentStack, nil)
 				plan, err = d.Diff(ctx, in)
 				return err
@@ -369,19 +378,18 @@ func envDeleteCommand() *cli.Command {
 	}
 }
 
-// refuseEnvironmentInUse refuses to delete an environment whose listener
-// still routes to services: deleting it would take their traffic away, and
-// the delete would fail at the listener, which their rules hold.
-func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack string) error {
+// environmentServices returns the services that route through the
+// environment's listener, by stack; none for an environment that does not
+// exist or has no listener output.
+func environmentServices(ctx context.Context, d *deploy.Deployer, envStack string) ([]string, error) {
 	// Status, not EnvironmentOutputs: a stack that failed to create
-	// (ROLLBACK_COMPLETE) or to delete has no services to protect, and
-	// must still be deletable.
+	// (ROLLBACK_COMPLETE) or to delete has no services to protect.
 	st, err := d.Status(ctx, envStack)
 	if errors.Is(err, deploy.ErrStackNotFound) {
-		return nil // deleteCmd says there is nothing to delete
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	listener := ""
 	for _, o := range st.Outputs {
@@ -391,9 +399,43 @@ func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack st
 	}
 	routing, ok := d.ELB.(deploy.RoutingAPI)
 	if listener == "" || !ok {
-		return nil
+		return nil, nil
 	}
-	services, err := deploy.EnvironmentServices(ctx, routing, listener, stack.TagServiceStack)
+	return deploy.EnvironmentServices(ctx, routing, listener)
+}
+
+// refuseReplacingShared is the plan check of env deploy and diff: a plan
+// that replaces the load balancer, its HTTPS listener or its security
+// group is refused while services route through the environment. Their
+// stacks keep the old listener's ARN and security group ID and the old
+// load balancer's DNS name, which the update's cleanup deletes, with
+// their rules: every service would answer nothing until deployed again,
+// and with deletion protection a service could not be deployed again at
+// all (a target group belongs to one load balancer: ELB quotas, "Load
+// balancers per target group: 1"). --allow-replacement does not override
+// it.
+func refuseReplacingShared(ctx context.Context, d *deploy.Deployer, envStack, envName string) func(deploy.Plan) error {
+	return func(p deploy.Plan) error {
+		replaced := p.Replaces(stack.SharedResourceIDs())
+		if len(replaced) == 0 {
+			return nil
+		}
+		services, err := environmentServices(ctx, d, envStack)
+		if err != nil || len(services) == 0 {
+			return err
+		}
+		return &exitError{code: deploy.ExitFailure, err: fmt.Errorf(
+			"environment stack %s: the update replaces %s, and %d service(s) route through it: %s. Their stacks point at the old ones, which the update deletes, so each would answer nothing until it is deployed again; nothing was changed. "+
+				"To make this change, move the services: create a new environment with it (cfnfargate env deploy --environment NEW ...), deploy each service into it (cfnfargate deploy --environment NEW --stack NEW-STACK ...) and move its DNS, delete each old service stack, then this environment (cfnfargate env delete --environment %s)",
+			envStack, strings.Join(replaced, ", "), len(services), strings.Join(services, ", "), envName)}
+	}
+}
+
+// refuseEnvironmentInUse refuses to delete an environment whose listener
+// still routes to services: deleting it would take their traffic away, and
+// the delete would fail at the listener, which their rules hold.
+func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack string) error {
+	services, err := environmentServices(ctx, d, envStack)
 	if err != nil {
 		return err
 	}
@@ -406,51 +448,99 @@ func refuseEnvironmentInUse(ctx context.Context, d *deploy.Deployer, envStack st
 }
 
 // resolveEnvironment fills the parameters of a service in an environment
-// from the environment stack's outputs, where the user gave none, and
-// checks its listener rule's priority before anything changes.
-func resolveEnvironment(ctx context.Context, c *cli.Context, d *deploy.Deployer, in *deploy.Input, cfg stack.Config) error {
+// from the environment stack's outputs, and sets cfg's listener rule
+// priority to the one the service gets (deploy.Deployer.CheckRoute): the
+// one asked for, the one its rule already has, or the first free one from
+// where its stack's name hashes to. The template is built again with it.
+func resolveEnvironment(ctx context.Context, c *cli.Context, d *deploy.Deployer, in *deploy.Input, cfg *stack.Config) error {
 	if !cfg.Environment.Shared() {
 		return nil
 	}
 	envStack := stack.EnvironmentStackName(cfg.Environment.Name)
-	outputs, err := d.EnvironmentOutputs(ctx, envStack)
-	if errors.Is(err, deploy.ErrEnvironmentNotFound) {
-		return badInput(fmt.Errorf("--environment: environment %s has no stack %s; create it first with: cfnfargate env deploy --environment %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN",
-			cfg.Environment.Name, envStack, cfg.Environment.Name))
-	}
-	if err != nil {
-		return err
-	}
 	declared, err := deploy.DeclaredParameters(in.TemplateBody)
 	if err != nil {
 		return err
 	}
+	// The outputs the service takes: the parameters it declares that an
+	// environment's stack outputs, and that were not given.
+	var need []string
+	outputNames := environmentOutputNames(cfg.Environment.Name)
 	for _, name := range declared {
-		if _, given := in.Parameters[name]; given {
-			continue
+		if _, given := in.Parameters[name]; !given && slices.Contains(outputNames, name) {
+			need = append(need, name)
 		}
-		if v, ok := outputs[name]; ok {
-			in.Parameters[name] = v
+	}
+	outputs, err := d.EnvironmentOutputs(ctx, envStack, need...)
+	if errors.Is(err, deploy.ErrEnvironmentNotFound) {
+		return badInput(fmt.Errorf("--environment: environment %s has no stack %s; create it first with: cfnfargate env deploy --environment %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN",
+			cfg.Environment.Name, envStack, cfg.Environment.Name))
+	}
+	var missing *deploy.MissingOutputsError
+	if errors.As(err, &missing) {
+		return fmt.Errorf("%w\nDeploy it: cfnfargate env deploy --environment %s [its flags]", err, cfg.Environment.Name)
+	}
+	if err != nil {
+		return err
+	}
+	for _, name := range declared {
+		if _, given := in.Parameters[name]; !given && outputs[name] != "" {
+			in.Parameters[name] = outputs[name]
 		}
 	}
 	routing, ok := d.ELB.(deploy.RoutingAPI)
 	if !ok {
 		return nil
 	}
+	lo, hi := stack.RuleBand(*cfg)
 	check, err := d.CheckRoute(ctx, routing, deploy.Route{
-		ListenerArn: in.Parameters[stack.ParamListenerArn],
-		Priority:    stack.RulePriority(cfg),
-		StackName:   in.StackName,
+		ListenerArn:  in.Parameters[stack.ParamListenerArn],
+		Priority:     cfg.Environment.Priority,
+		Band:         [2]int{lo, hi},
+		Start:        stack.RulePriorityFor(*cfg, in.StackName),
+		StackName:    in.StackName,
+		TemplateBody: in.TemplateBody,
 	})
 	var taken *deploy.PriorityTakenError
 	if errors.As(err, &taken) {
-		return badInput(fmt.Errorf("--priority: %w (the next free one is %d)", err, taken.Free))
+		hint := ""
+		if taken.Free != 0 {
+			hint = fmt.Sprintf(" (the next free one is %d)", taken.Free)
+		}
+		return badInput(fmt.Errorf("--priority: %w%s", err, hint))
 	}
 	if err != nil {
 		return err
+	}
+	if check.Priority != stack.RulePriority(*cfg) {
+		if cfg.Environment.Priority == 0 && !check.Kept {
+			fmt.Fprintf(c.App.ErrWriter, "Listener rule priority: %d, the first free one for stack %s (--priority sets another)\n", check.Priority, in.StackName)
+		}
+		cfg.Environment.Priority = check.Priority
+		body, _, err := renderDocument(*cfg)
+		if err != nil {
+			return err
+		}
+		in.TemplateBody = string(body)
 	}
 	for _, w := range check.Warnings {
 		fmt.Fprintf(c.App.ErrWriter, "cfnfargate: warning: %s\n", w)
 	}
 	return nil
+}
+
+// environmentOutputNames are the outputs of an environment's stack, as
+// this version writes them.
+func environmentOutputNames(name string) []string {
+	cfg := stack.Default()
+	cfg.Environment.Name = name
+	doc, err := stack.BuildEnvironment(cfg)
+	if err != nil {
+		return nil
+	}
+	outputs, _ := doc["Outputs"].(map[string]any)
+	names := make([]string, 0, len(outputs))
+	for k := range outputs {
+		names = append(names, k)
+	}
+	return names
 }

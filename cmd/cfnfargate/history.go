@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/operate"
 )
 
@@ -29,7 +31,8 @@ func historyCommand() *cli.Command {
 		Usage:     "list the stack's releases, newest first, or compare two",
 		UsageText: "cfnfargate history --stack NAME [--json]\ncfnfargate history --stack NAME --diff N,M",
 		Description: "Every successful deploy and rollback records a release in SSM Parameter Store, under\n" +
-			"/cfnfargate/STACK/: when, who (the caller's ARN), the image and its digest, the parameters and the template's SHA-256.\n" +
+			"/cfnfargate/STACK/ID/: when, who (the caller's ARN), the image and its digest, the parameters, the settings and the template's SHA-256.\n" +
+			"The history belongs to the stack: a stack deleted and created again under the same name starts a new one.\n" +
 			"--diff N,M shows what changed from release N to release M, the template line by line.\n" +
 			"Exit status: 0 listed, 1 failed, 2 bad input.",
 		Flags: operationFlags(
@@ -87,6 +90,15 @@ func (o *historyOptions) Execute(ctx context.Context) error {
 		return err
 	}
 	releases, err := operate.History(ctx, clients, o.Stack)
+	if errors.Is(err, deploy.ErrStackNotFound) {
+		// A history belongs to a stack; a deleted one's stays in SSM.
+		where := ""
+		if region, _ := deploy.Region(ctx, o.Access); region != "" {
+			where = " in " + region
+		}
+		return fmt.Errorf("%w%s; the histories of deleted stacks named %s stay in SSM Parameter Store under %s/ (aws ssm get-parameters-by-path --path %s --recursive)",
+			err, where, o.Stack, operate.HistoryPath(o.Stack, ""), operate.HistoryPath(o.Stack, ""))
+	}
 	if err != nil {
 		return err
 	}
@@ -127,6 +139,9 @@ func writeReleases(w io.Writer, releases []operate.Release) error {
 		action := r.Action
 		if r.RollbackOf != 0 {
 			action += " to " + strconv.Itoa(r.RollbackOf)
+		}
+		if r.NoWait {
+			action += " (not waited for)"
 		}
 		sum := r.TemplateSHA256
 		if len(sum) > 12 {

@@ -91,7 +91,8 @@ func (o *logsOptions) Execute(ctx context.Context) error {
 		return o.previous(ctx, clients, svc)
 	}
 	opts := operate.LogOptions{Since: o.Since, Task: o.Task, Filter: o.Filter, Follow: o.Follow, PollInterval: o.PollInterval,
-		Notify: func(format string, args ...any) { fmt.Fprintf(o.Stderr, "cfnfargate: "+format+"\n", args...) }}
+		Notify: func(format string, args ...any) { fmt.Fprintf(o.Stderr, "cfnfargate: "+format+"\n", args...) },
+		Warn:   func(format string, args ...any) { fmt.Fprintf(o.Stderr, "cfnfargate: warning: "+format+"\n", args...) }}
 	printed := 0
 	print := logPrinter(o.Stdout, o.JSON)
 	err = operate.Logs(ctx, clients, svc, opts, func(e operate.LogEvent) error {

@@ -7,11 +7,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+	"github.com/cfnfargate/cfnfargate/internal/spelling"
 )
 
 func main() {
@@ -54,8 +60,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		DisableSliceFlagSeparator: true,
 		// Errors are printed once, by run, with the right exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return badInput(err)
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return badInput(errors.New(flagError(c.App.Flags, err)))
 		},
 		HideHelpCommand: true,
 		Action: func(c *cli.Context) error {
@@ -88,4 +94,40 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		app.Commands = append(app.Commands, cmd)
 	}
 	return app
+}
+
+// Errors of Go's flag package, which urfave/cli passes on: they write a
+// flag with one dash, as Go's own commands take them.
+var (
+	undefinedFlag = lazyregexp.New(`^flag provided but not defined: -+(.*)$`)
+	invalidValue  = lazyregexp.New(`^invalid value "(.*)" for flag -+([^:]*): (.*)$`)
+)
+
+// flagError words an error of the command line's flags as cfnfargate
+// writes flags, with two dashes, and says what was probably meant: the
+// closest flag of the command for a mistyped one, as a mistyped config
+// key gets; that a duration needs a unit.
+func flagError(flags []cli.Flag, err error) string {
+	msg := err.Error()
+	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+		var names []string
+		for _, f := range flags {
+			names = append(names, f.Names()...)
+		}
+		msg = fmt.Sprintf("unknown flag --%s", m[1])
+		if best := spelling.Closest(m[1], names, 4); best != "" {
+			msg += fmt.Sprintf(": did you mean --%s?", best)
+		}
+		return msg
+	}
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		value, name := m[1], m[2]
+		for _, f := range flags {
+			if _, ok := f.(*cli.DurationFlag); ok && slices.Contains(f.Names(), name) {
+				return fmt.Sprintf("--%s: %q is not a duration: give a number with a unit, such as 30s, 10m or 1h30m", name, value)
+			}
+		}
+		return fmt.Sprintf("--%s: %q is not a valid value: %s", name, value, m[3])
+	}
+	return strings.Replace(msg, " -", " --", 1)
 }

@@ -86,7 +86,7 @@ func TestPrecedence(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"default", nil, nil, []string{`Cpu: "256"`, `Memory: "512"`, "ContainerPort: 80\n", "Value: v0.1.0"}},
+		{"default", nil, nil, []string{`Cpu: "256"`, `Memory: "512"`, "ContainerPort: 80\n"}},
 		{"config file over default", nil, []string{"--config", config}, []string{`Cpu: "1024"`, `Memory: "2048"`, "ContainerPort: 8080", "Value: from-file"}},
 		{"config file from the environment", map[string]string{"CFNFARGATE_CONFIG": config}, nil, []string{`Cpu: "1024"`}},
 		{"environment over config file", map[string]string{"CFNFARGATE_MEMORY": "4096", "CFNFARGATE_ENV": "A=from-env,B=2"},
@@ -141,10 +141,14 @@ func TestBadInput(t *testing.T) {
 		{"config not YAML", nil, []string{"--config", notYAML}, []string{"not valid YAML"}},
 		{"missing config file", nil, []string{"--config", filepath.Join(dir, "nope.yaml")}, []string{"--config:", "no such file"}},
 		{"unknown format", nil, []string{"--format", "xml"}, []string{`--format: "xml" is not a template format: use yaml or json`}},
-		{"unknown flag", nil, []string{"--cpus", "1"}, []string{"flag provided but not defined: -cpus"}},
+		{"unknown flag", nil, []string{"--cpus", "1"}, []string{"unknown flag --cpus: did you mean --cpu?"}},
+		{"unknown flag with one dash", nil, []string{"-imgae", "nginx"}, []string{"unknown flag --imgae: did you mean --image?"}},
 		{"flag without value", nil, []string{"--cpu"}, []string{"flag needs an argument"}},
-		{"secret syntax", nil, []string{"--secret", "TOKEN"}, []string{`--secret: "TOKEN": expected NAME=ARN`}},
-		{"secret ARN", nil, []string{"--secret", "TOKEN=arn:aws:s3:::b"}, []string{"--secret: TOKEN: \"arn:aws:s3:::b\" is not a Secrets Manager secret ARN"}},
+		{"secret syntax", nil, []string{"--secret", "TOKEN"}, []string{`--secret: "TOKEN": expected NAME=SOURCE`}},
+		{"secret ARN", nil, []string{"--secret", "TOKEN=arn:aws:s3:::b"}, []string{"--secret: TOKEN: the ARN \"arn:aws:s3:::b\" is not a Secrets Manager secret ARN"}},
+		{"secret name", nil, []string{"--secret", "TOKEN=/prod//token"}, []string{"--secret: TOKEN: the SSM parameter \"/prod//token\" has an empty level"}},
+		{"secret reserved name", nil, []string{"--secret", "TOKEN=aws-token"}, []string{"--secret: TOKEN: the SSM parameter \"aws-token\" begins with aws or ssm, which SSM reserves"}},
+		{"secret in Secrets Manager", nil, []string{"--secret", "TOKEN=secretsmanager:prod token"}, []string{"--secret: TOKEN: the Secrets Manager secret \"prod token\" has characters Secrets Manager does not allow"}},
 		{"tag syntax", nil, []string{"--tag", "=x"}, []string{`--tag: "=x": expected KEY=VALUE`}},
 		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr, --internal: internal is on, and an internal load balancer needs at least one source network"}},
 		{"bad network from the environment", map[string]string{"CFNFARGATE_ALLOW_CIDR": "10.0.0.0/8,office"}, nil, []string{`CFNFARGATE_ALLOW_CIDR: "office" is not a network`}},

@@ -88,6 +88,39 @@ func (o operation) deployer(c *deploy.Clients, out *console) *deploy.Deployer {
 	return c.Deployer(progress.New(out.stdout, opts))
 }
 
+// watchGate answers the pause gate of the stack while a command's update
+// runs, as deploy does (see watchGate in delivery.go), when the stack has
+// a gate. It returns a function that stops it.
+func (o operation) watchGate(ctx context.Context, dl deploy.Delivery, onPause string) (stop func()) {
+	if has, err := dl.HasGate(ctx, o.Stack); err != nil || !has {
+		return func() {}
+	}
+	var stdin io.Reader
+	if o.Stdin != nil {
+		stdin = o.Stdin
+	}
+	return watchGate(ctx, &lockedWriter{w: o.Stderr}, dl, o.Stack, gateAnswers{onPause: onPause, stdin: stdin})
+}
+
+// checkLive runs the blue/green checks of an update of the stack that
+// deploys no template of the user's (scale, rollback): a refusal while ECS
+// deploys the service, with how to stop that deployment; warnings print
+// on stderr. It returns the live weights to keep.
+func (o operation) checkLive(ctx context.Context, dl deploy.Delivery) (map[string]int, error) {
+	pre, err := dl.CheckLive(ctx, o.Stack)
+	var busy *deploy.RoutingBusyError
+	if errors.As(err, &busy) {
+		return nil, fmt.Errorf("%w\nTo stop that deployment: cfnfargate rollback --stack %s --in-flight", err, o.Stack)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range pre.Warnings {
+		fmt.Fprintf(o.Stderr, "cfnfargate: warning: %s\n", w)
+	}
+	return pre.KeepWeights, nil
+}
+
 // terminal reports whether prompts can be asked.
 func (o operation) terminal() bool {
 	return o.Stdin != nil && progress.IsTerminal(o.Stdin)
@@ -178,6 +211,9 @@ func operationHints(c *cli.Context, err error) error {
 	case errors.Is(err, operate.ErrExecDisabled):
 		return &hintedError{err: err, hint: "Turn it on: " + shellWords([]string{"cfnfargate", "deploy", "--stack", stackName}) + access +
 			" --enable-exec [settings]\nThe deploy replaces the tasks; the new ones run the ECS Exec agent."}
+	case errors.As(err, new(*operate.ExecNotReadyError)):
+		return &hintedError{err: err, hint: "A task's ECS Exec agent starts a few seconds after the task; try again. A task started before ECS Exec was turned on never has it: " +
+			shellWords([]string{"cfnfargate", "tasks", "--stack", stackName}) + access + " lists the tasks, and a deploy replaces them."}
 	case errors.As(err, &missing):
 		return &hintedError{err: err, hint: "On macOS: brew install --cask session-manager-plugin. Other systems: " + operate.PluginInstallURL}
 	case errors.Is(err, operate.ErrNoReleases):
@@ -186,6 +222,8 @@ func operationHints(c *cli.Context, err error) error {
 		return &hintedError{err: err, hint: "List them: " + shellWords([]string{"cfnfargate", "tasks", "--stack", stackName}) + access + " --stopped"}
 	case errors.As(err, &denied):
 		return &hintedError{err: err, hint: "Allow " + denied.Action + " to the caller's IAM policy; the README lists what each command needs."}
+	case errors.As(err, new(*operate.StackBusyError)):
+		return &hintedError{err: err, hint: "Follow it: " + shellWords([]string{"cfnfargate", "status", "--stack", stackName}) + access}
 	case errors.Is(err, operate.ErrTaskNeeded):
 		return &hintedError{err: err, hint: "Give one with --task ID (run on a terminal to pick from a list); " +
 			shellWords([]string{"cfnfargate", "tasks", "--stack", stackName}) + access + " lists them."}

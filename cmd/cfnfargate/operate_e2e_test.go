@@ -211,7 +211,7 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 	// Bridge mode: moto fails RunTask of an awsvpc task (it reads a
 	// private DNS name its network interfaces lack).
 	m.JSON(t, "ecs", "RegisterTaskDefinition", map[string]any{"family": "seeded", "networkMode": "bridge",
-		"cpu": "256", "memory": "512", "containerDefinitions": []map[string]any{{"name": "example-app", "image": "nginx:1.27", "memory": 512}}}, &registered)
+		"cpu": "256", "memory": "512", "containerDefinitions": []map[string]any{{"name": name, "image": "nginx:1.27", "memory": 512}}}, &registered)
 	// moto moves a task one status on at each DescribeTasks (its state
 	// manager's default for ecs::task); keep tasks RUNNING until stopped,
 	// as ECS does. This moto is the test's own.
@@ -248,7 +248,9 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 		t.Errorf("tasks --json: exit %d, want the one task %s\n%s%s", code, taskID, stdout, stderr)
 	}
 
-	stream := "example-app/example-app/" + taskID
+	// The service has no name of its own: the container is named after the
+	// stack, and the streams start with the literal prefix ecs.
+	stream := "ecs/" + name + "/" + taskID
 	m.JSON(t, "logs", "CreateLogStream", map[string]any{"logGroupName": logGroup, "logStreamName": stream}, nil)
 	now := time.Now().UnixMilli()
 	m.JSON(t, "logs", "PutLogEvents", map[string]any{"logGroupName": logGroup, "logStreamName": stream, "logEvents": []map[string]any{
@@ -288,7 +290,8 @@ func dayTwo(t *testing.T, m *testenv.Moto, cf binary, name string) {
 // rewrites the numeric cpu, memory and memoryReservation of the containers
 // in ECS answers as the strings the ECS API defines (ECS API reference,
 // Container), and gives containers a runtimeId. With exec set, it is a
-// SIMULATION of ECS Exec: the service reports enableExecuteCommand, and
+// SIMULATION of ECS Exec: the service and its tasks report
+// enableExecuteCommand, the tasks' ExecuteCommandAgent runs, and
 // ExecuteCommand, which moto lacks, answers with a scripted session.
 type ecsShim struct {
 	URL  string
@@ -319,6 +322,17 @@ func newECSShim(t *testing.T, target string) *ecsShim {
 			if services, ok := doc.(map[string]any)["services"].([]any); ok && op == "DescribeServices" && shim.exec.Load() {
 				for _, s := range services {
 					s.(map[string]any)["enableExecuteCommand"] = true
+				}
+			}
+			// Tasks started with ECS Exec on, whose agents run.
+			if tasks, ok := doc.(map[string]any)["tasks"].([]any); ok && op == "DescribeTasks" && shim.exec.Load() {
+				for _, task := range tasks {
+					task := task.(map[string]any)
+					task["enableExecuteCommand"] = true
+					containers, _ := task["containers"].([]any)
+					for _, c := range containers {
+						c.(map[string]any)["managedAgents"] = []any{map[string]any{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}}
+					}
 				}
 			}
 			body, _ = json.Marshal(doc)

@@ -117,7 +117,21 @@ func lookFirst(c *cli.Context, clients *deploy.Clients, s *resolved, kind stackK
 			}
 			req.Image = values[stack.ParamContainerImage]
 			for _, secret := range cfg.Container.Secrets {
-				req.Secrets = append(req.Secrets, preflight.SecretUse{Name: secret.Name, ValueFrom: secret.ARN})
+				// An ARN as given, or a name in the stack's region; the
+				// JSON key or version after a Secrets Manager secret is
+				// not the secret's.
+				src, err := stack.ParseSecret(secret.From)
+				if err != nil {
+					continue // the settings' check reported it
+				}
+				from := src.Name
+				switch {
+				case src.ByARN:
+					from = src.ARN(src.Partition, "", "")
+				case src.Service == stack.ServiceSecretsManager:
+					from = stack.SecretsManagerPrefix + src.Name
+				}
+				req.Secrets = append(req.Secrets, preflight.SecretUse{Name: secret.Name, ValueFrom: from})
 			}
 		}
 		req.Network = network

@@ -157,7 +157,8 @@ func promoteSource(c *cli.Context, from string) (promoteInput, error) {
 		name = c.String(stack.KeyName)
 	}
 	if name == "" {
-		name = stack.Default().Name
+		// A service named after its stack: the name cannot give it.
+		return in, badInput(fmt.Errorf("--from-stack: the source's stack is not known: give --from-stack, a stack key in the config file's %s layer, or --name (the stack is then NAME-%s)", from, from))
 	}
 	in.stack = serviceStackName("", stack.Config{Name: name, Environment: stack.Environment{Name: from}})
 	return in, nil
@@ -171,6 +172,10 @@ func newestRelease(ctx context.Context, src promoteInput) (operate.Release, erro
 		return operate.Release{}, err
 	}
 	releases, err := operate.History(ctx, clients, stackName)
+	if errors.Is(err, deploy.ErrStackNotFound) {
+		return operate.Release{}, &exitError{code: deploy.ExitFailure, err: errors.New(
+			"stack " + stackName + " has no release history to promote from: it does not exist; deploy it first")}
+	}
 	if err != nil {
 		return operate.Release{}, err
 	}

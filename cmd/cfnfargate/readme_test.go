@@ -35,6 +35,8 @@ func settingsMarkdown() string {
 			}
 			def := strings.Join(s.Value(defaults), ",")
 			switch {
+			case s.DefaultText != "":
+				def = s.DefaultText
 			case s.Kind() == stack.KindBool:
 				def = "off"
 			case def == "":

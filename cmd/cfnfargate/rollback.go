@@ -18,7 +18,9 @@ type rollbackOptions struct {
 	InFlight         bool
 	Timeout          time.Duration
 	AllowReplacement bool
-	confirm          func(context.Context, []deploy.Replacement) (bool, error)
+	// OnPause answers the pause gate, as deploy's --on-pause.
+	OnPause string
+	confirm func(context.Context, []deploy.Replacement) (bool, error)
 }
 
 func rollbackCommand() *cli.Command {
@@ -28,20 +30,27 @@ func rollbackCommand() *cli.Command {
 		UsageText: "cfnfargate rollback --stack NAME [--to N]\ncfnfargate rollback --stack NAME --in-flight",
 		Description: "Deploys release N (by default the one before the newest) through a change set: the template it used,\n" +
 			"its parameters and its image pinned by digest; the task count stays as it is. It shows the plan, waits with\n" +
-			"the usual progress and records a new release.\n" +
+			"the usual progress and records a new release. A blue/green service keeps its live traffic split (the release's\n" +
+			"weights are those of its time); the rollback refuses while ECS deploys it, and answers the pause gate as deploy\n" +
+			"does (--on-pause).\n" +
 			"--in-flight cancels a stack update that CloudFormation is running, or else stops the service's ECS\n" +
-			"deployment in progress with rollback.\n" +
+			"deployment in progress with rollback. While CloudFormation rolls the stack back, creates or deletes it,\n" +
+			"it stops nothing and says to wait: the deployment in progress is then CloudFormation's own.\n" +
 			"Exit status: 0 rolled back, 1 failed, 2 bad input, 130 interrupted.",
 		Flags: operationFlags(
 			&cli.IntFlag{Name: "to", Usage: "the release `N` to deploy again (see cfnfargate history)"},
 			&cli.BoolFlag{Name: "in-flight", Usage: "stop the update or ECS deployment under way, with rollback"},
 			&cli.BoolFlag{Name: "allow-replacement", Usage: "execute a rollback that replaces resources, without asking"},
 			timeoutFlag(),
+			deliveryFlags()[1],
 		),
 		OnUsageError: usageError,
 		Action: operationAction(func(c *cli.Context) error {
 			o := rollbackOptions{operation: operationOf(c), To: c.Int("to"), InFlight: c.Bool("in-flight"), Timeout: c.Duration("timeout"),
-				AllowReplacement: c.Bool("allow-replacement"), confirm: confirmReplacement(c, c.String("stack"))}
+				AllowReplacement: c.Bool("allow-replacement"), OnPause: c.String("on-pause"), confirm: confirmReplacement(c, c.String("stack"))}
+			if err := checkOnPause(c); err != nil {
+				return err
+			}
 			if c.IsSet("to") && o.To < 1 {
 				return badInput(fmt.Errorf("--to: %d is not a release number (1 or more; see cfnfargate history)", o.To))
 			}
@@ -85,8 +94,17 @@ func (o *rollbackOptions) Execute(ctx context.Context) error {
 		}
 		return nil
 	}
+	// The blue/green checks of deploy, and the live weights, which the
+	// release's template does not have.
+	dl := clients.Delivery()
+	weights, err := o.checkLive(ctx, dl)
+	if err != nil {
+		return err
+	}
+	stopGate := o.watchGate(ctx, dl, o.OnPause)
 	res, err := operate.Rollback(ctx, ops, o.deployer(clients, out), o.Stack, operate.RollbackOptions{To: o.To, Timeout: o.Timeout,
-		AllowReplacement: o.AllowReplacement, ConfirmReplacement: o.confirm})
+		AllowReplacement: o.AllowReplacement, ConfirmReplacement: o.confirm, KeepWeights: weights})
+	stopGate()
 	out.stdout.endLine()
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -17,6 +19,8 @@ type runOptions struct {
 	operation
 	Command []string
 	NoWait  bool
+	// Spot runs the task on Fargate Spot.
+	Spot bool
 	// PollInterval is how often the task is read; zero means the default.
 	PollInterval time.Duration
 }
@@ -26,16 +30,21 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run a one-off task, such as a migration, from the service's task definition",
 		UsageText: "cfnfargate run --stack NAME [--no-wait] -- COMMAND [ARGS...]",
-		Description: "The task runs the service's current task definition in its subnets and security groups, with its\n" +
-			"capacity strategy; COMMAND replaces the container's command. The task's log lines are streamed until it stops.\n" +
+		Description: "The task runs the service's current task definition in its subnets and security groups, on regular\n" +
+			"Fargate even when the service uses Fargate Spot (--spot runs it on Spot, which may stop it with two minutes'\n" +
+			"notice); COMMAND replaces the container's command. The task's log lines are streamed until it stops.\n" +
 			"Exit status: the container's exit code; 1 when the task could not start or stopped before its container ran;\n" +
 			"2 bad input; with --no-wait, 0 once the task is started (its ID is printed).",
 		Flags: operationFlags(
 			&cli.BoolFlag{Name: "no-wait", Usage: "print the task ID and return once it is started", EnvVars: []string{envName("no-wait")}},
+			// Not read from the config file or a variable: there the spot
+			// key is the service's setting, which must not move one-off
+			// tasks to Spot.
+			&cli.BoolFlag{Name: "spot", Usage: "run the task on Fargate Spot instead of regular Fargate"},
 		),
 		OnUsageError: usageError,
 		Action: operationAction(func(c *cli.Context) error {
-			o := runOptions{operation: operationOf(c), Command: c.Args().Slice(), NoWait: c.Bool("no-wait")}
+			o := runOptions{operation: operationOf(c), Command: c.Args().Slice(), NoWait: c.Bool("no-wait"), Spot: c.Bool("spot")}
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -73,7 +82,14 @@ func (o *runOptions) Execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := operate.Run(ctx, clients, svc, operate.RunOptions{Command: o.Command, StartedBy: "cfnfargate-run", NoWait: true}, nil)
+	// One token for the run: a RunTask the SDK retries after a 5xx or a
+	// lost answer carries it again, and ECS starts no second task (a
+	// migration run twice).
+	token, err := runToken()
+	if err != nil {
+		return err
+	}
+	res, err := operate.Run(ctx, clients, svc, operate.RunOptions{Command: o.Command, StartedBy: "cfnfargate-run", NoWait: true, ClientToken: token, Spot: o.Spot}, nil)
 	if err != nil {
 		return err
 	}
@@ -99,4 +115,14 @@ func (o *runOptions) Execute(ctx context.Context) error {
 		return &exitError{code: code, err: errQuiet}
 	}
 	return nil
+}
+
+// runToken is a RunTask client token: "cfnfargate-run-" and 32 random hex
+// digits, 47 characters of the 64 ECS takes.
+func runToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a client token for RunTask: %w", err)
+	}
+	return "cfnfargate-run-" + hex.EncodeToString(b), nil
 }

@@ -13,6 +13,8 @@ import (
 type scaleOptions struct {
 	operation
 	Scale operate.ScaleOptions
+	// OnPause answers the pause gate, as deploy's --on-pause.
+	OnPause string
 }
 
 // scaleFlags name the flags of operate.ScaleOptions' fields.
@@ -25,12 +27,15 @@ func scaleCommand() *cli.Command {
 		UsageText: "cfnfargate scale --stack NAME --count N\ncfnfargate scale --stack NAME [--min N] [--max N]   (with autoscaling)",
 		Description: "Deploys the stack's current template with only the DesiredCount parameter changed (MinCount and MaxCount\n" +
 			"with autoscaling), so the stack never drifts and later deploys keep the count. --count 0 pauses the service.\n" +
+			"It forces no new deployment, so a blue/green service only adds or removes tasks; it refuses while ECS deploys\n" +
+			"a blue/green service, and answers the pause gate as deploy does should one wait (--on-pause).\n" +
 			"Exit status: 0 scaled or no changes, 1 failed, 2 bad input, 130 interrupted.",
 		Flags: operationFlags(
 			&cli.IntFlag{Name: "count", Usage: "run `N` tasks (0 pauses the service)"},
 			&cli.IntFlag{Name: "min", Usage: "with autoscaling: keep at least `N` tasks"},
 			&cli.IntFlag{Name: "max", Usage: "with autoscaling: run at most `N` tasks"},
 			timeoutFlag(),
+			deliveryFlags()[1],
 		),
 		OnUsageError: usageError,
 		Action: operationAction(func(c *cli.Context) error {
@@ -42,6 +47,10 @@ func scaleCommand() *cli.Command {
 				}
 			}
 			o.Scale.Timeout = c.Duration("timeout")
+			o.OnPause = c.String("on-pause")
+			if err := checkOnPause(c); err != nil {
+				return err
+			}
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -70,7 +79,16 @@ func (o *scaleOptions) Execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A scale starts no deployment of its own, but one of ECS's that runs
+	// would have its weights set under it: the blue/green checks of deploy
+	// run first.
+	dl := clients.Delivery()
+	if _, err := o.checkLive(ctx, dl); err != nil {
+		return err
+	}
+	stopGate := o.watchGate(ctx, dl, o.OnPause)
 	res, err := operate.Scale(ctx, ops, o.deployer(clients, out), o.Stack, o.Scale)
+	stopGate()
 	out.stdout.endLine()
 	if err != nil {
 		return problemsIn(err, scaleFlags)

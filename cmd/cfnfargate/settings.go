@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -40,6 +41,9 @@ func settingsFlagsOf(rows []stack.Setting) []cli.Flag {
 		}
 		usage += " [$" + envName(s.Key) + "]"
 		defaultText := strings.Join(s.Value(defaults), ",")
+		if s.DefaultText != "" {
+			defaultText = s.DefaultText
+		}
 		switch s.Kind() {
 		case stack.KindBool:
 			flags = append(flags, &cli.BoolFlag{Name: s.Key, Usage: usage})
@@ -82,11 +86,24 @@ func splitList(raw string) []string {
 	return append(values, strings.TrimSpace(b.String()))
 }
 
-// source says where a setting's value came from, for error messages.
+// source says where a setting's value came from, for error messages and
+// the plan.
 type source struct {
 	label string // "--cpu", "CFNFARGATE_CPU" or "cpu in app.yaml line 3"
 	set   bool   // false when the value is the built-in default
+	// origin is the source in the words of the plan and of the release
+	// record: originFlag, originVariable, originConfig or, for a value
+	// kept from the stack (remember.go), "release N"; "" for a default.
+	origin string
 }
+
+// Origins of a setting's value.
+const (
+	originFlag     = "flag"
+	originVariable = "variable"
+	originConfig   = "config file"
+	originReset    = "--reset"
+)
 
 // resolved is the outcome of reading the settings.
 type resolved struct {
@@ -107,6 +124,22 @@ func (r resolved) label(name string) string {
 	return "--" + name
 }
 
+// sourced is the settings as one run's sources give them (flags,
+// variables, the config file) over the built-in defaults, before they
+// are checked: what emit compiles, and what a deploy lays over what the
+// stack remembers (remember.go).
+type sourced struct {
+	resolved
+	rows    []stack.Setting
+	sources map[string]source
+	// unreadable are the keys whose value could not be read; they hold
+	// their defaults.
+	unreadable map[string]bool
+	// problems are the config file's and the values' that could not be
+	// read.
+	problems []stack.Problem
+}
+
 // readSettings builds the stack.Config from flags, the environment and the
 // config file, in that order of precedence over the built-in defaults. It
 // also gives the command's other flags their values from the config file
@@ -119,45 +152,78 @@ func readSettings(c *cli.Context) (resolved, error) {
 // readSettingsOf is readSettings for the settings rows, checked with
 // validate: an environment's commands take only its own settings.
 func readSettingsOf(c *cli.Context, rows []stack.Setting, validate func(stack.Config) error) (resolved, error) {
-	cfg := stack.Default()
-	sources := map[string]source{}
-
-	file, err := readConfig(c)
+	src, err := readSources(c, rows)
 	if err != nil {
 		return resolved{}, err
 	}
-	problems := append([]stack.Problem(nil), file.problems...)
-	options, optionProblems := applyOptions(c, file)
-	problems = append(problems, optionProblems...)
+	return src.check(validate, nil)
+}
 
-	given := map[string]bool{}
-	unreadable := map[string]bool{}
+// readSources reads the settings rows from the run's sources, without
+// checking them. Only a config file that cannot be read is an error;
+// other problems are kept for check.
+func readSources(c *cli.Context, rows []stack.Setting) (sourced, error) {
+	src := sourced{resolved: resolved{Config: stack.Default(), Given: map[string]bool{}}, rows: rows,
+		sources: map[string]source{}, unreadable: map[string]bool{}}
+	file, err := readConfig(c)
+	if err != nil {
+		return sourced{}, err
+	}
+	src.problems = append(src.problems, file.problems...)
+	options, optionProblems := applyOptions(c, file)
+	src.Options = options
+	src.problems = append(src.problems, optionProblems...)
+
 	for _, s := range rows {
-		values, src, ok := lookup(c, s, file)
+		values, from, ok := lookup(c, s, file)
 		if !ok {
-			sources[s.Key] = source{label: "--" + s.Key}
+			src.sources[s.Key] = source{label: "--" + s.Key}
 			continue
 		}
-		sources[s.Key] = src
-		given[s.Key] = true
-		if err := s.Set(&cfg, values); err != nil {
-			problems = append(problems, stack.Problem{Key: src.label, Message: err.Error()})
-			unreadable[s.Key] = true
+		src.sources[s.Key] = from
+		src.Given[s.Key] = true
+		if err := s.Set(&src.Config, values); err != nil {
+			src.problems = append(src.problems, stack.Problem{Key: from.label, Message: err.Error() + valueHint(c, s, values)})
+			src.unreadable[s.Key] = true
 		}
 	}
+	return src, nil
+}
 
+// valueHint adds to the problem with a value what was probably meant:
+// --env NAME without "=" on a command that also takes an environment.
+func valueHint(c *cli.Context, s stack.Setting, values []string) string {
+	if s.Key != stack.KeyEnv || !slices.ContainsFunc(c.Command.Flags, func(f cli.Flag) bool { return f.Names()[0] == stack.KeyEnvironment }) {
+		return ""
+	}
+	for _, v := range values {
+		if !strings.Contains(v, "=") {
+			return fmt.Sprintf(" (--env sets a container variable; the environment is --environment %s)", v)
+		}
+	}
+	return ""
+}
+
+// check validates the settings with validate and reports every problem:
+// the sources', then validate's, each named by where its value came from.
+// keep, when not nil, says which of validate's problems to report.
+func (src sourced) check(validate func(stack.Config) error, keep func(stack.Problem) bool) (resolved, error) {
+	problems := append([]stack.Problem(nil), src.problems...)
 	// Validate even when some values could not be read, so that one run
 	// lists every problem. A value that could not be read still holds its
 	// default, so its own validation is skipped, and so is a cross-field
 	// problem that involves it: it would judge the other setting against a
 	// default the user tried to override.
 	var verr *stack.ValidationError
-	if err := validate(cfg); errors.As(err, &verr) {
+	if err := validate(src.Config); errors.As(err, &verr) {
 		for _, p := range verr.Problems {
-			if unreadable[p.Key] || slices.ContainsFunc(p.Related, func(k string) bool { return unreadable[k] }) {
+			if src.unreadable[p.Key] || slices.ContainsFunc(p.Related, func(k string) bool { return src.unreadable[k] }) {
 				continue
 			}
-			problems = append(problems, stack.Problem{Key: problemLabel(p, sources, given), Message: p.Message})
+			if keep != nil && !keep(p) {
+				continue
+			}
+			problems = append(problems, stack.Problem{Key: problemLabel(p, src.sources, src.Given), Message: p.Message})
 		}
 	} else if err != nil {
 		return resolved{}, badInput(err)
@@ -165,9 +231,9 @@ func readSettingsOf(c *cli.Context, rows []stack.Setting, validate func(stack.Co
 	if len(problems) > 0 {
 		// The settings that could be read come back too, so that callers
 		// can check their own flags against them.
-		return resolved{Config: cfg, Given: given, Options: options}, &stack.ValidationError{Title: "invalid settings", Problems: problems}
+		return src.resolved, &stack.ValidationError{Title: "invalid settings", Problems: problems}
 	}
-	return resolved{Config: cfg, Given: given, Options: options}, nil
+	return src.resolved, nil
 }
 
 // problemLabel names where the settings of p came from: its own, and those
@@ -181,7 +247,7 @@ func problemLabel(p stack.Problem, sources map[string]source, given map[string]b
 	}
 	labels := []string{label}
 	for _, k := range p.Related {
-		if given[k] && !slices.Contains(labels, sources[k].label) {
+		if (given[k] || sources[k].set) && !slices.Contains(labels, sources[k].label) {
 			labels = append(labels, sources[k].label)
 		}
 	}
@@ -193,7 +259,7 @@ func problemLabel(p stack.Problem, sources map[string]source, given map[string]b
 func lookup(c *cli.Context, s stack.Setting, file *configFile) ([]string, source, bool) {
 	list := s.Kind() == stack.KindList
 	if c.IsSet(s.Key) {
-		src := source{label: "--" + s.Key, set: true}
+		src := source{label: "--" + s.Key, set: true, origin: originFlag}
 		switch {
 		case s.Kind() == stack.KindBool:
 			return []string{strconv.FormatBool(c.Bool(s.Key))}, src, true
@@ -204,14 +270,14 @@ func lookup(c *cli.Context, s stack.Setting, file *configFile) ([]string, source
 		}
 	}
 	if raw, ok := os.LookupEnv(envName(s.Key)); ok {
-		src := source{label: envName(s.Key), set: true}
+		src := source{label: envName(s.Key), set: true, origin: originVariable}
 		if list {
 			return splitList(raw), src, true
 		}
 		return []string{raw}, src, true
 	}
 	if v, ok := file.values[s.Key]; ok {
-		return v.values, source{label: file.label(s.Key), set: true}, true
+		return v.values, source{label: file.label(s.Key), set: true, origin: originConfig}, true
 	}
 	return nil, source{}, false
 }

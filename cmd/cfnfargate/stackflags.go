@@ -7,7 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -17,6 +17,7 @@ import (
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/progress"
 	"github.com/cfnfargate/cfnfargate/stack/format"
+	"github.com/cfnfargate/cfnfargate/stack/operate"
 )
 
 // awsFlags are the flags of every command that works on a stack: the
@@ -97,23 +98,217 @@ var parameterFlagNames = func() map[string]string {
 	return flags
 }()
 
-// stackInput reads the settings and the stack flags of deploy and diff,
-// checks all of them, and returns the deploy input. Every problem is
-// reported at once, and nothing is sent to AWS when there is one.
-func stackInput(c *cli.Context) (deploy.Input, error) {
+// stackRun is the input of a deploy or a diff: the settings the run gives,
+// over what the stack keeps of its last release, checked with the stack
+// flags.
+type stackRun struct {
+	in deploy.Input
+	// settings are the settings resolved, and sources where each came
+	// from.
+	settings resolved
+	// changes are the plan's settings section (remember.go).
+	changes []deploy.SettingChange
+	// record is what the deploy's release records of its settings.
+	record releaseSettings
+	// notes and warnings are said on stderr once the run goes ahead.
+	notes    []string
+	warnings []stack.Problem
+}
+
+// stackSources are the settings and stack flags of a deploy or a diff as
+// the run gives them, before what the stack remembers.
+type stackSources struct {
+	c         *cli.Context
+	src       sourced
+	reset     map[string]bool
+	resetAll  bool
+	stackName string
+}
+
+// label names where the command's flag name got its value.
+func (ss *stackSources) label(name string) string { return ss.src.label(name) }
+
+// readStackSources reads the settings and the stack flags of deploy and
+// diff, and checks what it can without AWS: the values that cannot be
+// read, the stack flags, and the settings' problems that no remembered
+// value could change (those of settings given, with every setting they
+// involve given); when the stack is not named, every problem and the
+// parameters a new stack needs, as there is nothing to remember. The
+// problems come as a *stack.ValidationError, with the sources, so that a
+// command can add its own flags' problems to them.
+func readStackSources(c *cli.Context) (*stackSources, error) {
+	src, err := readSources(c, settings)
+	if err != nil {
+		return nil, err // an unreadable config file
+	}
+	ss := &stackSources{c: c, src: src, stackName: serviceStackName(c.String("stack"), src.Config)}
 	var problems []stack.Problem
-	s, err := readSettings(c)
-	var settingsProblems *stack.ValidationError
-	switch {
-	case errors.As(err, &settingsProblems):
-		problems = append(problems, settingsProblems.Problems...)
-	case err != nil:
-		return deploy.Input{}, err // an unreadable config file
+	ss.reset, ss.resetAll, problems = readReset(c, src)
+	var nameCheck deploy.Check
+	checkStackName(&nameCheck, src.resolved, ss.stackName)
+	named := nameCheck.Err() == nil
+	problems = append(problems, problemsOf(nameCheck.Err())...)
+	// The region, as the SDK resolves it from the flags, the environment
+	// and the profile, without calling AWS; a configuration that does
+	// not load is reported when the client is made.
+	located := true
+	if region, err := deploy.Region(c.Context, clientOptions(c)); err == nil && region == "" {
+		located = false
+		problems = append(problems, stack.Problem{Key: src.label("region"), Message: "no AWS region is set: give one, or set AWS_REGION or a region in your AWS profile"})
+	}
+	robust := func(p stack.Problem) bool {
+		return src.Given[p.Key] && !slices.ContainsFunc(p.Related, func(k string) bool { return !src.Given[k] })
+	}
+	if !named || !located {
+		// Nothing can be remembered: every problem counts.
+		robust = nil
+	}
+	_, err = src.check(stack.Config.Validate, robust)
+	problems = append(problems, problemsOf(err)...)
+	problems = append(problems, problemsOf(stackChecks(c, src.resolved).Err())...)
+	if !named && err == nil {
+		problems = append(problems, requiredForCreate(c, src.resolved)...)
+	}
+	if len(problems) > 0 {
+		return ss, &stack.ValidationError{Title: "invalid input", Problems: problems}
+	}
+	return ss, nil
+}
+
+// complete lays the run's settings over what the stack remembers (read
+// with recall; nil remembers nothing), checks everything, and returns the
+// deploy's input; with verbose the plan lists the settings kept too.
+// Nothing is sent that changes AWS.
+func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, error) {
+	c, src, stackName := ss.c, ss.src, ss.stackName
+	var problems []stack.Problem
+	var err error
+	var unread string
+	var m *operate.Remembered
+	if recall != nil {
+		m, err = recall(c.Context, stackName)
+		switch {
+		case err != nil && !ss.resetAll:
+			return nil, err
+		case err != nil:
+			unread = fmt.Sprintf("could not read what stack %s keeps of its last deploy (%v); with --reset all the deploy goes on without it", stackName, err)
+		}
+	}
+	merged, r := remember(src, stackName, m, ss.reset, ss.resetAll)
+	run := &stackRun{notes: r.notes}
+	if unread != "" {
+		run.notes = append(run.notes, unread)
+	}
+	s, err := merged.check(stack.Config.Validate, nil)
+	if err != nil && problemsOf(err) == nil {
+		return nil, err
+	}
+	problems = append(problems, problemsOf(err)...)
+	check := stackChecks(c, s)
+	var parsed deploy.Check // stackChecks has its problems
+	params := parsed.Parameters(s.label("parameter"), c.StringSlice("parameter"))
+	var body string
+	var doc format.Document
+	if err == nil {
+		b, d, err := renderDocument(s.Config)
+		if err != nil {
+			return nil, err
+		}
+		body, doc = string(b), d
+		check.TemplateBody(body)
+		if err := checkParameterNames(check, s.label("parameter"), params, body); err != nil {
+			return nil, err
+		}
+	}
+	problems = append(problems, problemsOf(check.Err())...)
+	if recall != nil && m == nil && unread == "" && len(problems) == 0 {
+		// A new stack: what it needs, now rather than from the deploy.
+		problems = append(problems, requiredForCreate(c, s)...)
+	}
+	if len(problems) > 0 {
+		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
+	}
+	// Warnings about what this run gives, not about what was kept.
+	for _, w := range s.Config.Warnings() {
+		if src.Given[w.Key] || slices.ContainsFunc(w.Related, func(k string) bool { return src.Given[k] }) {
+			run.warnings = append(run.warnings, w)
+		}
 	}
 
-	var check deploy.Check
-	stackName := serviceStackName(c.String("stack"), s.Config)
+	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
+	network := stack.DeployParameters{
+		VpcID:            c.String("vpc-id"),
+		PublicSubnetIDs:  public,
+		PrivateSubnetIDs: private,
+		CertificateArn:   c.String("certificate-arn"),
+		// --certificate-arn "" asks for a created certificate.
+		CreateCertificate: c.IsSet("certificate-arn") && c.String("certificate-arn") == "",
+	}
+	maps.Copy(params, network.Values())
+	// A parameter a setting gives is sent when the setting is given or
+	// reset; else it keeps its value, as CloudFormation keeps it.
+	sent := maps.Clone(s.Given)
+	for key := range ss.reset {
+		sent[key] = true
+	}
+	maps.Copy(params, stack.SettingParameters(s.Config, sent))
+
+	tags := map[string]string{}
+	for _, t := range s.Config.Tags {
+		tags[t.Key] = t.Value
+	}
+	if s.Config.Environment.Shared() {
+		delete(params, stack.ParamCertificateArn)
+	}
+	run.settings = s
+	run.changes = settingChanges(merged, r, m, verbose)
+	run.record = recordable(merged)
+	var hints map[string]string
+	if !s.Config.Environment.Shared() {
+		hints = networkHints
+	}
+	run.in = deploy.Input{
+		StackName:      stackName,
+		TemplateBody:   body,
+		Parameters:     params,
+		ParameterFlags: parameterFlagNames,
+		ParameterHints: hints,
+		Capabilities:   stack.Capabilities(doc),
+		Tags:           tags,
+		RoleARN:        c.String("role-arn"),
+		// Deletion protection on the load balancer alone does not protect
+		// the application: deleting the stack removes the service first
+		// and fails only at the load balancer. Termination protection
+		// stops the delete before it starts.
+		TerminationProtection: s.Config.DeletionProtection,
+	}
+	return run, nil
+}
+
+// problemsOf returns the problems of a *stack.ValidationError, or none.
+func problemsOf(err error) []stack.Problem {
+	var verr *stack.ValidationError
+	if errors.As(err, &verr) {
+		return verr.Problems
+	}
+	return nil
+}
+
+// checkStackName checks the service's stack name: given, or NAME-ENV.
+func checkStackName(check *deploy.Check, s resolved, stackName string) {
+	if stackName == "" && s.Config.Environment.Name != "" {
+		check.Add(s.label("stack"), "a stack name is required: give --stack, or --name (the stack of a service in environment %s is then NAME-%s)",
+			s.Config.Environment.Name, s.Config.Environment.Name)
+		return
+	}
 	check.StackName(s.label("stack"), stackName)
+}
+
+// stackChecks checks the stack flags of deploy and diff against the
+// settings s: the network, the certificate, the role, the parameters and
+// the timeout.
+func stackChecks(c *cli.Context, s resolved) *deploy.Check {
+	var check deploy.Check
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
 	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
 	if env := s.Config.Environment.Name; s.Config.Environment.Shared() {
@@ -144,70 +339,69 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		}
 	}
 	check.RoleARN(s.label("role-arn"), c.String("role-arn"))
-	params := check.Parameters(s.label("parameter"), c.StringSlice("parameter"))
+	checkParameterFlags(&check, s.label("parameter"), check.Parameters(s.label("parameter"), c.StringSlice("parameter")))
 	if c.IsSet("timeout") { // diff has no --timeout
 		check.Timeout(s.label("timeout"), c.Duration("timeout"))
 	}
+	return &check
+}
 
-	var body string
-	var doc format.Document
-	if err == nil {
-		b, d, err := renderDocument(s.Config)
-		if err != nil {
-			return deploy.Input{}, err
-		}
-		body, doc = string(b), d
-		check.TemplateBody(body)
-		if err := checkParameterNames(&check, s.label("parameter"), params, body); err != nil {
-			return deploy.Input{}, err
-		}
-	}
-	var inputErr *stack.ValidationError
-	if errors.As(check.Err(), &inputErr) {
-		problems = append(problems, inputErr.Problems...)
-	}
-	if len(problems) > 0 {
-		return deploy.Input{}, &stack.ValidationError{Title: "invalid input", Problems: problems}
-	}
-	printWarnings(c.App.ErrWriter, s.Config.Warnings())
-
-	network := stack.DeployParameters{
-		VpcID:            c.String("vpc-id"),
-		PublicSubnetIDs:  public,
-		PrivateSubnetIDs: private,
-		CertificateArn:   c.String("certificate-arn"),
-		// --certificate-arn "" asks for a created certificate.
-		CreateCertificate: c.IsSet("certificate-arn") && c.String("certificate-arn") == "",
-	}
-	maps.Copy(params, network.Values())
-	maps.Copy(params, stack.SettingParameters(s.Config, s.Given))
-
-	tags := map[string]string{}
-	for _, t := range s.Config.Tags {
-		tags[t.Key] = t.Value
-	}
+// requiredForCreate are the problems of a new stack's parameters that
+// the template declares without a default and no flag gives, as the
+// deploy would report them: said with a missing stack name, so that one
+// run lists both.
+func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 	if s.Config.Environment.Shared() {
-		delete(params, stack.ParamCertificateArn)
+		return nil // the environment's stack gives them, once read
 	}
-	var hints map[string]string
-	if !s.Config.Environment.Shared() {
-		hints = networkHints
+	body, _, err := renderDocument(s.Config)
+	if err != nil {
+		return nil
 	}
-	return deploy.Input{
-		StackName:      stackName,
-		TemplateBody:   body,
-		Parameters:     params,
-		ParameterFlags: parameterFlagNames,
-		ParameterHints: hints,
-		Capabilities:   stack.Capabilities(doc),
-		Tags:           tags,
-		RoleARN:        c.String("role-arn"),
-		// Deletion protection on the load balancer alone does not protect
-		// the application: deleting the stack removes the service first
-		// and fails only at the load balancer. Termination protection
-		// stops the delete before it starts.
-		TerminationProtection: s.Config.DeletionProtection,
-	}, nil
+	required, err := deploy.RequiredParameters(string(body))
+	if err != nil {
+		return nil
+	}
+	given := stack.DeployParameters{
+		VpcID:            c.String("vpc-id"),
+		PublicSubnetIDs:  subnetList(c.StringSlice("public-subnets")),
+		PrivateSubnetIDs: subnetList(c.StringSlice("private-subnets")),
+		CertificateArn:   c.String("certificate-arn"),
+	}.Values()
+	var check deploy.Check
+	for _, p := range c.StringSlice("parameter") {
+		if name, _, ok := strings.Cut(p, "="); ok {
+			given[name] = ""
+		}
+	}
+	// What the pre-flight gives a new stack (preflight.go): a network
+	// given none is the region's default VPC's, and with the tasks in
+	// the public subnets the private list repeats them. The deploy still
+	// names what it could not give.
+	public, private := given[stack.ParamPublicSubnetIDs], given[stack.ParamPrivateSubnetIDs]
+	defaultVPC := given[stack.ParamVpcID] == "" && public == "" && private == ""
+	publicTasks := s.Config.Service.PublicTasks && !s.Config.LoadBalancer.Internal && public != ""
+	for _, name := range required {
+		if _, ok := given[name]; ok {
+			continue
+		}
+		switch name {
+		case stack.ParamVpcID, stack.ParamPublicSubnetIDs:
+			if defaultVPC {
+				continue
+			}
+		case stack.ParamPrivateSubnetIDs:
+			if defaultVPC || publicTasks {
+				continue
+			}
+		}
+		flag, ok := parameterFlagNames[name]
+		if !ok {
+			flag = "--parameter " + name + "=VALUE"
+		}
+		check.Add(s.label(strings.TrimPrefix(strings.Fields(flag)[0], "--")), "parameter %s is required to create a stack and the template has no default for it; set it with %s", name, flag)
+	}
+	return problemsOf(check.Err())
 }
 
 // checkNetwork checks the VPC and subnets of a stack with a load balancer
@@ -227,17 +421,27 @@ func checkNetwork(check *deploy.Check, c *cli.Context, s resolved, public, priva
 }
 
 // serviceStackName is the stack of a service: given, or NAME-ENVIRONMENT
-// for a service in an environment (shop-prod for --name shop in prod).
+// for a named service in an environment (shop-prod for --name shop in
+// prod); "" when neither says.
 func serviceStackName(given string, cfg stack.Config) string {
-	if given == "" && cfg.Environment.Name != "" {
+	if given == "" && cfg.Environment.Name != "" && cfg.Name != "" {
 		return cfg.Name + "-" + cfg.Environment.Name
 	}
 	return given
 }
 
-// checkParameterNames refuses --parameter values that a flag sets, where
-// the flag and --parameter would fight over one value, and names the
-// template does not declare.
+// checkParameterFlags refuses --parameter values that a flag sets, where
+// the flag and --parameter would fight over one value.
+func checkParameterFlags(check *deploy.Check, label string, params map[string]string) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if flag, ok := parameterFlagNames[name]; ok {
+			check.Add(label, "%s=%s: the %s parameter is set with %s; give %s instead of --parameter", name, params[name], name, flag, flag)
+		}
+	}
+}
+
+// checkParameterNames refuses --parameter names the template does not
+// declare (checkParameterFlags has the others).
 func checkParameterNames(check *deploy.Check, label string, params map[string]string, body string) error {
 	if len(params) == 0 {
 		return nil
@@ -246,17 +450,10 @@ func checkParameterNames(check *deploy.Check, label string, params map[string]st
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(params))
-	for name := range params {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if flag, ok := parameterFlagNames[name]; ok {
-			check.Add(label, "%s=%s: the %s parameter is set with %s; give %s instead of --parameter", name, params[name], name, flag, flag)
-			continue
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if _, ok := parameterFlagNames[name]; !ok {
+			check.ParameterDeclared(label, name, declared, parameterFlagNames)
 		}
-		check.ParameterDeclared(label, name, declared, parameterFlagNames)
 	}
 	return nil
 }

@@ -23,6 +23,20 @@ import (
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
+// stackInput reads the deploy input as deploy and diff do, for a stack
+// that remembers nothing (a new one), without AWS.
+func stackInput(c *cli.Context) (deploy.Input, error) {
+	ss, err := readStackSources(c)
+	if err != nil {
+		return deploy.Input{}, err
+	}
+	run, err := ss.complete(nil, false)
+	if err != nil {
+		return deploy.Input{}, err
+	}
+	return run.in, nil
+}
+
 // captureInput runs the deploy flags through stackInput, as the deploy and
 // diff commands do, and returns what would be sent.
 func captureInput(t *testing.T, args ...string) (deploy.Input, error) {

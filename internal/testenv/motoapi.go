@@ -39,6 +39,8 @@ func queryVersion(service string) (string, bool) {
 		return "2010-05-08", true
 	case "cloudformation":
 		return "2010-05-15", true
+	case "monitoring":
+		return "2010-08-01", true
 	}
 	return "", false
 }
@@ -224,4 +226,57 @@ func XMLValues(body []byte, element string) []string {
 			open = open[:len(open)-1]
 		}
 	}
+}
+
+// Call is Query for a caller that is not a test goroutine (the behavioural
+// twin's engine, say): it returns the error instead of failing a test. The
+// service must be one Query knows the API version of, or params must carry
+// Version.
+func (m *Moto) Call(service, action string, params url.Values) ([]byte, error) {
+	form := url.Values{}
+	for k, v := range params {
+		form[k] = append([]string(nil), v...)
+	}
+	form.Set("Action", action)
+	if form.Get("Version") == "" {
+		version, ok := queryVersion(service)
+		if !ok {
+			return nil, fmt.Errorf("moto query %s %s: no API version known for this service; pass Version in params", service, action)
+		}
+		form.Set("Version", version)
+	}
+	body, err := m.do(service, "application/x-www-form-urlencoded; charset=utf-8", "", []byte(form.Encode()))
+	if err != nil {
+		return body, fmt.Errorf("moto %s %s: %w", service, action, err)
+	}
+	return body, nil
+}
+
+// CallJSON is JSON for a caller that is not a test goroutine: target is the
+// full X-Amz-Target (or an operation of a service JSON knows the prefix of).
+func (m *Moto) CallJSON(service, target string, in, out any) error {
+	if !strings.Contains(target, ".") {
+		prefix, ok := jsonTargetPrefix(service)
+		if !ok {
+			return fmt.Errorf("moto json %s %s: no X-Amz-Target prefix known; pass the full target", service, target)
+		}
+		target = prefix + "." + target
+	}
+	req := []byte("{}")
+	if in != nil {
+		var err error
+		if req, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("moto json %s: marshal request: %w", target, err)
+		}
+	}
+	body, err := m.do(service, "application/x-amz-json-1.1", target, req)
+	if err != nil {
+		return fmt.Errorf("moto json %s: %w", target, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			return fmt.Errorf("moto json %s: decode response: %w", target, err)
+		}
+	}
+	return nil
 }

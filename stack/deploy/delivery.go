@@ -390,6 +390,9 @@ type Preflight struct {
 	// Weights are the live production weights, to build the template with
 	// (stack.Deployment.Weights); zero when there are none to keep.
 	Weights stack.Weights
+	// KeepWeights are the same by target group logical ID, for
+	// Input.KeepWeights; nil when there are none to keep.
+	KeepWeights map[string]int
 	// Traffic is the live split, when the stack has a production rule.
 	Traffic *Traffic
 	// Warnings are what --force let through.
@@ -425,10 +428,17 @@ func (d Delivery) Check(ctx context.Context, stackName string, cfg stack.Config,
 		if !cfg.Deployment.Progressive() && altWeight > 0 {
 			return pre, &StrategySwitchError{Stack: stackName, Split: t.Split()}
 		}
-		if p, ok := t.weight(primary); ok && cfg.Deployment.Progressive() {
+		if p, ok := t.weight(primary); ok {
 			// Keyed by logical ID: a target group the new template renames
 			// is a new one, which starts without traffic.
-			pre.Weights = stack.Weights{Primary: p, Alternate: altWeight}
+			if cfg.Deployment.Progressive() {
+				pre.Weights = stack.Weights{Primary: p, Alternate: altWeight}
+			}
+			// Back to rolling too: the stored template's weights may be
+			// stale, and a failed switch would put them back.
+			if cfg.Deployment.Progressive() || wasBlueGreen {
+				pre.KeepWeights = map[string]int{primary: p, alternate: altWeight}
+			}
 		}
 	}
 	names := slices.Concat(live.Alarms, cfg.Deployment.RollbackAlarms)
@@ -442,6 +452,44 @@ func (d Delivery) Check(ctx context.Context, stackName string, cfg stack.Config,
 			return pre, e
 		}
 		pre.Warnings = append(pre.Warnings, e.Error())
+	}
+	return pre, nil
+}
+
+// CheckLive runs the checks of an update that keeps the stack's strategy
+// and deploys no template of the user's (scale, rollback): it refuses
+// while ECS deploys a blue/green service (RoutingBusyError), and returns
+// the live weights of its rule to keep (Preflight.KeepWeights). Rollback
+// alarms in ALARM are warnings, not a refusal: a scale or a rollback is
+// often the answer to them, and the warning says that ECS ignores such an
+// alarm for a deployment that starts meanwhile.
+func (d Delivery) CheckLive(ctx context.Context, stackName string) (Preflight, error) {
+	live, err := d.Inspect(ctx, stackName)
+	if err != nil {
+		return Preflight{}, err
+	}
+	pre := Preflight{Traffic: live.Traffic}
+	if t := live.Traffic; t != nil && len(t.Targets) > 1 {
+		busy, err := d.DeploymentsInProgress(ctx, live)
+		if err != nil {
+			return pre, err
+		}
+		if len(busy) > 0 {
+			return pre, &RoutingBusyError{Stack: stackName, Deployments: busy, Split: t.Split()}
+		}
+		pre.KeepWeights = map[string]int{}
+		for _, g := range t.Targets {
+			if g.LogicalID != "" {
+				pre.KeepWeights[g.LogicalID] = g.Weight
+			}
+		}
+	}
+	firing, err := d.FiringAlarms(ctx, live.Alarms)
+	if err != nil {
+		return pre, err
+	}
+	if len(firing) > 0 {
+		pre.Warnings = append(pre.Warnings, (&AlarmFiringError{Stack: stackName, Alarms: firing}).Error())
 	}
 	return pre, nil
 }

@@ -102,8 +102,12 @@ func newECSDeployments(t *testing.T, m *testenv.Moto) *ecsDeployments {
 		var described []map[string]any
 		for _, d := range e.deps {
 			if strings.Contains(string(body), d.ARN) {
-				described = append(described, map[string]any{"serviceDeploymentArn": d.ARN, "status": d.Status, "lifecycleStage": d.Stage,
-					"alarms": map[string]any{"status": "TRIGGERED", "triggeredAlarmNames": d.Triggered}})
+				sd := map[string]any{"serviceDeploymentArn": d.ARN, "status": d.Status, "lifecycleStage": d.Stage,
+					"alarms": map[string]any{"status": "TRIGGERED", "triggeredAlarmNames": d.Triggered}}
+				if d.Revision != "" {
+					sd["targetServiceRevision"] = map[string]any{"arn": d.Revision}
+				}
+				described = append(described, sd)
 			}
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"serviceDeployments": described})
@@ -322,6 +326,14 @@ func TestStackUpdateDuringSplitKeepsWeights(t *testing.T) {
 	if _, err := e.delivery.Check(ctx, name, stack.Default(), false); !errors.As(err, new(*StrategySwitchError)) {
 		t.Errorf("Check of a switch to rolling with traffic on the alternate group = %v, want StrategySwitchError", err)
 	}
+	// With the traffic on the first group it may go on; the rolling
+	// template has no weights to build with, but the stored template's
+	// are written first all the same (Input.KeepWeights).
+	e.shift(t, live, 100, 0)
+	pre, err := e.delivery.Check(ctx, name, stack.Default(), false)
+	if err != nil || pre.Weights != (stack.Weights{}) || fmt.Sprint(pre.KeepWeights) != "map[TargetGroup:100 TargetGroupAlternate:0]" {
+		t.Errorf("Check of a switch to rolling = %+v, %v; want no weights to build with, the live ones to keep", pre, err)
+	}
 }
 
 // Proves (simulated ECS, real moto CloudWatch): a canary rolled back by an
@@ -370,19 +382,19 @@ func TestCanaryRolledBackByAlarm(t *testing.T) {
 }
 
 // Proves (simulated gate function, real moto SSM): a deployment waiting at
-// the pause gate is answered once per revision, approve for continue and
+// the pause gate is answered once per deployment, approve for continue and
 // reject for rollback, in the form the gate's code reads
 // (stack.TestPauseGateCode runs that code); wait records nothing, and an
-// answer for a revision the gate is not waiting for is refused.
+// answer for a deployment the gate is not waiting for is refused.
 func TestPauseApprovedAndRejected(t *testing.T) {
 	e := newBlueGreenEnv(t)
 	const name = "bg-pause"
 	e.deploy(t, name, canary())
 	parameter := stack.GateParameterName(name)
 	// What the gate function writes when a deployment reaches it.
-	waitAt := func(revision string) {
+	waitAt := func(deployment string) {
 		t.Helper()
-		if _, err := e.ssm.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(parameter), Value: aws.String(fmt.Sprintf("%s %s %d", stack.GateWaiting, revision, time.Now().Unix())), Overwrite: aws.Bool(true)}); err != nil {
+		if _, err := e.ssm.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(parameter), Value: aws.String(fmt.Sprintf("%s %s %d", stack.GateWaiting, deployment, time.Now().Unix())), Overwrite: aws.Bool(true)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -398,15 +410,15 @@ func TestPauseApprovedAndRejected(t *testing.T) {
 	}
 
 	for _, tt := range []struct {
-		revision string
-		decision GateDecision
-		want     string
+		deployment string
+		decision   GateDecision
+		want       string
 	}{
-		{"rev-1", GateContinue, stack.GateApprove + " rev-1"},
-		{"rev-2", GateRollback, stack.GateReject + " rev-2"},
-		{"rev-3", GateWait, ""},
+		{deploymentARN("d1"), GateContinue, stack.GateApprove + " " + deploymentARN("d1")},
+		{deploymentARN("d2"), GateRollback, stack.GateReject + " " + deploymentARN("d2")},
+		{deploymentARN("d3"), GateWait, ""},
 	} {
-		waitAt(tt.revision)
+		waitAt(tt.deployment)
 		if tt.want == "" {
 			tt.want = value()
 		}
@@ -419,29 +431,29 @@ func TestPauseApprovedAndRejected(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), limit)
 		var asked []string
 		err := e.delivery.WatchGate(ctx, name, 50*time.Millisecond, func(_ context.Context, g GateState) (GateDecision, error) {
-			asked = append(asked, g.Revision)
+			asked = append(asked, g.Deployment)
 			return tt.decision, nil
-		}, func(GateState, GateDecision) {
+		}, func(GateEvent) {
 			if tt.decision != GateWait {
 				cancel()
 			}
 		})
 		cancel()
 		if err != nil {
-			t.Fatalf("%s: WatchGate: %v", tt.revision, err)
+			t.Fatalf("%s: WatchGate: %v", tt.deployment, err)
 		}
-		if fmt.Sprint(asked) != "["+tt.revision+"]" {
-			t.Errorf("%s: asked about %v, want once about it", tt.revision, asked)
+		if fmt.Sprint(asked) != "["+tt.deployment+"]" {
+			t.Errorf("%s: asked about %v, want once about it", tt.deployment, asked)
 		}
 		if got := value(); got != tt.want {
-			t.Errorf("%s: parameter = %q, want %q", tt.revision, got, tt.want)
+			t.Errorf("%s: parameter = %q, want %q", tt.deployment, got, tt.want)
 		}
 	}
 
-	err := e.delivery.AnswerGate(context.Background(), name, "rev-1", true)
+	err := e.delivery.AnswerGate(context.Background(), name, deploymentARN("d1"), true)
 	var closed *GateClosedError
 	if !errors.As(err, &closed) {
-		t.Errorf("an answer for a revision not waiting = %v, want GateClosedError", err)
+		t.Errorf("an answer for a deployment not waiting = %v, want GateClosedError", err)
 	}
 }
 

@@ -125,6 +125,33 @@ type Input struct {
 	// Timing is the deploy-time budget of the settings, passed on to the
 	// renderer in WaitStarted; nil shows none.
 	Timing *watch.Timing
+	// KeepWeights are, for a blue/green service, the forward weights of
+	// its listener rules as they are live, by target group logical ID:
+	// ECS moves them. On an update, Deploy writes them into the template
+	// it deploys and, before its change set, into the stack's own template
+	// when that holds others, in an update of the stack that changes only
+	// those rules (a Note says so), so that neither the change set nor its
+	// rollback sets stale weights (see traffic.go). It refuses a change set
+	// that still modifies such a rule together with the ECS service: a
+	// *TrafficRuleError.
+	KeepWeights map[string]int
+	// ForcePlacement sets the ECS service's EnableForceNewDeployment
+	// (ForceNewDeployment) in the template to whether its
+	// ForceNewDeploymentNonce differs from the deployed template's: a new
+	// deployment is forced when the placement changes, as ECS requires,
+	// and never otherwise, so that a change of the task count alone is no
+	// deployment.
+	ForcePlacement bool
+
+	// CheckPlan, when not nil, may refuse the plan before it executes:
+	// the change set is then deleted, and Deploy returns its error. Diff
+	// reports what it would refuse as a note.
+	CheckPlan func(Plan) error
+
+	// guardPlan is Deploy's own check of the plan (see traffic.go), run
+	// before CheckPlan.
+	guardPlan func(Plan) error
+
 	// Preflight, when not nil, looks at the account before Deploy or Diff
 	// changes anything (deletes a failed stack, creates a role or a change
 	// set). It is told whether the stack is created and the value each
@@ -248,6 +275,11 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 		}
 		stack = nil
 	}
+	if typ == types.ChangeSetTypeUpdate {
+		if in, stack, _, err = d.alignLiveState(ctx, in, stack, params, false); err != nil {
+			return nil, err
+		}
+	}
 	// A CREATE change set for a stack that does not exist makes a
 	// REVIEW_IN_PROGRESS stack, which is this run's to clean up.
 	ownStack := stack == nil
@@ -265,6 +297,14 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 		return d.keep(ctx, in, cs, stack, ownStack, res)
 	}
 	d.emit(PlanReady{Plan: cs.Plan})
+	for _, check := range []func(Plan) error{in.guardPlan, in.CheckPlan} {
+		if check == nil {
+			continue
+		}
+		if err := check(cs.Plan); err != nil {
+			return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
+		}
+	}
 	if err := d.guardReplacements(ctx, in, cs.Plan); err != nil {
 		return nil, d.abandonChangeSet(ctx, err, cs, in.StackName, ownStack, in.Timeout)
 	}

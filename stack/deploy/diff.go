@@ -49,6 +49,17 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 	var current *types.Stack
 	if typ == types.ChangeSetTypeUpdate {
 		current = stack
+		// What deploy writes into the template; the update of the rules
+		// that deploy would run first is only noted.
+		var sync []string
+		if in, _, sync, err = d.alignLiveState(ctx, in, stack, params, true); err != nil {
+			return nil, err
+		}
+		if len(sync) > 0 {
+			// The plan compares with the template before that update,
+			// which the rules' changes in it are.
+			in.guardPlan = nil
+		}
 	}
 	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff", stack: current, declared: declared})
 	if err != nil {
@@ -58,6 +69,14 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 		d.note(in.StackName, "No changes to stack %s", in.StackName)
 	} else {
 		d.emit(PlanReady{Plan: cs.Plan})
+		for _, check := range []func(Plan) error{in.guardPlan, in.CheckPlan} {
+			if check == nil {
+				continue
+			}
+			if err := check(cs.Plan); err != nil {
+				d.note(in.StackName, "Warning: deploy would refuse this plan: %v", err)
+			}
+		}
 	}
 	if err := d.cleanUp(ctx, cs, in.StackName, ownStack); err != nil {
 		return &cs.Plan, err

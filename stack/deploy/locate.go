@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/cfnfargate/cfnfargate/stack"
 )
 
 // Resource types Locate looks for.
@@ -40,9 +42,11 @@ type ServiceResources struct {
 	// TargetGroupARNs are the stack's target groups, in logical-ID order.
 	TargetGroupARNs []string
 	LoadBalancerARN string
-	// ListenerRuleARN is the rule of a service in an environment.
+	// ListenerRuleARN is the rule of a service in an environment (logical
+	// ID stack.ServiceRuleID()).
 	ListenerRuleARN string
-	// LogGroup is the container's log group name.
+	// LogGroup is the container's log group name: the one of logical ID
+	// stack.LogGroupID(), or the stack's only log group.
 	LogGroup string
 }
 
@@ -66,7 +70,7 @@ func Locate(ctx context.Context, api API, stackName string) (ServiceResources, e
 			return res, fmt.Errorf("list the resources of stack %s: %w", stackName, readable(err))
 		}
 		for _, r := range out.StackResourceSummaries {
-			id := aws.ToString(r.PhysicalResourceId)
+			id, logical := aws.ToString(r.PhysicalResourceId), aws.ToString(r.LogicalResourceId)
 			if id == "" || r.ResourceStatus == cftypes.ResourceStatusDeleteComplete {
 				continue
 			}
@@ -83,11 +87,21 @@ func Locate(ctx context.Context, api API, stackName string) (ServiceResources, e
 			case loadBalancerType:
 				res.LoadBalancerARN = id
 			case logGroupType:
-				res.LogGroup = id
+				// A stack with a pause gate has its log group too, and
+				// ListStackResources promises no order: the container's is
+				// picked by its logical ID, else the first one is kept.
+				if logical == stack.LogGroupID() || res.LogGroup == "" {
+					res.LogGroup = id
+				}
 			case taskDefType:
 				res.TaskDefinitionARN = id
 			case ruleType:
-				res.ListenerRuleARN = id
+				// A blue/green service of its own load balancer has a
+				// production and a test rule; only a service in an
+				// environment has this one.
+				if logical == stack.ServiceRuleID() {
+					res.ListenerRuleARN = id
+				}
 			}
 		}
 		if out.NextToken == nil {

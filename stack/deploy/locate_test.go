@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
@@ -91,4 +93,74 @@ func TestClusterAndServiceFromARN(t *testing.T) {
 			t.Errorf("clusterAndServiceFromARN(%q) = %q, %q; want %q, %q", tc.arn, c, s, tc.cluster, tc.service)
 		}
 	}
+}
+
+// Proves (F8): in a stack with a pause gate, which has two log groups,
+// Locate picks the container's (logical ID LogGroup) and never the gate's,
+// whatever order ListStackResources lists them in (it promises none); the
+// environment service's rule is picked by its logical ID too. The
+// resources are those of the canary golden, deployed into moto.
+func TestLocatePicksContainerLogGroup(t *testing.T) {
+	t.Parallel()
+	body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "canary.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), "PauseGateLogGroup:") {
+		t.Fatal("canary.yaml has no PauseGateLogGroup; the test would prove nothing")
+	}
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	d, _ := motoDeployer(m)
+	ctx := context.Background()
+	if _, err := d.Deploy(ctx, Input{StackName: "located-gate", TemplateBody: string(body), Capabilities: []string{"CAPABILITY_IAM"},
+		Parameters: map[string]string{
+			"VpcId": n.VpcID, "PublicSubnetIds": strings.Join(n.PublicSubnets, ","),
+			"PrivateSubnetIds": strings.Join(n.PrivateSubnets, ","), "CertificateArn": n.CertificateArn,
+		}, Timeout: time.Minute}); err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	out, err := d.API.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String("located-gate")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var container string
+	groups := 0
+	for _, r := range out.StackResourceSummaries {
+		if aws.ToString(r.ResourceType) == logGroupType {
+			groups++
+			if aws.ToString(r.LogicalResourceId) == "LogGroup" {
+				container = aws.ToString(r.PhysicalResourceId)
+			}
+		}
+	}
+	if groups != 2 || container == "" {
+		t.Fatalf("the stack has %d log groups, container's %q; want the container's and the gate's", groups, container)
+	}
+	forward := out.StackResourceSummaries
+	backward := slices.Clone(forward)
+	slices.Reverse(backward)
+	for name, order := range map[string][]cftypes.StackResourceSummary{"as moto lists them": forward, "reversed": backward} {
+		res, err := Locate(ctx, listedResources{list: order}, "located-gate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.LogGroup != container {
+			t.Errorf("%s: LogGroup = %q, want the container's %q", name, res.LogGroup, container)
+		}
+		if res.ListenerRuleARN != "" {
+			t.Errorf("%s: ListenerRuleARN = %q; a service of its own load balancer has no environment rule", name, res.ListenerRuleARN)
+		}
+	}
+}
+
+// listedResources answers ListStackResources with a fixed list, in its
+// order; any other call panics.
+type listedResources struct {
+	API
+	list []cftypes.StackResourceSummary
+}
+
+func (l listedResources) ListStackResources(context.Context, *cloudformation.ListStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error) {
+	return &cloudformation.ListStackResourcesOutput{StackResourceSummaries: l.list}, nil
 }

@@ -89,6 +89,23 @@ func DeclaredParameters(body string) ([]string, error) {
 	return names, nil
 }
 
+// RequiredParameters returns the names of the parameters the template
+// body declares without a Default, in name order: a create must give
+// them.
+func RequiredParameters(body string) ([]string, error) {
+	params, err := templateParameters(body)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, p := range params {
+		if !p.HasDefault {
+			names = append(names, p.Name)
+		}
+	}
+	return names, nil
+}
+
 // ParameterDeclared checks that a parameter given by name is one of
 // declared, the template's parameters (see DeclaredParameters): the change
 // set would fail on any other. The problem lists the declared ones, each

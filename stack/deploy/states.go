@@ -13,6 +13,9 @@ const (
 	statusReviewInProgress       = "REVIEW_IN_PROGRESS"
 	statusRollbackComplete       = "ROLLBACK_COMPLETE"
 	statusUpdateRollbackComplete = "UPDATE_ROLLBACK_COMPLETE"
+	// statusUpdateRollbackInProgress is CloudFormation putting back the
+	// previous template after a failed or cancelled update.
+	statusUpdateRollbackInProgress = "UPDATE_ROLLBACK_IN_PROGRESS"
 )
 
 // inProgress reports whether CloudFormation is still working on the stack.

@@ -521,7 +521,11 @@ func (s *serviceWatch) sync(ctx context.Context) {
 		return
 	}
 	if s.arn != "" && s.w == nil {
-		s.start(ctx, s.arn)
+		// A service that settled in the same poll that showed it in
+		// progress gets no watch of its own: its one look is the final one
+		// below, so that a lookup started here and cancelled at once is
+		// not made twice.
+		s.start(ctx, s.arn, !s.settled)
 	}
 	if s.settled && s.w != nil && !s.stopped {
 		s.stop()
@@ -538,7 +542,8 @@ func (s *serviceWatch) sync(ctx context.Context) {
 	}
 }
 
-func (s *serviceWatch) start(ctx context.Context, serviceARN string) {
+// start sets up the watch of the service, and runs it when run is set.
+func (s *serviceWatch) start(ctx context.Context, serviceARN string, run bool) {
 	limiter := s.d.WatchLimiter
 	if limiter == nil {
 		limiter = watch.NewLimiter(watch.DefaultRate, watch.DefaultBurst)
@@ -549,6 +554,10 @@ func (s *serviceWatch) start(ctx context.Context, serviceARN string) {
 	s.facts, s.done = make(chan watch.Fact, 64), make(chan struct{})
 	wctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
+	if !run {
+		close(s.done)
+		return
+	}
 	emit := func(f watch.Fact) {
 		select {
 		case s.facts <- f:

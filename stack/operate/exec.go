@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // Plugin is the program ECS Exec sessions run through, as the aws CLI and
@@ -43,13 +46,58 @@ func (e *TaskNotRunningError) Error() string {
 	return fmt.Sprintf("task %s is %s; ECS Exec needs a RUNNING task", e.ID, e.Status)
 }
 
+// ExecNotReadyError reports tasks that cannot take an ECS Exec session:
+// each task runs with the enableExecuteCommand it was started with, and
+// its container's ExecuteCommandAgent must be RUNNING; otherwise ECS
+// answers InvalidParameterException ("execute command was not enabled
+// when the task was run or the execute command agent isn't running").
+// During a blue/green bake, the old revision's tasks can be among them.
+type ExecNotReadyError struct {
+	// Reasons say why, one per task: "task 0123abcd was started before
+	// ECS Exec was turned on".
+	Reasons []string
+	// Running is how many tasks run; Reasons has one for each when none
+	// is ready.
+	Running int
+}
+
+func (e *ExecNotReadyError) Error() string {
+	if e.Running <= 1 {
+		return strings.Join(e.Reasons, "; ") + "; ECS Exec cannot open a session in it"
+	}
+	return fmt.Sprintf("none of the %d running tasks can take an ECS Exec session: %s", e.Running, strings.Join(e.Reasons, "; "))
+}
+
+// ExitCode is deploy.ExitFailure.
+func (e *ExecNotReadyError) ExitCode() int { return deploy.ExitFailure }
+
+// execReady says why task cannot take a session in container, or "" when
+// it can.
+func execReady(task Task, container string) string {
+	if !task.execEnabled {
+		return fmt.Sprintf("task %s was started without ECS Exec (before it was turned on); new tasks have it", ShortID(task.ID))
+	}
+	app, ok := task.container(container)
+	if !ok {
+		return fmt.Sprintf("task %s has no container %s", ShortID(task.ID), container)
+	}
+	if app.execAgent != "RUNNING" {
+		status := app.execAgent
+		if status == "" {
+			status = "not reported"
+		}
+		return fmt.Sprintf("the ECS Exec agent of task %s is %s, not RUNNING", ShortID(task.ID), status)
+	}
+	return ""
+}
+
 // ExecOptions choose the task and the command.
 type ExecOptions struct {
 	// Task is a task ID or the start of one; empty asks Pick.
 	Task string
-	// Pick chooses among the running tasks when Task is empty and more
-	// than one runs (a prompt on a terminal); without it that is
-	// ErrTaskNeeded. A single running task is used as it is.
+	// Pick chooses among the running tasks that can take a session when
+	// Task is empty and more than one can (a prompt on a terminal);
+	// without it that is ErrTaskNeeded. A single one is used as it is.
 	Pick func(tasks []Task) (Task, error)
 	// Command runs in the container; empty opens /bin/sh.
 	Command string
@@ -96,14 +144,36 @@ func Exec(ctx context.Context, c Clients, svc *Service, o ExecOptions) (*ExecSes
 		if task, err = pickTask(tasks, o.Task, "RUNNING"); err != nil {
 			return nil, err
 		}
+		if task.LastStatus != "RUNNING" {
+			return nil, &TaskNotRunningError{ID: task.ID, Status: task.LastStatus}
+		}
+		if why := execReady(task, svc.Container); why != "" {
+			return nil, &ExecNotReadyError{Reasons: []string{why}, Running: 1}
+		}
 	} else {
-		tasks, err := ListTasks(ctx, c, svc, false)
+		running, err := ListTasks(ctx, c, svc, false)
 		if err != nil {
 			return nil, err
 		}
+		// Only the tasks a session can reach are offered.
+		var tasks []Task
+		notReady := &ExecNotReadyError{}
+		for _, t := range running {
+			if t.LastStatus != "RUNNING" {
+				continue
+			}
+			notReady.Running++
+			if why := execReady(t, svc.Container); why != "" {
+				notReady.Reasons = append(notReady.Reasons, why)
+				continue
+			}
+			tasks = append(tasks, t)
+		}
 		switch {
-		case len(tasks) == 0:
+		case notReady.Running == 0:
 			return nil, ErrNoRunningTask
+		case len(tasks) == 0:
+			return nil, notReady
 		case len(tasks) == 1:
 			task = tasks[0]
 		case o.Pick == nil:
@@ -113,9 +183,6 @@ func Exec(ctx context.Context, c Clients, svc *Service, o ExecOptions) (*ExecSes
 				return nil, err
 			}
 		}
-	}
-	if task.LastStatus != "RUNNING" {
-		return nil, &TaskNotRunningError{ID: task.ID, Status: task.LastStatus}
 	}
 	app, ok := task.container(svc.Container)
 	if !ok {

@@ -33,22 +33,38 @@ import (
 
 // The release history lives in SSM Parameter Store under the stack's own
 // path, not in stack tags: a tag change is a stack update that re-tags
-// every resource. Its layout:
+// every resource. A history belongs to one stack, not to a name: a stack
+// deleted and created again under the same name gets a new stack ID, and
+// its history starts again at release 1 under a path of its own, so that
+// rollback never deploys what a deleted stack ran. Its layout, ID being the
+// unique part of the stack's ID (arn:...:stack/NAME/ID):
 //
-//	/cfnfargate/STACK/releases/000001          the release record, JSON
-//	/cfnfargate/STACK/templates/SHA256/0, 1... the template, gzip and base64, in parts
+//	/cfnfargate/STACK/ID/releases/000001          the release record, JSON
+//	/cfnfargate/STACK/ID/templates/SHA256/0, 1... the template, gzip and base64, in parts
+//	/cfnfargate/STACK/ID/settings/SHA256/0, 1...  the deploy's settings, the same way
+//
+// Releases recorded before histories had an ID (an earlier cfnfargate)
+// are at /cfnfargate/STACK/releases and /cfnfargate/STACK/templates; they
+// stay readable, and those recorded after the stack was created are its
+// own (a deleted stack's were all recorded before it was gone).
 //
 // Names keep to what PutParameter allows (SSM API reference, PutParameter
 // Name): a-zA-Z0-9_.- and "/" between levels, at most 15 levels (these
-// have 4 and 5), at most 1011 characters, and no "aws" or "ssm" prefix. A
+// have at most 6), at most 1011 characters, and no "aws" or "ssm" prefix. A
 // stack name is [a-zA-Z][-a-zA-Z0-9]* of at most 128 characters, so every
-// name fits. Values of the Standard tier hold up to 4 KB and cost nothing;
-// a template (up to 51,200 bytes as a TemplateBody) is stored compressed
-// in Standard parts of templatePart characters, once per content (the
+// name fits. A template (up to 51,200 bytes as a TemplateBody) is stored
+// compressed in parts of templatePart characters, once per content (the
 // SHA-256 names it), so a release that changes only the image adds no
-// template. A record is a few hundred bytes; it is written with the
-// Intelligent-Tiering tier, which makes a larger one Advanced (8 KB)
-// rather than fail.
+// template; so are the settings. A record is a few hundred bytes.
+//
+// Every parameter is written with the Intelligent-Tiering tier: Parameter
+// Store makes it Standard (up to 4 KB, free) when it can, and Advanced
+// (8 KB, charged) when the value is larger or when the account already
+// holds the 10,000 Standard parameters a Region allows, rather than fail
+// ("Specifying a default parameter tier", Systems Manager user guide,
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-default-tier.html).
+// Parts of templatePart characters always fit a Standard parameter, so
+// they cost nothing until the account reaches that quota.
 const (
 	historyRoot  = "/cfnfargate/"
 	templatePart = 4096
@@ -61,12 +77,19 @@ const (
 type Release struct {
 	Number int       `json:"number"`
 	Time   time.Time `json:"time"`
+	// StackID is the stack the release belongs to. Empty for a release
+	// recorded by an earlier cfnfargate.
+	StackID string `json:"stackId,omitempty"`
 	// By is the caller's ARN (STS GetCallerIdentity).
 	By string `json:"by,omitempty"`
 	// Action is "deploy" or "rollback"; RollbackOf is the release a
 	// rollback deployed again.
 	Action     string `json:"action"`
 	RollbackOf int    `json:"rollbackOf,omitempty"`
+	// NoWait marks a release recorded when its change set started
+	// executing, by a deploy that did not wait for the outcome: until the
+	// stack runs its template (Confirmed), it may have rolled back.
+	NoWait bool `json:"noWait,omitempty"`
 	// Image is the ContainerImage parameter; ImageDigest the digest it
 	// resolved to (sha256:...), when it could be resolved.
 	Image        string            `json:"image,omitempty"`
@@ -77,6 +100,15 @@ type Release struct {
 	// parameters hold it.
 	TemplateSHA256 string `json:"templateSha256"`
 	TemplateParts  int    `json:"templateParts"`
+	// SettingsSHA256 names the settings the deploy resolved, stored as
+	// the template is (ReleaseSettings reads them); SettingsParts is how
+	// many parameters hold them. Empty for a release of an earlier
+	// cfnfargate, or a rollback to one.
+	SettingsSHA256 string `json:"settingsSha256,omitempty"`
+	SettingsParts  int    `json:"settingsParts,omitempty"`
+	// Sources say where the settings that were not at their defaults
+	// came from, by key, in the caller's words.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // PinnedImage is the release's image pinned by its digest
@@ -98,11 +130,35 @@ func imageRepository(image string) string {
 	return image
 }
 
-func releasesPath(stackName string) string { return historyRoot + stackName + "/releases" }
-
-func templatePath(stackName, sum string) string {
-	return historyRoot + stackName + "/templates/" + sum
+// HistoryPath is the SSM path under which the history of the stack with
+// stackID lives; with an empty ID, that of the releases an earlier
+// cfnfargate recorded for any stack of the name.
+func HistoryPath(stackName, stackID string) string {
+	if stackID == "" {
+		return historyRoot + stackName
+	}
+	return historyRoot + stackName + "/" + stackUUID(stackID)
 }
+
+// stackUUID is the unique part of a stack ID: its last segment
+// (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID), kept to the
+// characters an SSM name allows.
+func stackUUID(stackID string) string {
+	id := stackID[strings.LastIndex(stackID, "/")+1:]
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '_'
+	}, id)
+}
+
+// root is where r's parameters live.
+func (r Release) root(stackName string) string { return HistoryPath(stackName, r.StackID) }
+
+func releasesPath(root string) string      { return root + "/releases" }
+func templatePath(root, sum string) string { return root + "/templates/" + sum }
+func settingsPath(root, sum string) string { return root + "/settings/" + sum }
 
 // ErrNoReleases reports a stack without a release history: none of its
 // deploys was recorded.
@@ -122,10 +178,52 @@ func (e *ReleaseNotFoundError) Error() string {
 	return fmt.Sprintf("release %d is not in the history (it has %s)", e.Number, strings.Join(known, ", "))
 }
 
-// History returns the stack's releases, newest first.
+// History returns the releases of the stack that has the name now,
+// newest first: none of an earlier stack of the name. A stack that does
+// not exist is an error wrapping deploy.ErrStackNotFound.
 func History(ctx context.Context, c Clients, stackName string) ([]Release, error) {
+	st, err := describeStack(ctx, c, stackName)
+	if err != nil {
+		return nil, err
+	}
+	return historyOf(ctx, c, stackName, st)
+}
+
+// historyOf returns the releases of st, newest first: those under its
+// own path and, from an earlier cfnfargate, those under the name's path
+// that were recorded after it was created.
+func historyOf(ctx context.Context, c Clients, stackName string, st *cftypes.Stack) ([]Release, error) {
+	id := aws.ToString(st.StackId)
+	releases, err := readReleases(ctx, c, HistoryPath(stackName, id), stackName)
+	if err != nil {
+		return nil, err
+	}
+	// A history that starts at release 1 under the stack's own path has
+	// adopted nothing; else the name's old path may hold its beginning.
+	if len(releases) == 0 || releases[len(releases)-1].Number > 1 {
+		legacy, err := readReleases(ctx, c, HistoryPath(stackName, ""), stackName)
+		if err != nil {
+			return nil, err
+		}
+		created := aws.ToTime(st.CreationTime)
+		for _, r := range legacy {
+			if r.StackID == "" && !r.Time.Before(created) {
+				releases = append(releases, r)
+			}
+		}
+		sortNewestFirst(releases)
+	}
+	return releases, nil
+}
+
+func sortNewestFirst(releases []Release) {
+	sort.Slice(releases, func(i, j int) bool { return releases[i].Number > releases[j].Number })
+}
+
+// readReleases reads the records under root, newest first.
+func readReleases(ctx context.Context, c Clients, root, stackName string) ([]Release, error) {
 	var releases []Release
-	in := &ssm.GetParametersByPathInput{Path: aws.String(releasesPath(stackName)), MaxResults: aws.Int32(10)}
+	in := &ssm.GetParametersByPathInput{Path: aws.String(releasesPath(root)), MaxResults: aws.Int32(10)}
 	for {
 		out, err := c.SSM.GetParametersByPath(ctx, in)
 		if err != nil {
@@ -143,7 +241,7 @@ func History(ctx context.Context, c Clients, stackName string) ([]Release, error
 		}
 		in.NextToken = out.NextToken
 	}
-	sort.Slice(releases, func(i, j int) bool { return releases[i].Number > releases[j].Number })
+	sortNewestFirst(releases)
 	return releases, nil
 }
 
@@ -169,34 +267,51 @@ type RecordOptions struct {
 	// Keep is how many releases the history keeps; zero means
 	// DefaultKeep.
 	Keep int
+	// Settings are the settings the deploy resolved, by key, as Set
+	// reads them; Sources where those not at their defaults came from.
+	// Nil records none (the next deploy then has none to keep).
+	Settings map[string][]string
+	Sources  map[string]string
+	// SettingsOf, when not nil, records the settings of that release of
+	// the stack instead: a rollback restores the settings it ran with.
+	SettingsOf *Release
+	// NoWait records a deploy whose change set has started executing
+	// and was not waited for; TemplateBody is then the body it sent, as
+	// the stack may not hold it yet.
+	NoWait       bool
+	TemplateBody string
 }
 
-// DefaultKeep is how many releases a stack's history keeps. Standard
+// DefaultKeep is how many releases a stack's history keeps: Standard
 // parameters are limited to 10,000 per account and Region (Systems
-// Manager service quotas); a stack deployed ten times a day would
-// otherwise use them up within a few years, and every stack of the
-// account with it.
+// Manager service quotas), and with Intelligent-Tiering the ones beyond
+// are charged as Advanced.
 const DefaultKeep = 100
 
 // Record adds the stack as it now is to its release history: its
-// parameters, its template, the caller, and the image's digest when it
-// can be resolved (from the reference itself, ECR DescribeImages, or the
-// digest ECS reports for the service's running tasks).
+// parameters, its template, the settings the deploy resolved, the caller,
+// and the image's digest when it can be resolved (from the reference
+// itself, ECR DescribeImages, or the digest ECS reports for the service's
+// running tasks).
 func Record(ctx context.Context, c Clients, stackName string, o RecordOptions) (*Release, error) {
 	st, err := describeStack(ctx, c, stackName)
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := c.CloudFormation.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: st.StackId, TemplateStage: cftypes.TemplateStageOriginal})
-	if err != nil {
-		return nil, callError("cloudformation:GetTemplate", "read the template of stack "+stackName, err)
+	body := o.TemplateBody
+	if body == "" {
+		tpl, err := c.CloudFormation.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: st.StackId, TemplateStage: cftypes.TemplateStageOriginal})
+		if err != nil {
+			return nil, callError("cloudformation:GetTemplate", "read the template of stack "+stackName, err)
+		}
+		body = aws.ToString(tpl.TemplateBody)
 	}
-	body := aws.ToString(tpl.TemplateBody)
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	r := Release{Time: now().UTC(), Action: o.Action, RollbackOf: o.RollbackOf, Parameters: map[string]string{}, Capabilities: []string{}}
+	r := Release{Time: now().UTC(), StackID: aws.ToString(st.StackId), Action: o.Action, RollbackOf: o.RollbackOf, NoWait: o.NoWait,
+		Parameters: map[string]string{}, Capabilities: []string{}, Sources: o.Sources}
 	if r.Action == "" {
 		r.Action = "deploy"
 	}
@@ -216,43 +331,106 @@ func Record(ctx context.Context, c Clients, stackName string, o RecordOptions) (
 	}
 	r.ImageDigest = resolveDigest(ctx, c, stackName, r.Image)
 
-	sum := sha256.Sum256([]byte(body))
-	r.TemplateSHA256 = hex.EncodeToString(sum[:])
-	if r.TemplateParts, err = storeTemplate(ctx, c, stackName, r.TemplateSHA256, body); err != nil {
+	root := r.root(stackName)
+	r.TemplateSHA256 = sha256Of([]byte(body))
+	if r.TemplateParts, err = storeParts(ctx, c, templatePath(root, r.TemplateSHA256), []byte(body), "the template of stack "+stackName); err != nil {
 		return nil, err
 	}
-	if err := putRecord(ctx, c, stackName, &r); err != nil {
+	switch {
+	case o.SettingsOf != nil:
+		// A release of the same stack, so its settings are stored under
+		// the same path already; one of an earlier cfnfargate has none.
+		from := *o.SettingsOf
+		r.Sources, r.SettingsSHA256, r.SettingsParts = from.Sources, from.SettingsSHA256, from.SettingsParts
+	case o.Settings != nil:
+		if err := storeSettings(ctx, c, stackName, root, &r, o.Settings); err != nil {
+			return nil, err
+		}
+	}
+	existing, err := historyOf(ctx, c, stackName, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := putRecord(ctx, c, stackName, &r, existing); err != nil {
 		return nil, err
 	}
 	keep := o.Keep
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	if err := prune(ctx, c, stackName, keep); err != nil {
+	if err := prune(ctx, c, stackName, append([]Release{r}, existing...), keep); err != nil {
 		return &r, fmt.Errorf("recorded release %d, but could not remove the oldest: %w", r.Number, err)
 	}
 	return &r, nil
 }
 
-// prune deletes the releases after the newest keep, and the templates
-// that only they used.
-func prune(ctx context.Context, c Clients, stackName string, keep int) error {
-	releases, err := History(ctx, c, stackName)
-	if err != nil || len(releases) <= keep {
+// storeSettings stores settings under root, once per content, and names
+// them in r.
+func storeSettings(ctx context.Context, c Clients, stackName, root string, r *Release, settings map[string][]string) error {
+	// encoding/json writes a map's keys sorted, so the same settings
+	// have the same SHA-256.
+	data, err := json.Marshal(settings)
+	if err != nil {
 		return err
+	}
+	r.SettingsSHA256 = sha256Of(data)
+	r.SettingsParts, err = storeParts(ctx, c, settingsPath(root, r.SettingsSHA256), data, "the settings of stack "+stackName)
+	return err
+}
+
+// ReleaseSettings reads the settings a release's deploy resolved, by
+// key; nil for a release without them (recorded by an earlier cfnfargate,
+// or a rollback to such a release).
+func ReleaseSettings(ctx context.Context, c Clients, stackName string, r Release) (map[string][]string, error) {
+	if r.SettingsSHA256 == "" {
+		return nil, nil
+	}
+	data, err := readParts(ctx, c, settingsPath(r.root(stackName), r.SettingsSHA256), r.SettingsParts, r.SettingsSHA256,
+		fmt.Sprintf("the settings of release %d", r.Number))
+	if err != nil {
+		return nil, err
+	}
+	var settings map[string][]string
+	if err := json.Unmarshal(data, &settings); err != nil {
+		return nil, fmt.Errorf("the settings of release %d: %w", r.Number, err)
+	}
+	return settings, nil
+}
+
+func sha256Of(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// prune deletes the releases of releases (newest first) after the newest
+// keep, and the templates and settings that only they used.
+func prune(ctx context.Context, c Clients, stackName string, releases []Release, keep int) error {
+	sortNewestFirst(releases)
+	if len(releases) <= keep {
+		return nil
 	}
 	used := map[string]bool{}
 	for _, r := range releases[:keep] {
-		used[r.TemplateSHA256] = true
+		root := r.root(stackName)
+		used[templatePath(root, r.TemplateSHA256)] = true
+		used[settingsPath(root, r.SettingsSHA256)] = true
 	}
 	var names []string
+	drop := func(path string, parts int) {
+		if used[path] {
+			return
+		}
+		used[path] = true // once
+		for i := 0; i < parts; i++ {
+			names = append(names, fmt.Sprintf("%s/%d", path, i))
+		}
+	}
 	for _, r := range releases[keep:] {
-		names = append(names, fmt.Sprintf("%s/%06d", releasesPath(stackName), r.Number))
-		if !used[r.TemplateSHA256] {
-			used[r.TemplateSHA256] = true // once
-			for i := 0; i < r.TemplateParts; i++ {
-				names = append(names, fmt.Sprintf("%s/%d", templatePath(stackName, r.TemplateSHA256), i))
-			}
+		root := r.root(stackName)
+		names = append(names, fmt.Sprintf("%s/%06d", releasesPath(root), r.Number))
+		drop(templatePath(root, r.TemplateSHA256), r.TemplateParts)
+		if r.SettingsSHA256 != "" {
+			drop(settingsPath(root, r.SettingsSHA256), r.SettingsParts)
 		}
 	}
 	// DeleteParameters takes up to 10 names (SSM API reference,
@@ -282,14 +460,11 @@ func describeStack(ctx context.Context, c Clients, stackName string) (*cftypes.S
 	return &out.Stacks[0], nil
 }
 
-// putRecord writes r under the next free release number. Overwrite false
-// makes PutParameter fail with ParameterAlreadyExists when another deploy
-// took the number first; the next one is tried then.
-func putRecord(ctx context.Context, c Clients, stackName string, r *Release) error {
-	existing, err := History(ctx, c, stackName)
-	if err != nil {
-		return err
-	}
+// putRecord writes r under the number after the newest of existing (the
+// stack's history, newest first), in r's own path. Overwrite false makes
+// PutParameter fail with ParameterAlreadyExists when another deploy took
+// the number first; the next one is tried then.
+func putRecord(ctx context.Context, c Clients, stackName string, r *Release, existing []Release) error {
 	r.Number = 1
 	if len(existing) > 0 {
 		r.Number = existing[0].Number + 1
@@ -303,7 +478,7 @@ func putRecord(ctx context.Context, c Clients, stackName string, r *Release) err
 			return fmt.Errorf("release record of stack %s is %d bytes; SSM takes at most %d", stackName, len(value), recordMax)
 		}
 		_, err = c.SSM.PutParameter(ctx, &ssm.PutParameterInput{
-			Name:        aws.String(fmt.Sprintf("%s/%06d", releasesPath(stackName), r.Number)),
+			Name:        aws.String(fmt.Sprintf("%s/%06d", releasesPath(r.root(stackName)), r.Number)),
 			Value:       aws.String(string(value)),
 			Type:        ssmtypes.ParameterTypeString,
 			Tier:        ssmtypes.ParameterTierIntelligentTiering,
@@ -319,12 +494,13 @@ func putRecord(ctx context.Context, c Clients, stackName string, r *Release) err
 	return fmt.Errorf("record a release of stack %s: release numbers up to %d are taken", stackName, r.Number)
 }
 
-// storeTemplate writes the template in parts unless its SHA-256 is stored
-// already, and returns the number of parts.
-func storeTemplate(ctx context.Context, c Clients, stackName, sum, body string) (int, error) {
+// storeParts writes data, gzip and base64, in parts under path unless
+// they are stored already, and returns the number of parts. what names
+// the data in errors.
+func storeParts(ctx context.Context, c Clients, path string, data []byte, what string) (int, error) {
 	var zipped bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&zipped, gzip.BestCompression)
-	zw.Write([]byte(body))
+	zw.Write(data)
 	zw.Close()
 	encoded := base64.StdEncoding.EncodeToString(zipped.Bytes())
 	var parts []string
@@ -335,10 +511,13 @@ func storeTemplate(ctx context.Context, c Clients, stackName, sum, body string) 
 	parts = append(parts, encoded)
 	for i, part := range parts {
 		_, err := c.SSM.PutParameter(ctx, &ssm.PutParameterInput{
-			Name:      aws.String(fmt.Sprintf("%s/%d", templatePath(stackName, sum), i)),
-			Value:     aws.String(part),
-			Type:      ssmtypes.ParameterTypeString,
-			Tier:      ssmtypes.ParameterTierStandard,
+			Name:  aws.String(fmt.Sprintf("%s/%d", path, i)),
+			Value: aws.String(part),
+			Type:  ssmtypes.ParameterTypeString,
+			// Standard while the account has room for it, Advanced
+			// beyond its 10,000 Standard parameters, rather than fail
+			// (H2 of the second real-AWS review; see the layout above).
+			Tier:      ssmtypes.ParameterTierIntelligentTiering,
 			Overwrite: aws.Bool(false),
 		})
 		// The same content under the same name: stored by an earlier
@@ -347,21 +526,21 @@ func storeTemplate(ctx context.Context, c Clients, stackName, sum, body string) 
 			continue
 		}
 		if err != nil {
-			return 0, callError("ssm:PutParameter", "store the template of stack "+stackName, err)
+			return 0, callError("ssm:PutParameter", "store "+what, err)
 		}
 	}
 	return len(parts), nil
 }
 
-// ReleaseTemplate reads the template body a release used, and checks it
-// against the release's SHA-256.
-func ReleaseTemplate(ctx context.Context, c Clients, stackName string, r Release) (string, error) {
+// readParts reads what storeParts stored under path, and checks it
+// against its SHA-256.
+func readParts(ctx context.Context, c Clients, path string, n int, sum, what string) ([]byte, error) {
 	parts := map[string]string{}
-	in := &ssm.GetParametersByPathInput{Path: aws.String(templatePath(stackName, r.TemplateSHA256)), MaxResults: aws.Int32(10)}
+	in := &ssm.GetParametersByPathInput{Path: aws.String(path), MaxResults: aws.Int32(10)}
 	for {
 		out, err := c.SSM.GetParametersByPath(ctx, in)
 		if err != nil {
-			return "", callError("ssm:GetParametersByPath", fmt.Sprintf("read the template of release %d", r.Number), err)
+			return nil, callError("ssm:GetParametersByPath", "read "+what, err)
 		}
 		for _, p := range out.Parameters {
 			name := aws.ToString(p.Name)
@@ -373,29 +552,44 @@ func ReleaseTemplate(ctx context.Context, c Clients, stackName string, r Release
 		in.NextToken = out.NextToken
 	}
 	var encoded strings.Builder
-	for i := 0; i < r.TemplateParts; i++ {
+	for i := 0; i < n; i++ {
 		part, ok := parts[strconv.Itoa(i)]
 		if !ok {
-			return "", fmt.Errorf("the template of release %d is incomplete: part %d of %d is missing from %s", r.Number, i, r.TemplateParts, templatePath(stackName, r.TemplateSHA256))
+			return nil, fmt.Errorf("%s is incomplete: part %d of %d is missing from %s", what, i, n, path)
 		}
 		encoded.WriteString(part)
 	}
 	zipped, err := base64.StdEncoding.DecodeString(encoded.String())
 	if err != nil {
-		return "", fmt.Errorf("the template of release %d: %w", r.Number, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(zipped))
 	if err != nil {
-		return "", fmt.Errorf("the template of release %d: %w", r.Number, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	body, err := io.ReadAll(zr)
+	data, err := io.ReadAll(zr)
 	if err != nil {
-		return "", fmt.Errorf("the template of release %d: %w", r.Number, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.TemplateSHA256 {
-		return "", fmt.Errorf("the template of release %d does not match its SHA-256 %s", r.Number, r.TemplateSHA256)
+	if sha256Of(data) != sum {
+		return nil, fmt.Errorf("%s does not match its SHA-256 %s", what, sum)
 	}
-	return string(body), nil
+	return data, nil
+}
+
+// ReleaseTemplate reads the template body a release used, and checks it
+// against the release's SHA-256.
+func ReleaseTemplate(ctx context.Context, c Clients, stackName string, r Release) (string, error) {
+	body, err := readParts(ctx, c, templatePath(r.root(stackName), r.TemplateSHA256), r.TemplateParts, r.TemplateSHA256,
+		fmt.Sprintf("the template of release %d", r.Number))
+	return string(body), err
+}
+
+// Confirmed reports whether the stack runs r's template: a release not
+// waited for (NoWait) whose deploy rolled back does not. templateBody is
+// the stack's template now (GetTemplate).
+func (r Release) Confirmed(templateBody string) bool {
+	return !r.NoWait || sha256Of([]byte(templateBody)) == r.TemplateSHA256
 }
 
 // ecrReference matches an image in a private ECR repository: registry
@@ -466,7 +660,8 @@ type ReleaseDiff struct {
 }
 
 // DiffReleases compares two releases: image, digest, every parameter,
-// capabilities and the template.
+// capabilities, the settings (when both recorded theirs) and the
+// template.
 func DiffReleases(ctx context.Context, c Clients, stackName string, a, b Release) (*ReleaseDiff, error) {
 	d := &ReleaseDiff{From: a.Number, To: b.Number}
 	add := func(field, from, to string) {
@@ -491,6 +686,31 @@ func DiffReleases(ctx context.Context, c Clients, stackName string, a, b Release
 		add("parameter "+k, a.Parameters[k], b.Parameters[k])
 	}
 	add("capabilities", strings.Join(a.Capabilities, ","), strings.Join(b.Capabilities, ","))
+	if a.SettingsSHA256 != b.SettingsSHA256 && a.SettingsSHA256 != "" && b.SettingsSHA256 != "" {
+		before, err := ReleaseSettings(ctx, c, stackName, a)
+		if err != nil {
+			return nil, err
+		}
+		after, err := ReleaseSettings(ctx, c, stackName, b)
+		if err != nil {
+			return nil, err
+		}
+		keys := map[string]bool{}
+		for k := range before {
+			keys[k] = true
+		}
+		for k := range after {
+			keys[k] = true
+		}
+		sortedKeys := make([]string, 0, len(keys))
+		for k := range keys {
+			sortedKeys = append(sortedKeys, k)
+		}
+		sort.Strings(sortedKeys)
+		for _, k := range sortedKeys {
+			add("setting "+k, strings.Join(before[k], ","), strings.Join(after[k], ","))
+		}
+	}
 	add("template SHA-256", a.TemplateSHA256, b.TemplateSHA256)
 	if a.TemplateSHA256 == b.TemplateSHA256 {
 		return d, nil
@@ -569,4 +789,86 @@ func lineDiff(a, b []string, context int) []string {
 		out = append(out, string(l.op)+" "+l.text)
 	}
 	return out
+}
+
+// Remembered is what a stack holds of its last deploy, for the next one to
+// keep the settings it is not given: the newest release the stack runs,
+// with the settings it recorded, and the stack's parameters and template
+// as they are now (scale changes the counts between releases).
+type Remembered struct {
+	StackID string
+	// Release is the newest release the stack runs; nil when none is
+	// recorded.
+	Release *Release
+	// Settings are Release's settings; nil when it recorded none (it is
+	// an earlier cfnfargate's, or there is no release).
+	Settings map[string][]string
+	// Parameters are the stack's parameter values now.
+	Parameters map[string]string
+	// Template is the stack's template now, read when there are no
+	// settings to keep (its names are then the best guide), or to confirm
+	// a release not waited for; else "".
+	Template string
+	// Unconfirmed are the newer releases of deploys not waited for that
+	// the stack does not run: they rolled back.
+	Unconfirmed []Release
+	// Status is the stack's status now.
+	Status string
+}
+
+// Remember reads what the stack of the name holds of its last deploy. A
+// stack that does not exist is an error wrapping deploy.ErrStackNotFound.
+func Remember(ctx context.Context, c Clients, stackName string) (*Remembered, error) {
+	st, err := describeStack(ctx, c, stackName)
+	if err != nil {
+		return nil, err
+	}
+	m := &Remembered{StackID: aws.ToString(st.StackId), Parameters: map[string]string{}, Status: string(st.StackStatus)}
+	for _, p := range st.Parameters {
+		m.Parameters[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	releases, err := historyOf(ctx, c, stackName, st)
+	if err != nil {
+		return nil, err
+	}
+	template := func() (string, error) {
+		if m.Template != "" {
+			return m.Template, nil
+		}
+		out, err := c.CloudFormation.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: st.StackId, TemplateStage: cftypes.TemplateStageOriginal})
+		if err != nil {
+			return "", callError("cloudformation:GetTemplate", "read the template of stack "+stackName, err)
+		}
+		m.Template = aws.ToString(out.TemplateBody)
+		return m.Template, nil
+	}
+	// While the stack is busy with an update that has not failed, the
+	// newest release not waited for is the update under way: the deploy
+	// that keeps its settings waits for it to end.
+	busy := strings.HasSuffix(m.Status, "_IN_PROGRESS") && !strings.Contains(m.Status, "ROLLBACK")
+	for _, r := range releases {
+		if r.NoWait && !busy {
+			body, err := template()
+			if err != nil {
+				return nil, err
+			}
+			if !r.Confirmed(body) {
+				m.Unconfirmed = append(m.Unconfirmed, r)
+				continue
+			}
+		}
+		m.Release = &r
+		break
+	}
+	if m.Release != nil {
+		if m.Settings, err = ReleaseSettings(ctx, c, stackName, *m.Release); err != nil {
+			return nil, err
+		}
+	}
+	if m.Settings == nil {
+		if _, err := template(); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }

@@ -48,6 +48,9 @@ type LogOptions struct {
 	// Notify, when set, is told how the log is followed (Live Tail, or
 	// polling and why).
 	Notify func(format string, args ...any)
+	// Warn, when set, is told once when Live Tail shows only a sample of
+	// the lines.
+	Warn func(format string, args ...any)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -62,6 +65,12 @@ func (o LogOptions) now() time.Time {
 func (o LogOptions) notify(format string, args ...any) {
 	if o.Notify != nil {
 		o.Notify(format, args...)
+	}
+}
+
+func (o LogOptions) warn(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(format, args...)
 	}
 }
 
@@ -118,7 +127,7 @@ func Logs(ctx context.Context, c Clients, svc *Service, o LogOptions, emit func(
 	}
 	o.notify("Live Tail is not available (%s); polling every %s", brief(terr), o.interval())
 	// From the newest line printed, by the history or Live Tail.
-	return poll(ctx, c, svc, prefix, o, max(seen.newest, start), seen, emit)
+	return poll(ctx, c, svc, prefix, o, start, seen, emit)
 }
 
 func (o LogOptions) interval() time.Duration {
@@ -224,10 +233,18 @@ func (s *Service) event(stream string, ms int64, message string) LogEvent {
 		Message: strings.TrimRight(message, "\n")}
 }
 
-// poll follows the log with FilterLogEvents from start (Unix ms) until ctx
-// ends. An event of the same millisecond as the last one is told apart by
-// seen.
-func poll(ctx context.Context, c Clients, svc *Service, prefix string, o LogOptions, start int64, seen *printed, emit func(LogEvent) error) error {
+// pollOverlap is how far behind the newest line printed each poll starts
+// reading again. Each task logs to its own stream and its driver sends in
+// batches, so a line can reach CloudWatch after a newer line of another
+// task: a poll from the newest line alone would never see it (aws-cli
+// #6788: events "ingested an arbitrary amount of time later"). The lines
+// read twice are told apart by seen.
+const pollOverlap = 30 * time.Second
+
+// poll follows the log with FilterLogEvents until ctx ends, each time from
+// pollOverlap before the newest line printed, never before since (Unix
+// ms). A line read again is skipped by seen, which remembers the window.
+func poll(ctx context.Context, c Clients, svc *Service, prefix string, o LogOptions, since int64, seen *printed, emit func(LogEvent) error) error {
 	ticker := time.NewTicker(o.interval())
 	defer ticker.Stop()
 	for {
@@ -236,16 +253,18 @@ func poll(ctx context.Context, c Clients, svc *Service, prefix string, o LogOpti
 			return nil
 		case <-ticker.C:
 		}
-		newest, err := filterOnce(ctx, c, svc, prefix, o.Filter, start, seen, emit)
+		start := max(since, seen.newest-pollOverlap.Milliseconds())
+		if _, err := filterOnce(ctx, c, svc, prefix, o.Filter, start, seen, emit); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		start = max(start, newest)
-		// Only events of the newest millisecond can come again.
-		seen.forget(start)
+		// Only lines inside the next poll's window can come again.
+		seen.forget(max(since, seen.newest-pollOverlap.Milliseconds()))
 	}
 }
 
@@ -288,8 +307,14 @@ func keepEndpointHost(o *cloudwatchlogs.Options) {
 // starts. An error returns it, for the caller to fall back to polling.
 func followLiveTail(ctx context.Context, c Clients, svc *Service, prefix string, o LogOptions,
 	stream *cloudwatchlogs.StartLiveTailEventStream, seen *printed, emit func(LogEvent) error) error {
+	sampled := false
 	for {
-		err := readLiveTail(ctx, svc, stream, seen, emit)
+		err := readLiveTail(ctx, svc, stream, seen, emit, func() {
+			if !sampled {
+				sampled = true
+				o.warn("more than 500 lines a second match: Live Tail shows a sample of them, not every line (CloudWatch Logs, LiveTailSessionMetadata); use --filter to narrow them, or read a past period without --follow")
+			}
+		})
 		stream.Close()
 		if ctx.Err() != nil {
 			return nil
@@ -305,7 +330,12 @@ func followLiveTail(ctx context.Context, c Clients, svc *Service, prefix string,
 	}
 }
 
-func readLiveTail(ctx context.Context, svc *Service, stream *cloudwatchlogs.StartLiveTailEventStream, seen *printed, emit func(LogEvent) error) error {
+// readLiveTail sends the events of a session until it ends; onSampled is
+// called for each update that holds a sample of the matching lines: above
+// 500 events a second, Live Tail samples them down to 500 and says so in
+// the update's metadata (CloudWatch Logs API reference,
+// LiveTailSessionUpdate and LiveTailSessionMetadata, sampled).
+func readLiveTail(ctx context.Context, svc *Service, stream *cloudwatchlogs.StartLiveTailEventStream, seen *printed, emit func(LogEvent) error, onSampled func()) error {
 	events := stream.Events()
 	for {
 		select {
@@ -321,6 +351,9 @@ func readLiveTail(ctx context.Context, svc *Service, stream *cloudwatchlogs.Star
 			update, ok := ev.(*logtypes.StartLiveTailResponseStreamMemberSessionUpdate)
 			if !ok {
 				continue
+			}
+			if m := update.Value.SessionMetadata; m != nil && m.Sampled {
+				onSampled()
 			}
 			for _, r := range update.Value.SessionResults {
 				e := svc.event(aws.ToString(r.LogStreamName), aws.ToInt64(r.Timestamp), aws.ToString(r.Message))

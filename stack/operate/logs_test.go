@@ -118,14 +118,15 @@ func TestLogsLiveTailRestartsAfterTimeout(t *testing.T) {
 }
 
 // Proves (simulated) that without Live Tail (here denied) --follow says
-// why and polls FilterLogEvents from the newest line it printed, printing
-// each line once.
+// why and polls FilterLogEvents from pollOverlap before the newest line it
+// printed, printing each line once.
 func TestLogsFollowFallsBackToPolling(t *testing.T) {
+	const base = int64(1_780_000_000_000) // Unix ms, 2026
 	sim := newJSONSim(t)
 	sim.on("StartLiveTail", simAnswer{errorCode: "AccessDeniedException"})
 	sim.on("FilterLogEvents",
-		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, 1000, "one")}}},
-		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, 1000, "one"), logEvent(taskA, 2000, "two")}}})
+		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, base+1000, "one")}}},
+		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, base+1000, "one"), logEvent(taskA, base+2000, "two")}}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	col := &collector{want: 2, cancel: cancel}
@@ -142,7 +143,7 @@ func TestLogsFollowFallsBackToPolling(t *testing.T) {
 		t.Errorf("notes = %q", notes)
 	}
 	reqs := sim.sent("FilterLogEvents")
-	if len(reqs) < 2 || fmt.Sprint(reqs[1]["startTime"]) != "1000" || reqs[1]["logStreamNamePrefix"] != "app/app/"+taskA[:8] || reqs[1]["filterPattern"] != "ERROR" {
+	if len(reqs) < 2 || reqs[1]["startTime"] != float64(base+1000-pollOverlap.Milliseconds()) || reqs[1]["logStreamNamePrefix"] != "app/app/"+taskA[:8] || reqs[1]["filterPattern"] != "ERROR" {
 		t.Errorf("FilterLogEvents requests = %v", reqs)
 	}
 }
@@ -164,15 +165,16 @@ func TestLogsErrors(t *testing.T) {
 }
 
 // Proves (simulated) that a Live Tail session that fails part-way falls
-// back to polling from the newest line it printed, without printing a
-// line twice.
+// back to polling from pollOverlap before the newest line it printed,
+// without printing a line twice.
 func TestLogsLiveTailFailureFallsBackWithoutRepeats(t *testing.T) {
+	const base = int64(1_780_000_000_000) // Unix ms, 2026
 	sim := newJSONSim(t)
 	sim.on("FilterLogEvents",
-		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, 1000, "one")}}},
-		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, 2000, "two"), logEvent(taskA, 3000, "three")}}})
+		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, base+1000, "one")}}},
+		simAnswer{body: map[string]any{"events": []any{logEvent(taskA, base+2000, "two"), logEvent(taskA, base+3000, "three")}}})
 	sim.on("StartLiveTail", simAnswer{stream: []simEvent{
-		{eventType: "sessionUpdate", payload: map[string]any{"sessionResults": []any{logEvent(taskA, 2000, "two")}}},
+		{eventType: "sessionUpdate", payload: map[string]any{"sessionResults": []any{logEvent(taskA, base+2000, "two")}}},
 		{eventType: "ServiceUnavailableException", payload: map[string]any{"message": "try later"}, exception: true},
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -188,10 +190,80 @@ func TestLogsLiveTailFailureFallsBackWithoutRepeats(t *testing.T) {
 		t.Errorf("lines = %q, want %q", got, want)
 	}
 	reqs := sim.sent("FilterLogEvents")
-	if len(reqs) < 2 || fmt.Sprint(reqs[1]["startTime"]) != "2000" {
-		t.Errorf("the poll after Live Tail starts at %v, want 2000 (the newest line printed)", reqs)
+	if want := float64(base + 2000 - pollOverlap.Milliseconds()); len(reqs) < 2 || reqs[1]["startTime"] != want {
+		t.Errorf("the poll after Live Tail starts at %v, want %.0f (the newest line printed, less the overlap)", reqs, want)
 	}
 	if len(notes) != 2 || !strings.Contains(notes[1], "polling") {
 		t.Errorf("notes = %q", notes)
+	}
+}
+
+// Proves (F10, simulated; the simulator's FilterLogEvents honours
+// startTime as CloudWatch does): polling re-reads a window behind the
+// newest line printed, so a line of another task that reaches CloudWatch
+// after a newer one, with an earlier timestamp, is still printed, and the
+// lines read twice are printed once.
+func TestLogsPollingKeepsLateLines(t *testing.T) {
+	const base = int64(1_780_000_000_000) // Unix ms, 2026
+	var mu sync.Mutex
+	calls := 0
+	sim := newJSONSim(t)
+	sim.on("StartLiveTail", simAnswer{errorCode: "AccessDeniedException"})
+	sim.on("FilterLogEvents", simAnswer{reply: func(in map[string]any) any {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		stored := []any{logEvent(taskA, base+100_000, "a1")}
+		if calls > 1 {
+			// Task B's batch arrives late: its line is older than a1.
+			stored = []any{logEvent(taskB, base+95_000, "b-late"), logEvent(taskA, base+100_000, "a1"), logEvent(taskA, base+101_000, "a2")}
+		}
+		start, _ := in["startTime"].(float64)
+		var events []any
+		for _, e := range stored {
+			if float64(e.(map[string]any)["timestamp"].(int64)) >= start {
+				events = append(events, e)
+			}
+		}
+		return map[string]any{"events": events}
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	col := &collector{want: 3, cancel: cancel}
+	if err := Logs(ctx, sim.clients(), simService(), LogOptions{Follow: true, PollInterval: 10 * time.Millisecond}, col.emit); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := col.lines(), []string{"01234567 a1", "fedcba98 b-late", "01234567 a2"}; !slices.Equal(got, want) {
+		t.Errorf("lines = %q, want %q: the late line once, and no line twice", got, want)
+	}
+}
+
+// Proves (F10, simulated): when Live Tail reports that an update is a
+// sample (more than 500 matching lines a second), --follow warns once,
+// however many sampled updates follow, and still prints the lines.
+func TestLogsLiveTailSampledWarnsOnce(t *testing.T) {
+	sim := newJSONSim(t)
+	sim.on("FilterLogEvents", simAnswer{body: map[string]any{"events": []any{}}})
+	sampled := func(ms int64, message string) simEvent {
+		return simEvent{eventType: "sessionUpdate", payload: map[string]any{
+			"sessionMetadata": map[string]any{"sampled": true},
+			"sessionResults":  []any{logEvent(taskA, ms, message)},
+		}}
+	}
+	sim.on("StartLiveTail", simAnswer{stream: []simEvent{sampled(1000, "one"), sampled(2000, "two"), sampled(3000, "three")}, hold: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	col := &collector{want: 3, cancel: cancel}
+	var warnings []string
+	err := Logs(ctx, sim.clients(), simService(), LogOptions{Follow: true,
+		Warn: func(f string, a ...any) { warnings = append(warnings, fmt.Sprintf(f, a...)) }}, col.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(col.lines()) != 3 {
+		t.Errorf("lines = %q, want the three sampled ones", col.lines())
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "sample") {
+		t.Errorf("warnings = %q, want one about sampling", warnings)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,11 @@ type RollbackOptions struct {
 	// rollback that replaces resources runs only as they allow.
 	AllowReplacement   bool
 	ConfirmReplacement func(ctx context.Context, replacements []deploy.Replacement) (bool, error)
+	// KeepWeights are the live weights of a blue/green service's listener
+	// rules (deploy.Input.KeepWeights): written into the release's
+	// template, whose own are those of its time, and first into the
+	// stack's template.
+	KeepWeights map[string]int
 	// Caller fills in the release records' By; Now their Time.
 	Now func() time.Time
 }
@@ -100,6 +106,11 @@ func Rollback(ctx context.Context, c Clients, d *deploy.Deployer, stackName stri
 	note(d, stackName, "Rolling back stack %s to release %d of %s (image %s)", stackName, target.Number, target.Time.Format(time.RFC3339), res.Image)
 	in := stackInput(st, body, params, o.Timeout)
 	in.AllowReplacement, in.ConfirmReplacement = o.AllowReplacement, o.ConfirmReplacement
+	// The release's weights are those of its time, which ECS has moved
+	// since; and its template forces a deployment on every update when it
+	// is from an earlier version: a deployment is forced only when the
+	// placement changes.
+	in.KeepWeights, in.ForcePlacement = o.KeepWeights, true
 	// The release's capabilities and the stack's: either template may
 	// need them.
 	for _, capability := range target.Capabilities {
@@ -113,7 +124,7 @@ func Rollback(ctx context.Context, c Clients, d *deploy.Deployer, stackName stri
 	if res.Deploy.NoChanges {
 		return res, nil
 	}
-	res.Recorded, err = Record(ctx, c, stackName, RecordOptions{Action: "rollback", RollbackOf: target.Number, Now: o.Now})
+	res.Recorded, err = Record(ctx, c, stackName, RecordOptions{Action: "rollback", RollbackOf: target.Number, Now: o.Now, SettingsOf: &target})
 	if err != nil {
 		return res, fmt.Errorf("rolled back, but could not record the release: %w", err)
 	}
@@ -132,16 +143,52 @@ type InFlight struct {
 // no deployment in progress.
 var ErrNothingInFlight = errors.New("nothing is in flight: the stack is not updating and the service has no deployment in progress")
 
+// StackBusyError refuses to stop what is in flight while CloudFormation
+// works on the stack in a way that a stop would harm: during a rollback,
+// the ECS deployment in progress is the one that rollback started (a
+// rolled-back AWS::ECS::Service is another UpdateService), and stopping it
+// fails the rollback (UPDATE_ROLLBACK_FAILED, which needs
+// ContinueUpdateRollback); during a create, the first deployment has no
+// COMPLETED deployment to roll back to ("The rollback method requires a
+// previous deployment in COMPLETED state", ECS developer guide,
+// "Deployment failure detection"). Exit code 1.
+type StackBusyError struct {
+	Stack  string
+	Status string
+}
+
+func (e *StackBusyError) Error() string {
+	what := "CloudFormation is working on it"
+	switch {
+	case strings.Contains(e.Status, "ROLLBACK"):
+		what = "CloudFormation is rolling it back, and the ECS deployment in progress is that rollback's own; stopping it would fail the rollback"
+	case strings.HasPrefix(e.Status, "CREATE_") || e.Status == "REVIEW_IN_PROGRESS":
+		what = "CloudFormation is creating it, and its first ECS deployment has no earlier one to roll back to"
+	case strings.HasPrefix(e.Status, "DELETE_"):
+		what = "CloudFormation is deleting it"
+	}
+	return fmt.Sprintf("stack %s is %s: %s. Nothing was stopped; wait until the stack settles", e.Stack, e.Status, what)
+}
+
+// ExitCode is ExitFailure.
+func (e *StackBusyError) ExitCode() int { return deploy.ExitFailure }
+
 // StopInFlight stops a change that is under way: it cancels the stack
 // update when CloudFormation is driving one (CancelUpdateStack rolls the
 // stack back), else it stops the service's ECS deployment in progress
-// with rollback (StopServiceDeployment, stopType ROLLBACK).
+// with rollback (StopServiceDeployment, stopType ROLLBACK). While the
+// stack is in any other *_IN_PROGRESS state it stops nothing: a
+// *StackBusyError.
 func StopInFlight(ctx context.Context, c Clients, stackName string) (*InFlight, error) {
 	st, err := describeStack(ctx, c, stackName)
 	if err != nil {
 		return nil, err
 	}
-	if st.StackStatus == "UPDATE_IN_PROGRESS" {
+	status := string(st.StackStatus)
+	if status != "UPDATE_IN_PROGRESS" && strings.HasSuffix(status, "_IN_PROGRESS") {
+		return nil, &StackBusyError{Stack: stackName, Status: status}
+	}
+	if status == "UPDATE_IN_PROGRESS" {
 		_, err := c.CloudFormation.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{StackName: st.StackId})
 		if err != nil {
 			return nil, callError("cloudformation:CancelUpdateStack", "cancel the update of stack "+stackName, err)

@@ -3,7 +3,15 @@ package operate
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
+	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
 // Proves rollback --in-flight (CloudFormation simulated by cfnFake, ECS by
@@ -42,5 +50,92 @@ func TestStopInFlight(t *testing.T) {
 	sim.on("ListServiceDeployments", simAnswer{body: map[string]any{"serviceDeployments": []any{}}})
 	if _, err := StopInFlight(context.Background(), c, "shop"); !errors.Is(err, ErrNothingInFlight) {
 		t.Errorf("nothing in flight: %v", err)
+	}
+}
+
+// Proves (F11; CloudFormation by cfnFake, ECS by the simulator): while
+// CloudFormation rolls the stack back, creates or deletes it, rollback
+// --in-flight stops nothing, neither the stack operation nor the ECS
+// deployment (which during a rollback is the rollback's own), and says
+// to wait; only UPDATE_IN_PROGRESS is cancelled.
+func TestStopInFlightWaitsForCloudFormation(t *testing.T) {
+	for _, status := range []string{"UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+		"CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", "REVIEW_IN_PROGRESS"} {
+		sim := newJSONSim(t)
+		const deployment = "arn:aws:ecs:us-east-1:123456789012:service-deployment/shop-cluster/shop-service/rollback"
+		sim.on("DescribeServices", simAnswer{body: map[string]any{"services": []any{map[string]any{
+			"serviceName": "shop-service", "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/shop:3"}}}})
+		sim.on("DescribeTaskDefinition", simAnswer{body: map[string]any{"taskDefinition": map[string]any{
+			"containerDefinitions": []any{map[string]any{"name": "app"}}}}})
+		sim.on("ListServiceDeployments", simAnswer{body: map[string]any{"serviceDeployments": []any{map[string]any{"serviceDeploymentArn": deployment, "status": "IN_PROGRESS"}}}})
+		sim.on("StopServiceDeployment", simAnswer{body: map[string]any{"serviceDeploymentArn": deployment}})
+		c := sim.clients()
+		cfn := &cfnFake{stack: fakeStack(status, nil), resources: serviceResources()}
+		c.CloudFormation = cfn
+		_, err := StopInFlight(context.Background(), c, "shop")
+		if err == nil || !strings.Contains(err.Error(), "is "+status) || !strings.Contains(err.Error(), "wait until the stack settles") {
+			t.Errorf("%s: %v; want a refusal that names the status and says to wait", status, err)
+		}
+		if n := len(sim.sent("StopServiceDeployment")); n != 0 || cfn.cancelled != 0 {
+			t.Errorf("%s: %d deployments stopped, %d updates cancelled; want none", status, n, cfn.cancelled)
+		}
+	}
+}
+
+// Proves (F4 and F6 for rollback --to; history in moto's SSM,
+// CloudFormation simulated by cfnFake, which shows the change set asked
+// for and refuses it): a rollback to a release of a canary service sends
+// the release's template with the live weights instead of those of its
+// time, which ECS has swapped since, and without the forced deployment
+// that templates of earlier versions asked for on every update.
+func TestRollbackKeepsLiveWeights(t *testing.T) {
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	c := Clients{SSM: ssm.New(ssm.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})}
+	ctx := context.Background()
+	const stackName = "rollback-live-weights"
+	canary := golden(t, "canary.yaml")
+	// Release 1's template: the weights of its time (100/0), and a forced
+	// deployment on every update, as templates were.
+	old := strings.Replace(canary, "EnableForceNewDeployment: false", "EnableForceNewDeployment: true", 1)
+	if old == canary {
+		t.Fatal("canary.yaml does not write EnableForceNewDeployment: false")
+	}
+	// The stack's own template already carries the live weights: the
+	// rollback's change set is the only one.
+	swapped := strings.ReplaceAll(strings.ReplaceAll(canary, "Weight: 100", "Weight: 999"), "Weight: 0", "Weight: 100")
+	live := strings.ReplaceAll(swapped, "Weight: 999", "Weight: 0")
+	cfn := &cfnFake{stack: fakeStack("UPDATE_COMPLETE", map[string]string{"ContainerImage": "nginx:1.28", "VpcId": "vpc-1",
+		"PublicSubnetIds": "subnet-a,subnet-b", "PrivateSubnetIds": "subnet-c", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}), template: live}
+	cfn.stack.StackName = aws.String(stackName)
+	cfn.stack.StackId = aws.String(stackID(stackName, "1"))
+	c.CloudFormation = cfn
+	for i, image := range []string{"nginx:1.27", "nginx:1.28"} {
+		body := old
+		if i == 1 {
+			body = canary
+		}
+		r := &Release{StackID: stackID(stackName, "1"), Action: "deploy", Image: image, TemplateSHA256: sha256Hex(body), Parameters: map[string]string{"ContainerImage": image}}
+		var err error
+		if r.TemplateParts, err = storeParts(ctx, c, templatePath(r.root(stackName), r.TemplateSHA256), []byte(body), "the template"); err != nil {
+			t.Fatal(err)
+		}
+		existing, err := History(ctx, c, stackName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := putRecord(ctx, c, stackName, r, existing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Rollback(ctx, c, deploy.New(cfn, nil), stackName, RollbackOptions{To: 1,
+		KeepWeights: map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100}})
+	if !errors.Is(err, errChangeSetRefused) || len(cfn.changeSets) != 1 {
+		t.Fatalf("rollback: %v, %d change sets", err, len(cfn.changeSets))
+	}
+	sent := aws.ToString(cfn.changeSets[0].TemplateBody)
+	if normalYAML(t, sent) != normalYAML(t, live) {
+		t.Errorf("the rollback sent a template other than release 1's with the live weights and no forced deployment:\n%s", sent)
 	}
 }

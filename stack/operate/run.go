@@ -19,6 +19,11 @@ type RunOptions struct {
 	// Command replaces the container's command; empty keeps the task
 	// definition's.
 	Command []string
+	// Spot runs the task on Fargate Spot. Without it the task runs on
+	// regular Fargate, whatever the service's capacity strategy: Fargate
+	// Spot can stop a task with two minutes' notice, half-way through a
+	// migration.
+	Spot bool
 	// StartedBy tags the task (ECS API reference, RunTask startedBy: up to
 	// 128 letters, numbers, hyphens, forward slashes and underscores).
 	StartedBy string
@@ -27,6 +32,11 @@ type RunOptions struct {
 	// PollInterval is how often the task and its log are read while
 	// waiting; zero means DefaultPollInterval.
 	PollInterval time.Duration
+	// ClientToken makes RunTask idempotent: a call retried with the same
+	// token (the SDK retries a 5xx or a lost answer) starts no second
+	// task. Up to 64 characters from ! to ~ (ECS API reference, RunTask
+	// clientToken; "Ensuring idempotency"). Empty lets the SDK make one.
+	ClientToken string
 }
 
 // RunResult is how a one-off task ended, or that it started (NoWait).
@@ -53,8 +63,9 @@ func (e *RunError) Error() string {
 func (e *RunError) ExitCode() int { return deploy.ExitFailure }
 
 // Run starts a one-off task from the service's current task definition,
-// in its subnets and security groups and with its capacity strategy, and
-// unless NoWait sends the task's log lines to emit until it stops.
+// in its subnets and security groups, on Fargate (Fargate Spot with
+// o.Spot), and unless NoWait sends the task's log lines to emit until it
+// stops.
 func Run(ctx context.Context, c Clients, svc *Service, o RunOptions, emit func(LogEvent) error) (*RunResult, error) {
 	in := &ecs.RunTaskInput{
 		Cluster:              aws.String(svc.Cluster),
@@ -66,13 +77,18 @@ func Run(ctx context.Context, c Clients, svc *Service, o RunOptions, emit func(L
 	if o.StartedBy == "" {
 		in.StartedBy = nil
 	}
+	if o.ClientToken != "" {
+		in.ClientToken = aws.String(o.ClientToken)
+	}
 	// RunTask takes a capacity provider strategy or a launch type, not
-	// both (ECS API reference, RunTask).
+	// both (ECS API reference, RunTask). Not the service's strategy: with
+	// --spot --spot-base 0 that would put a one-off task on Spot.
 	switch {
+	case o.Spot:
+		in.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
 	case len(svc.CapacityProviderStrategy) > 0:
-		in.CapacityProviderStrategy = svc.CapacityProviderStrategy
-	case svc.LaunchType != "":
-		in.LaunchType = svc.LaunchType
+		// The service's cluster has the Fargate providers.
+		in.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Weight: 1}}
 	default:
 		in.LaunchType = ecstypes.LaunchTypeFargate // every cfnfargate service runs on Fargate
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -182,5 +183,31 @@ func TestRunThatCannotStartAgainstMoto(t *testing.T) {
 	var runErr *RunError
 	if !errors.As(err, &runErr) || !strings.Contains(runErr.Reason, "Network Configuration") {
 		t.Errorf("err = %v; want a *RunError with ECS's reason", err)
+	}
+}
+
+// Proves (newcomer trial B4; ECS simulated: moto's RunTask fails on its
+// own): a RunTask that the SDK retries after a 5xx carries the same client
+// token both times, so ECS, which starts one task per token ("Ensuring
+// idempotency", ECS API reference), never starts a one-off task twice.
+// The SDK would make a token of its own; cfnfargate run gives one so that
+// the rule does not rest on a generated middleware.
+func TestRunRetriesWithOneClientToken(t *testing.T) {
+	sim := newJSONSim(t)
+	task := map[string]any{"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/shop-cluster/" + taskA, "lastStatus": "PROVISIONING"}
+	sim.on("RunTask", simAnswer{errorCode: "ServerException", status: http.StatusInternalServerError}, simAnswer{body: map[string]any{"tasks": []any{task}}})
+	c := sim.clients()
+	c.ECS = ecs.New(ecs.Options{Region: "us-east-1", BaseEndpoint: aws.String(sim.srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})})
+	if _, err := Run(context.Background(), c, simService(), RunOptions{Command: []string{"./migrate"}, NoWait: true, ClientToken: "cfnfargate-run-1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	calls := sim.sent("RunTask")
+	if len(calls) != 2 || calls[0]["clientToken"] != "cfnfargate-run-1" || calls[1]["clientToken"] != "cfnfargate-run-1" {
+		t.Errorf("RunTask calls %v; want two, the retry with the same client token", calls)
 	}
 }

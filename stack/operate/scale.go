@@ -58,7 +58,7 @@ func (o ScaleOptions) Validate() error {
 
 // Scale changes the task count through a change set on the stack's own
 // template with only the count parameters changed: DesiredCount, or
-// MinCount and MaxCount with autoscaling. The stack never drifts, and the
+// MinCount and MaxCount with autoscaling, and never a forced deployment. The stack never drifts, and the
 // next deploy keeps the count (a parameter not given keeps its value).
 // Count 0 pauses the service, which a note before the plan says.
 func Scale(ctx context.Context, c Clients, d *deploy.Deployer, stackName string, o ScaleOptions) (*deploy.Result, error) {
@@ -134,7 +134,16 @@ func Scale(ctx context.Context, c Clients, d *deploy.Deployer, stackName string,
 	if o.Count != nil && *o.Count == 0 {
 		note(d, stackName, "Scaling to 0 pauses service %s: every task stops, and the load balancer answers 503 until the service is scaled up again", stackName)
 	}
-	return d.Deploy(ctx, stackInput(st, body, params, o.Timeout))
+	in := stackInput(st, body, params, o.Timeout)
+	// The placement does not change, so the update forces no deployment,
+	// even when the stack's template says to force one on every update
+	// (as templates of earlier versions did): a change of DesiredCount
+	// alone starts no deployment ("This parameter doesn't trigger a new
+	// service deployment", ECS API reference, UpdateService), while a
+	// forced one would run a whole blue/green deployment, with its bake
+	// and its gate (review 2, F6).
+	in.ForcePlacement = true
+	return d.Deploy(ctx, in)
 }
 
 // currentTemplate reads the stack and the template it runs (the original,

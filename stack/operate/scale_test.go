@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
@@ -83,4 +84,53 @@ func TestScaleChangeSet(t *testing.T) {
 	if len(cfn.changeSets) != 1 {
 		t.Errorf("%d change sets; refused input must make none", len(cfn.changeSets))
 	}
+}
+
+// Proves (F6; CloudFormation simulated by cfnFake): scale of a canary
+// service whose deployed template forces a new deployment on every update
+// (as every template did before) sends that template with
+// EnableForceNewDeployment false and nothing else changed, so that the
+// count change starts no blue/green deployment; a template that forces
+// none is sent as it is.
+func TestScaleNeverForcesADeployment(t *testing.T) {
+	canary := golden(t, "canary.yaml")
+	const off, on = "EnableForceNewDeployment: false", "EnableForceNewDeployment: true"
+	if strings.Count(canary, off) != 1 {
+		t.Fatalf("canary.yaml has %d %q; the test needs one", strings.Count(canary, off), off)
+	}
+	forcing := strings.Replace(canary, off, on, 1)
+	current := map[string]string{"VpcId": "vpc-1", "PublicSubnetIds": "subnet-a,subnet-b", "PrivateSubnetIds": "subnet-c", "ContainerImage": "nginx:1.27",
+		stack.ParamDesiredCount: "2", "AssignPublicIp": "DISABLED", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}
+	for name, deployed := range map[string]string{"forcing": forcing, "not forcing": canary} {
+		cfn := &cfnFake{stack: fakeStack("UPDATE_COMPLETE", current), template: deployed}
+		_, err := Scale(context.Background(), Clients{CloudFormation: cfn}, deploy.New(cfn, nil), "shop", ScaleOptions{Count: ptr(3)})
+		if !errors.Is(err, errChangeSetRefused) || len(cfn.changeSets) != 1 {
+			t.Fatalf("%s: scale --count 3: %v, %d change sets", name, err, len(cfn.changeSets))
+		}
+		sent := aws.ToString(cfn.changeSets[0].TemplateBody)
+		if strings.Contains(sent, on) || !strings.Contains(sent, off) {
+			t.Errorf("%s: scale sent a template that forces a new deployment", name)
+		}
+		if name == "not forcing" && sent != canary {
+			t.Errorf("%s: the template was not sent as it is", name)
+		}
+		if name == "forcing" && normalYAML(t, sent) != normalYAML(t, canary) {
+			t.Errorf("forcing: the template sent differs from the deployed one beyond the force")
+		}
+	}
+}
+
+// normalYAML writes a template again as yaml.v3 writes it, so that two
+// templates that differ only in layout compare equal.
+func normalYAML(t *testing.T, body string) string {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }

@@ -97,6 +97,11 @@ func Find(ctx context.Context, c Clients, stackName string) (*Service, error) {
 		svc.Container = aws.ToString(app.Name)
 		if lc := app.LogConfiguration; lc != nil && lc.LogDriver == ecstypes.LogDriverAwslogs {
 			svc.LogStreamPrefix = lc.Options["awslogs-stream-prefix"]
+			// The group the container writes to, whatever else the stack
+			// holds: a pause gate's Lambda logs to a group of its own.
+			if group := lc.Options["awslogs-group"]; group != "" {
+				svc.LogGroup = group
+			}
 		}
 	}
 	if svc.Container == "" {
@@ -119,7 +124,7 @@ func templateContainer(ctx context.Context, c Clients, stackID string) (name, pr
 			Type       string `yaml:"Type"`
 			Properties struct {
 				ContainerDefinitions []struct {
-					Name             any `yaml:"Name"`
+					Name             yaml.Node `yaml:"Name"`
 					LogConfiguration struct {
 						Options map[string]any `yaml:"Options"`
 					} `yaml:"LogConfiguration"`
@@ -127,8 +132,8 @@ func templateContainer(ctx context.Context, c Clients, stackID string) (name, pr
 			} `yaml:"Properties"`
 		} `yaml:"Resources"`
 	}
-	// JSON is YAML too; short-form intrinsics such as !Ref decode as
-	// their argument, and only literal strings are taken.
+	// JSON is YAML too. Only literal strings are taken, and the one
+	// reference the templates use for a name, to the stack's.
 	if yaml.Unmarshal([]byte(aws.ToString(out.TemplateBody)), &doc) != nil {
 		return "", ""
 	}
@@ -137,7 +142,17 @@ func templateContainer(ctx context.Context, c Clients, stackID string) (name, pr
 			continue
 		}
 		first := r.Properties.ContainerDefinitions[0]
-		name, _ = first.Name.(string)
+		switch n := first.Name; {
+		case n.Kind == yaml.ScalarNode && n.Tag == "!Ref" && n.Value == "AWS::StackName",
+			n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Ref" && n.Content[1].Value == "AWS::StackName":
+			// A service named after its stack (stack.Config.Name empty):
+			// arn:...:stack/NAME/ID.
+			if parts := strings.Split(stackID, "/"); len(parts) == 3 {
+				name = parts[1]
+			}
+		case n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Tag, "!!"):
+			name = n.Value
+		}
 		prefix, _ = first.LogConfiguration.Options["awslogs-stream-prefix"].(string)
 		return name, prefix
 	}

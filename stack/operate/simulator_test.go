@@ -35,6 +35,9 @@ type simAnswer struct {
 	// ends (or, with hold, stays open until the client goes away).
 	stream []simEvent
 	hold   bool
+	// reply, when set, computes the body from the request, for an API
+	// whose answer depends on what is asked (FilterLogEvents' startTime).
+	reply func(in map[string]any) any
 }
 
 type simEvent struct {
@@ -108,6 +111,9 @@ func (s *jsonSim) serve(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"__type": a.errorCode, "message": "simulated " + a.errorCode})
 	case operation == "StartLiveTail":
 		s.liveTail(w, r, a)
+	case a.reply != nil:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		json.NewEncoder(w).Encode(a.reply(in))
 	default:
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		json.NewEncoder(w).Encode(a.body)

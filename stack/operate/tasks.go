@@ -31,6 +31,9 @@ type Task struct {
 	Containers       []Container `json:"containers"`
 	CapacityProvider string      `json:"capacityProvider,omitempty"`
 	createdAt        time.Time
+	// execEnabled is the task's own enableExecuteCommand: a task started
+	// before the service turned ECS Exec on runs without it.
+	execEnabled bool
 }
 
 // Container is one container of a task.
@@ -43,6 +46,9 @@ type Container struct {
 	ExitCode    *int32 `json:"exitCode,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	RuntimeID   string `json:"-"`
+	// execAgent is the lastStatus of the container's ExecuteCommandAgent
+	// (PENDING, RUNNING, STOPPED), "" when it has none.
+	execAgent string
 }
 
 // ImageDigest is the digest of the image the task's first container
@@ -168,6 +174,7 @@ func taskOf(t ecstypes.Task) Task {
 		CapacityProvider: aws.ToString(t.CapacityProviderName),
 	}
 	task.ID = TaskID(task.ARN)
+	task.execEnabled = t.EnableExecuteCommand
 	if t.CreatedAt != nil {
 		task.createdAt = *t.CreatedAt
 	}
@@ -175,7 +182,7 @@ func taskOf(t ecstypes.Task) Task {
 		task.Health = string(ecstypes.HealthStatusUnknown)
 	}
 	for _, c := range t.Containers {
-		task.Containers = append(task.Containers, Container{
+		container := Container{
 			Name:        aws.ToString(c.Name),
 			Image:       aws.ToString(c.Image),
 			ImageDigest: aws.ToString(c.ImageDigest),
@@ -184,7 +191,13 @@ func taskOf(t ecstypes.Task) Task {
 			ExitCode:    c.ExitCode,
 			Reason:      aws.ToString(c.Reason),
 			RuntimeID:   aws.ToString(c.RuntimeId),
-		})
+		}
+		for _, a := range c.ManagedAgents {
+			if a.Name == ecstypes.ManagedAgentNameExecuteCommandAgent {
+				container.execAgent = aws.ToString(a.LastStatus)
+			}
+		}
+		task.Containers = append(task.Containers, container)
 	}
 	return task
 }

@@ -16,6 +16,11 @@ func simTask(id, status string, stoppedAt float64, exit any, reason string) map[
 		"taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/shop:3",
 		"containers": []any{map[string]any{"name": "app", "image": "nginx:1.27", "lastStatus": status, "runtimeId": "rt-" + id[:4],
 			"imageDigest": "sha256:" + fmt.Sprintf("%064d", 7), "exitCode": exit, "reason": reason}}}
+	if status == "RUNNING" {
+		// A task started with ECS Exec on, whose agent runs.
+		t["enableExecuteCommand"] = true
+		t["containers"].([]any)[0].(map[string]any)["managedAgents"] = []any{map[string]any{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}}
+	}
 	if status == "STOPPED" {
 		t["stoppedAt"] = stoppedAt
 		t["stoppedReason"] = "Essential container in task exited"

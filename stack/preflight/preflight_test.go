@@ -420,6 +420,7 @@ func TestCheckSecrets(t *testing.T) {
 		{"plain", nil},
 		{"nope", []want{{FieldSecret, []string{"SSM parameter nope does not exist"}}}},
 		{"secretsmanager:db", nil},
+		{"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", nil},
 		{"secretsmanager:gone", []want{{FieldSecret, []string{"X: secret gone does not exist in Secrets Manager in eu-west-1"}}}},
 	}
 	for _, tt := range tests {

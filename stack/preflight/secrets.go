@@ -49,6 +49,10 @@ func checkSecrets(ctx context.Context, c Clients, r Request, rep *Report) {
 		case !isARN && strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SecretsManager != nil:
 			name := strings.TrimPrefix(s.ValueFrom, "secretsmanager:")
 			checkSecretsManager(ctx, c.SecretsManager, s, arnParts{region: r.Region}, name, rep)
+		case !isARN && strings.HasPrefix(s.ValueFrom, "/aws/"):
+			// AWS's own public parameters and the references to Secrets
+			// Manager secrets under /aws/: DescribeParameters does not list
+			// them (SSM user guide, "Working with public parameters").
 		case !isARN && !strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SSM != nil:
 			checkParameter(ctx, c.SSM, s, s.ValueFrom, r.Region, rep)
 		}

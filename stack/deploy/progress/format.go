@@ -247,10 +247,24 @@ func writePlanTypes(w io.Writer, plan deploy.Plan, p palette, width int, typeNam
 	default:
 		summary += fmt.Sprintf(", %d parameter changes", n)
 	}
+	if n := plan.SettingChanges(); n > 0 {
+		one, many := "setting change", "setting changes"
+		if plan.ChangeSetType == "CREATE" {
+			one, many = "setting given", "settings given"
+		}
+		if n == 1 {
+			summary += ", 1 " + one
+		} else {
+			summary += fmt.Sprintf(", %d %s", n, many)
+		}
+	}
 	if plan.OtherChanges {
 		summary += ", and changes to the outputs, metadata or tags"
 	}
 	fmt.Fprintf(w, "Plan for stack %s (%s): %s\n", plan.Stack, op, summary)
+	// The settings first: they are what the user changed, and they
+	// explain the rest.
+	writeSettings(w, plan.Settings, p)
 	// Replacements that need a decision come first, so that a long plan
 	// does not hide them.
 	if risky := plan.Replacements(); len(risky) > 0 {
@@ -281,6 +295,23 @@ func writePlanTypes(w io.Writer, plan deploy.Plan, p palette, width int, typeNam
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+}
+
+// writeSettings writes one line per setting of a plan: mark and text.
+func writeSettings(w io.Writer, settings []deploy.SettingChange, p palette) {
+	for _, s := range settings {
+		mark := p.sign(s.Mark())
+		if s.Kept {
+			mark = p.paint(ansiDim, "=")
+		}
+		fmt.Fprintf(w, "  %s Setting %s\n", mark, s)
+	}
+}
+
+// WriteSettings writes the settings of a deploy whose change set changes
+// nothing, where no plan shows them.
+func WriteSettings(w io.Writer, settings []deploy.SettingChange) {
+	writeSettings(w, settings, false)
 }
 
 // parameterText is "Key: old → new", or the one value of a parameter added

@@ -197,3 +197,35 @@ func TestPlanListsReplacementsFirst(t *testing.T) {
 		}
 	}
 }
+
+// Proves (issue 20): the plan names every setting that changes, with its
+// old and new value and where the new one came from, right under the
+// header and before the replacements and the resources; the header counts
+// them; a kept setting (shown with --verbose) is marked and not counted;
+// and a plan whose only change is a setting has changes (diff
+// --exit-code).
+func TestPlanListsSettingsFirst(t *testing.T) {
+	t.Parallel()
+	plan := script()[0].(deploy.PlanReady).Plan
+	plan.Settings = []deploy.SettingChange{
+		{Key: "cpu", Old: "512", New: "1024", Source: "flag"},
+		{Key: "health-check-path", New: "/healthz", Source: "kept from release 3", Kept: true},
+	}
+	for _, tt := range bothRenderers {
+		var b strings.Builder
+		tt.sink(&b).Event(deploy.PlanReady{Plan: plan})
+		lines := strings.Split(sgr.ReplaceAllString(b.String(), ""), "\n")
+		if len(lines) < 4 || !strings.HasSuffix(lines[0], ", 1 setting change") ||
+			lines[1] != "  ~ Setting cpu: 512 → 1024 (flag)" ||
+			lines[2] != "  = Setting health-check-path: /healthz (kept from release 3)" ||
+			lines[3] != "  Replacements to decide on:" {
+			t.Errorf("%s: the settings are not listed first, or not counted:\n%s", tt.name, strings.Join(lines, "\n"))
+		}
+	}
+	if !(deploy.Plan{Settings: plan.Settings[:1]}).HasChanges() {
+		t.Error("a plan that changes a setting has no changes")
+	}
+	if (deploy.Plan{Settings: plan.Settings[1:]}).HasChanges() {
+		t.Error("a plan that only keeps a setting has changes")
+	}
+}

@@ -1,0 +1,125 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/cfnfargate/cfnfargate/internal/twin"
+)
+
+// Backend is where the scenarios run: the twin or a real account.
+type Backend interface {
+	// Name is "twin" or "aws".
+	Name() string
+	// Env is the binary's environment: credentials, Region, endpoint.
+	Env() []string
+	// Config is the SDK configuration of the scenario's own checks.
+	Config() aws.Config
+	// Network is the deploy's network and certificate flags.
+	Network() []string
+	// TaskFlags are flags every service deploy needs on the backend.
+	TaskFlags() []string
+	// Stack is a stack name for base, unique in the run.
+	Stack(base string) string
+	// Tags are extra deploy flags that mark what the run creates.
+	Tags() []string
+	// Poll is how often a scenario reads AWS while it waits.
+	Poll() time.Duration
+	// Timeout bounds one wait (a deploy, a stack settling), in real time.
+	Timeout() time.Duration
+	// Minutes picks a duration flag: short virtual minutes on the twin,
+	// real minutes that fit an account's run on AWS.
+	Minutes(onTwin, onAWS string) string
+	// Created records a stack to delete at the end of the run.
+	Created(stack string)
+}
+
+// twinBackend runs the scenarios on the behavioural twin.
+type twinBackend struct {
+	tw      *twin.Twin
+	network []string
+}
+
+// newTwinBackend starts a twin with moto behind it and seeds the network
+// (a VPC with public and private subnets) and a certificate.
+func newTwinBackend(t *testing.T, opts twin.Options) *twinBackend {
+	tw := twin.Start(t, opts)
+	n := tw.Moto.Seed(t)
+	tw.Moto.CreateECSRole(t)
+	return &twinBackend{tw: tw, network: []string{"--vpc-id", n.VpcID,
+		"--public-subnets", strings.Join(n.PublicSubnets, ","),
+		"--private-subnets", strings.Join(n.PrivateSubnets, ","),
+		"--certificate-arn", n.CertificateArn}}
+}
+
+func (b *twinBackend) Name() string { return "twin" }
+func (b *twinBackend) Env() []string {
+	// The endpoint as cfnfargate's own setting too: then the binary speaks
+	// AWS Query to CloudWatch, which moto routes (stack/deploy/client.go).
+	return append(b.tw.Env(), "CI=true", "CFNFARGATE_ENDPOINT_URL="+b.tw.URL)
+}
+func (b *twinBackend) Config() aws.Config {
+	return aws.Config{Region: twin.Region, BaseEndpoint: aws.String(b.tw.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
+}
+func (b *twinBackend) Network() []string               { return b.network }
+func (b *twinBackend) TaskFlags() []string             { return nil }
+func (b *twinBackend) Stack(base string) string        { return base }
+func (b *twinBackend) Tags() []string                  { return nil }
+func (b *twinBackend) Poll() time.Duration             { return 20 * time.Millisecond }
+func (b *twinBackend) Timeout() time.Duration          { return 60 * time.Second }
+func (b *twinBackend) Minutes(onTwin, _ string) string { return onTwin }
+func (b *twinBackend) Created(string)                  {}
+
+// built is the cfnfargate binary, compiled once per test binary.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildBinary compiles cfnfargate as users get it.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		if built.dir, built.err = os.MkdirTemp("", "cfnfargate-scenario-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "cfnfargate")
+		cmd := exec.Command("go", "build", "-o", built.path, "./cmd/cfnfargate")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
+
+func removeBinary() {
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+}
+
+// background is a context for calls made after a test's own context ends
+// (clean-up).
+func background(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
