@@ -154,8 +154,10 @@ func lookFirst(c *cli.Context, clients *deploy.Clients, s *resolved, kind stackK
 		}
 		checks := preflight.Clients{
 			EC2:            ec2,
-			ACM:            preflight.NewACM(clients.Config, clients.EndpointURL),
 			SecretsManager: preflight.NewSecretsManager(clients.Config, clients.EndpointURL),
+		}
+		if clients.ACM != nil {
+			checks.ACM = clients.ACM
 		}
 		if clients.SSM != nil {
 			checks.SSM = clients.SSM

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 )
 
 // CertificateUse is a certificate the load balancer is about to serve.
@@ -16,14 +20,11 @@ type CertificateUse struct {
 	Domain string
 }
 
-// certificateIssued is the only status in which ELB serves a certificate.
-const certificateIssued = "ISSUED"
-
 // checkCertificate checks that use's certificate exists in the region, is
 // issued, and covers its domain. A certificate still PENDING_VALIDATION
 // names the DNS records ACM waits for.
 func checkCertificate(ctx context.Context, api ACMAPI, region string, use CertificateUse, rep *Report) {
-	cert, err := api.DescribeCertificate(ctx, use.ARN)
+	out, err := api.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(use.ARN)})
 	switch {
 	case isCode(err, "ResourceNotFoundException"):
 		rep.problem(use.Field, nil, "certificate %s does not exist in ACM in %s: give the ARN of a certificate of this account and Region (aws acm list-certificates lists them)", use.ARN, region)
@@ -35,18 +36,23 @@ func checkCertificate(ctx context.Context, api ACMAPI, region string, use Certif
 		rep.unread("the certificate "+use.ARN, err)
 		return
 	}
+	cert := out.Certificate
+	if cert == nil {
+		rep.unread("the certificate "+use.ARN, fmt.Errorf("acm:DescribeCertificate answered no certificate"))
+		return
+	}
 	switch cert.Status {
-	case certificateIssued:
-	case "PENDING_VALIDATION":
+	case acmtypes.CertificateStatusIssued:
+	case acmtypes.CertificateStatusPendingValidation:
 		var records []string
 		for _, v := range cert.DomainValidationOptions {
-			if v.ValidationStatus == "SUCCESS" {
+			if v.ValidationStatus == acmtypes.DomainStatusSuccess {
 				continue
 			}
-			if r := v.ResourceRecord; r != nil && r.Name != "" {
-				records = append(records, fmt.Sprintf("%s record %s with the value %s (for %s)", r.Type, r.Name, r.Value, v.DomainName))
-			} else if v.ValidationMethod == "EMAIL" {
-				records = append(records, "the approval email ACM sent for "+v.DomainName)
+			if r := v.ResourceRecord; r != nil && aws.ToString(r.Name) != "" {
+				records = append(records, fmt.Sprintf("%s record %s with the value %s (for %s)", r.Type, aws.ToString(r.Name), aws.ToString(r.Value), aws.ToString(v.DomainName)))
+			} else if v.ValidationMethod == acmtypes.ValidationMethodEmail {
+				records = append(records, "the approval email ACM sent for "+aws.ToString(v.DomainName))
 			}
 		}
 		how := "validate its domain"
@@ -61,7 +67,7 @@ func checkCertificate(ctx context.Context, api ACMAPI, region string, use Certif
 		return
 	}
 	if use.Domain != "" && !covers(cert, use.Domain) {
-		names := append([]string{cert.DomainName}, cert.SubjectAlternativeNames...)
+		names := append([]string{aws.ToString(cert.DomainName)}, cert.SubjectAlternativeNames...)
 		rep.problem(use.Field, []string{"domain-name"}, "certificate %s covers %s, not %s: browsers would refuse the connection; give a certificate for %s",
 			use.ARN, strings.Join(unique(names), ", "), use.Domain, use.Domain)
 	}
@@ -71,9 +77,9 @@ func checkCertificate(ctx context.Context, api ACMAPI, region string, use Certif
 // domain, or a wildcard *.parent that stands for exactly one label of it
 // ("A wildcard name ... protects only one subdomain level", ACM User Guide,
 // "Wildcard names").
-func covers(cert *Certificate, domain string) bool {
+func covers(cert *acmtypes.CertificateDetail, domain string) bool {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
-	for _, name := range append([]string{cert.DomainName}, cert.SubjectAlternativeNames...) {
+	for _, name := range append([]string{aws.ToString(cert.DomainName)}, cert.SubjectAlternativeNames...) {
 		name = strings.ToLower(strings.TrimSuffix(name, "."))
 		if name == domain {
 			return true

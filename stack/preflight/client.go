@@ -24,8 +24,7 @@ import (
 )
 
 // client sends signed requests of the two AWS protocols the checks need:
-// EC2's query protocol (form in, XML out) and JSON 1.1 (ACM, Secrets
-// Manager). It takes from the aws.Config what an SDK client would: the
+// EC2's query protocol (form in, XML out) and JSON 1.1 (Secrets Manager). It takes from the aws.Config what an SDK client would: the
 // credentials, the region, the HTTP client, the retryer and the endpoint
 // overrides.
 type client struct {
@@ -216,7 +215,7 @@ func (c *client) query(ctx context.Context, action, region string, params url.Va
 }
 
 // jsonCall calls a JSON 1.1 operation and decodes the answer into out.
-// service is the IAM and SigV4 name (acm, secretsmanager), envSuffix the
+// service is the IAM and SigV4 name (secretsmanager), envSuffix the
 // service's AWS_ENDPOINT_URL_ suffix and target its X-Amz-Target.
 func (c *client) jsonCall(ctx context.Context, service, envSuffix, target, operation, region string, in, out any) error {
 	raw, err := json.Marshal(in)

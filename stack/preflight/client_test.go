@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/stack"
@@ -43,12 +44,13 @@ func testConfig(region string) aws.Config {
 	}
 }
 
-// TestClientsAgainstMoto proves the hand-written EC2, ACM and Secrets
-// Manager clients speak the protocols as AWS documents them, against
-// moto_server: the seeded network's subnets, zones and routes read back,
-// a filter on subnet IDs leaves out a missing one instead of failing, the
-// certificate and a secret are described, and a missing one is the
-// ResourceNotFoundException the checks look for.
+// TestClientsAgainstMoto proves the hand-written EC2 and Secrets Manager
+// clients speak the protocols as AWS documents them, against moto_server:
+// the seeded network's subnets, zones and routes read back, a filter on
+// subnet IDs leaves out a missing one instead of failing, a secret is
+// described, and a missing one (or certificate) is the
+// ResourceNotFoundException the checks look for; the checks then find
+// nothing wrong with the seeded network, certificate and secret.
 func TestClientsAgainstMoto(t *testing.T) {
 	m := testenv.SharedMoto(t)
 	n := m.Seed(t)
@@ -89,13 +91,9 @@ func TestClientsAgainstMoto(t *testing.T) {
 		t.Errorf("DescribeVpcEndpoints: %v", err)
 	}
 
-	acm := NewACM(cfg, m.Endpoint)
-	cert, err := acm.DescribeCertificate(ctx, n.CertificateArn)
-	if err != nil || cert.Status != "ISSUED" || cert.DomainName != "app.example.com" {
-		t.Errorf("DescribeCertificate = %+v, %v; want app.example.com, ISSUED", cert, err)
-	}
+	acmClient := acm.NewFromConfig(cfg, func(o *acm.Options) { o.BaseEndpoint = aws.String(m.Endpoint) })
 	missing := strings.Replace(n.CertificateArn, n.CertificateArn[len(n.CertificateArn)-12:], "000000000000", 1)
-	if _, err := acm.DescribeCertificate(ctx, missing); !isCode(err, "ResourceNotFoundException") {
+	if _, err := acmClient.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(missing)}); !isCode(err, "ResourceNotFoundException") {
 		t.Errorf("DescribeCertificate of a missing certificate: %v, want ResourceNotFoundException", err)
 	}
 
@@ -109,7 +107,7 @@ func TestClientsAgainstMoto(t *testing.T) {
 		t.Errorf("DescribeSecret of a missing secret: %v, want ResourceNotFoundException", err)
 	}
 
-	rep, err := Check(ctx, Clients{EC2: ec2, ACM: acm, SecretsManager: sm}, Request{Region: m.Region,
+	rep, err := Check(ctx, Clients{EC2: ec2, ACM: acmClient, SecretsManager: sm}, Request{Region: m.Region,
 		Network: &Network{VpcID: n.VpcID, PublicSubnets: n.PublicSubnets, PrivateSubnets: n.PrivateSubnets,
 			Balancer: stack.ParamPublicSubnetIDs, Tasks: stack.ParamPrivateSubnetIDs},
 		Certificates: []CertificateUse{{Field: stack.ParamCertificateArn, ARN: n.CertificateArn, Domain: "app.example.com"}},
@@ -213,7 +211,7 @@ func TestClientSignsAndRetries(t *testing.T) {
 		}
 		w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/")
 		w.WriteHeader(http.StatusBadRequest)
-		io.WriteString(w, `{"__type":"com.amazonaws.acm#ResourceNotFoundException","message":"Could not find certificate"}`)
+		io.WriteString(w, `{"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret."}`)
 	}))
 	defer srv.Close()
 
@@ -229,16 +227,16 @@ func TestClientSignsAndRetries(t *testing.T) {
 		t.Errorf("Authorization %q, X-Amz-Date %q: want SigV4 for ec2 in eu-west-1, signing the date", auth, date)
 	}
 
-	_, err = NewACM(testConfig("eu-west-1"), srv.URL).DescribeCertificate(context.Background(), certARN)
+	_, err = NewSecretsManager(testConfig("eu-west-1"), srv.URL).DescribeSecret(context.Background(), "eu-west-1", "db")
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != "ResourceNotFoundException" || apiErr.Message != "Could not find certificate" || apiErr.Action != "acm:DescribeCertificate" {
-		t.Errorf("DescribeCertificate error = %#v", err)
+	if !errors.As(err, &apiErr) || apiErr.Code != "ResourceNotFoundException" || apiErr.Message != "Secrets Manager can't find the specified secret." || apiErr.Action != "secretsmanager:DescribeSecret" {
+		t.Errorf("DescribeSecret error = %#v", err)
 	}
 	if calls.Load() != 4 {
 		t.Errorf("%d calls, want 4: a client error is not retried", calls.Load())
 	}
-	if target != "CertificateManager.DescribeCertificate" || !strings.Contains(auth, "/eu-west-1/acm/aws4_request") {
-		t.Errorf("X-Amz-Target %q, Authorization %q: want CertificateManager.DescribeCertificate signed for acm", target, auth)
+	if target != "secretsmanager.DescribeSecret" || !strings.Contains(auth, "/eu-west-1/secretsmanager/aws4_request") {
+		t.Errorf("X-Amz-Target %q, Authorization %q: want secretsmanager.DescribeSecret signed for secretsmanager", target, auth)
 	}
 }
 

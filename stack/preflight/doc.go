@@ -10,10 +10,11 @@
 // credentials may not make is a warning that names the IAM action, and the
 // check is skipped.
 //
-// The EC2, ACM and Secrets Manager calls go through a few hand-written
-// clients (client.go) signed with the SDK's SigV4 signer and the loaded
+// The EC2 and Secrets Manager calls go through a small hand-written client
+// (client.go) signed with the SDK's SigV4 signer and the loaded
 // aws.Config, not the SDK's generated clients: the EC2 one, linked beside
 // urfave/cli's text/template, adds about 21 MB to the binary, and it is
 // slow to compile on a fresh machine (see the README's Development
-// section for the measurements).
+// section for the measurements). ACM, SSM and ECR are read with the SDK
+// clients the binary has for other commands.
 package preflight

@@ -8,9 +8,16 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
+
+// ACMAPI is the part of the ACM API the certificate check reads.
+// *acm.Client implements it.
+type ACMAPI interface {
+	DescribeCertificate(context.Context, *acm.DescribeCertificateInput, ...func(*acm.Options)) (*acm.DescribeCertificateOutput, error)
+}
 
 // SSMAPI is the part of the SSM API the secret checks read: a parameter's
 // metadata, never its value. *ssm.Client implements it.

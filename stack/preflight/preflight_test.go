@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -304,14 +306,15 @@ func TestDeniedReadsAreWarnings(t *testing.T) {
 	}
 }
 
-// fakeACM holds certificates by ARN.
-type fakeACM map[string]*Certificate
+// fakeACM holds certificates by ARN, answering as ACM does.
+type fakeACM map[string]*acmtypes.CertificateDetail
 
-func (f fakeACM) DescribeCertificate(_ context.Context, arn string) (*Certificate, error) {
-	if c, ok := f[arn]; ok {
-		return c, nil
+func (f fakeACM) DescribeCertificate(_ context.Context, in *acm.DescribeCertificateInput, _ ...func(*acm.Options)) (*acm.DescribeCertificateOutput, error) {
+	if c, ok := f[aws.ToString(in.CertificateArn)]; ok {
+		return &acm.DescribeCertificateOutput{Certificate: c}, nil
 	}
-	return nil, &APIError{Action: "acm:DescribeCertificate", Code: "ResourceNotFoundException", Message: "not found", StatusCode: 400}
+	return nil, &smithy.OperationError{ServiceID: "ACM", OperationName: "DescribeCertificate",
+		Err: &acmtypes.ResourceNotFoundException{Message: aws.String("not found")}}
 }
 
 const certARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -321,23 +324,24 @@ const certARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-67
 // record to add (trial E2), and a domain must be one of the certificate's
 // names or under one of its wildcards, one level deep.
 func TestCheckCertificate(t *testing.T) {
-	pending := &Certificate{Status: "PENDING_VALIDATION", DomainName: "app.example.com", DomainValidationOptions: []DomainValidation{{
-		DomainName: "app.example.com", ValidationStatus: "PENDING_VALIDATION", ValidationMethod: "DNS",
-		ResourceRecord: &struct{ Name, Type, Value string }{"_abc.app.example.com.", "CNAME", "_def.acm-validations.aws."},
-	}}}
-	issued := func(names ...string) *Certificate {
-		return &Certificate{Status: "ISSUED", DomainName: names[0], SubjectAlternativeNames: names}
+	pending := &acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusPendingValidation, DomainName: aws.String("app.example.com"),
+		DomainValidationOptions: []acmtypes.DomainValidation{{
+			DomainName: aws.String("app.example.com"), ValidationStatus: acmtypes.DomainStatusPendingValidation, ValidationMethod: acmtypes.ValidationMethodDns,
+			ResourceRecord: &acmtypes.ResourceRecord{Name: aws.String("_abc.app.example.com."), Type: acmtypes.RecordTypeCname, Value: aws.String("_def.acm-validations.aws.")},
+		}}}
+	issued := func(names ...string) *acmtypes.CertificateDetail {
+		return &acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusIssued, DomainName: aws.String(names[0]), SubjectAlternativeNames: names}
 	}
 	tests := []struct {
 		name   string
-		cert   *Certificate
+		cert   *acmtypes.CertificateDetail
 		domain string
 		want   []want
 	}{
 		{"issued, no domain", issued("app.example.com"), "", nil},
 		{"missing", nil, "", []want{{"CertificateArn", []string{"does not exist in ACM in eu-west-1"}}}},
 		{"pending validation names the record", pending, "", []want{{"CertificateArn", []string{"PENDING_VALIDATION", "CNAME record _abc.app.example.com. with the value _def.acm-validations.aws.", "aws acm wait certificate-validated"}}}},
-		{"expired", &Certificate{Status: "EXPIRED", DomainName: "app.example.com"}, "", []want{{"CertificateArn", []string{"is EXPIRED", "ISSUED"}}}},
+		{"expired", &acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusExpired, DomainName: aws.String("app.example.com")}, "", []want{{"CertificateArn", []string{"is EXPIRED", "ISSUED"}}}},
 		{"the domain is a name of it", issued("example.com", "app.example.com"), "app.example.com.", nil},
 		{"a wildcard covers one level", issued("*.example.com"), "App.Example.com", nil},
 		{"a wildcard does not cover two levels", issued("*.example.com"), "a.b.example.com", []want{{"CertificateArn", []string{"covers *.example.com, not a.b.example.com"}}}},
