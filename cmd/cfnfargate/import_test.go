@@ -413,14 +413,23 @@ func createSecretsOf(t *testing.T, m *testenv.Moto, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg struct {
+	type secrets struct {
 		Secret map[string]string `yaml:"secret"`
+	}
+	var cfg struct {
+		secrets      `yaml:",inline"`
+		Environments map[string]secrets `yaml:"environments"`
 	}
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	from := slices.Collect(maps.Values(cfg.Secret))
+	for _, layer := range cfg.Environments {
+		from = append(from, slices.Collect(maps.Values(layer.Secret))...)
+	}
+	slices.Sort(from)
 	text := string(raw)
-	for given, made := range m.CreateSecrets(t, slices.Sorted(maps.Values(cfg.Secret))...) {
+	for given, made := range m.CreateSecrets(t, slices.Compact(from)...) {
 		text = strings.ReplaceAll(text, given, made)
 	}
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

@@ -42,8 +42,8 @@ func (m *Moto) PushImage(t testing.TB, repository, tag string) string {
 
 // CreateSecrets creates in moto what each valueFrom names, as an ECS task
 // reads it: a Secrets Manager secret (its ARN, maybe with a JSON key after
-// it), an SSM parameter (its ARN), or an SSM parameter of m's region (a
-// name). Secrets Manager picks the six characters after a secret's name in
+// it, or secretsmanager:NAME in m's region), an SSM parameter (its ARN),
+// or an SSM parameter of m's region (a name). Secrets Manager picks the six characters after a secret's name in
 // its ARN itself, so a valueFrom that makes some up names another secret
 // than the one created: the map returns, for each such valueFrom, the one
 // to use instead.
@@ -73,6 +73,12 @@ func (m *Moto) CreateSecrets(t testing.TB, valueFroms ...string) map[string]stri
 				name = "/" + name
 			}
 			m.JSONIn(t, f[3], "ssm", "PutParameter", map[string]any{"Name": name, "Value": "test", "Type": "SecureString", "Overwrite": true}, nil)
+		case strings.HasPrefix(v, "secretsmanager:"):
+			name, _, _ := strings.Cut(strings.TrimPrefix(v, "secretsmanager:"), ":")
+			if _, err := m.do("secretsmanager", "application/x-amz-json-1.1", "secretsmanager.CreateSecret",
+				[]byte(`{"Name":"`+name+`","SecretString":"test"}`)); err != nil && !strings.Contains(err.Error(), "ResourceExistsException") {
+				t.Fatalf("moto secretsmanager CreateSecret %s: %v", name, err)
+			}
 		default:
 			m.JSON(t, "ssm", "PutParameter", map[string]any{"Name": v, "Value": "test", "Type": "SecureString", "Overwrite": true}, nil)
 		}
