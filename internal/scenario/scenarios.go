@@ -275,15 +275,27 @@ func turnOff(r *run) {
 	r.createAlarm(alarm)
 	r.mustDeploy("create with gate and alarm", s, flags(r.canary("5m"), gate, build("v1"), []string{"--rollback-alarm", alarm, "--on-pause", "continue"})...)
 
-	r.mustDeploy("gate off", s, flags(r.canary("5m"), build("v2"), []string{"--rollback-alarm", alarm})...)
+	// Deploys remember the settings of the last release (README, "Deploys
+	// remember"), so each is turned off by name.
+	r.mustDeploy("gate off", s, flags(r.canary("5m"), build("v2"), []string{"--rollback-alarm", alarm, "--pause-before-production=false"})...)
 	if hooks := r.service(s).DeploymentConfiguration.LifecycleHooks; len(hooks) != 0 {
 		r.t.Fatalf("the gate is off in the config but the service keeps hook %s", aws.ToString(hooks[0].HookTargetArn))
 	}
-	r.mustDeploy("alarm off", s, flags(r.canary("5m"), build("v3"))...)
+	r.mustDeploy("alarm off", s, flags(r.canary("5m"), build("v3"), []string{"--reset", "rollback-alarm"})...)
 	if a := r.service(s).DeploymentConfiguration.Alarms; a != nil && a.Enable && len(a.AlarmNames) > 0 {
 		r.t.Fatalf("the rollback alarm is off in the config but the service keeps watching %v", a.AlarmNames)
 	}
-	r.mustDeploy("rolling", s, build("v4")...)
+	// ECS swaps the target groups' roles on every deployment (B3); cfnfargate
+	// refuses to go back to rolling while the alternate group serves, as
+	// rolling deletes it, and says to deploy once more with the strategy.
+	rolling := flags(build("v4"), []string{"--strategy", "rolling"})
+	if res := r.wait(r.deploy(s, rolling...), r.b.Timeout(), "rolling"); res.code != 0 {
+		if !strings.Contains(res.stderr, "Deploy once more with the blue/green strategy") {
+			r.t.Fatalf("rolling: deploy failed: %s", res)
+		}
+		r.mustDeploy("once more with the strategy", s, flags(r.canary("5m"), build("v4"))...)
+		r.mustDeploy("rolling", s, flags(build("v5"), []string{"--strategy", "rolling"})...)
+	}
 	if st := r.service(s).DeploymentConfiguration.Strategy; st != "" && st != ecstypes.DeploymentStrategyRolling {
 		r.t.Fatalf("the strategy is rolling in the config but the service keeps %s", st)
 	}
