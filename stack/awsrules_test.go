@@ -380,6 +380,63 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		name:   "service waits for the listener that forwards to it",
+		source: "ECS API reference, CreateService: \"The target group ... does not have an associated load balancer\" until a listener or listener rule forwards to it; the service must name it in DependsOn or refer to it (CloudFormation creates what a resource refers to first)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			all := resources(doc)
+			for id, props := range resourcesOfType(doc, "AWS::ECS::Service") {
+				waitsFor := map[string]bool{}
+				collectReferences(all[id], waitsFor)
+				if deps, ok := all[id]["DependsOn"].([]any); ok {
+					for _, d := range deps {
+						waitsFor[fmt.Sprint(d)] = true
+					}
+				}
+				lbs, _ := props["LoadBalancers"].([]any)
+				for _, l := range lbs {
+					group := refTarget(at2(l, "TargetGroupArn"))
+					var forwarders []string
+					for _, typ := range []string{"AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"} {
+						for lid, lprops := range resourcesOfType(doc, typ) {
+							refs := map[string]bool{}
+							collectReferences(lprops["DefaultActions"], refs)
+							collectReferences(lprops["Actions"], refs)
+							if refs[group] {
+								forwarders = append(forwarders, lid)
+							}
+						}
+					}
+					if !slices.ContainsFunc(forwarders, func(f string) bool { return waitsFor[f] }) {
+						bad = append(bad, fmt.Sprintf("%s: waits for none of the listeners and rules that forward to %s (%v)", id, group, forwarders))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		name:   "DependsOn names resources that exist",
+		source: "CloudFormation User Guide, DependsOn attribute; a DependsOn on a resource whose condition is false fails the template (\"Unresolved resource dependencies\"; cfn-lint E3005): a conditional dependency goes through a Ref in Fn::If instead",
+		check: func(doc format.Document) []string {
+			var bad []string
+			all := resources(doc)
+			for id, r := range all {
+				deps, _ := r["DependsOn"].([]any)
+				for _, d := range deps {
+					target, ok := all[fmt.Sprint(d)]
+					switch {
+					case !ok:
+						bad = append(bad, fmt.Sprintf("%s depends on %v, which the template does not have", id, d))
+					case target["Condition"] != nil && target["Condition"] != r["Condition"]:
+						bad = append(bad, fmt.Sprintf("%s depends on %v, which exists only under condition %v", id, d, target["Condition"]))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
 		name:   "listener rules",
 		source: "ELB API reference, CreateRule: Priority 1 to 50000, unique on its listener; RuleCondition: at most one host-header and one path-pattern condition per rule, and no empty values; PathPatternConditionConfig: up to 128 of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & * ?; HttpHeaderConditionConfig: values of up to 128; ALB quotas: 5 wildcards per rule",
 		check: func(doc format.Document) []string {
@@ -1276,6 +1333,20 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"deployment strategy", stack.Default, func(doc format.Document) {
 			// A rolling service with a hook.
 			at2(propsOf(doc, "Service"), "DeploymentConfiguration").(map[string]any)["LifecycleHooks"] = []any{map[string]any{"LifecycleStages": []any{"POST_SCALE_UP"}}}
+		}},
+		{"service waits for the listener that forwards to it", stack.Default, func(doc format.Document) {
+			// The template before issue 20 waited on the HTTPS listener
+			// alone; in a template whose HTTP listener forwards, that is
+			// not enough, and no dependency at all never is.
+			service := at2(doc, "Resources", "Service").(map[string]any)
+			delete(service, "Metadata")
+		}},
+		{"service waits for the listener that forwards to it", envService, func(doc format.Document) {
+			at2(doc, "Resources", "Service").(map[string]any)["DependsOn"] = []any{}
+		}},
+		{"DependsOn names resources that exist", stack.Default, func(doc format.Document) {
+			service := at2(doc, "Resources", "Service").(map[string]any)
+			service["DependsOn"] = append(service["DependsOn"].([]any), "HttpsListener")
 		}},
 		{"deployment alarms", named("canary"), func(doc format.Document) {
 			propsOf(doc, "Rollback5xxAlarm")["Metrics"].([]any)[0].(map[string]any)["ReturnData"] = true

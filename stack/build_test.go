@@ -25,6 +25,11 @@ func document(t testing.TB, cfg stack.Config) format.Document {
 // document builds v's template, an environment's or a service's.
 func (v variant) document(t testing.TB) format.Document {
 	t.Helper()
+	if v.parameters != nil {
+		plain := v
+		plain.parameters = nil
+		return instantiate(t, plain.document(t), v.parameters)
+	}
 	if !v.environment {
 		return document(t, v.cfg())
 	}
@@ -89,12 +94,24 @@ func normalize(v any) any {
 }
 
 // TestServiceWiring proves the seed's service bugs are fixed: the grace
-// period is on the service, the service waits for the HTTPS listener, and
-// its subnets are the list parameters themselves, chosen by AssignPublicIp.
+// period is on the service, the service waits for the listener that
+// forwards to its target group (the HTTPS one, or the HTTP one without a
+// certificate), and its subnets are the list parameters themselves,
+// chosen by AssignPublicIp.
 func TestServiceWiring(t *testing.T) {
 	doc := document(t, stack.Default())
-	service := at(t, doc, "Resources", "Service").(map[string]any)
-	assertEqual(t, "Service DependsOn", service["DependsOn"], []any{"HttpsListener", "ClusterCapacityProviders"})
+	for certificate, listener := range map[string]string{exampleCertificate: "HttpsListener", "": "HttpListener"} {
+		built := instantiate(t, doc, map[string]string{"CertificateArn": certificate})
+		service := at(t, built, "Resources", "Service").(map[string]any)
+		waitsFor := map[string]bool{}
+		collectReferences(service, waitsFor)
+		for _, d := range service["DependsOn"].([]any) {
+			waitsFor[d.(string)] = true
+		}
+		if !waitsFor[listener] || !waitsFor["ClusterCapacityProviders"] {
+			t.Errorf("CertificateArn %q: the service does not wait for %s and ClusterCapacityProviders: %v", certificate, listener, service)
+		}
+	}
 
 	p := props(t, doc, "Service")
 	assertEqual(t, "HealthCheckGracePeriodSeconds", p["HealthCheckGracePeriodSeconds"], 60)
@@ -125,10 +142,16 @@ func TestPublicTasksDefault(t *testing.T) {
 	}
 }
 
-// TestListeners proves HTTP redirects permanently to HTTPS, and HTTPS uses
-// the certificate parameter and the TLS 1.3 policy.
+// exampleCertificate is a certificate ARN for parameter values.
+const exampleCertificate = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+// TestListeners proves that with a certificate HTTP redirects permanently
+// to HTTPS, and HTTPS uses the certificate parameter and the TLS 1.3
+// policy; and that without one the HTTP listener forwards to the target
+// group, there is no HTTPS listener, and the outputs say that traffic is
+// not encrypted.
 func TestListeners(t *testing.T) {
-	doc := document(t, stack.Default())
+	doc := instantiate(t, document(t, stack.Default()), map[string]string{"CertificateArn": exampleCertificate})
 	redirect := at(t, props(t, doc, "HttpListener"), "DefaultActions", 0).(map[string]any)
 	assertEqual(t, "redirect type", redirect["Type"], "redirect")
 	assertEqual(t, "redirect status", at(t, redirect, "RedirectConfig", "StatusCode"), "HTTP_301")
@@ -138,6 +161,21 @@ func TestListeners(t *testing.T) {
 	https := props(t, doc, "HttpsListener")
 	assertEqual(t, "certificate", at(t, https, "Certificates", 0, "CertificateArn"), ref("CertificateArn"))
 	assertEqual(t, "ssl policy", https["SslPolicy"], stack.DefaultSSLPolicy)
+	if _, ok := at(t, doc, "Outputs").(map[string]any)["HttpOnly"]; ok {
+		t.Error("with a certificate the outputs say the traffic is not encrypted")
+	}
+	assertEqual(t, "ServiceURL", at(t, doc, "Outputs", "ServiceURL", "Value"), map[string]any{"Fn::Sub": "https://${LoadBalancer.DNSName}"})
+
+	plain := instantiate(t, document(t, stack.Default()), map[string]string{"CertificateArn": ""})
+	assertEqual(t, "HTTP only: the HTTP listener's action", props(t, plain, "HttpListener")["DefaultActions"],
+		[]any{map[string]any{"Type": "forward", "TargetGroupArn": ref("TargetGroup")}})
+	if _, ok := at(t, plain, "Resources").(map[string]any)["HttpsListener"]; ok {
+		t.Error("HTTP only: the template still has an HTTPS listener, which needs a certificate")
+	}
+	if says, _ := at(t, plain, "Outputs", "HttpOnly", "Value").(string); !strings.Contains(says, "not encrypted") || !strings.Contains(says, "CertificateArn") {
+		t.Errorf("HTTP only: the HttpOnly output %q does not say the traffic is not encrypted and how to add HTTPS", says)
+	}
+	assertEqual(t, "HTTP only: ServiceURL", at(t, plain, "Outputs", "ServiceURL", "Value"), map[string]any{"Fn::Sub": "http://${LoadBalancer.DNSName}"})
 	if !slices.Contains(stack.SSLPolicies, stack.DefaultSSLPolicy) {
 		t.Errorf("the default policy %s is not among the known ones", stack.DefaultSSLPolicy)
 	}
@@ -345,7 +383,7 @@ func TestParametersAndConsole(t *testing.T) {
 		outputs = append(outputs, name)
 	}
 	slices.Sort(outputs)
-	assertEqual(t, "outputs", outputs, []string{"ClusterName", "LoadBalancerDNSName", "LogGroupName", "ServiceName", "ServiceURL"})
+	assertEqual(t, "outputs", outputs, []string{"ClusterName", "HttpOnly", "LoadBalancerDNSName", "LogGroupName", "ServiceName", "ServiceURL"})
 }
 
 // TestFastHealthChecks proves the default target-group health check puts a

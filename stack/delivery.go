@@ -114,7 +114,7 @@ func addDelivery(t *cloudformation.Template, cfg Config) {
 		// the listener alone and no request goes unrouted while the rule is
 		// created or deleted; with the rule in place it is never reached.
 		t.Resources[idProductionRule] = &elb.ListenerRule{
-			ListenerArn: cloudformation.RefPtr(idHTTPSListener),
+			ListenerArn: cloudformation.String(productionListener(cfg)),
 			Priority:    productionRulePriority,
 			Conditions: []elb.ListenerRule_RuleCondition{{
 				Field:             cloudformation.String("path-pattern"),
@@ -125,7 +125,7 @@ func addDelivery(t *cloudformation.Template, cfg Config) {
 	}
 	if name, value, ok := strings.Cut(cfg.Deployment.TestHeader, "="); ok {
 		t.Resources[idTestRule] = &elb.ListenerRule{
-			ListenerArn: cloudformation.RefPtr(idHTTPSListener),
+			ListenerArn: cloudformation.String(productionListener(cfg)),
 			Priority:    testRulePriority,
 			Conditions: []elb.ListenerRule_RuleCondition{{
 				Field:            cloudformation.String("http-header"),

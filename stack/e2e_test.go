@@ -130,6 +130,47 @@ func TestDeployToMoto(t *testing.T) {
 	}
 }
 
+// TestHTTPOnlyToMoto proves moto builds the default template without a
+// certificate as the conditions say: one listener, on port 80, forwarding
+// to the target group, no HTTPS listener, and the outputs give an http://
+// URL and say that traffic is not encrypted.
+func TestHTTPOnlyToMoto(t *testing.T) {
+	m := testenv.SharedMoto(t)
+	network := m.Seed(t)
+	p := networkParameters(network)
+	p["CertificateArn"] = ""
+	s := createStack(t, cfnClient(m), "e2e-http-only", render(t, stack.Default(), false), p)
+	if _, ok := s.physical["HttpsListener"]; ok {
+		t.Errorf("moto created HttpsListener without a certificate")
+	}
+	var listeners struct {
+		Listeners []struct {
+			Port     int    `xml:"Port"`
+			Protocol string `xml:"Protocol"`
+			Actions  []struct {
+				Type           string `xml:"Type"`
+				TargetGroupArn string `xml:"TargetGroupArn"`
+			} `xml:"DefaultActions>member"`
+		} `xml:"DescribeListenersResult>Listeners>member"`
+	}
+	decodeXML(t, m.Query(t, "elasticloadbalancing", "DescribeListeners", url.Values{"LoadBalancerArn": {s.physical["LoadBalancer"]}}), &listeners)
+	if l := listeners.Listeners; len(l) != 1 || l[0].Port != 80 || l[0].Protocol != "HTTP" || len(l[0].Actions) != 1 ||
+		l[0].Actions[0].Type != "forward" || l[0].Actions[0].TargetGroupArn != s.physical["TargetGroup"] {
+		t.Errorf("listeners = %+v, want one HTTP listener on 80 forwarding to %s", l, s.physical["TargetGroup"])
+	}
+	out, err := cfnClient(m).DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String(s.name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[string]string{}
+	for _, o := range out.Stacks[0].Outputs {
+		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	if !strings.HasPrefix(outputs["ServiceURL"], "http://") || !strings.Contains(outputs["HttpOnly"], "not encrypted") {
+		t.Errorf("outputs = %v, want an http:// ServiceURL and HttpOnly saying the traffic is not encrypted", outputs)
+	}
+}
+
 // checkDeployed looks at what moto created, through the services' own APIs.
 // certificateArn is the CertificateArn parameter; empty means the stack
 // created the certificate.

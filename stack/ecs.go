@@ -237,6 +237,16 @@ func serviceResource(cfg Config) cloudformation.Resource {
 		// load balancer"); the listener is what attaches it.
 		AWSCloudFormationDependsOn: []string{idHTTPSListener},
 	}
+	if cfg.AllowsHTTPOnly() {
+		// The listener that forwards is the HTTPS one or, without a
+		// certificate, the HTTP one. DependsOn takes no Fn::If, and
+		// naming a resource whose condition is false fails the template
+		// (cfn-lint E3005), but a Ref in the resource's Metadata orders
+		// it too ("Optional DependsOn with CloudFormation: Metadata to
+		// the rescue", cloudonaut.io, 2024).
+		service.AWSCloudFormationDependsOn = nil
+		service.AWSCloudFormationMetadata = map[string]any{"ForwardingListener": productionListener(cfg)}
+	}
 	if s.PlatformVersion != "LATEST" {
 		service.PlatformVersion = cloudformation.String(s.PlatformVersion)
 	}

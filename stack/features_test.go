@@ -88,7 +88,7 @@ func TestSpot(t *testing.T) {
 	if _, ok := service["Properties"].(map[string]any)["LaunchType"]; ok {
 		t.Error("LaunchType is set with a capacity provider strategy; ECS rejects the pair")
 	}
-	assertEqual(t, "DependsOn", service["DependsOn"], []any{"HttpsListener", "ClusterCapacityProviders"})
+	assertEqual(t, "DependsOn", service["DependsOn"], []any{"ClusterCapacityProviders"})
 	assertEqual(t, "strategy", props(t, doc, "Service")["CapacityProviderStrategy"], []any{
 		map[string]any{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1},
 		map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 3},

@@ -42,6 +42,10 @@ func ExtraCertificateParam(n int) string { return ParamCertificateArn + strconv.
 const (
 	condPublicTasks       = "PublicTasks"
 	condCreateCertificate = "CreateCertificate"
+	// condHasCertificate and condNoCertificate choose between HTTPS and
+	// HTTP only in a service's template without a domain (Config.AllowsHTTPOnly).
+	condHasCertificate    = "HasCertificate"
+	condNoCertificate     = "NoCertificate"
 	condDualStackBalancer = "DualStackLoadBalancer"
 )
 
@@ -99,6 +103,9 @@ const (
 	OutputClusterName         = "ClusterName"
 	OutputServiceName         = "ServiceName"
 	OutputLogGroupName        = "LogGroupName"
+	// OutputHTTPOnly is there only when the load balancer serves HTTP
+	// only: it says that traffic is not encrypted, and how to add HTTPS.
+	OutputHTTPOnly = "HttpOnly"
 
 	// An environment stack's outputs are named after the service
 	// parameters they fill: ListenerArn, LoadBalancerSecurityGroupId,

@@ -55,7 +55,7 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 	t.Resources[idLoadBalancerSG] = &ec2.SecurityGroup{
 		GroupDescription:     loadBalancerSGDescription,
 		VpcId:                cloudformation.RefPtr(ParamVpcID),
-		SecurityGroupIngress: loadBalancerIngress(lb),
+		SecurityGroupIngress: loadBalancerIngress(lb, cfg.AllowsHTTPOnly()),
 		// The only real egress is a separate rule: LoadBalancerToTasksEgress,
 		// or an environment's LoadBalancerToServicesEgress.
 		SecurityGroupEgress: noEgress(),
@@ -81,28 +81,48 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		"Subnets": cloudformation.Ref(subnets),
 	})
 
-	t.Resources[idHTTPListener] = &elb.Listener{
+	redirect := elb.Listener_Action{
+		Type: "redirect",
+		RedirectConfig: &elb.Listener_RedirectConfig{
+			Protocol:   cloudformation.String("HTTPS"),
+			Port:       cloudformation.String("443"),
+			Host:       cloudformation.String("#{host}"),
+			Path:       cloudformation.String("/#{path}"),
+			Query:      cloudformation.String("#{query}"),
+			StatusCode: "HTTP_301",
+		},
+	}
+	var httpListener cloudformation.Resource = &elb.Listener{
 		LoadBalancerArn: cloudformation.Ref(idLoadBalancer),
 		Port:            cloudformation.Int(80),
 		Protocol:        cloudformation.String("HTTP"),
-		DefaultActions: []elb.Listener_Action{{
-			Type: "redirect",
-			RedirectConfig: &elb.Listener_RedirectConfig{
-				Protocol:   cloudformation.String("HTTPS"),
-				Port:       cloudformation.String("443"),
-				Host:       cloudformation.String("#{host}"),
-				Path:       cloudformation.String("/#{path}"),
-				Query:      cloudformation.String("#{query}"),
-				StatusCode: "HTTP_301",
-			},
-		}},
+		DefaultActions:  []elb.Listener_Action{redirect},
 	}
+	if cfg.AllowsHTTPOnly() {
+		// Without a certificate the HTTP listener does what the HTTPS one
+		// would: it forwards. A stack updated with a certificate gets the
+		// HTTPS listener and this listener redirects to it; both are
+		// updates in place (DefaultActions is mutable), so the load
+		// balancer and its DNS name stay.
+		listener := httpListener.(*elb.Listener)
+		// The redirect waits for the HTTPS listener it sends clients to:
+		// an update that adds a certificate creates that listener first,
+		// so port 80 never redirects to a port nobody listens on. Metadata
+		// holds the conditional Ref, as DependsOn cannot (see Service).
+		listener.AWSCloudFormationMetadata = map[string]any{
+			"RedirectsTo": cloudformation.If(condHasCertificate, cloudformation.Ref(idHTTPSListener), cloudformation.Ref("AWS::NoValue")),
+		}
+		httpListener = override(listener, map[string]any{
+			"DefaultActions": []any{cloudformation.If(condHasCertificate, redirect, defaultAction)},
+		})
+	}
+	t.Resources[idHTTPListener] = httpListener
 
 	certificate := cloudformation.Ref(ParamCertificateArn)
 	if cfg.Domain.Name != "" && !inEnvironment(cfg) {
 		certificate = cloudformation.If(condCreateCertificate, cloudformation.Ref(idCertificate), cloudformation.Ref(ParamCertificateArn))
 	}
-	t.Resources[idHTTPSListener] = &elb.Listener{
+	https := &elb.Listener{
 		LoadBalancerArn: cloudformation.Ref(idLoadBalancer),
 		Port:            cloudformation.Int(443),
 		Protocol:        cloudformation.String("HTTPS"),
@@ -110,6 +130,13 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		Certificates:    []elb.Listener_Certificate{{CertificateArn: &certificate}},
 		DefaultActions:  []elb.Listener_Action{defaultAction},
 	}
+	if cfg.AllowsHTTPOnly() {
+		// "You must specify exactly one certificate" for an HTTPS
+		// listener (ELB API reference, CreateListener): without one there
+		// is no HTTPS listener.
+		https.AWSCloudFormationCondition = condHasCertificate
+	}
+	t.Resources[idHTTPSListener] = https
 
 	// The listener's Certificates holds the default certificate only
 	// ("You must specify exactly one certificate", ELB API reference,
@@ -118,10 +145,14 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 	// ListenerCertificate resource (its Certificates property: "You can
 	// specify one certificate per resource", CloudFormation reference).
 	for n := 1; n <= lb.ExtraCertificates; n++ {
-		t.Resources[extraCertificateID(n)] = &elb.ListenerCertificate{
+		extra := &elb.ListenerCertificate{
 			ListenerArn:  cloudformation.Ref(idHTTPSListener),
 			Certificates: []elb.ListenerCertificate_Certificate{{CertificateArn: cloudformation.RefPtr(ExtraCertificateParam(n))}},
 		}
+		if cfg.AllowsHTTPOnly() {
+			extra.AWSCloudFormationCondition = condHasCertificate
+		}
+		t.Resources[extraCertificateID(n)] = extra
 	}
 
 	if lb.WAFWebACLArn != "" {
@@ -130,6 +161,25 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 			WebACLArn:   partitionNeutral(lb.WAFWebACLArn),
 		}
 	}
+}
+
+// AllowsHTTPOnly reports whether c's template lets its load balancer
+// serve HTTP only, when the CertificateArn parameter is empty: a service
+// with a load balancer of its own and no domain. With a domain an empty
+// CertificateArn creates a certificate instead, and an environment's
+// listener always serves HTTPS.
+func (c Config) AllowsHTTPOnly() bool {
+	return c.Domain.Name == "" && !inEnvironment(c)
+}
+
+// productionListener is the listener a service's own load balancer serves
+// its traffic on: the HTTPS one, or with AllowsHTTPOnly the HTTP one when
+// there is no certificate.
+func productionListener(cfg Config) string {
+	if cfg.AllowsHTTPOnly() {
+		return cloudformation.If(condHasCertificate, cloudformation.Ref(idHTTPSListener), cloudformation.Ref(idHTTPListener))
+	}
+	return cloudformation.Ref(idHTTPSListener)
 }
 
 // noEgress is the inline egress of a security group that sends nothing by
@@ -215,8 +265,10 @@ const targetGroupPort = 80
 const loadBalancerSGDescription = "Load balancer: HTTP and HTTPS in, out only to the tasks"
 
 // loadBalancerIngress opens 80 and 443 to the allowed networks, or to all
-// of IPv4 and IPv6.
-func loadBalancerIngress(lb LoadBalancer) []ec2.SecurityGroup_Ingress {
+// of IPv4 and IPv6. With httpOnly (AllowsHTTPOnly) the description of port
+// 80 follows the condition: it is the same as before with a certificate,
+// so that no rule changes.
+func loadBalancerIngress(lb LoadBalancer, httpOnly bool) []ec2.SecurityGroup_Ingress {
 	sources := lb.AllowCIDRs
 	if len(sources) == 0 {
 		sources = []string{"0.0.0.0/0", "::/0"}
@@ -226,6 +278,9 @@ func loadBalancerIngress(lb LoadBalancer) []ec2.SecurityGroup_Ingress {
 		description := "HTTPS"
 		if port == 80 {
 			description = "HTTP, redirected to HTTPS"
+			if httpOnly {
+				description = cloudformation.If(condHasCertificate, description, "HTTP")
+			}
 		}
 		for _, cidr := range sources {
 			rule := ec2.SecurityGroup_Ingress{

@@ -20,11 +20,17 @@ func addOutputs(t *cloudformation.Template, cfg Config) {
 		Description: cloudformation.String("HTTPS URL of the service."),
 		Value:       serviceURL(cfg),
 	}
-	if cfg.Domain.Name == "" && !inEnvironment(cfg) {
+	if cfg.AllowsHTTPOnly() {
 		// The listener serves the ACM certificate, which can never cover
 		// the load balancer's own *.elb.amazonaws.com name: ACM validates
 		// only names whose DNS you control.
-		url.Description = cloudformation.String("HTTPS URL on the load balancer's own DNS name. The certificate does not cover this name, so browsers warn: point a DNS record of the certificate's domain at LoadBalancerDNSName, or emit with --domain-name.")
+		url.Description = cloudformation.String("URL on the load balancer's own DNS name: http without a certificate; https with one, but the certificate does not cover this name, so browsers warn: point a DNS record of the certificate's domain at LoadBalancerDNSName, or emit with --domain-name.")
+		url.Value = cloudformation.If(condHasCertificate, serviceURL(cfg), cloudformation.Sub("http://${"+idLoadBalancer+".DNSName}"))
+		t.Outputs[OutputHTTPOnly] = cloudformation.Output{
+			Description: cloudformation.String("Traffic to the service is not encrypted."),
+			Value:       "The load balancer serves plain HTTP: traffic is not encrypted. To add HTTPS, update the stack with CertificateArn set to an ACM certificate in this Region; HTTP then redirects to HTTPS.",
+			Condition:   cloudformation.String(condNoCertificate),
+		}
 	}
 	t.Outputs[OutputServiceURL] = url
 	t.Outputs[OutputClusterName] = cloudformation.Output{

@@ -32,7 +32,8 @@ type DeployParameters struct {
 	// domain name, an empty CertificateArn makes the stack create and
 	// validate a certificate (condition CreateCertificate), also on an
 	// update that would otherwise keep the previous ARN. Without a domain
-	// name CloudFormation refuses the empty value (AllowedPattern).
+	// name it makes the load balancer serve HTTP only (condition
+	// NoCertificate).
 	CreateCertificate bool
 }
 
@@ -126,6 +127,21 @@ func addCertificateParameters(t *cloudformation.Template, cfg Config) {
 		Description:           cloudformation.String("ARN of the ACM certificate the HTTPS listener serves, in the stack's Region."),
 		AllowedPattern:        cloudformation.String(CertificateArnPattern),
 		ConstraintDescription: cloudformation.String("must be an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+	}
+	if cfg.AllowsHTTPOnly() {
+		// Without a certificate the load balancer serves HTTP only, so
+		// that a first deploy needs no domain: the parameter becomes
+		// optional, and a stack updated later with a certificate gets
+		// the HTTPS listener and the redirect.
+		certificate.Default = ""
+		certificate.Description = cloudformation.String("ARN of the ACM certificate the HTTPS listener serves, in the stack's Region. Leave empty to serve HTTP only, unencrypted; set it later to add HTTPS.")
+		certificate.AllowedPattern = cloudformation.String("^$|" + CertificateArnPattern)
+		certificate.ConstraintDescription = cloudformation.String("must be empty (HTTP only) or an ACM certificate ARN, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+		noCertificate := cloudformation.Equals(cloudformation.Ref(ParamCertificateArn), "")
+		t.Conditions[condNoCertificate] = noCertificate
+		// The same test negated, not !Not [!Condition NoCertificate]:
+		// moto 5.2 evaluates a Condition inside Fn::Not as true.
+		t.Conditions[condHasCertificate] = cloudformation.Not([]string{noCertificate})
 	}
 	if cfg.Domain.Name != "" {
 		// With a domain, the stack can create and validate the certificate
@@ -295,6 +311,9 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 	labels := t.Metadata["AWS::CloudFormation::Interface"].(map[string]any)["ParameterLabels"].(map[string]any)
 	if !inEnvironment(cfg) {
 		labels[ParamCertificateArn] = label("ACM certificate ARN")
+		if cfg.AllowsHTTPOnly() {
+			labels[ParamCertificateArn] = label("ACM certificate ARN (empty: HTTP only)")
+		}
 		for n := 1; n <= cfg.LoadBalancer.ExtraCertificates; n++ {
 			labels[ExtraCertificateParam(n)] = label("ACM certificate ARN " + strconv.Itoa(n+1))
 		}

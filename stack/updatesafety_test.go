@@ -24,6 +24,7 @@ const (
 	typeCluster       = "AWS::ECS::Cluster"
 	typeTaskDef       = "AWS::ECS::TaskDefinition"
 	typeLogGroup      = "AWS::Logs::LogGroup"
+	typeListener      = "AWS::ElasticLoadBalancingV2::Listener"
 )
 
 const (
@@ -38,6 +39,10 @@ type updateChange struct {
 	from, to string // how each side is called in failure messages
 	before   func() stack.Config
 	after    func() stack.Config
+	// beforeValues and afterValues, when not nil, instantiate each
+	// side's template for these parameter values (instantiate): the
+	// change is a parameter's, and a condition of the template follows it.
+	beforeValues, afterValues map[string]string
 	// renamesLogGroup marks the one change allowed to replace the log group:
 	// its name is derived from the application name.
 	renamesLogGroup bool
@@ -65,9 +70,9 @@ type updateChange struct {
 // documents returns the old and the new template of c.
 func (c updateChange) documents(t *testing.T) (before, after format.Document) {
 	t.Helper()
-	after = variant{cfg: c.after, environment: c.environment}.document(t)
+	after = variant{cfg: c.after, environment: c.environment, parameters: c.afterValues}.document(t)
 	if c.earlier == "" {
-		return variant{cfg: c.before, environment: c.environment}.document(t), after
+		return variant{cfg: c.before, environment: c.environment, parameters: c.beforeValues}.document(t), after
 	}
 	raw, err := os.ReadFile("../testdata/upgrade/" + c.earlier)
 	if err != nil {
@@ -150,6 +155,9 @@ var updateChanges = []updateChange{
 		after:  with(func(c *stack.Config) { c.LoadBalancer.AllowCIDRs = []string{"198.51.100.0/24"} })},
 	{name: "`--dualstack` on/off", from: "off", to: "on", before: stack.Default,
 		after: with(func(c *stack.Config) { c.LoadBalancer.DualStack = true })},
+	{name: "`--certificate-arn` on/off (HTTP only to HTTPS)", from: "HTTP only", to: "HTTPS", before: stack.Default, after: stack.Default,
+		beforeValues: map[string]string{stack.ParamCertificateArn: ""},
+		afterValues:  map[string]string{stack.ParamCertificateArn: exampleCertificate}},
 	feature("`--spot` on/off", "spot"),
 	feature("`--domain-name` on/off", "domain"),
 	feature("`--deletion-protection` on/off", "deletion-protection"),
@@ -295,6 +303,9 @@ type resource struct {
 	Type       string
 	Properties map[string]any
 	Retained   bool // UpdateReplacePolicy: Retain
+	// waitsFor are the resources CloudFormation creates or updates before
+	// this one: those it names in DependsOn or refers to anywhere.
+	waitsFor map[string]bool
 }
 
 func resourcesOf(doc format.Document) map[string]resource {
@@ -304,9 +315,31 @@ func resourcesOf(doc format.Document) map[string]resource {
 		m, _ := r.(map[string]any)
 		typ, _ := m["Type"].(string)
 		props, _ := m["Properties"].(map[string]any)
-		out[id] = resource{Type: typ, Properties: props, Retained: m["UpdateReplacePolicy"] == "Retain"}
+		waitsFor := map[string]bool{}
+		collectReferences(m, waitsFor)
+		switch d := m["DependsOn"].(type) {
+		case string:
+			waitsFor[d] = true
+		case []any:
+			for _, item := range d {
+				waitsFor[fmt.Sprint(item)] = true
+			}
+		}
+		out[id] = resource{Type: typ, Properties: props, Retained: m["UpdateReplacePolicy"] == "Retain", waitsFor: waitsFor}
 	}
 	return out
+}
+
+// redirectsToHTTPS reports whether a listener's default action redirects
+// to HTTPS.
+func redirectsToHTTPS(r resource) bool {
+	actions, _ := r.Properties["DefaultActions"].([]any)
+	for _, a := range actions {
+		if at2(a, "Type") == "redirect" && at2(a, "RedirectConfig", "Protocol") == "HTTPS" {
+			return true
+		}
+	}
+	return false
 }
 
 // updatePlan is what CloudFormation does to each resource when a stack of
@@ -660,6 +693,21 @@ func (p updatePlan) violations(renamesLogGroup, strategyMayStay, switchesStrateg
 		}
 		if _, ok := p.new[id].Properties["CapacityProviderStrategy"]; !ok {
 			problems = append(problems, fmt.Sprintf("service %s loses its CapacityProviderStrategy: CloudFormation reads a missing one as \"leave it\", so the service stays on the old strategy", id))
+		}
+	}
+
+	// A listener that starts to redirect to HTTPS must wait for an HTTPS
+	// listener the same update adds: CloudFormation updates resources that
+	// do not depend on each other in any order, and meanwhile port 80
+	// would send clients to a port nobody listens on.
+	for _, id := range ofType(p.new, typeListener) {
+		if p.isAdded(id) || !redirectsToHTTPS(p.new[id]) || redirectsToHTTPS(p.old[id]) {
+			continue
+		}
+		for _, https := range ofType(p.new, typeListener) {
+			if p.isAdded(https) && p.new[https].Properties["Protocol"] == "HTTPS" && !p.new[id].waitsFor[https] {
+				problems = append(problems, fmt.Sprintf("listener %s starts to redirect to HTTPS without waiting for %s, which the update creates", id, https))
+			}
 		}
 	}
 

@@ -276,8 +276,17 @@ func TestValidateReportsEverything(t *testing.T) {
 
 // TestCertificatePattern proves the CertificateArn parameter accepts ACM
 // ARNs in every partition and rejects other ARNs, using the pattern the
-// template carries.
+// template carries; an empty value (HTTP only) is accepted by a service's
+// template without a domain and refused by an environment's.
 func TestCertificatePattern(t *testing.T) {
+	env, err := stack.BuildEnvironment(environmentWithCertificates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	environment := regexp.MustCompile(at(t, env, "Parameters", "CertificateArn", "AllowedPattern").(string))
+	if environment.MatchString("") {
+		t.Error("an environment's CertificateArn accepts an empty value; its listener serves HTTPS only")
+	}
 	doc := document(t, stack.Default())
 	pattern := regexp.MustCompile(at(t, doc, "Parameters", "CertificateArn", "AllowedPattern").(string))
 	for arn, want := range map[string]bool{
@@ -286,7 +295,7 @@ func TestCertificatePattern(t *testing.T) {
 		"arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef012345": true,
 		"arn:aws:iam::123456789012:server-certificate/web":                                           false,
 		"arn:aws:acm:us-east-1:12345:certificate/abc":                                                false,
-		"": false,
+		"": true,
 	} {
 		if got := pattern.MatchString(arn); got != want {
 			t.Errorf("pattern matches %q = %v, want %v", arn, got, want)

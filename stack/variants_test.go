@@ -13,6 +13,10 @@ type variant struct {
 	// environment builds an environment's stack (BuildEnvironment)
 	// instead of a service's.
 	environment bool
+	// parameters, when not nil, instantiates the template for these
+	// parameter values (instantiate): the golden file shows what
+	// CloudFormation builds from it.
+	parameters map[string]string
 }
 
 // variants are the configurations with golden files; the end-to-end test
@@ -322,9 +326,19 @@ var environmentVariants = []variant{
 	}},
 }
 
+// instantiatedVariants are templates as CloudFormation builds them for
+// some parameter values, where a condition of the template makes the
+// difference: the golden file shows the result, and it passes cfn-lint
+// and the AWS rules as a template of its own.
+var instantiatedVariants = []variant{
+	// The default template without a certificate: the HTTP listener
+	// forwards, and there is no HTTPS listener.
+	{name: "http-only", cfg: stack.Default, parameters: map[string]string{stack.ParamCertificateArn: ""}},
+}
+
 // goldenVariants is every configuration with a golden file: the services
 // with a load balancer of their own, then the environments and the
-// services in them.
+// services in them, then the instantiated templates.
 func goldenVariants() []variant {
-	return append(allVariants(), environmentVariants...)
+	return append(append(allVariants(), environmentVariants...), instantiatedVariants...)
 }

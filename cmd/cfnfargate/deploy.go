@@ -37,9 +37,12 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "deploy",
 		Usage:     "create or update the stack through a change set, and wait for it",
-		UsageText: "cfnfargate deploy --stack NAME --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN [settings]",
+		UsageText: "cfnfargate deploy --stack NAME --image IMAGE [--vpc-id VPC --public-subnets A,B --private-subnets C,D] [--certificate-arn ARN] [settings]",
 		Description: "Settings not given keep the values of the stack's last release (--reset KEY returns one to its default);\n" +
 			"the plan names every setting that changes, with where its value came from.\n" +
+			"First it looks at the account: the subnets, their VPC, zones and route out, the certificate, the secrets\n" +
+			"and an ECR image; a problem there is bad input, and nothing is changed. A new stack given no network uses\n" +
+			"the region's default VPC, and one given no certificate serves HTTP only.\n" +
 			"Prints the plan, executes it and shows each stack event until the stack settles. While the ECS service\n" +
 			"is in progress it also shows the rollout, the tasks that stopped and why, with the setting to change,\n" +
 			"the health of the targets and the last lines a stopped container logged.\n" +
@@ -103,6 +106,8 @@ type deployOptions struct {
 	// settings; noWait when the deploy was not waited for. Nil does
 	// nothing.
 	deployed func(stackName string, settings releaseSettings, noWait bool, body string)
+	// looked is what the pre-flight found that Execute says at the end.
+	looked looked
 
 	in deploy.Input // set by Validate
 	// stack is the run's input as read, set by Validate.
@@ -160,6 +165,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 			if err := resolveEnvironment(ctx, c, d, in, &cfg); err != nil {
 				return nil, nil, err
 			}
+			in.Preflight = lookFirst(c, clients, &run.settings, kindOf(cfg), &o.looked)
 			// Blue/green: keep the live weights, refuse what is unsafe,
 			// answer the pause gate (delivery.go).
 			dl := clients.Delivery()
@@ -322,6 +328,7 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 	for _, w := range append(warnings, res.Warnings...) {
 		fmt.Fprintf(o.stderr, "cfnfargate: warning: %s\n", w)
 	}
+	o.looked.httpOnlyNote(o.stderr)
 	if len(res.NextSteps) > 0 {
 		fmt.Fprintln(hints, o.steps(res.NextSteps))
 	}
@@ -467,6 +474,7 @@ func diffCommand() *cli.Command {
 			in, cfg := run.in, run.settings.Config
 			run.say(c.App.ErrWriter)
 			var plan *deploy.Plan
+			var l looked
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				d.Sink = planSink(d.Sink, c.App.Writer, budgetLine(*settingsTiming(cfg)), run.changes)
 				if err := resolveEnvironment(ctx, c, d, &in, &cfg); err != nil {
@@ -475,12 +483,14 @@ func diffCommand() *cli.Command {
 				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, cfg); err != nil {
 					return err
 				}
+				in.Preflight = lookFirst(c, clients, &run.settings, kindOf(cfg), &l)
 				plan, err = d.Diff(ctx, in)
 				return err
 			})
 			if err != nil {
 				return withHints(c, err)
 			}
+			l.httpOnlyNote(c.App.ErrWriter)
 			plan.Settings = run.changes
 			if !plan.HasChanges() {
 				if len(run.changes) > 0 { // --verbose: the settings kept

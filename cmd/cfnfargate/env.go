@@ -271,9 +271,11 @@ func envDeployCommand() *cli.Command {
 			in.NoWait = c.Bool("no-wait")
 			in.AllowReplacement = c.Bool("allow-replacement")
 			in.ConfirmReplacement = confirmReplacement(c, in.StackName)
+			s, _ := readEnvironment(c) // read and checked by envStackInput
 			var res *deploy.Result
-			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				in.CheckPlan = refuseReplacingShared(ctx, d, in.StackName, environmentOf(c))
+				in.Preflight = lookFirst(c, clients, &s, environmentStack, nil)
 				res, err = d.Deploy(ctx, in)
 				return err
 			})
@@ -302,9 +304,11 @@ func envDiffCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			s, _ := readEnvironment(c) // read and checked by envStackInput
 			var plan *deploy.Plan
-			err = withDeployer(c, func(ctx context.Context, d *deploy.Deployer) (err error) {
+			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				in.CheckPlan = refuseReplacingShared(ctx, d, in.StackName, environmentOf(c))
+				in.Preflight = lookFirst(c, clients, &s, environmentStack, nil)
 				plan, err = d.Diff(ctx, in)
 				return err
 			})

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/internal/copilot"
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
@@ -377,6 +380,7 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 			if code, _, stderr := cf.run(importArgs(tc.Manifest, tc.Flags, tc.After, "--output", config)...); code != 0 {
 				t.Fatalf("import: exit %d: %s", code, stderr)
 			}
+			createSecretsOf(t, m, config)
 			stackName := "imported-" + tc.Dir
 			args := []string{"deploy", "--config", config, "--stack", stackName, "--vpc-id", n.VpcID,
 				"--public-subnets", strings.Join(n.PublicSubnets, ","), "--private-subnets", strings.Join(n.PrivateSubnets, ","),
@@ -397,6 +401,39 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 				t.Errorf("status: exit %d: %s%s", code, stdout, stderr)
 			}
 		})
+	}
+}
+
+// createSecretsOf creates in moto the secrets the config at path reads,
+// which the deploy's pre-flight looks for, and points the config at the
+// secrets moto named otherwise (Secrets Manager picks an ARN's suffix).
+func createSecretsOf(t *testing.T, m *testenv.Moto, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type secrets struct {
+		Secret map[string]string `yaml:"secret"`
+	}
+	var cfg struct {
+		secrets      `yaml:",inline"`
+		Environments map[string]secrets `yaml:"environments"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	from := slices.Collect(maps.Values(cfg.Secret))
+	for _, layer := range cfg.Environments {
+		from = append(from, slices.Collect(maps.Values(layer.Secret))...)
+	}
+	slices.Sort(from)
+	text := string(raw)
+	for given, made := range m.CreateSecrets(t, slices.Compact(from)...) {
+		text = strings.ReplaceAll(text, given, made)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -533,6 +570,7 @@ func TestImportFromCopilotStacks(t *testing.T) {
 	if !strings.Contains(stderr, "cfnfargate deploy --config "+config+" --stack orders-prod\n") {
 		t.Errorf("the next steps do not deploy with the config alone:\n%s", stderr)
 	}
+	m.PushImage(t, "my-shop/orders", "sha-4f2a9c1") // the pre-flight looks for the running image
 	code, _, stderr = cf.run("deploy", "--config", config, "--stack", "orders-from-copilot")
 	if code != 0 {
 		t.Fatalf("deploy --config alone: exit %d: %s", code, stderr)

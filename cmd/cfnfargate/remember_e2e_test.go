@@ -180,12 +180,16 @@ func TestDeployBadInputPrintsNothingAgainstMoto(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"no stack and no network", []string{"deploy", "--image", "nginx:1.27"},
-			[]string{"--stack: a stack name is required", "--vpc-id: parameter VpcId is required", "--private-subnets: parameter PrivateSubnetIds is required"}},
+		// Without a network the region's default VPC gives one (issue
+		// 20); with part of one, the rest is missing.
+		{"no stack and part of a network", []string{"deploy", "--image", "nginx:1.27", "--vpc-id", "vpc-0abc1234def567890"},
+			[]string{"--stack: a stack name is required", "--public-subnets: parameter PublicSubnetIds is required", "--private-subnets: parameter PrivateSubnetIds is required"}},
 		{"a bad value", []string{"deploy", "--stack", "bad-a", "--cpu", "300"}, []string{"--cpu: 300 is not allowed"}},
 		{"a pair judged with what is kept", []string{"deploy", "--stack", "bad-b", "--memory", "8192"}, []string{"--memory"}},
+		// moto's default VPC in this region has no internet gateway, so it
+		// cannot give the network.
 		{"a new stack without its network", []string{"deploy", "--stack", "bad-c", "--image", "nginx:1.27"},
-			[]string{"--vpc-id: parameter VpcId is required to create a stack"}},
+			[]string{"--vpc-id: parameter VpcId is required", "cannot hold the stack", "route to an internet gateway in fewer than two Availability Zones"}},
 		{"a host without an environment", []string{"deploy", "--stack", "bad-d", "--host", "api.example.com"}, []string{"--host: routes a listener rule"}},
 		{"a duration without a unit", []string{"deploy", "--stack", "bad-e", "--timeout", "30"}, []string{"is not a duration: give a number with a unit"}},
 		{"the environment given as --env", []string{"deploy", "--stack", "bad-f", "--env", "staging"}, []string{"the environment is --environment staging"}},

@@ -23,6 +23,8 @@ func TestSecretsByNameDeployIntoMoto(t *testing.T) {
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
 	const stackName = "secrets-by-name"
+	// The deploy's pre-flight looks for them, as ECS would at task start.
+	m.CreateSecrets(t, "/prod/orders/db-password", "license", "secretsmanager:prod/orders/db:username::")
 	code, _, stderr := cf.run("deploy", "--stack", stackName, "--name", "orders",
 		"--secret", "DB_PASSWORD=/prod/orders/db-password",
 		"--secret", "LICENSE=license",

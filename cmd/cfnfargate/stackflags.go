@@ -30,7 +30,7 @@ func awsFlags() []cli.Flag {
 		configFlag(),
 		&cli.StringFlag{Name: "region", Usage: "AWS `REGION` (default: from AWS_REGION or the profile)", EnvVars: []string{envName("region")}},
 		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config `PROFILE` (default: AWS_PROFILE)", EnvVars: []string{envName("profile")}},
-		&cli.StringFlag{Name: "endpoint-url", Usage: "endpoint `URL` of every AWS API used (CloudFormation, IAM, ELB), e.g. for an emulator (default: AWS_ENDPOINT_URL)", EnvVars: []string{envName("endpoint_url")}},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "endpoint `URL` of every AWS API called (CloudFormation, EC2, ELB, ECS, ...), e.g. for an emulator (default: AWS_ENDPOINT_URL)", EnvVars: []string{envName("endpoint_url")}},
 		&cli.BoolFlag{Name: "debug", Usage: "print the AWS SDK's own log lines (retries, warnings) on stderr", EnvVars: []string{envName("debug")}},
 		&cli.StringFlag{Name: "account", Usage: "the AWS account `ID` the credentials must belong to; another account is refused before anything is sent (a guard for environments in other accounts)",
 			EnvVars: []string{envName("account")}},
@@ -55,10 +55,10 @@ func checkAccount(ctx context.Context, c *cli.Context, clients *deploy.Clients) 
 // parameterFlags set the template parameters that have no built-in default.
 func parameterFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "vpc-id", Usage: "the VpcId parameter: the existing `VPC`", EnvVars: []string{envName("vpc-id")}},
+		&cli.StringFlag{Name: "vpc-id", Usage: "the VpcId parameter: the existing `VPC` (a new stack given no network uses the region's default VPC)", EnvVars: []string{envName("vpc-id")}},
 		listFlag("public-subnets", "the PublicSubnetIds parameter: `SUBNETS`, comma-separated or repeated, at least two"),
-		listFlag("private-subnets", "the PrivateSubnetIds parameter: `SUBNETS`, comma-separated or repeated"),
-		&cli.StringFlag{Name: "certificate-arn", Usage: "the CertificateArn parameter: an ACM certificate `ARN`", EnvVars: []string{envName("certificate-arn")}},
+		listFlag("private-subnets", "the PrivateSubnetIds parameter: `SUBNETS`, comma-separated or repeated, with a route out (a NAT gateway); not needed with --public-tasks"),
+		&cli.StringFlag{Name: "certificate-arn", Usage: "the CertificateArn parameter: an ACM certificate `ARN`; without one (and without --domain-name) the load balancer serves HTTP only", EnvVars: []string{envName("certificate-arn")}},
 		listFlag("parameter", "any other template parameter, `NAME=VALUE`, repeatable"),
 		&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes for the stack operations", EnvVars: []string{envName("role-arn")}},
 	}
@@ -263,11 +263,16 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 	run.settings = s
 	run.changes = settingChanges(merged, r, m, verbose)
 	run.record = recordable(merged)
+	var hints map[string]string
+	if !s.Config.Environment.Shared() {
+		hints = networkHints
+	}
 	run.in = deploy.Input{
 		StackName:      stackName,
 		TemplateBody:   body,
 		Parameters:     params,
 		ParameterFlags: parameterFlagNames,
+		ParameterHints: hints,
 		Capabilities:   stack.Capabilities(doc),
 		Tags:           tags,
 		RoleARN:        c.String("role-arn"),
@@ -369,9 +374,26 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 			given[name] = ""
 		}
 	}
+	// What the pre-flight gives a new stack (preflight.go): a network
+	// given none is the region's default VPC's, and with the tasks in
+	// the public subnets the private list repeats them. The deploy still
+	// names what it could not give.
+	public, private := given[stack.ParamPublicSubnetIDs], given[stack.ParamPrivateSubnetIDs]
+	defaultVPC := given[stack.ParamVpcID] == "" && public == "" && private == ""
+	publicTasks := s.Config.Service.PublicTasks && !s.Config.LoadBalancer.Internal && public != ""
 	for _, name := range required {
 		if _, ok := given[name]; ok {
 			continue
+		}
+		switch name {
+		case stack.ParamVpcID, stack.ParamPublicSubnetIDs:
+			if defaultVPC {
+				continue
+			}
+		case stack.ParamPrivateSubnetIDs:
+			if defaultVPC || publicTasks {
+				continue
+			}
 		}
 		flag, ok := parameterFlagNames[name]
 		if !ok {
@@ -384,13 +406,18 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 
 // checkNetwork checks the VPC and subnets of a stack with a load balancer
 // of its own (a service's, or an environment's): as many subnets as
-// cfg.MinSubnets needs, none in both lists.
+// cfg.MinSubnets needs, none in both lists. With the tasks in the public
+// subnets and the load balancer too, the private list is not used, and
+// may repeat the public one (as the pre-flight makes it when it is left
+// out).
 func checkNetwork(check *deploy.Check, c *cli.Context, s resolved, public, private []string) {
 	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
 	minPublic, minPrivate := s.Config.MinSubnets()
 	check.Subnets(s.label("public-subnets"), public, minPublic)
 	check.Subnets(s.label("private-subnets"), private, minPrivate)
-	check.DisjointSubnets(s.label("public-subnets"), public, s.label("private-subnets"), private)
+	if !s.Config.Service.PublicTasks || s.Config.LoadBalancer.Internal {
+		check.DisjointSubnets(s.label("public-subnets"), public, s.label("private-subnets"), private)
+	}
 }
 
 // serviceStackName is the stack of a service: given, or NAME-ENVIRONMENT

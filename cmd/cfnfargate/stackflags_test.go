@@ -477,7 +477,7 @@ func TestInvalidInputReadsAlike(t *testing.T) {
 		{"found by the command line", "eu-west-1", []string{"deploy", "--stack", "9lives", "--endpoint-url", cf.URL},
 			[]string{`--stack: stack name "9lives" is not allowed`}},
 		{"found by the deployer", "eu-west-1", []string{"deploy", "--stack", "newshop", "--endpoint-url", cf.URL},
-			[]string{"--certificate-arn: parameter CertificateArn is required", "--private-subnets: parameter PrivateSubnetIds is required"}},
+			[]string{"--private-subnets: parameter PrivateSubnetIds is required", "--public-subnets: parameter PublicSubnetIds is required"}},
 		{"found by the AWS client", "", []string{"status", "--stack", "shop", "--endpoint-url", cf.URL},
 			[]string{"--region: no AWS region is set"}},
 	}
@@ -525,5 +525,27 @@ func TestTimeoutMustBePositive(t *testing.T) {
 	code, _, stderr := runCLI(t, append(append([]string{"diff"}, network...), "--endpoint-url", cf.URL)...)
 	if code == deploy.ExitInput || strings.Contains(stderr, "--timeout") || len(cf.Requests()) == 0 {
 		t.Errorf("diff: exit %d, %d requests, stderr:\n%s\nwant it to reach CloudFormation", code, len(cf.Requests()), stderr)
+	}
+}
+
+// TestPrivateSubnetsWithPublicTasks proves trial A1 is gone: with
+// --public-tasks the private subnets, which the tasks do not use, may be
+// left out or repeat the public ones (a default VPC with two subnets has
+// nothing else to give), while tasks without public IPs still need their
+// private subnets kept apart from the public ones.
+func TestPrivateSubnetsWithPublicTasks(t *testing.T) {
+	public := "subnet-1c02df424e23716cd,subnet-659787724bb5530a0"
+	base := []string{"--stack", "uw1", "--vpc-id", "vpc-7244cfe63496abb2a", "--public-subnets", public}
+	if in, err := captureInput(t, append(base, "--public-tasks")...); err != nil {
+		t.Errorf("--public-tasks without --private-subnets: %v", err)
+	} else if _, sent := in.Parameters["PrivateSubnetIds"]; sent {
+		t.Errorf("PrivateSubnetIds = %q; want it left to the pre-flight, which repeats the public subnets on a create", in.Parameters["PrivateSubnetIds"])
+	}
+	if _, err := captureInput(t, append(base, "--public-tasks", "--private-subnets", public)...); err != nil {
+		t.Errorf("--public-tasks with the public subnets as private ones: %v", err)
+	}
+	_, err := captureInput(t, append(base, "--private-subnets", public)...)
+	if err == nil || !strings.Contains(err.Error(), "is also given in --public-subnets") {
+		t.Errorf("private tasks in the public subnets: %v; want them refused", err)
 	}
 }

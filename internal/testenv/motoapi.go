@@ -18,7 +18,12 @@ import (
 // moto/moto_server/werkzeug_app.py). Without it moto guesses from the body and
 // sends EC2 and ACM calls to its S3 backend, which answers ListBuckets.
 func (m *Moto) authorization(service string) string {
-	return fmt.Sprintf("AWS4-HMAC-SHA256 Credential=testing/20260101/%s/%s/aws4_request, SignedHeaders=host, Signature=0", m.Region, service)
+	return authorizationIn(m.Region, service)
+}
+
+// authorizationIn is authorization for a request to region.
+func authorizationIn(region, service string) string {
+	return fmt.Sprintf("AWS4-HMAC-SHA256 Credential=testing/20260101/%s/%s/aws4_request, SignedHeaders=host, Signature=0", region, service)
 }
 
 // queryVersion is the API version the query protocol needs in every request.
@@ -49,8 +54,12 @@ func jsonTargetPrefix(service string) (string, bool) {
 		return "CertificateManager", true
 	case "logs":
 		return "Logs_20140328", true
+	case "ecr":
+		return "AmazonEC2ContainerRegistry_V20150921", true
 	case "ssm":
 		return "AmazonSSM", true
+	case "secretsmanager":
+		return "secretsmanager", true
 	}
 	return "", false
 }
@@ -61,6 +70,13 @@ func jsonTargetPrefix(service string) (string, bool) {
 // filled in, and a Version already in params wins. The test fails on a
 // transport error or a non-2xx answer, showing moto's body.
 func (m *Moto) Query(t testing.TB, service, action string, params url.Values) []byte {
+	t.Helper()
+	return m.QueryIn(t, m.Region, service, action, params)
+}
+
+// QueryIn is Query in another region than m.Region: moto keeps each
+// region's resources apart, and gives each its own default VPC.
+func (m *Moto) QueryIn(t testing.TB, region, service, action string, params url.Values) []byte {
 	t.Helper()
 	form := url.Values{}
 	for k, v := range params {
@@ -74,7 +90,7 @@ func (m *Moto) Query(t testing.TB, service, action string, params url.Values) []
 		}
 		form.Set("Version", version)
 	}
-	body, err := m.do(service, "application/x-www-form-urlencoded; charset=utf-8", "", []byte(form.Encode()))
+	body, err := m.doIn(region, service, "application/x-www-form-urlencoded; charset=utf-8", "", []byte(form.Encode()))
 	if err != nil {
 		t.Fatalf("moto query %s %s: %v", service, action, err)
 	}
@@ -95,6 +111,12 @@ func (m *Moto) CreateECSRole(t testing.TB) {
 	}
 }
 
+// JSONIn is JSON in another region than m.Region.
+func (m *Moto) JSONIn(t testing.TB, region, service, target string, in, out any) {
+	t.Helper()
+	m.json(t, region, service, target, in, out)
+}
+
 // JSON calls a JSON-protocol (application/x-amz-json-1.1) operation. service
 // is the SigV4 signing name: "ecs", "acm" or "logs". target is the operation,
 // e.g. "DescribeCertificate", and gets the service's X-Amz-Target prefix; a
@@ -103,6 +125,11 @@ func (m *Moto) CreateECSRole(t testing.TB) {
 // nil. The test fails on a transport error or a non-2xx answer, showing
 // moto's body.
 func (m *Moto) JSON(t testing.TB, service, target string, in, out any) {
+	t.Helper()
+	m.json(t, m.Region, service, target, in, out)
+}
+
+func (m *Moto) json(t testing.TB, region, service, target string, in, out any) {
 	t.Helper()
 	if !strings.Contains(target, ".") {
 		prefix, ok := jsonTargetPrefix(service)
@@ -118,7 +145,7 @@ func (m *Moto) JSON(t testing.TB, service, target string, in, out any) {
 			t.Fatalf("moto json %s: marshal request: %v", target, err)
 		}
 	}
-	body, err := m.do(service, "application/x-amz-json-1.1", target, req)
+	body, err := m.doIn(region, service, "application/x-amz-json-1.1", target, req)
 	if err != nil {
 		t.Fatalf("moto json %s: %v", target, err)
 	}
@@ -131,12 +158,17 @@ func (m *Moto) JSON(t testing.TB, service, target string, in, out any) {
 
 // do POSTs one request to moto and returns the body of a 2xx answer.
 func (m *Moto) do(service, contentType, target string, body []byte) ([]byte, error) {
+	return m.doIn(m.Region, service, contentType, target, body)
+}
+
+// doIn is do for a request to region.
+func (m *Moto) doIn(region, service, contentType, target string, body []byte) ([]byte, error) {
 	req, err := http.NewRequest(http.MethodPost, m.Endpoint+"/", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", m.authorization(service))
+	req.Header.Set("Authorization", authorizationIn(region, service))
 	req.Header.Set("X-Amz-Date", "20260101T000000Z")
 	if target != "" {
 		req.Header.Set("X-Amz-Target", target)

@@ -14,9 +14,9 @@ type Network struct {
 }
 
 // Seed creates in moto a VPC (10.0.0.0/16) with an internet gateway, two
-// public subnets routed through it and two private subnets, in us-east-1a and
-// us-east-1b, plus a DNS-validated ACM certificate for app.example.com. It
-// fails the test if any call fails.
+// public subnets routed through it and two private subnets routed through a
+// NAT gateway, in us-east-1a and us-east-1b, plus a DNS-validated ACM
+// certificate for app.example.com. It fails the test if any call fails.
 func (m *Moto) Seed(t testing.TB) Network {
 	t.Helper()
 	var n Network
@@ -52,6 +52,7 @@ func (m *Moto) Seed(t testing.TB) Network {
 		{cidr: "10.0.10.0/24", az: "us-east-1a", name: "private-a"},
 		{cidr: "10.0.11.0/24", az: "us-east-1b", name: "private-b"},
 	}
+	var privateRoutes string
 	for _, s := range subnets {
 		subnet := only(t, m.Query(t, "ec2", "CreateSubnet", url.Values{
 			"VpcId":                           {n.VpcID},
@@ -62,6 +63,10 @@ func (m *Moto) Seed(t testing.TB) Network {
 			"TagSpecification.1.Tag.1.Value":  {s.name},
 		}), "subnetId")
 		if !s.public {
+			if privateRoutes == "" {
+				privateRoutes = m.natRoutes(t, n.VpcID, n.PublicSubnets[0])
+			}
+			m.Query(t, "ec2", "AssociateRouteTable", url.Values{"RouteTableId": {privateRoutes}, "SubnetId": {subnet}})
 			n.PrivateSubnets = append(n.PrivateSubnets, subnet)
 			continue
 		}
@@ -81,6 +86,65 @@ func (m *Moto) Seed(t testing.TB) Network {
 		t.Fatalf("moto acm RequestCertificate returned no CertificateArn")
 	}
 	n.CertificateArn = cert.CertificateArn
+	return n
+}
+
+// natRoutes creates a NAT gateway in the public subnet and a route table
+// whose default route goes through it, and returns the table's ID. Private
+// subnets need it as in production: tasks without a public IP reach ECR,
+// S3 and CloudWatch Logs only through a NAT gateway (or VPC endpoints), and
+// the deploy's pre-flight refuses private subnets without a route out.
+func (m *Moto) natRoutes(t testing.TB, vpc, publicSubnet string) string {
+	t.Helper()
+	eip := only(t, m.Query(t, "ec2", "AllocateAddress", url.Values{"Domain": {"vpc"}}), "allocationId")
+	nat := only(t, m.Query(t, "ec2", "CreateNatGateway", url.Values{"SubnetId": {publicSubnet}, "AllocationId": {eip}}), "natGatewayId")
+	routes := only(t, m.Query(t, "ec2", "CreateRouteTable", url.Values{"VpcId": {vpc}}), "routeTableId")
+	m.Query(t, "ec2", "CreateRoute", url.Values{
+		"RouteTableId":         {routes},
+		"DestinationCidrBlock": {"0.0.0.0/0"},
+		"NatGatewayId":         {nat},
+	})
+	return routes
+}
+
+// DefaultVPC returns the default VPC moto gives region, with its default
+// subnets (one per Availability Zone) as PublicSubnets, after adding what
+// the default VPC of a real account has and moto's lacks: an internet
+// gateway and, in the main route table, the 0.0.0.0/0 route to it ("Default
+// VPCs", VPC User Guide: "an internet gateway ... a route in the main route
+// table that points all traffic (0.0.0.0/0) to the internet gateway"). A
+// second call for the same region finds the gateway and adds nothing.
+func (m *Moto) DefaultVPC(t testing.TB, region string) Network {
+	t.Helper()
+	var n Network
+	n.VpcID = only(t, m.QueryIn(t, region, "ec2", "DescribeVpcs", url.Values{
+		"Filter.1.Name": {"is-default"}, "Filter.1.Value.1": {"true"},
+	}), "vpcId")
+	n.PublicSubnets = XMLValues(m.QueryIn(t, region, "ec2", "DescribeSubnets", url.Values{
+		"Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {n.VpcID},
+	}), "subnetId")
+	attached := XMLValues(m.QueryIn(t, region, "ec2", "DescribeInternetGateways", url.Values{
+		"Filter.1.Name": {"attachment.vpc-id"}, "Filter.1.Value.1": {n.VpcID},
+	}), "internetGatewayId")
+	if len(attached) > 0 {
+		return n
+	}
+	igw := only(t, m.QueryIn(t, region, "ec2", "CreateInternetGateway", nil), "internetGatewayId")
+	m.QueryIn(t, region, "ec2", "AttachInternetGateway", url.Values{"InternetGatewayId": {igw}, "VpcId": {n.VpcID}})
+	// The table's ID appears twice: in the table and in its association.
+	tables := XMLValues(m.QueryIn(t, region, "ec2", "DescribeRouteTables", url.Values{
+		"Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {n.VpcID},
+		"Filter.2.Name": {"association.main"}, "Filter.2.Value.1": {"true"},
+	}), "routeTableId")
+	if len(tables) == 0 {
+		t.Fatalf("moto: the default VPC %s of %s has no main route table", n.VpcID, region)
+	}
+	main := tables[0]
+	m.QueryIn(t, region, "ec2", "CreateRoute", url.Values{
+		"RouteTableId":         {main},
+		"DestinationCidrBlock": {"0.0.0.0/0"},
+		"GatewayId":            {igw},
+	})
 	return n
 }
 

@@ -264,6 +264,71 @@ func TestStartMotoSeedAndStop(t *testing.T) {
 		}
 	})
 
+	t.Run("private subnets route to a NAT gateway", func(t *testing.T) {
+		for _, id := range n.PrivateSubnets {
+			body := m.Query(t, "ec2", "DescribeRouteTables", url.Values{
+				"Filter.1.Name":    {"association.subnet-id"},
+				"Filter.1.Value.1": {id},
+			})
+			if !slices.ContainsFunc(XMLValues(body, "natGatewayId"), func(g string) bool { return strings.HasPrefix(g, "nat-") }) {
+				t.Errorf("subnet %s has no route to a NAT gateway:\n%s", id, body)
+			}
+		}
+	})
+
+	t.Run("the default VPC gets an internet gateway and a default route, once", func(t *testing.T) {
+		const region = "eu-west-3"
+		first := m.DefaultVPC(t, region)
+		second := m.DefaultVPC(t, region)
+		if first.VpcID == "" || first.VpcID != second.VpcID || len(first.PublicSubnets) < 2 {
+			t.Fatalf("DefaultVPC = %+v, then %+v; want the same VPC with its default subnets", first, second)
+		}
+		gateways := XMLValues(m.QueryIn(t, region, "ec2", "DescribeInternetGateways", url.Values{
+			"Filter.1.Name": {"attachment.vpc-id"}, "Filter.1.Value.1": {first.VpcID},
+		}), "internetGatewayId")
+		if len(gateways) != 1 {
+			t.Fatalf("the default VPC has internet gateways %q, want one", gateways)
+		}
+		body := m.QueryIn(t, region, "ec2", "DescribeRouteTables", url.Values{
+			"Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {first.VpcID},
+			"Filter.2.Name": {"association.main"}, "Filter.2.Value.1": {"true"},
+		})
+		if !slices.Contains(XMLValues(body, "gatewayId"), gateways[0]) || !slices.Contains(XMLValues(body, "destinationCidrBlock"), "0.0.0.0/0") {
+			t.Errorf("the main route table has no 0.0.0.0/0 route to %s:\n%s", gateways[0], body)
+		}
+	})
+
+	t.Run("PushImage and CreateSecrets leave what a deploy reads", func(t *testing.T) {
+		uri := m.PushImage(t, "team/web", "1.0")
+		m.PushImage(t, "team/web", "1.1") // the repository exists by then
+		if !strings.HasSuffix(uri, ".dkr.ecr.us-east-1.amazonaws.com/team/web:1.0") {
+			t.Errorf("PushImage = %q", uri)
+		}
+		var images struct {
+			ImageDetails []struct{ ImageTags []string }
+		}
+		m.JSON(t, "ecr", "DescribeImages", map[string]any{"repositoryName": "team/web"}, &images)
+		// The same manifest under two tags is one image, as in ECR.
+		if len(images.ImageDetails) != 1 || !slices.Equal(images.ImageDetails[0].ImageTags, []string{"1.0", "1.1"}) {
+			t.Errorf("DescribeImages = %+v, want one image tagged 1.0 and 1.1", images)
+		}
+		const suffixed = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf:password::"
+		renamed := m.CreateSecrets(t, suffixed, "arn:aws:ssm:eu-west-1:123456789012:parameter/app/flags", "PLAIN")
+		made, ok := renamed[suffixed]
+		if !ok || !strings.HasPrefix(made, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-") || !strings.HasSuffix(made, ":password::") {
+			t.Fatalf("CreateSecrets renamed %v; want the suffixed ARN mapped to moto's, JSON key kept", renamed)
+		}
+		var secret struct{ Name string }
+		m.JSONIn(t, "eu-west-1", "secretsmanager", "DescribeSecret", map[string]string{"SecretId": strings.TrimSuffix(made, ":password::")}, &secret)
+		var params struct{ Parameters []struct{ Name string } }
+		m.JSONIn(t, "eu-west-1", "ssm", "DescribeParameters", map[string]any{}, &params)
+		var plain struct{ Parameters []struct{ Name string } }
+		m.JSON(t, "ssm", "DescribeParameters", map[string]any{}, &plain)
+		if secret.Name != "app/db" || len(params.Parameters) != 1 || params.Parameters[0].Name != "/app/flags" || len(plain.Parameters) != 1 || plain.Parameters[0].Name != "PLAIN" {
+			t.Errorf("secret %+v, parameters %+v in eu-west-1 and %+v in us-east-1; want app/db, /app/flags and PLAIN", secret, params, plain)
+		}
+	})
+
 	t.Run("certificate is a DNS-validated, issued certificate", func(t *testing.T) {
 		var out struct {
 			Certificate struct {

@@ -65,6 +65,11 @@ type Clients struct {
 	ACM *acm.Client
 	// Region is the region every client uses.
 	Region string
+	// Config is the configuration the clients were built from, with
+	// their retryer, for clients made elsewhere (package preflight's);
+	// EndpointURL is ClientOptions.EndpointURL.
+	Config      aws.Config
+	EndpointURL string
 }
 
 // Deployer returns a Deployer that uses every client, reporting to sink:
@@ -195,8 +200,17 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 				ao.BaseEndpoint = endpoint
 			}
 		}),
-		Region: cfg.Region,
+		Region:      cfg.Region,
+		Config:      withRetryer(cfg),
+		EndpointURL: o.EndpointURL,
 	}, nil
+}
+
+// withRetryer is cfg with the clients' retryer. The credentials were
+// loaded by then, so their providers keep the retryer they had.
+func withRetryer(cfg aws.Config) aws.Config {
+	cfg.Retryer = func() aws.Retryer { return newRetryer(nil) }
+	return cfg
 }
 
 // Region returns the region the clients of NewClients would use, resolved

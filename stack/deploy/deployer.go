@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cfnfargate/cfnfargate/stack"
 	"github.com/cfnfargate/cfnfargate/stack/deploy/watch"
 )
 
@@ -149,6 +151,40 @@ type Input struct {
 	// guardPlan is Deploy's own check of the plan (see traffic.go), run
 	// before CheckPlan.
 	guardPlan func(Plan) error
+
+	// Preflight, when not nil, looks at the account before Deploy or Diff
+	// changes anything (deletes a failed stack, creates a role or a change
+	// set). It is told whether the stack is created and the value each
+	// parameter will have. The parameters it returns are added to the
+	// given ones (values it chose, such as a default VPC's subnets); its
+	// problems are reported with the parameters still missing, all at
+	// once, as a *stack.ValidationError. An error stops the deploy.
+	Preflight func(ctx context.Context, p Prospect) (*Findings, error)
+	// ParameterHints say, by parameter name, how to find the value of a
+	// required parameter that is missing; the problem ends with it.
+	ParameterHints map[string]string
+}
+
+// Prospect is what a deploy is about to do, as Input.Preflight sees it.
+type Prospect struct {
+	// Create is set when the stack is created: it does not exist, holds
+	// only change sets, or is deleted first (ROLLBACK_COMPLETE).
+	Create bool
+	// Parameters are the values the change set will use: given, kept
+	// from the stack on an update, or the template's defaults. A list is
+	// comma-separated. A NoEcho value the stack shows as **** is left out,
+	// as is a required parameter nobody gave.
+	Parameters map[string]string
+}
+
+// Findings are what Input.Preflight found.
+type Findings struct {
+	// Parameters are values to add to Input.Parameters.
+	Parameters map[string]string
+	// Problems are bad input, keyed as Input.ParameterFlags keys them.
+	Problems []stack.Problem
+	// Hints replace Input.ParameterHints of the same parameters.
+	Hints map[string]string
 }
 
 // Fields of Input that Deploy checks, beside those of check.go, as the
@@ -229,7 +265,7 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	typ, params, err := changeSetInputs(in, stack, declared)
+	typ, params, err := changeSetInputs(ctx, &in, stack, declared)
 	if err != nil {
 		return nil, err
 	}
@@ -546,17 +582,92 @@ func (d *Deployer) readyStack(ctx context.Context, name string, timeout time.Dur
 // to send: given values, previous values kept on an update, and an
 // invalid-input error (a *stack.ValidationError) naming the flag of a
 // required parameter that has neither.
-func changeSetInputs(in Input, stack *types.Stack, declared []templateParameter) (types.ChangeSetType, []types.Parameter, error) {
-	typ, previous, err := changeSetType(in.StackName, stack)
+func changeSetInputs(ctx context.Context, in *Input, st *types.Stack, declared []templateParameter) (types.ChangeSetType, []types.Parameter, error) {
+	typ, previous, err := changeSetType(in.StackName, st)
 	if err != nil {
 		return "", nil, err
 	}
+	var found []stack.Problem
+	hints := in.ParameterHints
+	if in.Preflight != nil {
+		f, err := in.Preflight(ctx, prospect(*in, st, previous, declared))
+		if err != nil {
+			return "", nil, err
+		}
+		if f != nil {
+			if len(f.Parameters) > 0 {
+				given := maps.Clone(in.Parameters)
+				if given == nil {
+					given = map[string]string{}
+				}
+				maps.Copy(given, f.Parameters)
+				in.Parameters = given
+			}
+			found = f.Problems
+			if len(f.Hints) > 0 {
+				hints = maps.Clone(hints)
+				if hints == nil {
+					hints = map[string]string{}
+				}
+				maps.Copy(hints, f.Hints)
+			}
+		}
+	}
 	params, problems := resolveParameters(declared, in.Parameters, previous, in.ParameterFlags)
-	check := Check{problems: problems}
+	for i, p := range problems {
+		if hint := hints[missingParameter(p, in.ParameterFlags)]; hint != "" {
+			problems[i].Message += "; " + hint
+		}
+	}
+	check := Check{problems: append(problems, found...)}
 	if err := check.Err(); err != nil {
 		return "", nil, err
 	}
 	return typ, params, nil
+}
+
+// prospect is what Input.Preflight is told: whether the stack is created,
+// and each parameter's value (previous names the stack's current
+// parameters on an update).
+func prospect(in Input, st *types.Stack, previous map[string]bool, declared []templateParameter) Prospect {
+	p := Prospect{Create: previous == nil, Parameters: map[string]string{}}
+	current := map[string]string{}
+	if st != nil {
+		for _, sp := range st.Parameters {
+			current[aws.ToString(sp.ParameterKey)] = aws.ToString(sp.ParameterValue)
+		}
+	}
+	for _, d := range declared {
+		value, ok := in.Parameters[d.Name]
+		if !ok && previous[d.Name] {
+			value, ok = current[d.Name], current[d.Name] != masked
+			if ok && d.List {
+				// moto shows a list as a Python list, ['a', 'b'].
+				value = strings.Join(listItems(value), ",")
+			}
+		}
+		if !ok && d.HasDefault {
+			value, ok = d.Default, true
+		}
+		if ok {
+			p.Parameters[d.Name] = value
+		}
+	}
+	return p
+}
+
+// missingParameter is the parameter a problem of resolveParameters says is
+// missing, or "".
+func missingParameter(p stack.Problem, flags map[string]string) string {
+	for name, label := range flags {
+		if label == p.Key && strings.HasPrefix(p.Message, "parameter "+name+" is required") {
+			return name
+		}
+	}
+	if name, ok := strings.CutPrefix(p.Key, FieldParameters+"."); ok {
+		return name
+	}
+	return ""
 }
 
 // changeSetType decides between CREATE and UPDATE, and for an update

@@ -41,7 +41,7 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 				Advice: advice + "; until then every resource in the template would be added", Steps: steps}
 		}
 	}
-	typ, params, err := changeSetInputs(in, stack, declared)
+	typ, params, err := changeSetInputs(ctx, &in, stack, declared)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,100 @@
+package preflight
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// SecretUse is a secret the container reads at start: the variable it
+// sets and where ECS reads it from (its valueFrom), a Secrets Manager
+// secret's ARN (with an optional JSON key, version stage and version ID
+// after it) or secretsmanager:NAME, an SSM parameter's ARN, or an SSM
+// parameter's name; a name is in the stack's region.
+type SecretUse struct {
+	Name      string
+	ValueFrom string
+}
+
+// checkSecrets checks that each secret exists, reading its metadata only
+// (secretsmanager:DescribeSecret, ssm:DescribeParameters), never a value.
+// ECS would fail every task with ResourceInitializationError minutes into
+// the deploy.
+func checkSecrets(ctx context.Context, c Clients, r Request, rep *Report) {
+	for _, s := range r.Secrets {
+		arn, isARN := parseARN(s.ValueFrom)
+		switch {
+		case isARN && arn.service == "secretsmanager" && c.SecretsManager != nil:
+			// The secret's own ARN is the first seven fields; a JSON key,
+			// version stage and version ID may follow (ECS developer guide,
+			// "Pass Secrets Manager secrets through Amazon ECS environment
+			// variables").
+			fields := strings.SplitN(s.ValueFrom, ":", 8)
+			checkSecretsManager(ctx, c.SecretsManager, s, arn, strings.Join(fields[:min(7, len(fields))], ":"), rep)
+		case isARN && arn.service == "ssm" && c.SSM != nil:
+			name, ok := strings.CutPrefix(arn.resource, "parameter/")
+			if !ok || arn.account != r.Account {
+				// DescribeParameters lists the caller's own parameters
+				// only: another account's (or an unknown caller's) would
+				// look missing.
+				continue
+			}
+			if strings.Contains(name, "/") {
+				name = "/" + name // parameter/app/db is the parameter /app/db
+			}
+			checkParameter(ctx, c.SSM, s, name, arn.region, rep)
+		case !isARN && strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SecretsManager != nil:
+			name := strings.TrimPrefix(s.ValueFrom, "secretsmanager:")
+			checkSecretsManager(ctx, c.SecretsManager, s, arnParts{region: r.Region}, name, rep)
+		case !isARN && strings.HasPrefix(s.ValueFrom, "/aws/"):
+			// AWS's own public parameters and the references to Secrets
+			// Manager secrets under /aws/: DescribeParameters does not list
+			// them (SSM user guide, "Working with public parameters").
+		case !isARN && !strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SSM != nil:
+			checkParameter(ctx, c.SSM, s, s.ValueFrom, r.Region, rep)
+		}
+	}
+}
+
+// checkSecretsManager checks the secret id (an ARN or a name) of s, in
+// the region of arn.
+func checkSecretsManager(ctx context.Context, api SecretsManagerAPI, s SecretUse, arn arnParts, id string, rep *Report) {
+	secret, err := api.DescribeSecret(ctx, arn.region, id)
+	switch {
+	case isCode(err, "ResourceNotFoundException"):
+		rep.problem(FieldSecret, nil, "%s: secret %s does not exist in Secrets Manager in %s", s.Name, id, arn.region)
+	case err != nil:
+		rep.unread("the secret of "+s.Name, err)
+	case secret.DeletedDate != 0:
+		rep.problem(FieldSecret, nil, "%s: secret %s is scheduled for deletion, and ECS cannot read it meanwhile: restore it (aws secretsmanager restore-secret) or give another", s.Name, id)
+	}
+}
+
+func checkParameter(ctx context.Context, api SSMAPI, s SecretUse, name, region string, rep *Report) {
+	out, err := api.DescribeParameters(ctx, &ssm.DescribeParametersInput{
+		ParameterFilters: []ssmtypes.ParameterStringFilter{{Key: aws.String("Name"), Option: aws.String("Equals"), Values: []string{name}}},
+	}, func(o *ssm.Options) { o.Region = region })
+	switch {
+	case err != nil:
+		rep.unread("the SSM parameter of "+s.Name, err)
+	case len(out.Parameters) == 0:
+		rep.problem(FieldSecret, nil, "%s: SSM parameter %s does not exist in %s", s.Name, name, region)
+	}
+}
+
+// arnParts are the fields of an ARN:
+// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE.
+type arnParts struct {
+	service, region, account, resource string
+}
+
+func parseARN(s string) (arnParts, bool) {
+	f := strings.SplitN(s, ":", 6)
+	if len(f) != 6 || f[0] != "arn" {
+		return arnParts{}, false
+	}
+	return arnParts{service: f[2], region: f[3], account: f[4], resource: f[5]}, true
+}
