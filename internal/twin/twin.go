@@ -31,6 +31,7 @@ package twin
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -275,12 +276,20 @@ func (tw *Twin) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		_, op, _ := strings.Cut(target, ".")
 		tw.mu.Lock()
 		out, aerr := tw.ecsAPI(op, body)
+		var answer []byte
+		if aerr == nil {
+			// Encoded under the lock: out may share the twin's maps.
+			var err error
+			if answer, err = json.Marshal(out); err != nil {
+				aerr = errorf(500, "ServerException", "twin: encode answer: %v", err)
+			}
+		}
 		tw.mu.Unlock()
 		if aerr != nil {
 			writeJSONError(rw, aerr)
 			return
 		}
-		writeJSON(rw, out)
+		writeJSON(rw, answer)
 	default:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -301,12 +310,16 @@ func (tw *Twin) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		} else {
 			result, aerr = tw.elbAPI(action, p)
 		}
+		var body string
+		if aerr == nil {
+			body = renderQuery(ns, action, result)
+		}
 		tw.mu.Unlock()
 		if aerr != nil {
 			writeQueryError(rw, ns, aerr)
 			return
 		}
-		writeQuery(rw, ns, action, result)
+		writeQuery(rw, body)
 	}
 }
 

@@ -165,7 +165,9 @@ func (w *xmlw) members(name string, n int, item func(i int)) {
 	w.close(name)
 }
 
-func writeQuery(rw http.ResponseWriter, namespace, action string, result func(w *xmlw)) {
+// renderQuery is the body of a query-protocol answer. result reads the
+// twin's state, so the caller renders under the twin's lock.
+func renderQuery(namespace, action string, result func(w *xmlw)) string {
 	var w xmlw
 	w.b.WriteString(`<` + action + `Response xmlns="` + namespace + `">`)
 	w.open(action + "Result")
@@ -175,9 +177,13 @@ func writeQuery(rw http.ResponseWriter, namespace, action string, result func(w 
 	w.close(action + "Result")
 	w.b.WriteString("<ResponseMetadata><RequestId>twin-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "</RequestId></ResponseMetadata>")
 	w.close(action + "Response")
+	return w.b.String()
+}
+
+func writeQuery(rw http.ResponseWriter, body string) {
 	rw.Header().Set("Content-Type", "text/xml")
 	rw.WriteHeader(http.StatusOK)
-	rw.Write([]byte(w.b.String()))
+	rw.Write([]byte(body))
 }
 
 func writeQueryError(rw http.ResponseWriter, namespace string, e *apiError) {
@@ -191,12 +197,7 @@ func writeQueryError(rw http.ResponseWriter, namespace string, e *apiError) {
 	rw.Write([]byte(w.b.String()))
 }
 
-func writeJSON(rw http.ResponseWriter, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		writeJSONError(rw, errorf(500, "ServerException", "twin: encode answer: %v", err))
-		return
-	}
+func writeJSON(rw http.ResponseWriter, body []byte) {
 	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	rw.WriteHeader(http.StatusOK)
 	rw.Write(body)
