@@ -13,6 +13,9 @@ func (c Config) Warnings() []Problem {
 	var w []Problem
 	w = append(w, noEffect(c)...)
 	w = append(w, conditionWarnings(c)...)
+	// In a shared environment, the load balancer's and the cluster's
+	// controls are the environment's stack's.
+	w = append(w, hardenedWarnings(c, func(p Place) bool { return !c.Environment.Shared() || p != PlaceEnvironment })...)
 	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
 		w = append(w, Problem{Key: KeyWritablePath, Related: []string{KeyImage, KeyReadOnlyRootFS}, Message: fmt.Sprintf(
 			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; make %s writable with writable-path",
@@ -30,6 +33,12 @@ func (c Config) Warnings() []Problem {
 			"%q is not one of the policies cfnfargate knows; ELB rejects an unknown name when it creates the listener (check it with: aws elbv2 describe-ssl-policies --names %s)", p, p)})
 	}
 	return w
+}
+
+// EnvironmentWarnings reports, like Warnings, the settings of an
+// environment's stack that are valid but likely not what the user wants.
+func (c Config) EnvironmentWarnings() []Problem {
+	return hardenedWarnings(c, func(p Place) bool { return p != PlaceService })
 }
 
 // noEffect reports settings changed from their defaults that the chosen
