@@ -142,7 +142,7 @@ func envEmitCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			o.Config = s.Config
+			o.Config, o.Warnings = s.Config, s.Config.EnvironmentWarnings()
 			return o.Execute()
 		},
 	}
@@ -220,6 +220,7 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	if len(problems) > 0 {
 		return deploy.Input{}, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
+	printWarnings(c.App.ErrWriter, s.Config.EnvironmentWarnings())
 
 	maps.Copy(params, stack.DeployParameters{
 		VpcID: c.String("vpc-id"), PublicSubnetIDs: public, PrivateSubnetIDs: private, CertificateArn: arns[0],

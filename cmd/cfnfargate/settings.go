@@ -38,6 +38,9 @@ func settingsFlagsOf(rows []stack.Setting) []cli.Flag {
 		if allowed := s.Allowed(); allowed != "" {
 			usage += " (" + allowed + ")"
 		}
+		if s.Hardened != "" {
+			usage += " (with hardened: " + s.Hardened + ")"
+		}
 		usage += " [$" + envName(s.Key) + "]"
 		defaultText := strings.Join(s.Value(defaults), ",")
 		switch s.Kind() {
@@ -93,6 +96,9 @@ type resolved struct {
 	Config stack.Config
 	// Given holds the keys the user set by flag, environment or config file.
 	Given map[string]bool
+	// Hardened holds the keys that --hardened gave their hardened value,
+	// as the user did not give them (stack.Config.ApplyHardened).
+	Hardened map[string]bool
 	// Options name where the command's other flags got their values, when
 	// a list variable or the config file gave them (see applyOptions).
 	Options map[string]string
@@ -146,6 +152,15 @@ func readSettingsOf(c *cli.Context, rows []stack.Setting, validate func(stack.Co
 		}
 	}
 
+	// --hardened gives the settings the user did not give their hardened
+	// values. What the user gave, by flag, variable or config file, stays,
+	// even when it is the default: --hardened --log-retention-days 30
+	// keeps 30, with a warning naming the control it breaks.
+	hardened := map[string]bool{}
+	for _, key := range cfg.ApplyHardened(func(key string) bool { return given[key] }) {
+		hardened[key] = true
+	}
+
 	// Validate even when some values could not be read, so that one run
 	// lists every problem. A value that could not be read still holds its
 	// default, so its own validation is skipped, and so is a cross-field
@@ -165,9 +180,9 @@ func readSettingsOf(c *cli.Context, rows []stack.Setting, validate func(stack.Co
 	if len(problems) > 0 {
 		// The settings that could be read come back too, so that callers
 		// can check their own flags against them.
-		return resolved{Config: cfg, Given: given, Options: options}, &stack.ValidationError{Title: "invalid settings", Problems: problems}
+		return resolved{Config: cfg, Given: given, Hardened: hardened, Options: options}, &stack.ValidationError{Title: "invalid settings", Problems: problems}
 	}
-	return resolved{Config: cfg, Given: given, Options: options}, nil
+	return resolved{Config: cfg, Given: given, Hardened: hardened, Options: options}, nil
 }
 
 // problemLabel names where the settings of p came from: its own, and those

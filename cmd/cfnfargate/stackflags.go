@@ -134,6 +134,11 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 	} else {
 		checkNetwork(&check, c, s, public, private)
 	}
+	if s.Config.Hardened && !s.Config.Environment.Shared() && s.Config.Domain.Name == "" && c.IsSet("certificate-arn") && c.String("certificate-arn") == "" {
+		// The hardened template listens for HTTPS only: it needs a
+		// certificate, given or created for the domain.
+		check.Add(s.label("certificate-arn"), "is empty, and %s serves HTTPS only: give the ARN of an ACM certificate, or %s for a certificate the stack creates", s.label(stack.KeyHardened), s.label(stack.KeyDomainName))
+	}
 	if arn := c.String("certificate-arn"); !s.Config.Environment.Shared() && check.CertificateArn(s.label("certificate-arn"), arn) {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
@@ -180,7 +185,12 @@ func stackInput(c *cli.Context) (deploy.Input, error) {
 		CreateCertificate: c.IsSet("certificate-arn") && c.String("certificate-arn") == "",
 	}
 	maps.Copy(params, network.Values())
-	maps.Copy(params, stack.SettingParameters(s.Config, s.Given))
+	// The parameters of the settings the user gave, and of those --hardened
+	// gave (AssignPublicIp), so that an update does not keep a previous
+	// value the hardened template no longer allows.
+	set := maps.Clone(s.Given)
+	maps.Copy(set, s.Hardened)
+	maps.Copy(params, stack.SettingParameters(s.Config, set))
 
 	tags := map[string]string{}
 	for _, t := range s.Config.Tags {
