@@ -78,11 +78,10 @@ type Control struct {
 	// a shared environment: the environment's (its load balancer and
 	// cluster), the service's, or both.
 	Place Place
-	// Setting is the setting whose value, given with hardened, can break
-	// the control; breaks describes the value that does, or is "" when
-	// cfg keeps the control.
-	Setting string
-	breaks  func(cfg Config) string
+	// breaks, when not nil, names the setting whose value, given with
+	// hardened, breaks the control and describes that value; key is ""
+	// when cfg keeps the control.
+	breaks func(cfg Config) (key, value string)
 }
 
 // Controls returns the controls the hardened template passes, in the
@@ -114,30 +113,30 @@ var (
 // pages, as read in 2026-12.
 var controls = []Control{
 	{ID: "ECS.2", Title: "ECS services should not have public IP addresses assigned to them automatically", Standards: fsbpNIST, NIST: []string{"AC", "SC"}, Place: PlaceService,
-		Met:     "the AssignPublicIp parameter allows DISABLED only: the tasks run in the private subnets",
-		Setting: KeyPublicTasks, breaks: func(c Config) string { return onIf(c.Service.PublicTasks, KeyPublicTasks) }},
+		Met:    "the AssignPublicIp parameter allows DISABLED only: the tasks run in the private subnets",
+		breaks: func(c Config) (string, string) { return onIf(c.Service.PublicTasks, KeyPublicTasks) }},
 	{ID: "ECS.4", Title: "ECS containers should run as non-privileged", Standards: fsbpNIST, NIST: []string{"AC"}, Place: PlaceService,
 		Met: "no container is privileged (Fargate has no privileged containers)"},
 	{ID: "ECS.5", Title: "ECS task definitions should configure containers to be limited to read-only access to root filesystems", Standards: fsbpNIST, NIST: []string{"AC"}, Place: PlaceService,
-		Met:     "`ReadonlyRootFilesystem: true`, with a writable volume for each `--writable-path`",
-		Setting: KeyReadOnlyRootFS, breaks: func(c Config) string { return offIf(!c.Container.ReadOnlyRootFilesystem, KeyReadOnlyRootFS) }},
+		Met:    "`ReadonlyRootFilesystem: true`, with a writable volume for each `--writable-path`",
+		breaks: func(c Config) (string, string) { return offIf(!c.Container.ReadOnlyRootFilesystem, KeyReadOnlyRootFS) }},
 	{ID: "ECS.8", Title: "Secrets should not be passed as container environment variables", Standards: fsbpNIST, NIST: []string{"CA", "CM"}, Place: PlaceService,
-		Met:     "no AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or ECS_ENGINE_AUTH_DATA among the environment variables; secrets come from Secrets Manager or SSM (`--secret`)",
-		Setting: KeyEnv, breaks: credentialVariables},
+		Met:    "no AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or ECS_ENGINE_AUTH_DATA among the environment variables; secrets come from Secrets Manager or SSM (`--secret`)",
+		breaks: credentialVariables},
 	{ID: "ECS.9", Title: "ECS task definitions should have a logging configuration", Standards: fsbpNIST, NIST: []string{"AC", "AU", "CA", "SC", "SI"}, Place: PlaceService,
 		Met: "the awslogs driver, to the stack's log group"},
 	{ID: "ECS.10", Title: "ECS Fargate services should run on the latest Fargate platform version", Standards: fsbpNIST, NIST: []string{"SI"}, Place: PlaceService,
 		Met: "`LATEST` or `1.4.0`, the latest Linux platform version"},
 	{ID: "ECS.12", Title: "ECS clusters should use Container Insights", Standards: fsbpNIST, NIST: []string{"AU", "CA", "SI"}, Place: PlaceEnvironment,
-		Met:     "`containerInsights` enabled on the stack's cluster",
-		Setting: KeyNoContainerInsights, breaks: func(c Config) string {
+		Met: "`containerInsights` enabled on the stack's cluster",
+		breaks: func(c Config) (string, string) {
 			switch {
 			case c.Service.Cluster != "":
-				return "cluster " + c.Service.Cluster + ", whose Container Insights are its own,"
+				return KeyCluster, "cluster " + c.Service.Cluster + ", whose Container Insights are its own,"
 			case !c.Service.ContainerInsights:
-				return KeyNoContainerInsights
+				return KeyNoContainerInsights, KeyNoContainerInsights
 			}
-			return ""
+			return "", ""
 		}},
 	{ID: "ECS.17", Title: "ECS task definitions should not use host network mode", Standards: nistOnly, NIST: []string{"AC"}, Place: PlaceService,
 		Met: "`NetworkMode: awsvpc`, which Fargate requires"},
@@ -151,8 +150,8 @@ var controls = []Control{
 	{ID: "ELB.5", Title: "Application and Classic Load Balancers logging should be enabled", Standards: fsbpNIST, NIST: []string{"AC", "AU", "CA", "SC", "SI"}, Place: PlaceEnvironment,
 		Met: "access logs to the bucket the stack creates, or to `--access-logs-bucket`"},
 	{ID: "ELB.6", Title: "Application, Gateway, and Network Load Balancers should have deletion protection enabled", Standards: fsbpNIST, NIST: []string{"CA", "CM", "SC"}, Place: PlaceEnvironment,
-		Met:     "`deletion_protection.enabled: true` (`--deletion-protection`)",
-		Setting: KeyDeletionProtection, breaks: func(c Config) string { return offIf(!c.DeletionProtection, KeyDeletionProtection) }},
+		Met:    "`deletion_protection.enabled: true` (`--deletion-protection`)",
+		breaks: func(c Config) (string, string) { return offIf(!c.DeletionProtection, KeyDeletionProtection) }},
 	{ID: "ELB.12", Title: "Application Load Balancer should be configured with defensive or strictest desync mitigation mode", Standards: fsbpNIST, NIST: []string{"AC", "CA", "CM"}, Place: PlaceEnvironment,
 		Met: "`routing.http.desync_mitigation_mode: defensive`, written out"},
 	{ID: "ELB.13", Title: "Application, Network and Gateway Load Balancers should span multiple Availability Zones", Standards: fsbpNIST, NIST: []string{"CP", "SC", "SI"}, Place: PlaceEnvironment,
@@ -160,23 +159,23 @@ var controls = []Control{
 	{ID: "ELB.16", Title: "Application Load Balancers should be associated with an AWS WAF web ACL", Standards: nistOnly, NIST: []string{"AC"}, Place: PlaceEnvironment,
 		Met: "a web ACL of AWS's managed common rule set that the stack creates, or `--waf-acl-arn`"},
 	{ID: "ELB.17", Title: "Application and Network Load Balancers with listeners should use recommended security policies", Standards: fsbpNIST, NIST: []string{"AC", "IA", "SC", "SI"}, Place: PlaceEnvironment,
-		Met:     "`" + DefaultSSLPolicy + "`, one of the control's recommended policies",
-		Setting: KeySSLPolicy, breaks: func(c Config) string {
+		Met: "`" + DefaultSSLPolicy + "`, one of the control's recommended policies",
+		breaks: func(c Config) (string, string) {
 			if slices.Contains(RecommendedSSLPolicies, c.LoadBalancer.SSLPolicy) {
-				return ""
+				return "", ""
 			}
-			return KeySSLPolicy + " " + c.LoadBalancer.SSLPolicy
+			return KeySSLPolicy, KeySSLPolicy + " " + c.LoadBalancer.SSLPolicy
 		}},
 	{ID: "ELB.18", Title: "Application and Network Load Balancer listeners should use secure protocols to encrypt data in transit", Standards: fsbpOnly, Place: PlaceEnvironment,
 		Met: "one listener, HTTPS on port 443; the load balancer's security group opens 443 only"},
 
 	{ID: "CloudWatch.16", Title: "CloudWatch log groups should be retained for at least 1 year", Standards: nistOnly, NIST: []string{"AU", "CA", "SI"}, Place: PlaceBoth,
-		Met:     "365 days on every log group of the stack",
-		Setting: KeyLogRetentionDays, breaks: func(c Config) string {
+		Met: "365 days on every log group of the stack",
+		breaks: func(c Config) (string, string) {
 			if d := c.Logs.RetentionDays; d != 0 && d < hardenedRetentionDays {
-				return fmt.Sprintf("%s %d", KeyLogRetentionDays, d)
+				return KeyLogRetentionDays, fmt.Sprintf("%s %d", KeyLogRetentionDays, d)
 			}
-			return ""
+			return "", ""
 		}},
 	{ID: "cloudwatch-log-group-encrypted", Title: "CloudWatch log groups should be encrypted with a KMS key (an AWS Config rule; Security Hub has no control for it)", Place: PlaceBoth,
 		Met: "every log group of the stack is encrypted with the stack's customer-managed KMS key"},
@@ -256,23 +255,23 @@ var unmetControls = []UnmetControl{
 		Source: "Security Hub CSPM controls for AWS Lambda, Lambda.3"},
 }
 
-func onIf(on bool, key string) string {
+func onIf(on bool, key string) (string, string) {
 	if on {
-		return key
+		return key, key
 	}
-	return ""
+	return "", ""
 }
 
-func offIf(off bool, key string) string {
+func offIf(off bool, key string) (string, string) {
 	if off {
-		return key + " off"
+		return key, key + " off"
 	}
-	return ""
+	return "", ""
 }
 
 // credentialVariables names the environment variables that ECS.8 fails a
 // task definition for (its secretKeys parameter, not customizable).
-func credentialVariables(c Config) string {
+func credentialVariables(c Config) (string, string) {
 	var found []string
 	for _, e := range c.Container.Environment {
 		if slices.Contains([]string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}, e.Name) {
@@ -280,9 +279,9 @@ func credentialVariables(c Config) string {
 		}
 	}
 	if len(found) == 0 {
-		return ""
+		return "", ""
 	}
-	return KeyEnv + " " + strings.Join(found, ", ")
+	return KeyEnv, KeyEnv + " " + strings.Join(found, ", ")
 }
 
 // RecommendedSSLPolicies are the security policies ELB.17 accepts (its
@@ -310,9 +309,9 @@ func hardenedWarnings(c Config, place func(Place) bool) []Problem {
 		if ctl.breaks == nil || !place(ctl.Place) {
 			continue
 		}
-		if what := ctl.breaks(c); what != "" {
-			w = append(w, Problem{Key: ctl.Setting, Related: []string{KeyHardened}, Message: fmt.Sprintf(
-				"%s breaks %s (%s), which hardened otherwise passes; leave %s out to pass it", what, ctl.ID, ctl.Title, ctl.Setting)})
+		if key, what := ctl.breaks(c); key != "" {
+			w = append(w, Problem{Key: key, Related: []string{KeyHardened}, Message: fmt.Sprintf(
+				"%s breaks %s (%s), which hardened otherwise passes; leave %s out to pass it", what, ctl.ID, ctl.Title, key)})
 		}
 	}
 	return w

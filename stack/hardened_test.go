@@ -385,6 +385,8 @@ func TestApplyHardened(t *testing.T) {
 			want: map[string]string{stack.KeySSLPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06"}, warns: []string{"ELB.17"}},
 		{name: "credentials in the environment", given: map[string]string{stack.KeyEnv: "AWS_SECRET_ACCESS_KEY=x"},
 			want: map[string]string{stack.KeyEnv: "AWS_SECRET_ACCESS_KEY=x"}, warns: []string{"ECS.8"}},
+		{name: "an existing cluster", given: map[string]string{stack.KeyCluster: "shared"},
+			want: map[string]string{stack.KeyNoContainerInsights: "false"}, warns: []string{"ECS.12"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -431,6 +433,42 @@ func TestApplyHardened(t *testing.T) {
 }
 
 func equalConfig(a, b stack.Config) bool { return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b) }
+
+// TestUserWarnings proves a user other than root on a port below 1024 is
+// a warning that names the container port (such a user cannot bind it),
+// and that hardened's own bucket takes --access-logs-prefix without the
+// warning that the prefix has no bucket.
+func TestUserWarnings(t *testing.T) {
+	cases := []struct {
+		user     string
+		port     int
+		hardened bool
+		prefix   string
+		want     []string // keys of the warnings
+	}{
+		{"1000", 80, false, "", []string{stack.KeyContainerPort}},
+		{"app:app", 443, false, "", []string{stack.KeyContainerPort}},
+		{"1000", 1024, false, "", nil},
+		{"root", 80, false, "", nil},
+		{"0:1000", 80, false, "", nil},
+		{"", 80, false, "", nil},
+		{"", 80, false, "shop", []string{stack.KeyAccessLogsPrefix}},
+		{"1000", 8080, true, "shop", nil},
+	}
+	for _, tc := range cases {
+		c := stack.Default()
+		c.Container.User, c.Container.Port, c.Hardened, c.LoadBalancer.AccessLogs.Prefix = tc.user, tc.port, tc.hardened, tc.prefix
+		c.ApplyHardened(nil)
+		c.Container.Image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" // not nginx, whose own warning is not this test's
+		var keys []string
+		for _, w := range c.Warnings() {
+			keys = append(keys, w.Key)
+		}
+		if !slices.Equal(keys, tc.want) {
+			t.Errorf("user %q, port %d, hardened %v, prefix %q: warnings %v, want %v", tc.user, tc.port, tc.hardened, tc.prefix, c.Warnings(), tc.want)
+		}
+	}
+}
 
 // TestHardenedValuesAreValid proves every hardened value of the settings
 // table is one its setting reads and its range allows.
