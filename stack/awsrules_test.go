@@ -175,6 +175,62 @@ var awsRules = []awsRule{
 		},
 	},
 	{
+		name:   "secrets readable, and nothing more",
+		source: "ECS developer guide, \"Amazon ECS task execution IAM role\" (secrets: ssm:GetParameters and secretsmanager:GetSecretValue on the parameters and secrets the task definition references); SSM user guide, \"Referencing AWS Secrets Manager secrets from Parameter Store parameters\" (Parameter Store honors the secret's own permissions); Secrets Manager user guide, IAM policy examples (a partial ARN matches with -??????)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::ECS::TaskDefinition") {
+				needParams, needSecrets := map[string]bool{}, map[string]bool{}
+				defs, _ := props["ContainerDefinitions"].([]any)
+				for _, d := range defs {
+					secrets, _ := d.(map[string]any)["Secrets"].([]any)
+					for _, s := range secrets {
+						arn, ok := secretARNText(s.(map[string]any)["ValueFrom"])
+						if !ok {
+							bad = append(bad, fmt.Sprintf("%s: secret %v has no ARN a role can name", id, s))
+							continue
+						}
+						service, base, rest := splitSecretARN(arn)
+						switch service {
+						case "ssm":
+							needParams[base] = true
+							if name, ok := strings.CutPrefix(rest, "parameter/aws/reference/secretsmanager/"); ok {
+								needSecrets[strings.Replace(strings.TrimSuffix(base, rest), ":ssm:", ":secretsmanager:", 1)+"secret:"+name] = true
+							}
+						case "secretsmanager":
+							needSecrets[base] = true
+						default:
+							bad = append(bad, fmt.Sprintf("%s: secret %s is neither SSM nor Secrets Manager", id, arn))
+						}
+					}
+				}
+				grantParams, grantSecrets := roleGrants(doc, props["ExecutionRoleArn"])
+				for p := range needParams {
+					if !grantParams[p] {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may not read the parameter %s", id, p))
+					}
+				}
+				for s := range needSecrets {
+					if !grantSecrets[s] && !grantSecrets[s+"-??????"] {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may not read the secret %s", id, s))
+					}
+				}
+				for p := range grantParams {
+					if !needParams[p] || strings.ContainsAny(p, "*?") {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may read the parameter %s, which no container reads", id, p))
+					}
+				}
+				for s := range grantSecrets {
+					base := strings.TrimSuffix(s, "-??????")
+					if !needSecrets[base] || strings.ContainsAny(base, "*?") {
+						bad = append(bad, fmt.Sprintf("%s: the execution role may read the secret %s, which no container reads", id, s))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
 		name:   "read-only root filesystem has a writable mount",
 		source: "ECS task definition ReadonlyRootFilesystem; the official nginx image's \"Running nginx in read-only mode\" (it needs /var/cache/nginx and /var/run), and most images write to /tmp; a MountPoint's SourceVolume must name a task Volume (RegisterTaskDefinition)",
 		check: func(doc format.Document) []string {
@@ -1211,6 +1267,32 @@ func TestAWSRulesCatch(t *testing.T) {
 			c := firstContainer(doc)
 			c["Secrets"] = []any{map[string]any{"Name": "BUILD", "ValueFrom": "arn"}}
 		}},
+		{"secrets readable, and nothing more", named("secrets"), func(doc format.Document) {
+			// A role that forgot the secret behind a Parameter Store reference.
+			st := at2(propsOf(doc, "ExecutionRole"), "Policies").([]any)[0]
+			for _, s := range at2(st, "PolicyDocument", "Statement").([]any) {
+				if at2(s, "Sid") == "ReadSecrets" {
+					list := s.(map[string]any)["Resource"].([]any)
+					s.(map[string]any)["Resource"] = list[:len(list)-1]
+				}
+			}
+		}},
+		{"secrets readable, and nothing more", named("secrets"), func(doc format.Document) {
+			// A role wider than the secrets: every parameter under /prod.
+			st := at2(propsOf(doc, "ExecutionRole"), "Policies").([]any)[0]
+			for _, s := range at2(st, "PolicyDocument", "Statement").([]any) {
+				if at2(s, "Sid") == "ReadParameters" {
+					s.(map[string]any)["Resource"] = append(s.(map[string]any)["Resource"].([]any),
+						map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/prod/*"})
+				}
+			}
+		}},
+		{"secrets readable, and nothing more", named("secrets"), func(doc format.Document) {
+			// A container secret whose region the role does not name.
+			c := firstContainer(doc)
+			c["Secrets"] = append(c["Secrets"].([]any), map[string]any{"Name": "OTHER",
+				"ValueFrom": map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ssm:eu-west-1:123456789012:parameter/app/flags"}})
+		}},
 		{"read-only root filesystem has a writable mount", stack.Default, func(doc format.Document) {
 			// What --read-only-root-fs emitted before issue 7.
 			firstContainer(doc)["ReadonlyRootFilesystem"] = true
@@ -1618,6 +1700,75 @@ func literalText(v any) (string, bool) {
 		return subVariable.ReplaceAllString(s, "x"), ok
 	}
 	return "", false
+}
+
+// secretARNText returns a secret's ARN, from a string or a Fn::Sub whose
+// pseudo parameters stay as they are (they read the same in the role).
+func secretARNText(v any) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, strings.HasPrefix(s, "arn:")
+	}
+	m, _ := v.(map[string]any)
+	s, ok := m["Fn::Sub"].(string)
+	return s, ok && strings.HasPrefix(s, "arn:")
+}
+
+// splitSecretARN returns the service of a secret's ARN, the ARN without
+// the selector ECS reads a JSON key by, and the resource part
+// (parameter/NAME or secret:NAME).
+func splitSecretARN(arn string) (service, base, resource string) {
+	// The pseudo parameters hold "::", which is not a field separator.
+	fields := strings.Split(pseudoVariable.ReplaceAllStringFunc(arn, func(v string) string { return strings.ReplaceAll(v, ":", "\x00") }), ":")
+	for i := range fields {
+		fields[i] = strings.ReplaceAll(fields[i], "\x00", ":")
+	}
+	if len(fields) < 6 {
+		return "", arn, ""
+	}
+	service = fields[2]
+	n := 6
+	if service == "secretsmanager" && len(fields) >= 7 {
+		n = 7
+	}
+	base = strings.Join(fields[:n], ":")
+	return service, base, strings.Join(fields[5:n], ":")
+}
+
+var pseudoVariable = regexp.MustCompile(`\$\{AWS::[A-Za-z]+\}`)
+
+// roleGrants returns the parameters and secrets the role that roleArn
+// names (a Fn::GetAtt of the template's role) may read.
+func roleGrants(doc format.Document, roleArn any) (params, secrets map[string]bool) {
+	params, secrets = map[string]bool{}, map[string]bool{}
+	var id string
+	switch ref := at2(roleArn, "Fn::GetAtt").(type) {
+	case []any:
+		id, _ = ref[0].(string)
+	case string:
+		id, _, _ = strings.Cut(ref, ".")
+	}
+	policies, _ := at2(doc, "Resources", id, "Properties", "Policies").([]any)
+	for _, p := range policies {
+		statements, _ := at2(p, "PolicyDocument", "Statement").([]any)
+		for _, st := range statements {
+			var into map[string]bool
+			switch at2(st, "Action") {
+			case "ssm:GetParameters":
+				into = params
+			case "secretsmanager:GetSecretValue":
+				into = secrets
+			default:
+				continue
+			}
+			list, _ := at2(st, "Resource").([]any)
+			for _, r := range list {
+				if arn, ok := secretARNText(r); ok {
+					into[arn] = true
+				}
+			}
+		}
+	}
+	return params, secrets
 }
 
 // refTarget returns the logical ID a {"Ref": ID} names, or "".

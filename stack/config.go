@@ -170,10 +170,15 @@ const (
 )
 
 // Secret is an environment variable whose value ECS reads from a Secrets
-// Manager secret or an SSM parameter, given by ARN.
+// Manager secret or an SSM parameter.
 type Secret struct {
 	Name string
-	ARN  string
+	// From is where the value is: an ARN, an SSM parameter name
+	// (/prod/db/password, or password at the top level), or
+	// secretsmanager:NAME[:json-key:version-stage:version-id]. A name
+	// becomes an ARN of the stack's own partition, region and account
+	// (ParseSecret).
+	From string
 }
 
 // ContainerHealthCheck is the container's own health check, run by ECS

@@ -159,7 +159,8 @@ func containerDefinition(cfg Config) ecs.TaskDefinition_ContainerDefinition {
 	}
 	var secrets []ecs.TaskDefinition_Secret
 	for _, s := range c.Secrets {
-		secrets = append(secrets, ecs.TaskDefinition_Secret{Name: s.Name, ValueFrom: partitionNeutral(s.ARN)})
+		src, _ := ParseSecret(s.From) // checked by Validate
+		secrets = append(secrets, ecs.TaskDefinition_Secret{Name: s.Name, ValueFrom: secretValueFrom(src)})
 	}
 	def := ecs.TaskDefinition_ContainerDefinition{
 		Name:      containerName(cfg),
@@ -519,30 +520,6 @@ func (v *validator) environment(env []EnvVar) {
 var (
 	clusterPattern = lazyregexp.New(`^[A-Za-z0-9_-]{1,255}$`)
 )
-
-var (
-	secretsManagerARN = lazyregexp.New(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:$]*:[^:$]*:[^:$]*)?$`)
-	ssmParameterARN   = lazyregexp.New(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$`)
-)
-
-func (v *validator) secrets(secrets []Secret, env []EnvVar) {
-	seen := map[string]bool{}
-	for _, e := range env {
-		seen[e.Name] = true
-	}
-	for _, s := range secrets {
-		switch {
-		case !envNamePattern.MatchString(s.Name):
-			v.add(KeySecret, "%q is not a valid variable name: use letters, digits and underscores, not starting with a digit (NAME=ARN)", s.Name)
-		case seen[s.Name]:
-			v.addCross(KeySecret, []string{KeyEnv}, "%s is set twice (as a secret or an env variable): give each variable once", s.Name)
-		}
-		seen[s.Name] = true
-		if !secretsManagerARN.MatchString(s.ARN) && !ssmParameterARN.MatchString(s.ARN) {
-			v.add(KeySecret, "%s: %q is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)", s.Name, s.ARN)
-		}
-	}
-}
 
 // deployment checks that ECS can make progress in a rolling deployment. It
 // rounds the lower bound up and the upper bound down: with one task,

@@ -44,6 +44,8 @@ func TestExecPermissions(t *testing.T) {
 // TestSecretPermissions proves the execution role may read exactly the
 // given secrets and parameters: a JSON-key reference is cut to the secret,
 // and a partial secret ARN gets the six-character wildcard, nothing wider.
+// Secrets given by name are ARNs of the stack's own region and account,
+// and a parameter that references a Secrets Manager secret grants both.
 func TestSecretPermissions(t *testing.T) {
 	doc := document(t, variantConfig(t, "secrets"))
 	statements := at(t, props(t, doc, "ExecutionRole"), "Policies", 0, "PolicyDocument", "Statement").([]any)
@@ -55,14 +57,25 @@ func TestSecretPermissions(t *testing.T) {
 			sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"),
 			sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf-??????"),
 			sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:api-key-??????"),
+			// secretsmanager:prod/admin:password:: and the secret behind
+			// /aws/reference/secretsmanager/shared/token.
+			sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/admin-??????"),
+			sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shared/token-??????"),
 		}},
 		map[string]any{"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": []any{
 			sub("arn:${AWS::Partition}:ssm:us-east-1:123456789012:parameter/app/flags"),
+			// /prod/db/host and license, by name.
+			sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/prod/db/host"),
+			sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/license"),
+			sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/shared/token"),
 		}},
 	})
 	secrets := at(t, props(t, doc, "TaskDefinition"), "ContainerDefinitions", 0, "Secrets").([]any)
 	assertEqual(t, "container secret with JSON key", secrets[1], map[string]any{
 		"Name": "DB_USER", "ValueFrom": sub("arn:${AWS::Partition}:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:username::"),
+	})
+	assertEqual(t, "secret by name with JSON key", secrets[6], map[string]any{
+		"Name": "DB_ADMIN", "ValueFrom": sub("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/admin:password::"),
 	})
 }
 

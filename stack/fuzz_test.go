@@ -93,7 +93,7 @@ func FuzzFeatures(f *testing.F) {
 		}
 		cfg.Domain = stack.Domain{Name: domain, HostedZoneID: zone}
 		if name, arn, ok := strings.Cut(secret, "="); ok {
-			cfg.Container.Secrets = []stack.Secret{{Name: name, ARN: arn}}
+			cfg.Container.Secrets = []stack.Secret{{Name: name, From: arn}}
 		}
 		cfg.Service.MinHealthyPercent, cfg.Service.MaxPercent = minHealthy, maxPercent
 		cfg.Scaling.MinCount, cfg.Scaling.MaxCount = minCount, maxCount

@@ -2,11 +2,9 @@ package stack
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 
-	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
 )
 
@@ -125,60 +123,6 @@ func executionPolicy(cfg Config) map[string]any {
 	return policyDocument(statements...)
 }
 
-// secretStatements let ECS read exactly the given secrets and parameters.
-func secretStatements(secrets []Secret) []statement {
-	var secretARNs, parameterARNs []string
-	for _, s := range secrets {
-		if strings.Contains(s.ARN, ":secretsmanager:") {
-			for _, arn := range secretResources(s.ARN) {
-				secretARNs = appendUnique(secretARNs, partitionNeutral(arn))
-			}
-		} else {
-			parameterARNs = appendUnique(parameterARNs, partitionNeutral(s.ARN))
-		}
-	}
-	var out []statement
-	if len(secretARNs) > 0 {
-		out = append(out, statement{
-			"Sid":      "ReadSecrets",
-			"Effect":   "Allow",
-			"Action":   "secretsmanager:GetSecretValue",
-			"Resource": secretARNs,
-		})
-	}
-	if len(parameterARNs) > 0 {
-		out = append(out, statement{
-			"Sid":      "ReadParameters",
-			"Effect":   "Allow",
-			"Action":   "ssm:GetParameters",
-			"Resource": parameterARNs,
-		})
-	}
-	return out
-}
-
-// secretResources are the IAM resources that cover a secret given by ARN.
-// ECS accepts a JSON key, version stage and version ID after the secret
-// (NAME:json-key:stage:id), which IAM does not, so they are cut off.
-//
-// A full secret ARN ends in a hyphen and six random characters that
-// Secrets Manager appends to the name; a partial ARN lacks them and needs
-// the "-??????" wildcard the Secrets Manager user guide recommends, which
-// matches that one secret and not others that start with the same name.
-// A name such as "app-config" cannot be told apart from a full ARN, so it
-// gets both forms.
-func secretResources(arn string) []string {
-	parts := strings.SplitN(arn, ":", 8)
-	if len(parts) < 7 {
-		return []string{arn}
-	}
-	secret := strings.Join(parts[:7], ":")
-	if secretSuffix.MatchString(parts[6]) {
-		return []string{secret, secret + "-??????"}
-	}
-	return []string{secret + "-??????"}
-}
-
 func appendUnique(list []string, s string) []string {
 	if slices.Contains(list, s) {
 		return list
@@ -198,5 +142,3 @@ func policyDocument(statements ...statement) map[string]any {
 		"Statement": list,
 	}
 }
-
-var secretSuffix = lazyregexp.New(`-[A-Za-z0-9]{6}$`)

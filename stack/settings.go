@@ -438,8 +438,8 @@ var settings = []Setting{
 		Notes: "An empty value is refused: ECS drops such variables, so the container would not see them at all",
 		List:  &ListField{Get: envValues, Set: setEnv}},
 	{Key: KeySecret, Group: GroupContainer,
-		Usage: "secret environment variable `NAME=ARN` of a Secrets Manager secret or SSM parameter, repeatable",
-		Notes: "The execution role may read exactly these ARNs (a partial secret ARN gets the `-??????` suffix wildcard); a customer-managed KMS key also needs `kms:Decrypt`, which is not granted",
+		Usage: "secret environment variable `NAME=SOURCE`, repeatable: SOURCE is an ARN, an SSM parameter name (/prod/db/password, or password at the top level), or secretsmanager:NAME[:json-key:version-stage:version-id] for a Secrets Manager secret",
+		Notes: "A name becomes an ARN of the stack's own partition, region and account, so the template works in any account; names are checked by the SSM and Secrets Manager naming rules, and `/aws/reference/secretsmanager/NAME` reads a secret through Parameter Store. The execution role may read exactly these secrets (a secret given by name or partial ARN gets the `-??????` suffix wildcard); a customer-managed KMS key also needs `kms:Decrypt`, which is not granted",
 		List:  &ListField{Get: secretValues, Set: setSecrets}},
 	{Key: KeyArch, Group: GroupContainer, Default: ArchX86, Strings: []string{ArchX86, ArchARM64},
 		Usage: "CPU architecture",
@@ -729,16 +729,16 @@ func setEnv(c *Config, values []string) error {
 func secretValues(c Config) []string {
 	out := make([]string, len(c.Container.Secrets))
 	for i, s := range c.Container.Secrets {
-		out[i] = s.Name + "=" + s.ARN
+		out[i] = s.Name + "=" + s.From
 	}
 	return out
 }
 
 func setSecrets(c *Config, values []string) error {
-	pairs, err := splitPairs(values, "NAME=ARN")
+	pairs, err := splitPairs(values, "NAME=SOURCE")
 	c.Container.Secrets = nil
 	for _, p := range pairs {
-		c.Container.Secrets = append(c.Container.Secrets, Secret{Name: p[0], ARN: p[1]})
+		c.Container.Secrets = append(c.Container.Secrets, Secret{Name: p[0], From: p[1]})
 	}
 	return err
 }

@@ -93,12 +93,12 @@ func TestValidateRejects(t *testing.T) {
 		{"zone with prefix", func(c *stack.Config) {
 			c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "/hostedzone/Z1"}
 		}, "hosted-zone-id", "not a Route 53 hosted zone ID"},
-		{"secret bad ARN", func(c *stack.Config) { c.Container.Secrets = []stack.Secret{{Name: "A", ARN: "arn:aws:s3:::bucket"}} }, "secret", "not a Secrets Manager secret ARN"},
+		{"secret bad ARN", func(c *stack.Config) { c.Container.Secrets = []stack.Secret{{Name: "A", From: "arn:aws:s3:::bucket"}} }, "secret", "not a Secrets Manager secret ARN"},
 		{"secret bad name", func(c *stack.Config) {
-			c.Container.Secrets = []stack.Secret{{Name: "A-B", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
+			c.Container.Secrets = []stack.Secret{{Name: "A-B", From: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "not a valid variable name"},
 		{"secret shadows env", func(c *stack.Config) {
-			c.Container.Secrets = []stack.Secret{{Name: "BUILD", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
+			c.Container.Secrets = []stack.Secret{{Name: "BUILD", From: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}}
 		}, "secret", "set twice"},
 		{"spot weight too high", func(c *stack.Config) { c.Service.Spot = stack.Spot{Enabled: true, Weight: 5000} }, "spot-weight", "allowed 0 to 1000"},
 		{"arch", func(c *stack.Config) { c.Container.Arch = "arm" }, "arch", "use x86_64 or arm64"},

@@ -74,10 +74,15 @@ var featureVariants = []variant{
 	{name: "secrets", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Container.Secrets = []stack.Secret{
-			{Name: "DB_PASSWORD", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
-			{Name: "DB_USER", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:username::"},
-			{Name: "API_KEY", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key"},
-			{Name: "FEATURE_FLAGS", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
+			{Name: "DB_PASSWORD", From: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
+			{Name: "DB_USER", From: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:username::"},
+			{Name: "API_KEY", From: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key"},
+			{Name: "FEATURE_FLAGS", From: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
+			// By name: ARNs of the stack's own partition, region and account.
+			{Name: "DB_HOST", From: "/prod/db/host"},
+			{Name: "LICENSE", From: "license"},
+			{Name: "DB_ADMIN", From: "secretsmanager:prod/admin:password::"},
+			{Name: "SHARED_TOKEN", From: "/aws/reference/secretsmanager/shared/token"},
 		}
 		return c
 	}},
@@ -178,7 +183,7 @@ var featureVariants = []variant{
 	{name: "exec-secrets", cfg: func() stack.Config {
 		c := stack.Default()
 		c.Service.EnableExec = true
-		c.Container.Secrets = []stack.Secret{{Name: "TOKEN", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/token"}}
+		c.Container.Secrets = []stack.Secret{{Name: "TOKEN", From: "arn:aws:ssm:us-east-1:123456789012:parameter/token"}}
 		return c
 	}},
 	{name: "everything", cfg: everything},
@@ -249,8 +254,8 @@ func everything() stack.Config {
 	c.Container.Memory = 2048
 	c.Container.Environment = []stack.EnvVar{{Name: "BUILD", Value: "v3"}, {Name: "MODE", Value: "production"}}
 	c.Container.Secrets = []stack.Secret{
-		{Name: "DB_PASSWORD", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
-		{Name: "FLAGS", ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
+		{Name: "DB_PASSWORD", From: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"},
+		{Name: "FLAGS", From: "arn:aws:ssm:us-east-1:123456789012:parameter/app/flags"},
 	}
 	// Not ReadOnlyRootFilesystem: ECS Exec cannot run with it, and
 	// Validate refuses the pair. Spot runs arm64 on platform 1.4.0.

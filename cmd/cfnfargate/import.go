@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -15,7 +14,6 @@ import (
 	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 
 	"github.com/urfave/cli/v2"
-	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/internal/copilot"
 	"github.com/cfnfargate/cfnfargate/stack"
@@ -40,11 +38,11 @@ func importCommand() *cli.Command {
 // template settings, with other meanings.
 func importCopilotFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "env", Usage: "Copilot environment `NAME`: applies its environments: overrides and fills ${COPILOT_ENVIRONMENT_NAME}"},
+		&cli.StringFlag{Name: "env", Usage: "Copilot environment `NAME`: writes that environment's values (its environments: overrides applied, ${COPILOT_ENVIRONMENT_NAME} filled) as one flat config; without it, each environment is a layer of the config"},
 		&cli.StringFlag{Name: "app", Usage: "Copilot application `NAME`: fills ${COPILOT_APPLICATION_NAME}"},
 		&cli.StringFlag{Name: "image", Usage: "image `URI` to run; required when the manifest builds its image (image.build)"},
-		&cli.StringFlag{Name: "region", Usage: "`REGION` of the stack, to turn secret names into ARNs"},
-		&cli.StringFlag{Name: "account", Usage: "AWS account `ID` of the stack, to turn secret names into ARNs"},
+		&cli.StringFlag{Name: "region", Usage: "with --from-stack: the `REGION` of Copilot's stacks (default: AWS_REGION or the profile's)"},
+		&cli.StringFlag{Name: "account", Usage: "with --from-stack: the AWS account `ID` Copilot's stacks must be in"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the config to `FILE` instead of stdout; - is stdout", TakesFile: true},
 		&cli.BoolFlag{Name: "force", Usage: "replace the --output file if it exists"},
 		&cli.BoolFlag{Name: "strict", Usage: "fail (exit 2, nothing written) if the manifest has a key cfnfargate cannot import"},
@@ -237,13 +235,22 @@ func (o *importCopilotOptions) Execute(ctx context.Context) error {
 	if err != nil {
 		return badInput(fmt.Errorf("%s: %w", o.Manifest, unwrapPath(err)))
 	}
-	deployed, err := o.readDeployed(ctx)
+	deployed, clients, err := o.readDeployed(ctx)
 	if err != nil {
 		return err
 	}
+	if deployed == nil {
+		// Secret names become ARNs in the template, from the stack's own
+		// region and account: these flags only say where --from-stack reads.
+		for _, f := range []struct{ flag, value string }{{"region", o.Region}, {"account", o.Account}} {
+			if f.value != "" {
+				fmt.Fprintf(o.Stderr, "cfnfargate: warning: --%s: has no effect without --from-stack (or --svc): secret names need no region or account, as the template builds their ARNs from the stack's own\n", f.flag)
+			}
+		}
+	}
 	root := copilotWorkspace(o.Manifest)
 	res, err := copilot.Import(data, copilot.Options{
-		App: o.App, Env: o.Env, Image: o.Image, ImageSource: o.ImageSource, Region: o.Region, Account: o.Account,
+		App: o.App, Env: o.Env, Image: o.Image, ImageSource: o.ImageSource,
 		Getenv: o.Getenv,
 		ReadEnvFile: func(path string) ([]byte, error) {
 			b, err := os.ReadFile(filepath.Join(root, path))
@@ -253,9 +260,18 @@ func (o *importCopilotOptions) Execute(ctx context.Context) error {
 	if err != nil {
 		return badInput(fmt.Errorf("%s: %w", o.Manifest, err))
 	}
-	cfg, err := checkImported(res)
+	if deployed != nil {
+		deployed.PickCertificate(ctx, clients.ACM, res.Aliases)
+	}
+	cfg, err := checkImported(res.Settings, "")
 	if err != nil {
 		return badInput(fmt.Errorf("%s: %w", o.Manifest, err))
+	}
+	layers := make([]stack.Config, len(res.Layers))
+	for i, l := range res.Layers {
+		if layers[i], err = checkImported(l.Settings, l.Name); err != nil {
+			return badInput(fmt.Errorf("%s: environment %s: %w", o.Manifest, l.Name, err))
+		}
 	}
 	if o.Strict {
 		var unsupported []string
@@ -280,33 +296,33 @@ func (o *importCopilotOptions) Execute(ctx context.Context) error {
 	} else if err := writeOutput(o.Output, body, o.Stdout, o.Stderr); err != nil {
 		return err
 	}
-	o.printReport(res, cfg, deployed)
+	o.printReport(res, cfg, layers, deployed)
 	return nil
 }
 
 // readDeployed reads what Copilot deployed, with --from-stack (or --svc),
 // and takes from it what the flags left out: the application, the
-// environment, the region and account of the secrets' ARNs, and the image.
-// A flag that disagrees with the stacks is an error.
-func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deployed, error) {
+// environment and the image. A flag that disagrees with the stacks (the
+// application, the environment, the region or the account) is an error.
+func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deployed, *deploy.Clients, error) {
 	name := o.FromStack
 	if o.Svc != "" {
 		name = o.App + "-" + o.Env + "-" + o.Svc
 	}
 	if name == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	clients, err := deploy.NewClients(ctx, deploy.ClientOptions{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL, Debug: o.Debug})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d, err := copilot.ReadDeployed(ctx, clients.CloudFormation, clients.ELB, name)
 	var missing *copilot.DeployedError
 	if errors.As(err, &missing) {
-		return nil, badInput(fmt.Errorf("--from-stack: %w", err))
+		return nil, nil, badInput(fmt.Errorf("--from-stack: %w", err))
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var problems []stack.Problem
 	for _, f := range []struct {
@@ -322,12 +338,12 @@ func (o *importCopilotOptions) readDeployed(ctx context.Context) (*copilot.Deplo
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
+		return nil, nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	if o.Image == "" {
 		o.Image, o.ImageSource = d.Image, "the running image (stack "+name+")"
 	}
-	return d, nil
+	return d, clients, nil
 }
 
 // deployKey is a key of deploy's own in the config, read from Copilot's
@@ -353,7 +369,7 @@ func deployKeys(d *copilot.Deployed) []deployKey {
 	}
 	if d.CertificateARN != "" {
 		keys = append(keys, deployKey{key: "certificate-arn", values: []string{d.CertificateARN},
-			comment: "the default certificate of " + d.EnvironmentStack + "'s HTTPS listener; it goes with the environment: request one of your own before you delete it"})
+			comment: d.CertificateWhy + "; it goes with the environment: request one of your own before you delete it"})
 	}
 	return keys
 }
@@ -374,187 +390,46 @@ func copilotWorkspace(manifest string) string {
 	return filepath.Dir(abs)
 }
 
-// checkImported applies the imported settings through the same setting
-// table as flags and config files, then validates them with cfnfargate's
-// own rules. Each problem names the manifest key and line the value came
-// from, and the setting it became.
-func checkImported(res *copilot.Result) (stack.Config, error) {
-	cfg, withDeferred := stack.Default(), stack.Default()
-	origin := map[string]string{}
-	var problems []stack.Problem
-	for _, s := range res.Settings {
-		origin[s.Key] = s.Label() + " → " + s.Key
-		row, ok := stack.LookupSetting(s.Key)
-		if !ok {
-			// Every key Import sets is a setting; a missing one is a bug here.
-			return cfg, fmt.Errorf("import set %q, which is not a setting", s.Key)
-		}
-		if err := row.Set(&withDeferred, s.Values); err != nil {
-			problems = append(problems, stack.Problem{Key: origin[s.Key], Message: err.Error()})
-		}
-		if !s.Deferred {
-			_ = row.Set(&cfg, s.Values) // its error is reported above
-		}
-	}
-	// The deferred domain settings are validated too, so that a bad alias
-	// shows now, not when they are turned on. They only add to the
-	// settings, so the config without them holds no other problem.
-	var verr *stack.ValidationError
-	if err := withDeferred.Validate(); errors.As(err, &verr) {
-		for _, p := range verr.Problems {
-			label, ok := origin[p.Key]
-			if !ok {
-				label = p.Key + " (cfnfargate's default)"
-			}
-			for _, r := range p.Related {
-				if l, ok := origin[r]; ok && !strings.Contains(label, l) {
-					label += ", " + l
-				}
-			}
-			problems = append(problems, stack.Problem{Key: label, Message: p.Message})
-		}
-	} else if err != nil {
-		return cfg, err
-	}
-	if len(problems) > 0 {
-		return cfg, &stack.ValidationError{Title: "the imported settings are not valid for cfnfargate", Problems: problems}
-	}
-	return cfg, cfg.Validate()
-}
-
-// renderImported writes the config file: one key per setting, each with a
-// comment naming the manifest key and line it came from; deferred settings
-// are comments at the end.
-func renderImported(res *copilot.Result, manifest string, extra []deployKey) ([]byte, error) {
-	doc := &yaml.Node{Kind: yaml.MappingNode}
-	var deferred []copilot.Setting
-	for _, s := range res.Settings {
-		if s.Deferred {
-			deferred = append(deferred, s)
-			continue
-		}
-		row, _ := stack.LookupSetting(s.Key)
-		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s.Key, LineComment: "# " + importComment(s)}
-		doc.Content = append(doc.Content, key, settingNode(row, s.Values))
-	}
-	for _, k := range extra {
-		key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.key, LineComment: "# " + k.comment}
-		var v *yaml.Node
-		if k.list {
-			v = &yaml.Node{Kind: yaml.SequenceNode}
-			for _, s := range k.values {
-				v.Content = append(v.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s})
-			}
-		} else {
-			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.values[0]}
-		}
-		doc.Content = append(doc.Content, key, v)
-	}
-	where := fmt.Sprintf("the Load Balanced Web Service %q", res.Service)
-	if res.Applied != "" {
-		where += fmt.Sprintf(" with the overrides of environment %q", res.Applied)
-	}
-	header := fmt.Sprintf("cfnfargate config imported from %s\n(%s) by 'cfnfargate import copilot'.\nEach comment names the manifest key a value came from.\nUse it with: cfnfargate emit --config FILE, and deploy --config FILE.",
-		manifest, where)
-	if len(doc.Content) > 0 {
-		doc.Content[0].HeadComment = prefixLines(header)
-	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	if len(deferred) > 0 {
-		fmt.Fprintf(&buf, "\n# %s:\n", deferred[0].Note)
-		for _, s := range deferred {
-			fmt.Fprintf(&buf, "# %s: %s  # %s\n", s.Key, s.Values[0], s.Label())
-		}
-	}
-	return buf.Bytes(), nil
-}
-
-func importComment(s copilot.Setting) string {
-	c := s.Label()
-	if s.Line > 0 {
-		c = fmt.Sprintf("%s, line %d", s.Source, s.Line)
-	}
-	if s.Note != "" {
-		if s.Line == 0 && s.Note == "Copilot's default" {
-			return s.Source + ": Copilot's default"
-		}
-		c += ": " + s.Note
-	}
-	return c
-}
-
-func prefixLines(text string) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = "# " + l
-	}
-	return strings.Join(lines, "\n")
-}
-
-var wholeNumber = lazyregexp.New(`^-?[0-9]+$`)
-
-// settingNode is the YAML value of a setting: a scalar, a list, or a
-// mapping of NAME: VALUE for the pair settings (env, secret), which the
-// config loader reads as NAME=VALUE.
-func settingNode(s stack.Setting, values []string) *yaml.Node {
-	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
-	if s.Kind() != stack.KindList {
-		v := values[0]
-		switch {
-		case s.Kind() == stack.KindBool:
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: v}
-		case wholeNumber.MatchString(v):
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: v}
-		}
-		return str(v)
-	}
-	if s.Key == stack.KeyEnv || s.Key == stack.KeySecret {
-		m := &yaml.Node{Kind: yaml.MappingNode}
-		for _, kv := range values {
-			k, v, _ := strings.Cut(kv, "=")
-			m.Content = append(m.Content, str(k), str(v))
-		}
-		if len(m.Content) == 0 {
-			m.Style = yaml.FlowStyle
-		}
-		return m
-	}
-	seq := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, v := range values {
-		seq.Content = append(seq.Content, str(v))
-	}
-	return seq
-}
-
 // printReport prints, on stderr, what the import could not map, what
 // changed, the template's own warnings, and the next steps.
-func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config, deployed *copilot.Deployed) {
+func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config, layers []stack.Config, deployed *copilot.Deployed) {
 	w := o.Stderr
 	for _, f := range res.Findings {
 		label := map[copilot.Kind]string{copilot.Unsupported: "not imported", copilot.Ignored: "warning", copilot.Changed: "note"}[f.Kind]
 		fmt.Fprintf(w, "cfnfargate: %s: %s\n", label, f)
 	}
+	if deployed != nil {
+		for _, n := range deployed.Notes {
+			fmt.Fprintf(w, "cfnfargate: note: --from-stack: certificate-arn: %s\n", n)
+		}
+	}
+	printed := map[string]bool{}
 	for _, p := range cfg.Warnings() {
+		printed[p.Key+p.Message] = true
 		fmt.Fprintf(w, "cfnfargate: warning: %s: %s\n", p.Key, p.Message)
 	}
-	cfgFile := o.Output
-	if cfgFile == "" || cfgFile == "-" {
-		cfgFile = "app.yaml"
+	for i, l := range layers {
+		for _, p := range l.Warnings() {
+			if !printed[p.Key+p.Message] {
+				fmt.Fprintf(w, "cfnfargate: warning: environment %s: %s: %s\n", res.Layers[i].Name, p.Key, p.Message)
+			}
+		}
 	}
-	stackName := res.Service
-	if res.Applied != "" {
+	cfgFile, save := o.Output, ""
+	if cfgFile == "" || cfgFile == "-" {
+		cfgFile, save = "FILE", "save the config printed above as FILE, then "
+	}
+	stackName, envFlag := res.Service, ""
+	switch {
+	case res.Applied != "":
 		stackName += "-" + res.Applied
+	case len(res.Layers) > 0:
+		// cfnfargate names a service in an environment NAME-ENVIRONMENT.
+		envFlag = " --environment " + res.Layers[0].Name
+		stackName += "-" + res.Layers[0].Name
 	}
 	fmt.Fprintf(w, "Next steps (README, \"Moving from Copilot\"):\n")
-	fmt.Fprintf(w, "  1. review the config and the template: cfnfargate emit --config %s\n", cfgFile)
+	fmt.Fprintf(w, "  1. %sreview the config and the template: cfnfargate emit --config %s%s\n", save, cfgFile, envFlag)
 	switch {
 	case deployed != nil && deployed.CertificateARN != "":
 		fmt.Fprintf(w, "  2. deploy it next to the Copilot service, with the network and certificate read from %s:\n", deployed.EnvironmentStack)
@@ -565,7 +440,12 @@ func (o *importCopilotOptions) printReport(res *copilot.Result, cfg stack.Config
 	default:
 		fmt.Fprintf(w, "  2. deploy it next to the Copilot service, in the same VPC (outputs VpcId, PublicSubnets and PrivateSubnets\n")
 		fmt.Fprintf(w, "     of Copilot's environment stack; --from-stack reads them):\n")
-		fmt.Fprintf(w, "     cfnfargate deploy --config %s --stack %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN\n", cfgFile, stackName)
+		if envFlag != "" {
+			fmt.Fprintf(w, "     cfnfargate deploy --config %s%s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN\n", cfgFile, envFlag)
+			fmt.Fprintf(w, "     (the stack %s; each environment of the config deploys the same way)\n", stackName)
+		} else {
+			fmt.Fprintf(w, "     cfnfargate deploy --config %s --stack %s --vpc-id VPC --public-subnets A,B --private-subnets C,D --certificate-arn ARN\n", cfgFile, stackName)
+		}
 	}
 	fmt.Fprintf(w, "  3. check it through its own load balancer: cfnfargate status --stack %s\n", stackName)
 	if d, ok := deferredDomain(res); ok {

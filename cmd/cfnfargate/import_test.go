@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,32 +22,20 @@ var copilotTestdata = filepath.Join("..", "..", "testdata", "copilot")
 
 const importImage = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:2026-11-30"
 
-// importCases are the manifests of testdata/copilot/, each with the flags
-// its import needs. Some give the flags after MANIFEST, as users type
-// them; some before.
-var importCases = []struct {
-	dir   string
-	flags []string
-	after bool // give the flags after the manifest
-}{
-	{"frontend", []string{"--image", importImage}, true},
-	{"api-location", nil, false},
-	{"autoscale-cpu", []string{"--image", importImage}, false},
-	{"autoscale-spot", []string{"--image", importImage}, true},
-	{"spot-only", nil, false},
-	{"healthcheck-map", []string{"--image", importImage}, false},
-	{"bare-durations", nil, false},
-	{"alias-zone", []string{"--image", importImage}, false},
-	{"alias-list", []string{"--image", importImage}, true},
-	{"secrets", []string{"--app", "shop", "--env", "prod", "--region", "eu-central-1", "--account", "123456789012"}, true},
-	{"environments", []string{"--image", importImage, "--env", "prod", "--app", "shop"}, true},
-	{"private-arm", nil, false},
-	{"unsupported", []string{"--image", importImage}, false},
-	{"ignored-keys", nil, false},
-	{"container-healthcheck", nil, false},
-	{"envfile", nil, true},
-	{"recreate-anchors", nil, false},
-	{"path-prefix", nil, false},
+// copilotCases are the manifests of testdata/copilot/, each with the
+// flags and shell its import needs (import.yaml beside it).
+func copilotCases(t *testing.T) []testenv.CopilotCase {
+	t.Helper()
+	return testenv.CopilotCases(t, copilotTestdata)
+}
+
+// setShell sets a case's shell variables for the import, which reads them
+// as Copilot does, through the process's environment.
+func setShell(t *testing.T, c testenv.CopilotCase) {
+	t.Helper()
+	for k, v := range c.Shell {
+		t.Setenv(k, v)
+	}
 }
 
 func importArgs(manifest string, flags []string, after bool, extra ...string) []string {
@@ -58,21 +47,23 @@ func importArgs(manifest string, flags []string, after bool, extra ...string) []
 }
 
 // TestImportCopilotRoundTrip proves every manifest of testdata/copilot/
-// imports into its reviewed config (app.yaml beside it), that the real
-// config loader reads that file back into exactly the settings the import
-// checked (emit --config gives the template those settings build), and
-// that every resulting template passes cfn-lint.
-// Proves: the config file round-trips; every imported config emits a
-// lint-clean template.
+// imports, with exit 0, into its reviewed config (app.yaml beside it); that
+// the real config loader reads that file back into exactly the settings
+// the import checked, for the base values and for each environment's
+// layer (emit --config, with --environment for a layer, gives the template
+// those settings build); and that every resulting template passes cfn-lint.
+// Proves: the config file round-trips, layers included; every imported
+// config emits a lint-clean template.
 func TestImportCopilotRoundTrip(t *testing.T) {
 	clearEnv(t)
 	dir := t.TempDir()
+	cases := copilotCases(t)
 	var templates []string
-	for _, tc := range importCases {
-		t.Run(tc.dir, func(t *testing.T) {
-			manifest := filepath.Join(copilotTestdata, tc.dir, "manifest.yml")
-			out := filepath.Join(dir, tc.dir+".yaml")
-			code, stdout, stderr := runCLI(t, importArgs(manifest, tc.flags, tc.after, "--output", out)...)
+	for _, tc := range cases {
+		t.Run(tc.Dir, func(t *testing.T) {
+			setShell(t, tc)
+			out := filepath.Join(dir, tc.Dir+".yaml")
+			code, stdout, stderr := runCLI(t, importArgs(tc.Manifest, tc.Flags, tc.After, "--output", out)...)
 			if code != 0 {
 				t.Fatalf("import: exit %d: %s", code, stderr)
 			}
@@ -83,7 +74,7 @@ func TestImportCopilotRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join(copilotTestdata, tc.dir, "app.yaml")
+			golden := filepath.Join(copilotTestdata, tc.Dir, "app.yaml")
 			if *updateImport {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
@@ -99,78 +90,78 @@ func TestImportCopilotRoundTrip(t *testing.T) {
 
 			// The settings the import checked, built into a template
 			// directly...
-			data, err := os.ReadFile(manifest)
-			if err != nil {
-				t.Fatal(err)
+			res := importCase(t, tc)
+			configs := []struct {
+				env      string
+				settings []copilot.Setting
+			}{{"", res.Settings}}
+			for _, l := range res.Layers {
+				configs = append(configs, struct {
+					env      string
+					settings []copilot.Setting
+				}{l.Name, l.Settings})
 			}
-			o := optionsFor(t, manifest, tc.flags)
-			res, err := copilot.Import(data, copilot.Options{App: o.App, Env: o.Env, Image: o.Image, Region: o.Region, Account: o.Account,
-				ReadEnvFile: func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(copilotWorkspace(manifest), p)) }})
-			if err != nil {
-				t.Fatal(err)
+			for _, c := range configs {
+				cfg, err := checkImported(c.settings, c.env)
+				if err != nil {
+					t.Fatalf("environment %q: %v", c.env, err)
+				}
+				direct, err := renderTemplate(cfg, "yaml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				// ...and the config file through the loader and emit.
+				args := []string{"emit", "--config", out}
+				if c.env != "" {
+					args = append(args, "--environment", c.env)
+				}
+				code, emitted, stderr := runCLI(t, args...)
+				if code != 0 {
+					t.Fatalf("%v: exit %d: %s", args, code, stderr)
+				}
+				if emitted != string(direct) {
+					t.Errorf("%v builds another template than the imported settings: the config file does not round-trip", args)
+				}
+				tmpl := filepath.Join(dir, tc.Dir+"."+c.env+".template.yaml")
+				if err := os.WriteFile(tmpl, []byte(emitted), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				templates = append(templates, tmpl)
 			}
-			cfg, err := checkImported(res)
-			if err != nil {
-				t.Fatal(err)
-			}
-			direct, err := renderTemplate(cfg, "yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			// ...and the config file through the loader and emit.
-			code, emitted, stderr := runCLI(t, "emit", "--config", out)
-			if code != 0 {
-				t.Fatalf("emit --config: exit %d: %s", code, stderr)
-			}
-			if emitted != string(direct) {
-				t.Errorf("emit --config %s builds another template than the imported settings: the config file does not round-trip", out)
-			}
-			tmpl := filepath.Join(dir, tc.dir+".template.yaml")
-			if err := os.WriteFile(tmpl, []byte(emitted), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			templates = append(templates, tmpl)
 		})
 	}
-	if len(templates) == len(importCases) {
+	if !t.Failed() {
 		testenv.Lint(t, templates...)
 	}
 }
 
-// optionsFor reads the flags of a case the way the command does.
-func optionsFor(t *testing.T, manifest string, flags []string) importCopilotOptions {
+// importCase imports a case's manifest the way the command does.
+func importCase(t *testing.T, tc testenv.CopilotCase) *copilot.Result {
 	t.Helper()
-	o := importCopilotOptions{Manifest: manifest}
-	for i := 0; i+1 < len(flags); i += 2 {
-		v := flags[i+1]
-		switch flags[i] {
-		case "--image":
-			o.Image = v
-		case "--app":
-			o.App = v
-		case "--env":
-			o.Env = v
-		case "--region":
-			o.Region = v
-		case "--account":
-			o.Account = v
-		default:
-			t.Fatalf("optionsFor: unknown flag %s", flags[i])
-		}
+	data, err := os.ReadFile(tc.Manifest)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return o
+	res, err := copilot.Import(data, copilot.Options{App: tc.Flag("app"), Env: tc.Flag("env"), Image: tc.Flag("image"), Getenv: tc.Getenv,
+		ReadEnvFile: func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(copilotWorkspace(tc.Manifest), p)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // TestImportCopilotCoversTheStudy proves testdata/copilot/ covers what the
-// study of real manifests found, so that the round trip exercises it.
-// Proves: at least 15 manifests, and each listed key appears in one.
+// study of real manifests found and what issue 19 asked of the corpus, so
+// that the round trip exercises it.
+// Proves: at least 20 manifests, and each listed key appears in one.
 func TestImportCopilotCoversTheStudy(t *testing.T) {
-	if len(importCases) < 15 {
-		t.Errorf("%d manifests in testdata/copilot/, want at least 15", len(importCases))
+	cases := copilotCases(t)
+	if len(cases) < 20 {
+		t.Errorf("%d manifests in testdata/copilot/, want at least 20", len(cases))
 	}
 	var all strings.Builder
-	for _, tc := range importCases {
-		b, err := os.ReadFile(filepath.Join(copilotTestdata, tc.dir, "manifest.yml"))
+	for _, tc := range cases {
+		b, err := os.ReadFile(tc.Manifest)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +172,15 @@ func TestImportCopilotCoversTheStudy(t *testing.T) {
 		"healthy_threshold:", "unhealthy_threshold:", "grace_period:", "alias: '", "hosted_zone:", "- name:", "allowed_source_ips:",
 		"stickiness:", "deregistration_delay:", "variables:", "secretsmanager:", "env_file:", "placement: private", "connect: true",
 		"readonly_fs:", "ephemeral:", "rollback_alarms:", "environments:", "${COPILOT_APPLICATION_NAME}", "${COPILOT_ENVIRONMENT_NAME}",
-		"sidecars:", "logging:", "volumes:", "nlb:", "additional_rules:", "taskdef_overrides:", "interval: 20\n", "1500ms", "<<: *"} {
+		"sidecars:", "logging:", "volumes:", "nlb:", "additional_rules:", "taskdef_overrides:", "interval: 20\n", "1500ms", "<<: *",
+		// Issue 19: secrets by SSM and Secrets Manager name, shell
+		// variables (in the image and elsewhere), a container health check
+		// without a command, both forms of rollback alarms, YAML 1.1
+		// booleans, and environment overrides written as layers.
+		"DB_PASSWORD: /copilot/${COPILOT_APPLICATION_NAME}", "SENTRY_DSN: SENTRY_DSN", "secretsmanager: 'payments/",
+		"/aws/reference/secretsmanager/", "location: ${ECR_REPO}:${IMAGE_TAG}", "NPM_TOKEN: ${NPM_TOKEN}", "alias: ${CLIENT_DOMAIN}",
+		"  healthcheck:\n    interval:", "rollback_alarms: [", "rollback_alarms:\n    cpu_utilization:", "FEATURE_X: 'on'",
+		"SPELLCHECK: no", "staging: {}"} {
 		if !strings.Contains(all.String(), key) {
 			t.Errorf("no manifest in testdata/copilot/ has %q", key)
 		}
@@ -348,12 +347,14 @@ func TestImportCopilotReport(t *testing.T) {
 // TestImportedConfigsDeployIntoMoto proves imported configs deploy, through
 // the real binary, into moto_server: the import, then deploy --config with
 // the network flags the README's "Moving from Copilot" gives, ending in
-// CREATE_COMPLETE. Three configs, deployed side by side, hold between them
-// secrets (the IAM policy's ARNs), autoscaling on both targets with Spot,
-// and a read-only root with task storage on arm64; TestImportFromCopilotStacks
-// deploys a fourth. Deploying all 18 would take a minute of make test, and
-// what sets them apart is in their templates, which TestImportCopilotRoundTrip
-// lints and proves equal to what the settings build.
+// CREATE_COMPLETE. The configs, deployed side by side, hold between them
+// secrets by name and by ARN (the IAM policy's ARNs), autoscaling on both
+// targets with Spot, a read-only root with task storage on arm64, and one
+// environment's layer of a config with several (--environment prod);
+// TestImportFromCopilotStacks deploys another. Deploying every manifest
+// would take minutes of make test, and what sets them apart is in their
+// templates, which TestImportCopilotRoundTrip lints and proves equal to
+// what the settings build.
 // Proves: the configs are complete apart from the network, and CloudFormation
 // (as moto models it) creates every resource they describe.
 func TestImportedConfigsDeployIntoMoto(t *testing.T) {
@@ -363,22 +364,31 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 	n := m.Seed(t)
 	moto := motoBinary(t, m)
 	dir := t.TempDir()
-	for _, tc := range importCases {
-		if !slices.Contains([]string{"secrets", "autoscale-spot", "private-arm"}, tc.dir) {
+	deployed := map[string]string{"secrets": "", "autoscale-spot": "", "private-arm": "", "multi-env-scaling": "prod"}
+	for _, tc := range copilotCases(t) {
+		env, ok := deployed[tc.Dir]
+		if !ok {
 			continue
 		}
-		t.Run(tc.dir, func(t *testing.T) {
+		t.Run(tc.Dir, func(t *testing.T) {
 			t.Parallel()
 			cf := binary{t: t, path: moto.path, env: moto.env}
-			manifest := filepath.Join(copilotTestdata, tc.dir, "manifest.yml")
-			config := filepath.Join(dir, tc.dir+".yaml")
-			if code, _, stderr := cf.run(importArgs(manifest, tc.flags, tc.after, "--output", config)...); code != 0 {
+			config := filepath.Join(dir, tc.Dir+".yaml")
+			if code, _, stderr := cf.run(importArgs(tc.Manifest, tc.Flags, tc.After, "--output", config)...); code != 0 {
 				t.Fatalf("import: exit %d: %s", code, stderr)
 			}
-			stackName := "imported-" + tc.dir
-			code, _, stderr := cf.run("deploy", "--config", config, "--stack", stackName, "--vpc-id", n.VpcID,
+			stackName := "imported-" + tc.Dir
+			args := []string{"deploy", "--config", config, "--stack", stackName, "--vpc-id", n.VpcID,
 				"--public-subnets", strings.Join(n.PublicSubnets, ","), "--private-subnets", strings.Join(n.PrivateSubnets, ","),
-				"--certificate-arn", n.CertificateArn)
+				"--certificate-arn", n.CertificateArn}
+			if env != "" {
+				// prod's layer has a rollback alarm, which deploy reads from
+				// CloudWatch: moto answers CloudWatch only in the AWS Query
+				// protocol, which the clients choose for an --endpoint-url
+				// (stack/deploy NewClients), not for AWS_ENDPOINT_URL.
+				args = append(args, "--environment", env, "--endpoint-url", m.Endpoint)
+			}
+			code, _, stderr := cf.run(args...)
 			if code != 0 {
 				t.Fatalf("deploy: exit %d: %s", code, stderr)
 			}
@@ -440,8 +450,10 @@ Resources:
 
 // TestImportFromCopilotStacks proves --from-stack reads what Copilot
 // deployed, from stacks in moto shaped like Copilot's: the VPC, subnets and
-// certificate of the environment stack, and the running image of the
-// service stack; the config it writes then deploys with no other flag.
+// certificate of the environment stack (of the listener's three, the one
+// that covers the service's alias, read through ACM), and the running image
+// of the service stack; the config it writes then deploys with no other
+// flag.
 // Proves: the imported config is complete and deployable; a stack that is
 // missing or not Copilot's is bad input naming it.
 func TestImportFromCopilotStacks(t *testing.T) {
@@ -475,6 +487,26 @@ func TestImportFromCopilotStacks(t *testing.T) {
 		"Tags.member.3.Key": {"copilot-service"}, "Tags.member.3.Value": {svc},
 	})
 
+	// The environment serves two more certificates by SNI, as Copilot's
+	// http.public.certificates adds them: the one for prod's alias,
+	// orders.example.com, is neither the default nor the first listed.
+	requestCertificate := func(domain string, alternatives ...string) string {
+		var out struct{ CertificateArn string }
+		in := map[string]any{"DomainName": domain, "ValidationMethod": "DNS"}
+		if len(alternatives) > 0 {
+			in["SubjectAlternativeNames"] = append([]string{domain}, alternatives...)
+		}
+		m.JSON(t, "acm", "RequestCertificate", in, &out)
+		return out.CertificateArn
+	}
+	other := requestCertificate("*.example.org")
+	orders := requestCertificate("shop.example.com", "orders.example.com")
+	outputs := m.Query(t, "cloudformation", "DescribeStacks", url.Values{"StackName": {app + "-" + envName}})
+	keys, values := testenv.XMLValues(outputs, "OutputKey"), testenv.XMLValues(outputs, "OutputValue")
+	listener := values[slices.Index(keys, "HTTPSListenerArn")]
+	m.Query(t, "elasticloadbalancing", "AddListenerCertificates", url.Values{"ListenerArn": {listener},
+		"Certificates.member.1.CertificateArn": {other}, "Certificates.member.2.CertificateArn": {orders}})
+
 	// The environments manifest builds its image and uses the
 	// placeholders: the stacks supply the image, the app and the env.
 	manifest := filepath.Join(copilotTestdata, "environments", "manifest.yml")
@@ -488,7 +520,8 @@ func TestImportFromCopilotStacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"image: " + running, "vpc-id: " + n.VpcID, "certificate-arn: " + n.CertificateArn,
+		"image: " + running, "vpc-id: " + n.VpcID,
+		"certificate-arn: " + orders + " # the certificate of my-shop-prod's HTTPS listener that covers orders.example.com",
 		"public-subnets: # output PublicSubnets of stack my-shop-prod\n  - " + n.PublicSubnets[0] + "\n  - " + n.PublicSubnets[1],
 		"private-subnets: # output PrivateSubnets of stack my-shop-prod\n  - " + n.PrivateSubnets[0] + "\n  - " + n.PrivateSubnets[1],
 		"COPILOT_APPLICATION_NAME: my-shop", "COPILOT_ENVIRONMENT_NAME: prod", "cpu: 1024 # environments.prod.cpu",
@@ -520,6 +553,71 @@ func TestImportFromCopilotStacks(t *testing.T) {
 		code, stdout, stderr := cf.run(append([]string{"import", "copilot", manifest}, tt.args...)...)
 		if code != deploy.ExitInput || stdout != "" || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %s; want exit 2 with %q", tt.args, code, stdout, stderr, tt.want)
+		}
+	}
+}
+
+// TestImportQuotesYAML11Booleans proves that a value YAML 1.1 reads as a
+// boolean is written quoted, as the manifest quoted it, or in double
+// quotes where it did not (Copilot reads an unquoted on as the string "on",
+// and so does cfnfargate, but YAML 1.1 tools would read true), and that
+// the config loader reads each back as the same string.
+// Proves: every YAML 1.1 boolean word, in each of the three quotings.
+func TestImportQuotesYAML11Booleans(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	words := []string{"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"}
+	var manifest strings.Builder
+	manifest.WriteString("name: flags\ntype: Load Balanced Web Service\nimage:\n  location: nginx:1\n  port: 80\nvariables:\n")
+	for i, w := range words {
+		fmt.Fprintf(&manifest, "  PLAIN_%d: %s\n  SINGLE_%d: '%s'\n  DOUBLE_%d: \"%s\"\n", i, w, i, w, i, w)
+	}
+	path := filepath.Join(dir, "manifest.yml")
+	if err := os.WriteFile(path, []byte(manifest.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "flags.yaml")
+	if code, _, stderr := runCLI(t, "import", "copilot", path, "--output", config); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	text, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range words {
+		for _, want := range []string{fmt.Sprintf("PLAIN_%d: \"%s\"\n", i, w), fmt.Sprintf("SINGLE_%d: '%s'\n", i, w), fmt.Sprintf("DOUBLE_%d: \"%s\"\n", i, w)} {
+			if !strings.Contains(string(text), "  "+want) {
+				t.Errorf("the config lacks %q", want)
+			}
+		}
+	}
+	code, stdout, stderr := runCLI(t, "emit", "--config", config, "--format", "json")
+	if code != 0 {
+		t.Fatalf("emit: exit %d: %s", code, stderr)
+	}
+	for i, w := range words {
+		if want := fmt.Sprintf(`"Name": "SINGLE_%d",`+"\n"+`                "Value": %q`, i, w); !strings.Contains(stdout, want) {
+			t.Errorf("the template lacks %s", want)
+		}
+	}
+}
+
+// TestImportRegionAccountNeedNoStack proves that secret names need neither
+// --region nor --account: the import of a manifest with secrets by name
+// succeeds without them, and with them, and no --from-stack, it says they
+// do nothing.
+// Proves: exit 0 both ways; the warning names each flag.
+func TestImportRegionAccountNeedNoStack(t *testing.T) {
+	clearEnv(t)
+	manifest := filepath.Join(copilotTestdata, "secrets", "manifest.yml")
+	code, stdout, stderr := runCLI(t, "import", "copilot", manifest, "--app", "shop", "--env", "prod")
+	if code != 0 || !strings.Contains(stdout, "DB_PASSWORD: /copilot/shop/prod/secrets/db_password") {
+		t.Fatalf("without --region and --account: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "import", "copilot", manifest, "--app", "shop", "--env", "prod", "--region", "eu-west-1", "--account", "123456789012")
+	for _, w := range []string{"warning: --region: has no effect without --from-stack", "warning: --account: has no effect without --from-stack"} {
+		if code != 0 || !strings.Contains(stderr, w) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, w, stderr)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -17,12 +18,14 @@ var envNamePattern = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // environment maps variables, env_file and secrets.
 func (im *importer) environment() {
 	vars := map[string]string{}
+	styles := map[string]yaml.Style{}
 	var order []string
 	add := func(name, value string) {
 		if _, ok := vars[name]; !ok {
 			order = append(order, name)
 		}
 		vars[name] = value
+		delete(styles, name)
 	}
 	firstLine := 0
 
@@ -49,6 +52,7 @@ func (im *importer) environment() {
 				im.report(Unsupported, e.value, "takes its value from a CloudFormation export (from_cfn): look it up (aws cloudformation list-exports) and give the value in the config's env")
 			case e.value.isScalar():
 				add(e.name, e.value.Value)
+				styles[e.name] = e.value.Style & (yaml.SingleQuotedStyle | yaml.DoubleQuotedStyle)
 			case e.value.isNull():
 				add(e.name, "")
 			default:
@@ -59,7 +63,9 @@ func (im *importer) environment() {
 	// Copilot gives every task these variables (variables in
 	// lb-web-service.en.md, "Copilot will include a number of environment
 	// variables by default"); code that reads them keeps working.
-	builtins := [][2]string{{"COPILOT_APPLICATION_NAME", im.opts.App}, {"COPILOT_ENVIRONMENT_NAME", im.opts.Env}, {"COPILOT_SERVICE_NAME", im.res.Service}}
+	// The base values of a manifest with environments leave the
+	// environment's name to each layer.
+	builtins := [][2]string{{"COPILOT_APPLICATION_NAME", im.opts.App}, {"COPILOT_ENVIRONMENT_NAME", im.env}, {"COPILOT_SERVICE_NAME", im.res.Service}}
 	var added []string
 	for _, b := range builtins {
 		if _, set := vars[b[0]]; !set && b[1] != "" {
@@ -67,12 +73,20 @@ func (im *importer) environment() {
 			added = append(added, b[0])
 		}
 	}
-	env := make([]string, 0, len(order))
-	for _, name := range order {
-		env = append(env, name+"="+vars[name])
+	pairs := make([]string, 0, len(order))
+	var quoted []yaml.Style
+	for i, name := range order {
+		pairs = append(pairs, name+"="+vars[name])
+		if st := styles[name]; st != 0 {
+			if quoted == nil {
+				quoted = make([]yaml.Style, len(order))
+			}
+			quoted[i] = st
+		}
 	}
-	s := im.setFrom(stack.KeyEnv, "variables", firstLine, env...)
+	s := im.setFrom(stack.KeyEnv, "variables", firstLine, pairs...)
 	s.List = true
+	s.Styles = quoted
 	if len(added) > 0 {
 		s.Note = "with " + strings.Join(added, ", ") + ", which Copilot sets in every task"
 	}
@@ -115,19 +129,11 @@ func (im *importer) envFile(f node) [][2]string {
 	return out
 }
 
-// partition is the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
-// secrets maps secrets onto NAME=ARN pairs: cfnfargate's secret setting
-// takes ARNs, which scope the task's IAM policy to exactly these secrets.
+// secrets maps secrets onto NAME=SOURCE pairs: an SSM parameter's name, a
+// Secrets Manager secret as secretsmanager:NAME, or an ARN, as cfnfargate's
+// secret setting takes them. The template turns a name into an ARN of the
+// stack's own partition, region and account, as Copilot's template does,
+// so nothing about the account is needed here.
 func (im *importer) secrets() {
 	sec, ok := im.root.get("secrets")
 	if !ok || sec.isNull() {
@@ -139,64 +145,38 @@ func (im *importer) secrets() {
 	}
 	var pairs []string
 	for _, e := range sec.entries() {
-		var arn string
+		var source string
 		switch {
 		case e.value.isScalar():
-			arn = im.ssmARN(e.value)
+			// An SSM parameter's name or ARN (secrets.en.md: "the name of
+			// the SSM parameter"); ECS also takes a Secrets Manager ARN.
+			source = e.value.Value
 		case e.value.isMap():
 			if sm, ok := e.value.get("secretsmanager"); ok {
-				arn = im.secretsManagerARN(sm)
+				v, p := sm.str()
+				if im.addProblem(p) {
+					continue
+				}
+				// The secret's name, with Copilot's optional
+				// :json-key:version-stage:version-id, or its ARN.
+				source = v
+				if !strings.HasPrefix(v, "arn:") {
+					source = stack.SecretsManagerPrefix + v
+				}
 			} else if _, ok := e.value.get("from_cfn"); ok {
-				im.report(Unsupported, e.value, "takes its ARN from a CloudFormation export (from_cfn): look it up (aws cloudformation list-exports) and add %s=ARN to the config's secret", e.name)
+				im.report(Unsupported, e.value, "takes its ARN from a CloudFormation export (from_cfn): look it up (aws cloudformation list-exports) and add %s: ARN to the config's secret", e.name)
 			} else {
 				im.problem(e.value, "expected an SSM parameter name, or a map with secretsmanager or from_cfn")
 			}
 		default:
 			im.addProblem(ptr(e.value.wrongType("an SSM parameter name, or a map with secretsmanager")))
 		}
-		if arn != "" {
-			pairs = append(pairs, e.name+"="+arn)
+		if source != "" {
+			pairs = append(pairs, e.name+"="+source)
 		}
 	}
 	if len(pairs) > 0 {
 		s := im.set(stack.KeySecret, sec, pairs...)
 		s.List = true
 	}
-}
-
-// ssmARN turns an SSM parameter name into its ARN. A name that begins with
-// a slash appears in the ARN without it (IAM Service Authorization
-// Reference, AWS Systems Manager: arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterName}).
-func (im *importer) ssmARN(n node) string {
-	name := n.Value
-	if strings.HasPrefix(name, "arn:") {
-		return name
-	}
-	if !im.haveAccount(n, fmt.Sprintf("is the SSM parameter %s; cfnfargate's secret setting takes its ARN, arn:aws:ssm:REGION:ACCOUNT:parameter/%s", name, strings.TrimPrefix(name, "/"))) {
-		return ""
-	}
-	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", partition(im.opts.Region), im.opts.Region, im.opts.Account, strings.TrimPrefix(name, "/"))
-}
-
-// secretsManagerARN turns a secret's name (with an optional
-// :json-key:version-stage:version-id suffix, as Copilot passes it to ECS)
-// into a partial ARN: cfnfargate's IAM policy matches the six random
-// characters Secrets Manager appends to the name with "-??????".
-func (im *importer) secretsManagerARN(n node) string {
-	v, p := n.str()
-	if im.addProblem(p) || strings.HasPrefix(v, "arn:") {
-		return v
-	}
-	if !im.haveAccount(n, fmt.Sprintf("is the Secrets Manager secret %s; cfnfargate's secret setting takes its ARN, arn:aws:secretsmanager:REGION:ACCOUNT:secret:%s", v, v)) {
-		return ""
-	}
-	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", partition(im.opts.Region), im.opts.Region, im.opts.Account, v)
-}
-
-func (im *importer) haveAccount(n node, what string) bool {
-	if im.opts.Region != "" && im.opts.Account != "" {
-		return true
-	}
-	im.problem(n, "%s: give --region and --account (those of the stack) to build it, or write the ARN into the manifest", what)
-	return false
 }

@@ -1,6 +1,7 @@
 package copilot
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -158,12 +159,17 @@ func (im *importer) alias(h node) {
 	if len(aliases) == 0 {
 		return
 	}
+	for _, a := range aliases {
+		im.res.Aliases = append(im.res.Aliases, a.name)
+	}
 	first := aliases[0]
 	for _, other := range aliases[1:] {
 		im.report(Unsupported, other.n, "cfnfargate serves one domain name (%s): point %s at the load balancer with a record of your own, and give deploy a certificate that covers both (--certificate-arn)", first.name, other.name)
 	}
 	if first.zone == "" {
-		im.report(Unsupported, first.n, "%s has no hosted_zone: Copilot wrote its record in the application's hosted zone (copilot app init --domain). Add domain-name: %s and that zone's ID as hosted-zone-id to the config once DNS has moved", first.name, first.name)
+		// Not imported, but still the name the service answers to, which
+		// the certificate must cover: its placeholders need values.
+		im.find(Finding{Kind: Unsupported, Key: im.where(first.n), Line: first.n.line(), Message: fmt.Sprintf("%s has no hosted_zone: Copilot wrote its record in the application's hosted zone (copilot app init --domain). Add domain-name: %s and that zone's ID as hosted-zone-id to the config once DNS has moved", first.name, first.name)})
 		return
 	}
 	note := "turn on after DNS has moved to the new load balancer: Copilot's record for this name still exists, and the stack cannot create a record that exists"

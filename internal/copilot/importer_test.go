@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/cfnfargate/cfnfargate/stack"
 )
 
@@ -47,7 +49,7 @@ func findingKeys(r *Result, kind Kind) []string {
 // Proves: numbers, maps, ranges, durations (30s, 100ms, bare numbers),
 // alias forms, secrets and env overrides map as documented.
 func TestMapping(t *testing.T) {
-	full := Options{App: "shop", Env: "prod", Region: "eu-west-1", Account: "123456789012"}
+	full := Options{App: "shop", Env: "prod"}
 	tests := []struct {
 		name     string
 		manifest string
@@ -110,18 +112,15 @@ func TestMapping(t *testing.T) {
 			manifest: lbws("variables:\n  A: text\n  B: 3\n  C: true\n"),
 			opts:     Options{},
 			want:     map[string][]string{stack.KeyEnv: {"A=text", "B=3", "C=true", "COPILOT_SERVICE_NAME=api"}}},
-		{name: "secrets: SSM names, hierarchies, ARNs, Secrets Manager names with JSON keys",
-			manifest: lbws("secrets:\n  A: TOKEN\n  B: /copilot/${COPILOT_APPLICATION_NAME}/${COPILOT_ENVIRONMENT_NAME}/secrets/b\n  C: arn:aws:ssm:eu-west-1:123456789012:parameter/c\n  D:\n    secretsmanager: 'db/${COPILOT_ENVIRONMENT_NAME}:password::'\n"),
+		{name: "secrets: SSM names, hierarchies, ARNs, Secrets Manager names with JSON keys, by name with no account",
+			manifest: lbws("secrets:\n  A: TOKEN\n  B: /copilot/${COPILOT_APPLICATION_NAME}/${COPILOT_ENVIRONMENT_NAME}/secrets/b\n  C: arn:aws:ssm:eu-west-1:123456789012:parameter/c\n  D:\n    secretsmanager: 'db/${COPILOT_ENVIRONMENT_NAME}:password::'\n  E:\n    secretsmanager: arn:aws:secretsmanager:eu-west-1:123456789012:secret:e-AbCdEf\n"),
 			opts:     full,
 			want: map[string][]string{stack.KeySecret: {
-				"A=arn:aws:ssm:eu-west-1:123456789012:parameter/TOKEN",
-				"B=arn:aws:ssm:eu-west-1:123456789012:parameter/copilot/shop/prod/secrets/b",
+				"A=TOKEN",
+				"B=/copilot/shop/prod/secrets/b",
 				"C=arn:aws:ssm:eu-west-1:123456789012:parameter/c",
-				"D=arn:aws:secretsmanager:eu-west-1:123456789012:secret:db/prod:password::"}}},
-		{name: "secrets in China regions take the aws-cn partition",
-			manifest: lbws("secrets:\n  A: TOKEN\n"),
-			opts:     Options{Region: "cn-north-1", Account: "123456789012"},
-			want:     map[string][]string{stack.KeySecret: {"A=arn:aws-cn:ssm:cn-north-1:123456789012:parameter/TOKEN"}}},
+				"D=secretsmanager:db/prod:password::",
+				"E=arn:aws:secretsmanager:eu-west-1:123456789012:secret:e-AbCdEf"}}},
 		{name: "placement private, readonly_fs, ephemeral, exec, platform",
 			manifest: lbws("network:\n  vpc:\n    placement: private\nstorage:\n  readonly_fs: true\n  ephemeral: 40\nexec: false\nplatform: linux/arm64\n"),
 			want: map[string][]string{stack.KeyPublicTasks: {"false"}, stack.KeyReadOnlyRootFS: {"true"}, stack.KeyEphemeralStorage: {"40"},
@@ -151,10 +150,10 @@ func TestMapping(t *testing.T) {
 			findings: map[Kind][]string{Changed: {"environments", "environments.prod"}}},
 		{name: "exec under a read-only root is left off", manifest: lbws("exec: true\nstorage:\n  readonly_fs: true\n"),
 			want: map[string][]string{stack.KeyEnableExec: {"false"}, stack.KeyReadOnlyRootFS: {"true"}}, findings: map[Kind][]string{Changed: {"exec"}}},
-		{name: "environments without --env are reported",
+		{name: "environments without --env are layers",
 			manifest: lbws("count: 1\nenvironments:\n  prod:\n    count: 3\n"),
 			want:     map[string][]string{stack.KeyDesiredCount: {"1"}},
-			findings: map[Kind][]string{Unsupported: {"environments"}}},
+			findings: map[Kind][]string{Changed: {"environments"}}},
 		{name: "anchors and merge keys",
 			manifest: lbws("x-vars: &v\n  A: one\nvariables:\n  <<: *v\n  B: two\n"),
 			want:     map[string][]string{stack.KeyEnv: {"A=one", "B=two", "COPILOT_SERVICE_NAME=api"}},
@@ -164,8 +163,14 @@ func TestMapping(t *testing.T) {
 			findings: map[Kind][]string{Ignored: {"http.interval", "http.healthcheck.sucess_codes", "varibles", "on"}}},
 		{name: "network.connect is a note, not a setting", manifest: lbws("network:\n  connect: true\n"),
 			findings: map[Kind][]string{Changed: {"network.connect"}}},
-		{name: "rollback alarms are reported", manifest: lbws("deployment:\n  rollback_alarms: [HighErrors]\n"),
-			findings: map[Kind][]string{Unsupported: {"deployment.rollback_alarms"}}},
+		{name: "rollback alarms by name", manifest: lbws("deployment:\n  rollback_alarms: [HighErrors, \"p99 latency\"]\n"),
+			want: map[string][]string{stack.KeyRollbackAlarm: {"HighErrors", "p99 latency"}}},
+		{name: "rollback alarms on CPU and memory are reported", manifest: lbws("deployment:\n  rollback_alarms:\n    cpu_utilization: 70\n    memory_utilization: 80\n"),
+			absent: []string{stack.KeyRollbackAlarm}, findings: map[Kind][]string{Unsupported: {"deployment.rollback_alarms"}}},
+		{name: "a container health check without a command is a warning", manifest: lbws("") + "  healthcheck:\n    interval: 20s\n    retries: 3\n",
+			absent: []string{stack.KeyContainerHealthCheck, stack.KeyContainerHCInterval}, findings: map[Kind][]string{Ignored: {"image.healthcheck"}}},
+		{name: "cpu and memory left out are Copilot's", manifest: lbws(""),
+			want: map[string][]string{stack.KeyCPU: {"256"}, stack.KeyMemory: {"512"}}},
 		{name: "keys of features cfnfargate lacks",
 			manifest: lbws("sidecars:\n  x:\n    image: y\nlogging:\n  destination:\n    Name: cloudwatch\nstorage:\n  volumes:\n    v:\n      path: /v\n      efs: true\nnlb:\n  port: 80/tcp\ntaskdef_overrides:\n  - path: A\n    value: 1\nhttp:\n  additional_rules:\n    - path: /x\n"),
 			findings: map[Kind][]string{Unsupported: {"sidecars", "logging.destination", "storage.volumes", "nlb", "taskdef_overrides", "http.additional_rules"}}},
@@ -266,10 +271,9 @@ func TestProblems(t *testing.T) {
 		{"quoted number", lbws("memory: '512'\n"), Options{}, []string{"memory: expected a whole number, got \"512\""}},
 		{"min above max", lbws("count:\n  range: 5-2\n  cpu_percentage: 5\n"), Options{}, []string{"minimum 5 is above maximum 2"}},
 		{"targets without a range", lbws("count:\n  cpu_percentage: 70\n"), Options{}, []string{"count:", "no range"}},
-		{"placeholders without --app and --env", lbws("secrets:\n  A: /copilot/${COPILOT_APPLICATION_NAME}/${COPILOT_ENVIRONMENT_NAME}/a\n"), Options{Region: "eu-west-1", Account: "123456789012"},
+		{"placeholders without --app and --env", lbws("secrets:\n  A: /copilot/${COPILOT_APPLICATION_NAME}/${COPILOT_ENVIRONMENT_NAME}/a\n"), Options{},
 			[]string{"line 7: secrets.A: uses ${COPILOT_APPLICATION_NAME}", "--app NAME", "--env NAME"}},
 		{"a shell variable that is not set", lbws("variables:\n  A: ${NOT_SET_ANYWHERE}\n"), Options{}, []string{"line 7: variables.A: uses ${NOT_SET_ANYWHERE}"}},
-		{"secret names without --region and --account", lbws("secrets:\n  A: TOKEN\n"), Options{}, []string{"line 7: secrets.A:", "--region and --account"}},
 		{"windows", lbws("platform: windows/x86_64\n"), Options{}, []string{"platform:", "Linux tasks only"}},
 		{"storage below Fargate's", lbws("storage:\n  ephemeral: 10\n"), Options{}, []string{"storage.ephemeral: 10 is out of range"}},
 		{"unknown placement", lbws("network:\n  vpc:\n    placement: isolated\n"), Options{}, []string{`network.vpc.placement: "isolated"`}},
@@ -345,6 +349,142 @@ func FuzzImport(f *testing.F) {
 	f.Add("a: &a\n  b: *a\n")
 	f.Add(lbws("environments:\n  prod:\n    http: false\n"))
 	f.Fuzz(func(t *testing.T, manifest string) {
-		_, _ = Import([]byte(manifest), Options{Env: "prod", App: "a", Region: "eu-west-1", Account: "123456789012"})
+		_, _ = Import([]byte(manifest), Options{Env: "prod", App: "a"})
+		_, _ = Import([]byte(manifest), Options{App: "a", Image: "nginx:1"})
 	})
+}
+
+// TestEnvironmentLayers proves that, without Options.Env, a manifest with
+// environments gives its base values and one layer per environment, and
+// that each layer holds exactly the settings an import with --env NAME
+// gives, as Copilot applies that environment's overrides.
+// Proves: values that use ${COPILOT_ENVIRONMENT_NAME} leave the base and go
+// to each layer; overrides that switch autoscaling off leave it out of the
+// layer; the findings name the environments.
+func TestEnvironmentLayers(t *testing.T) {
+	manifest := lbws("count:\n  range: 1-4\n  cpu_percentage: 70\nvariables:\n  A: base\nsecrets:\n  DB: /x/${COPILOT_ENVIRONMENT_NAME}/db\n  S: static\n" +
+		"environments:\n  test:\n    count: 1\n    variables:\n      A: test\n  prod:\n    cpu: 1024\n    memory: 2048\n")
+	res, err := Import([]byte(manifest), Options{App: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := values(res)
+	if got := base[stack.KeySecret]; !slices.Equal(got, []string{"S=static"}) {
+		t.Errorf("base secret = %q, want only the one without the environment's name", got)
+	}
+	if got := base[stack.KeyEnv]; slices.ContainsFunc(got, func(v string) bool { return strings.HasPrefix(v, "COPILOT_ENVIRONMENT_NAME=") }) {
+		t.Errorf("base env = %q: the environment's name belongs to the layers", got)
+	}
+	var names []string
+	for _, l := range res.Layers {
+		names = append(names, l.Name)
+		flat, err := Import([]byte(manifest), Options{App: "shop", Env: l.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := values(&Result{Settings: l.Settings}), values(flat); !equalSettings(got, want) {
+			t.Errorf("layer %s = %v\nwant what --env %s gives: %v", l.Name, got, l.Name, want)
+		}
+	}
+	if !slices.Equal(names, []string{"prod", "test"}) {
+		t.Errorf("layers %q, want prod and test", names)
+	}
+	test := res.Layers[1]
+	if _, ok := test.Setting(stack.KeyMaxCount); ok {
+		t.Errorf("test's count: 1 keeps autoscaling: %v", test.Settings)
+	}
+	if s, _ := test.Setting(stack.KeySecret); !slices.Equal(s.Values, []string{"DB=/x/test/db", "S=static"}) {
+		t.Errorf("test's secret = %q", s.Values)
+	}
+	var notes []string
+	for _, f := range res.Findings {
+		if f.Key == "environments" {
+			notes = append(notes, f.Message)
+		}
+	}
+	joined := strings.Join(notes, "\n")
+	for _, w := range []string{"each of prod, test is a layer", "--environment NAME", "secret DB"} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("the environments notes lack %q:\n%s", w, joined)
+		}
+	}
+
+	// --env NAME writes that environment flat.
+	flat, err := Import([]byte(manifest), Options{App: "shop", Env: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(flat.Layers) != 0 || flat.Applied != "test" || !slices.Equal(values(flat)[stack.KeyDesiredCount], []string{"1"}) {
+		t.Errorf("--env test: layers %v, applied %q, desired-count %v", flat.Layers, flat.Applied, values(flat)[stack.KeyDesiredCount])
+	}
+}
+
+func equalSettings(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPlaceholdersWhereUsed proves a placeholder that nothing fills is a
+// problem only in a key the config uses, naming the key, its line and what
+// to pass; in a key that --image replaces, that is not imported or that
+// Copilot ignores, it needs no value, as that value goes nowhere.
+// Proves: image.location and image.build arguments with --image, sidecars
+// and typos pass; the same keys without --image, variables and an alias
+// fail; a shell variable that is set fills the alias, as Copilot fills it.
+func TestPlaceholdersWhereUsed(t *testing.T) {
+	build := "name: web\ntype: Load Balanced Web Service\nimage:\n  build:\n    dockerfile: Dockerfile\n    args:\n      NPM_TOKEN: ${NPM_TOKEN}\n  port: 80\n"
+	location := "name: web\ntype: Load Balanced Web Service\nimage:\n  location: ${ECR_REPO}:${IMAGE_TAG}\n  port: 80\n"
+	withShell := func(vars map[string]string) func(string) (string, bool) {
+		return func(n string) (string, bool) { v, ok := vars[n]; return v, ok }
+	}
+	tests := []struct {
+		name     string
+		manifest string
+		opts     Options
+		want     string // "" when the import succeeds
+	}{
+		{"build arguments with --image", build, Options{Image: "nginx:1"}, ""},
+		{"image location with --image", location, Options{Image: "nginx:1"}, ""},
+		{"image location without --image", location, Options{}, "line 4: image.location: uses ${ECR_REPO}"},
+		{"a sidecar's image", lbws("sidecars:\n  proxy:\n    image: ${PROXY_IMAGE}\n"), Options{}, ""},
+		{"a key Copilot ignores", lbws("varibles:\n  A: ${UNSET}\n"), Options{}, ""},
+		{"a variable", lbws("variables:\n  A: ${UNSET}\n"), Options{}, "line 7: variables.A: uses ${UNSET}, which Copilot fills from the shell's environment when it deploys: set UNSET"},
+		{"an alias", lbws("http:\n  alias: ${CLIENT_DOMAIN}\n"), Options{}, "line 7: http.alias: uses ${CLIENT_DOMAIN}"},
+		{"an alias the shell fills", lbws("http:\n  alias: ${CLIENT_DOMAIN}\n"), Options{Getenv: withShell(map[string]string{"CLIENT_DOMAIN": "acme.example.com"})}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Import([]byte(tt.manifest), tt.opts)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Import: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Import = %v, want an error with %q", err, tt.want)
+			case tt.name == "an alias the shell fills" && !slices.Equal(res.Aliases, []string{"acme.example.com"}):
+				t.Errorf("aliases %q", res.Aliases)
+			}
+		})
+	}
+}
+
+// TestQuotingKept proves the import records how the manifest quoted each
+// variable, so that the config quotes it the same way.
+// Proves: single, double and no quotes are told apart, in the file's order.
+func TestQuotingKept(t *testing.T) {
+	res, err := Import([]byte(lbws("variables:\n  A: 'on'\n  B: \"off\"\n  C: no\n")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := res.Setting(stack.KeyEnv)
+	want := []yaml.Style{yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle, 0, 0}
+	if !slices.Equal(s.Styles, want) || !slices.Equal(s.Values, []string{"A=on", "B=off", "C=no", "COPILOT_SERVICE_NAME=api"}) {
+		t.Errorf("env %q with styles %v, want styles %v", s.Values, s.Styles, want)
+	}
 }

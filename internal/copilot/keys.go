@@ -85,14 +85,14 @@ var otherServiceKeys = map[string]string{
 	"healthcheck": "a Backend Service's container health check (here it is image.healthcheck, or http.healthcheck for the load balancer's)",
 }
 
-// unknownKeys reports every key under n that Copilot does not read: it
-// ignores them, so the service runs today without them, and the import
-// ignores them too.
-func unknownKeys(n node, t tree, add func(Finding)) {
+// unknownKeys reports every key under n that Copilot does not read, with
+// its value: Copilot ignores them, so the service runs today without them,
+// and the import ignores them too.
+func unknownKeys(n node, t tree, add func(f Finding, value node)) {
 	for _, e := range n.entries() {
 		child, known := t[e.name]
 		if !known {
-			add(Finding{Kind: Ignored, Key: join(n.key, e.name), Line: e.line, Message: unknownMessage(n.key, e.name, t)})
+			add(Finding{Kind: Ignored, Key: join(n.key, e.name), Line: e.line, Message: unknownMessage(n.key, e.name, t)}, e.value)
 			continue
 		}
 		if child != nil && e.value.isMap() {

@@ -355,8 +355,8 @@ const (
 )
 
 // interpolate fills the placeholders of every scalar under n, in place.
-// It reports each placeholder it cannot fill, naming the key and line.
-func interpolate(n node, fill func(name string) (string, bool), missing func(key string, line int, name string)) {
+// It reports each placeholder it cannot fill, with the node that holds it.
+func interpolate(n node, fill func(name string) (string, bool), missing func(n node, name string)) {
 	switch {
 	case n.isMap():
 		for _, e := range n.entries() {
@@ -371,7 +371,7 @@ func interpolate(n node, fill func(name string) (string, bool), missing func(key
 			name := m[2 : len(m)-1]
 			v, ok := fill(name)
 			if !ok {
-				missing(n.key, n.line(), name)
+				missing(n, name)
 				return m
 			}
 			return v

@@ -36,6 +36,11 @@ func (im *importer) image() {
 			source = "--image"
 		}
 		im.setFrom(stack.KeyImage, source, 0, im.opts.Image)
+		// The image given replaces what the manifest says, so shell
+		// variables there (a tag of ${IMAGE_TAG}, a build argument) need no
+		// value.
+		im.markUnused(location)
+		im.markUnused(build)
 		if hasLocation && loc != im.opts.Image {
 			im.report(Changed, location, "%s %s replaces %s", source, im.opts.Image, loc)
 		}
@@ -74,7 +79,10 @@ func (im *importer) containerHealthCheck(hc node) {
 	}
 	cmd, ok := hc.get("command")
 	if !ok {
-		im.problem(hc, "has no command: Copilot runs no container health check without one; add command or remove image.healthcheck")
+		// Copilot deploys such a manifest and runs no container health
+		// check: the task definition's HealthCheck needs a command (ECS API
+		// reference, HealthCheck: "command ... Required: Yes").
+		im.report(Ignored, hc, "has no command, so Copilot runs no container health check and its interval, retries and timeout do nothing; the config has none either. To check the container, add command (such as [CMD-SHELL, \"curl -f http://localhost:%d/ || exit 1\"]) and import again, or set container-health-check", max(im.port, 80))
 		return
 	}
 	args, p := cmd.strings()
@@ -117,8 +125,8 @@ func shellQuote(s string) string {
 }
 
 func (im *importer) task() {
-	im.optionalInt("cpu", stack.KeyCPU)
-	im.optionalInt("memory", stack.KeyMemory)
+	im.number(im.root, "cpu", stack.KeyCPU, copilotCPU)
+	im.number(im.root, "memory", stack.KeyMemory, copilotMemory)
 	if n, ok := im.root.get("exec"); ok {
 		v, p := n.boolean()
 		if !im.addProblem(p) {
@@ -185,7 +193,28 @@ func (im *importer) deployment() {
 		}
 	}
 	if a, ok := d.get("rollback_alarms"); ok {
-		im.report(Unsupported, a, "alarm-based rollback has not landed in cfnfargate yet: deployments still roll back when their tasks fail to start or to pass health checks (ECS's circuit breaker); watch the alarms yourself after each deploy until it lands")
+		im.rollbackAlarms(a)
+	}
+}
+
+// rollbackAlarms maps deployment.rollback_alarms: "As a list of strings,
+// the names of existing CloudWatch alarms to associate with your service
+// that may trigger a deployment rollback", or a map of CPU and memory
+// thresholds from which Copilot creates alarms (deployment.en.md).
+func (im *importer) rollbackAlarms(a node) {
+	switch {
+	case a.isNull():
+	case a.isMap():
+		var metrics []string
+		for _, e := range a.entries() {
+			metrics = append(metrics, e.name)
+		}
+		im.report(Unsupported, a, "Copilot creates alarms on the service's %s from these thresholds; cfnfargate creates alarms on 5xx responses and p99 latency (rollback-on-5xx, rollback-on-latency-p99), not on CPU or memory: create a CloudWatch alarm on the service's CPUUtilization or MemoryUtilization (namespace AWS/ECS) and give its name with rollback-alarm", strings.Join(metrics, " and "))
+	default:
+		names, p := a.strings()
+		if !im.addProblem(p) {
+			im.set(stack.KeyRollbackAlarm, a, names...).List = true
+		}
 	}
 }
 

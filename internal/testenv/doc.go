@@ -4,6 +4,7 @@
 // Tests ask for a tool with [Require], which skips the test when the tool is
 // missing on a developer machine and fails it when CI=true, so CI can never
 // pass by silently skipping. [Lint] runs cfn-lint over rendered templates.
+// [CopilotCases] reads the corpus of Copilot manifests in testdata/copilot.
 // [SharedMoto] runs one moto_server on a free 127.0.0.1 port for all the
 // tests of a test binary, stopped by [RunTests] from the package's TestMain;
 // [StartMoto] runs a private one for a test that needs a clean account.

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
@@ -59,6 +60,9 @@ type Clients struct {
 	STS *sts.Client
 	// CloudWatch reads the rollback alarms of a blue/green deployment.
 	CloudWatch *cloudwatch.Client
+	// ACM reads the names a certificate covers (import copilot
+	// --from-stack).
+	ACM *acm.Client
 	// Region is the region every client uses.
 	Region string
 }
@@ -93,7 +97,7 @@ func NewClient(ctx context.Context, o ClientOptions) (*cloudformation.Client, er
 }
 
 // NewClients returns the CloudFormation, IAM, Elastic Load Balancing, ECS,
-// CloudWatch Logs, CloudWatch and SSM clients, built as NewClient builds the CloudFormation one.
+// CloudWatch Logs, CloudWatch, SSM, ECR, STS and ACM clients, built as NewClient builds the CloudFormation one.
 // o.EndpointURL, when set, is the endpoint of all of them, as for an emulator
 // that serves every API on one port. No AWS API is called; credentials are
 // loaded, so that missing ones are a *CredentialsError now rather than a
@@ -183,6 +187,12 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 			so.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				so.BaseEndpoint = endpoint
+			}
+		}),
+		ACM: acm.NewFromConfig(cfg, func(ao *acm.Options) {
+			ao.Retryer = newRetryer(nil)
+			if endpoint != nil {
+				ao.BaseEndpoint = endpoint
 			}
 		}),
 		Region: cfg.Region,
