@@ -197,8 +197,8 @@ var controlChecks = map[string]controlCheck{
 			return errors.New("no managed policy")
 		}
 		return eachResource(doc, "AWS::IAM::Role", func(id string, props map[string]any) error {
-			if policies, _ := props["Policies"].([]any); len(policies) > 0 || props["Policies"] == nil && id != "TaskRole" {
-				return fmt.Errorf("%s has inline policies %v (want them written empty)", id, props["Policies"])
+			if policies, _ := props["Policies"].([]any); len(policies) > 0 {
+				return fmt.Errorf("%s has inline policies %v", id, policies)
 			}
 			return nil
 		})
