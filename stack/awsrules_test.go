@@ -857,7 +857,7 @@ var awsRules = []awsRule{
 						continue
 					}
 					rp := propsOf(doc, fmt.Sprint(role[0]))
-					if !trusts(rp, "ecs.amazonaws.com") || !strings.Contains(canonicalJSON(rp["Policies"]), `"lambda:InvokeFunction"`) {
+					if !trusts(rp, "ecs.amazonaws.com") || !strings.Contains(canonicalJSON(rolePolicyDocuments(doc, fmt.Sprint(role[0]))), `"lambda:InvokeFunction"`) {
 						bad = append(bad, fmt.Sprintf("%s hook %d: role %v must trust ecs.amazonaws.com and allow lambda:InvokeFunction", id, i, role[0]))
 					}
 				}
@@ -1818,9 +1818,8 @@ func roleGrants(doc format.Document, roleArn any) (params, secrets map[string]bo
 	case string:
 		id, _, _ = strings.Cut(ref, ".")
 	}
-	policies, _ := at2(doc, "Resources", id, "Properties", "Policies").([]any)
-	for _, p := range policies {
-		statements, _ := at2(p, "PolicyDocument", "Statement").([]any)
+	for _, document := range rolePolicyDocuments(doc, id) {
+		statements, _ := at2(document, "Statement").([]any)
 		for _, st := range statements {
 			var into map[string]bool
 			switch at2(st, "Action") {
@@ -1840,6 +1839,26 @@ func roleGrants(doc format.Document, roleArn any) (params, secrets map[string]bo
 		}
 	}
 	return params, secrets
+}
+
+// rolePolicyDocuments returns the policy documents that give the role id
+// of doc its permissions: its inline policies, and the customer managed
+// policies of the template that its ManagedPolicyArns refer to (as
+// --hardened attaches them).
+func rolePolicyDocuments(doc format.Document, id string) []any {
+	var documents []any
+	props := propsOf(doc, id)
+	policies, _ := props["Policies"].([]any)
+	for _, p := range policies {
+		documents = append(documents, at2(p, "PolicyDocument"))
+	}
+	arns, _ := props["ManagedPolicyArns"].([]any)
+	for _, a := range arns {
+		if policy := refTarget(a); at2(doc, "Resources", policy, "Type") == "AWS::IAM::ManagedPolicy" {
+			documents = append(documents, at2(propsOf(doc, policy), "PolicyDocument"))
+		}
+	}
+	return documents
 }
 
 // refTarget returns the logical ID a {"Ref": ID} names, or "".

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,11 +122,18 @@ var controlChecks = map[string]controlCheck{
 	},
 	"ELB.6":  loadBalancerAttribute("deletion_protection.enabled", "true"),
 	"ELB.12": loadBalancerAttribute("routing.http.desync_mitigation_mode", "defensive", "strictest"),
+	// An Application Load Balancer spans two Availability Zones at least:
+	// "You must specify subnets from at least two Availability Zones" (ELB
+	// API reference, CreateLoadBalancer, Subnets). Its subnets are a list
+	// parameter, which the pre-flight checks; the public one says so.
 	"ELB.13": func(doc format.Document) error {
 		return eachResource(doc, "AWS::ElasticLoadBalancingV2::LoadBalancer", func(id string, props map[string]any) error {
 			subnets := refTarget(props["Subnets"])
 			description := fmt.Sprint(at2(doc, "Parameters", subnets, "Description"))
-			if subnets == "" || !strings.Contains(description, "Availability Zones") {
+			switch {
+			case props["Type"] != "application" || at2(doc, "Parameters", subnets, "Type") != "List<AWS::EC2::Subnet::Id>":
+				return fmt.Errorf("%s is not an Application Load Balancer in a list of subnets: %v, %v", id, props["Type"], props["Subnets"])
+			case subnets == stack.ParamPublicSubnetIDs && !strings.Contains(description, "Availability Zones"):
 				return fmt.Errorf("%s's subnets %v are not a parameter that asks for several Availability Zones", id, props["Subnets"])
 			}
 			return nil
@@ -244,11 +253,17 @@ var controlChecks = map[string]controlCheck{
 		}
 		return nil
 	}),
+	// s3-lifecycle-policy-check is NON_COMPLIANT when no lifecycle rule is
+	// enabled; the expiry after --log-retention-days is one of the rules,
+	// and with log-retention-days 0 (forever) the others remain.
 	"S3.13": onAccessLogsBucket(func(doc format.Document, bucket map[string]any) error {
-		if dig(bucket, "LifecycleConfiguration", "Rules", "0", "ExpirationInDays") == nil {
-			return errors.New("no lifecycle expiry")
+		rules, _ := at2(bucket, "LifecycleConfiguration", "Rules").([]any)
+		for _, r := range rules {
+			if at2(r, "Status") == "Enabled" {
+				return nil
+			}
 		}
-		return nil
+		return errors.New("no lifecycle rule is enabled")
 	}),
 	"S3.14": onAccessLogsBucket(func(doc format.Document, bucket map[string]any) error {
 		if at2(bucket, "VersioningConfiguration", "Status") != "Enabled" {
@@ -832,4 +847,88 @@ func expiresOldVersions(doc format.Document, bucket map[string]any) error {
 		}
 	}
 	return errors.New("old versions never expire")
+}
+
+// TestHardenedOverEveryVariant proves --hardened goes with every other
+// feature: each golden configuration (secrets by name, the pause gate and
+// its roles, canary with its alarms, autoscaling, Spot, domains, an
+// internal load balancer, an existing cluster, environments with their
+// services' shared security group, services in them, ...) with --hardened
+// on top, as the command line gives it (what the configuration sets counts
+// as given, and ECS Exec comes with a writable root filesystem, which it
+// needs), validates, keeps the AWS-side rules, passes every control of its
+// stack that no given value breaks (a bucket or web ACL given is the
+// user's to audit), and passes cfn-lint with no finding.
+func TestHardenedOverEveryVariant(t *testing.T) {
+	t.Parallel() // cfn-lint takes seconds
+	dir := t.TempDir()
+	var files []string
+	defaults := stack.Default()
+	for _, v := range append(allVariants(), environmentVariants...) {
+		if strings.Contains(v.name, "hardened") {
+			continue // hardened already, with golden files
+		}
+		c := v.cfg()
+		given := map[string]bool{}
+		for _, s := range stack.Settings() {
+			given[s.Key] = !slices.Equal(s.Value(c), s.Value(defaults)) || (s.Key == stack.KeyReadOnlyRootFS && c.Service.EnableExec)
+		}
+		c.Hardened = true
+		if !v.environment {
+			c.Container.User = "1000"
+		}
+		c.ApplyHardened(func(key string) bool { return given[key] })
+		hv := variant{name: v.name + "-hardened", cfg: func() stack.Config { return c }, environment: v.environment}
+		t.Run(v.name, func(t *testing.T) {
+			validate := c.Validate
+			if v.environment {
+				validate = c.ValidateEnvironment
+			}
+			if err := validate(); err != nil {
+				t.Fatal(err)
+			}
+			doc := hv.document(t)
+			checkAWSRules(t, hv.name, doc)
+
+			warnings, applies := c.Warnings(), func(p stack.Place) bool { return p != stack.PlaceEnvironment || !c.Environment.Shared() }
+			if v.environment {
+				warnings, applies = c.EnvironmentWarnings(), func(p stack.Place) bool { return p != stack.PlaceService }
+			}
+			broken := map[string]bool{}
+			for _, w := range warnings {
+				if slices.Contains(w.Related, stack.KeyHardened) {
+					id, _, _ := strings.Cut(w.Message[strings.Index(w.Message, "breaks ")+len("breaks "):], " ")
+					broken[id] = true
+				}
+			}
+			// A stack without a log group of its own (an environment with
+			// a given bucket and web ACL) has nothing for the log and key
+			// controls to audit.
+			noLogs := len(resourcesOfType(doc, "AWS::Logs::LogGroup")) == 0
+			for _, ctl := range stack.Controls() {
+				switch {
+				case !applies(ctl.Place), broken[ctl.ID],
+					noLogs && (strings.HasPrefix(ctl.ID, "CloudWatch.") || strings.HasPrefix(ctl.ID, "cloudwatch-") || strings.HasPrefix(ctl.ID, "KMS.")),
+					strings.HasPrefix(ctl.ID, "S3.") && c.LoadBalancer.AccessLogs.Bucket != "",
+					strings.HasPrefix(ctl.ID, "WAF.") && c.LoadBalancer.WAFWebACLArn != "":
+					continue
+				}
+				if err := controlChecks[ctl.ID](doc); err != nil {
+					t.Errorf("fails %s (%s): %v", ctl.ID, ctl.Title, err)
+				}
+			}
+			body, err := format.YAML(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, hv.name+".yaml")
+			if err := os.WriteFile(path, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, path)
+		})
+	}
+	if len(files) > 0 {
+		testenv.Lint(t, files...)
+	}
 }
