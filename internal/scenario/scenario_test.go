@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -9,6 +10,16 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// A scenario spends its time waiting: for the binary's polls, which
+	// run on real time, and for the twin's virtual clock. So more of them
+	// run at once than go test's default of one per CPU, unless -parallel
+	// says otherwise.
+	flag.Parse()
+	parallelGiven := false
+	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
+	if !parallelGiven {
+		_ = flag.Set("test.parallel", "6")
+	}
 	code := testenv.RunTests(m)
 	removeBinary()
 	os.Exit(code)
@@ -19,6 +30,7 @@ func TestMain(m *testing.M) {
 // the real-AWS review found broken now ends safely, as AWS's APIs show it.
 func TestScenariosOnTwin(t *testing.T) {
 	testenv.SkipIfShort(t, "starts the twin and builds the binary")
+	t.Parallel()
 	b := newTwinBackend(t, twin.Options{Switches: twin.DefaultSwitches()})
 	runAll(t, b, func(Scenario) string { return "" })
 }
@@ -34,4 +46,25 @@ func TestScenariosOnAWS(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// TestScenariosOnTwinOtherReadings runs the suite again with every switch
+// of the twin in its other setting: where AWS's sources disagree or are
+// silent (the specification's section 10), cfnfargate must be safe under
+// either reading, not only under the one the twin takes by default.
+func TestScenariosOnTwinOtherReadings(t *testing.T) {
+	testenv.SkipIfShort(t, "starts the twin and builds the binary")
+	t.Parallel()
+	d := twin.DefaultSwitches()
+	other := twin.Switches{
+		CircuitBreakerBlueGreen:     !d.CircuitBreakerBlueGreen,
+		ForceOnEveryUpdate:          !d.ForceOnEveryUpdate,
+		HookFailedFailsRollback:     !d.HookFailedFailsRollback,
+		NewExecutionIDPerInvocation: !d.NewExecutionIDPerInvocation,
+		AbsentPropertyResets:        !d.AbsentPropertyResets,
+		RollbackReverseOrder:        !d.RollbackReverseOrder,
+		ThreeValuesPerCondition:     !d.ThreeValuesPerCondition,
+	}
+	b := newTwinBackend(t, twin.Options{Switches: other})
+	runAll(t, b, func(Scenario) string { return "" })
 }

@@ -169,10 +169,14 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 			co.Retryer = newRetryer(nil)
 			if endpoint != nil {
 				co.BaseEndpoint = endpoint
-				// Emulators (moto 5.2) do not route CloudWatch's Smithy RPC
-				// v2 CBOR, the SDK's default; CloudWatch accepts AWS Query
-				// as well (aws-sdk-go-v2 service/cloudwatch v1.53.0
-				// changelog).
+			}
+			// Emulators (moto 5.2) do not route CloudWatch's Smithy RPC v2
+			// CBOR, the SDK's default; CloudWatch accepts AWS Query as well
+			// (aws-sdk-go-v2 service/cloudwatch v1.53.0 changelog). So any
+			// endpoint of the user's, ours or the SDK's own AWS_ENDPOINT_URL
+			// and AWS_ENDPOINT_URL_CLOUDWATCH (which NewFromConfig has
+			// already put here), speaks Query.
+			if co.BaseEndpoint != nil {
 				co.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
 			}
 		}),

@@ -9,7 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/cfnfargate/cfnfargate/stack"
 )
@@ -151,5 +153,54 @@ func TestNoCredentialsAsksTheMetadataServiceOnce(t *testing.T) {
 	// make three of each.
 	if n := requests.Load(); n == 0 || n > 2 {
 		t.Errorf("the metadata service got %d requests; want 1 or 2 (no retries)", n)
+	}
+}
+
+// Proves: CloudWatch speaks AWS Query, which emulators route, to any
+// endpoint of the user's: --endpoint-url, and the SDK's own
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH; and its default (RPC v2
+// CBOR) when no endpoint is set.
+func TestCloudWatchSpeaksQueryToAnyCustomEndpoint(t *testing.T) {
+	var contentType atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		contentType.Store(r.Header.Get("Content-Type"))
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		name string
+		env  string
+		opts ClientOptions
+	}{
+		{"--endpoint-url", "", ClientOptions{EndpointURL: srv.URL}},
+		{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL", ClientOptions{}},
+		{"AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_CLOUDWATCH", ClientOptions{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			isolateAWSConfig(t)
+			t.Setenv("AWS_REGION", "eu-west-1")
+			t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", "")
+			if tc.env != "" {
+				t.Setenv(tc.env, srv.URL)
+			}
+			clients, err := NewClients(context.Background(), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			contentType.Store("")
+			_, _ = clients.CloudWatch.DescribeAlarms(context.Background(), nil, func(o *cloudwatch.Options) { o.RetryMaxAttempts = 1 })
+			if got := contentType.Load(); got != "application/x-www-form-urlencoded" {
+				t.Errorf("CloudWatch sent Content-Type %q; want AWS Query's application/x-www-form-urlencoded", got)
+			}
+		})
+	}
+	isolateAWSConfig(t)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	clients, err := NewClients(context.Background(), ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := clients.CloudWatch.Options().Protocol.(*awsquery.Protocol); ok {
+		t.Error("CloudWatch speaks Query to AWS itself; want the SDK's default")
 	}
 }
