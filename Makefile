@@ -44,7 +44,7 @@ test-aws:
 # Rewrite the golden templates in testdata/ from the code. Review the diff
 # (git diff testdata/) before committing.
 golden:
-	$(GO) test ./stack/ -run 'TestGolden$$|TestUpdateSafety$$' -count=1 -update
+	$(GO) test ./stack/ -run 'TestGolden$$|TestUpdateSafety$$|TestHardenedControlsREADME$$' -count=1 -update
 	$(GO) test ./cmd/cfnfargate/ -run 'TestREADMESettings$$' -count=1 -update
 	git --no-pager diff --stat -- testdata/ README.md || true
 

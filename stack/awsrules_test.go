@@ -857,7 +857,7 @@ var awsRules = []awsRule{
 						continue
 					}
 					rp := propsOf(doc, fmt.Sprint(role[0]))
-					if !trusts(rp, "ecs.amazonaws.com") || !strings.Contains(canonicalJSON(rp["Policies"]), `"lambda:InvokeFunction"`) {
+					if !trusts(rp, "ecs.amazonaws.com") || !strings.Contains(canonicalJSON(rolePolicyDocuments(doc, fmt.Sprint(role[0]))), `"lambda:InvokeFunction"`) {
 						bad = append(bad, fmt.Sprintf("%s hook %d: role %v must trust ecs.amazonaws.com and allow lambda:InvokeFunction", id, i, role[0]))
 					}
 				}
@@ -1004,7 +1004,9 @@ var awsRules = []awsRule{
 		source: "ECS developer guide, \"Send Amazon ECS logs to CloudWatch\": the awslogs driver writes to the group in awslogs-group; CloudFormation ListStackResources lists every AWS::Logs::LogGroup of a stack in no documented order, so the group is found by logical ID",
 		check: func(doc format.Document) []string {
 			var bad []string
-			if len(resourcesOfType(doc, "AWS::Logs::LogGroup")) == 0 {
+			// An environment's stack runs no container; its one log group,
+			// with hardened, is its web ACL's.
+			if len(resourcesOfType(doc, "AWS::Logs::LogGroup")) == 0 || len(containers(doc)) == 0 {
 				return nil
 			}
 			if resources(doc)["LogGroup"]["Type"] != "AWS::Logs::LogGroup" {
@@ -1041,6 +1043,209 @@ var awsRules = []awsRule{
 			return bad
 		},
 	},
+	{
+		// Issue 21: the bucket a hardened stack creates for access logs.
+		name:   "access-log bucket policy",
+		source: "ELB user guide, \"Enable access logs for your Application Load Balancer\": the bucket must use S3-managed keys (SSE-S3), the only encryption ELB supports; its policy must let ELB write PREFIX/AWSLogs/ACCOUNT/*, by the service principal logdelivery.elasticloadbalancing.amazonaws.com in any Region, or by the Region's ELB account in the Regions available before August 2022 only (a legacy policy: \"Regions that are not in this list do not support the legacy policy\"); ELB writes a test file when access logs are turned on (step 4)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for lbID, lb := range resourcesOfType(doc, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
+				attrs := loadBalancerAttributes(lb)
+				bucketID := refTarget(attrs["access_logs.s3.bucket"])
+				if attrs["access_logs.s3.enabled"] != "true" || bucketID == "" {
+					continue // no logs, or the user's bucket, whose policy is the user's
+				}
+				bucket := propsOf(doc, bucketID)
+				rules, _ := at2(bucket, "BucketEncryption", "ServerSideEncryptionConfiguration").([]any)
+				if len(rules) != 1 || at2(rules[0], "ServerSideEncryptionByDefault", "SSEAlgorithm") != "AES256" {
+					bad = append(bad, fmt.Sprintf("%s: encryption %v, not SSE-S3 (AES256) alone", bucketID, rules))
+				}
+				policyID := ""
+				for id, p := range resourcesOfType(doc, "AWS::S3::BucketPolicy") {
+					if refTarget(p["Bucket"]) == bucketID {
+						policyID = id
+					}
+				}
+				if policyID == "" {
+					bad = append(bad, fmt.Sprintf("%s logs to %s, which has no bucket policy", lbID, bucketID))
+					continue
+				}
+				if !slices.Contains(dependsOn(resources(doc)[lbID]), policyID) {
+					bad = append(bad, fmt.Sprintf("%s does not depend on %s: ELB's test write could come first and fail", lbID, policyID))
+				}
+				path := "${" + bucketID + ".Arn}/"
+				if prefix, ok := attrs["access_logs.s3.prefix"].(string); ok && prefix != "" {
+					path += prefix + "/"
+				}
+				path += "AWSLogs/${AWS::AccountId}/*"
+				for _, region := range elbRegions() {
+					if !letsELBWrite(doc, propsOf(doc, policyID)["PolicyDocument"], region, path) {
+						bad = append(bad, fmt.Sprintf("%s: in %s, ELB may not write %s", policyID, region, path))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Issue 21.
+		name:   "log group KMS keys",
+		source: "CloudWatch Logs user guide, \"Encrypt log data in CloudWatch Logs using AWS KMS\": the key policy must let logs.REGION.amazonaws.com use the key (kms:Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey*, Describe*) for the log group's ARN in kms:EncryptionContext:aws:logs:arn; KMS developer guide, \"Default key policy\": a policy without the account's root refuses the policy lockout safety check",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for groupID, group := range resourcesOfType(doc, "AWS::Logs::LogGroup") {
+				keyRef, ok := group["KmsKeyId"]
+				if !ok {
+					continue
+				}
+				keyID := getAttTarget(keyRef, "Arn")
+				key := resources(doc)[keyID]
+				if key["Type"] != "AWS::KMS::Key" {
+					bad = append(bad, fmt.Sprintf("%s: KmsKeyId %v is not the Arn of a key in the template", groupID, keyRef))
+					continue
+				}
+				statements, _ := at2(key, "Properties", "KeyPolicy", "Statement").([]any)
+				var root, logs bool
+				for _, st := range statements {
+					if at2(st, "Effect") != "Allow" {
+						continue
+					}
+					if aws, _ := literalText(at2(st, "Principal", "AWS")); aws == "arn:x:iam::x:root" && at2(st, "Action") == "kms:*" {
+						root = true
+					}
+					service, _ := literalText(at2(st, "Principal", "Service"))
+					arn, _ := literalText(at2(st, "Condition", "ArnLike", "kms:EncryptionContext:aws:logs:arn"))
+					actions := fmt.Sprint(at2(st, "Action"))
+					if service == "logs.x.amazonaws.com" && strings.HasPrefix(arn, "arn:x:logs:x:x:log-group:") &&
+						strings.Contains(actions, "kms:GenerateDataKey*") && strings.Contains(actions, "kms:Decrypt*") && strings.Contains(actions, "kms:Encrypt*") {
+						logs = true
+					}
+				}
+				if !root {
+					bad = append(bad, keyID+": no statement lets the account manage the key (KMS refuses such a policy)")
+				}
+				if !logs {
+					bad = append(bad, fmt.Sprintf("%s: no statement lets CloudWatch Logs of the Region use the key for %s", keyID, groupID))
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Issue 21.
+		name:   "WAF log destinations",
+		source: "AWS WAF developer guide, \"Sending web ACL traffic logs to an Amazon CloudWatch Logs log group\": the group's name starts with aws-waf-logs-; its ARN without the \":*\" that a log group's Arn attribute ends in, or WAF answers \"The ARN isn't valid\" (aws-cdk #18253)",
+		check: func(doc format.Document) []string {
+			var bad []string
+			for id, props := range resourcesOfType(doc, "AWS::WAFv2::LoggingConfiguration") {
+				destinations, _ := props["LogDestinationConfigs"].([]any)
+				for _, d := range destinations {
+					text, ok := at2(d, "Fn::Sub").(string)
+					group := strings.TrimSuffix(strings.TrimPrefix(text[strings.LastIndex(text, ":")+1:], "${"), "}")
+					if !ok || !strings.HasPrefix(text, "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${") {
+						bad = append(bad, fmt.Sprintf("%s: destination %v is not a log group's ARN built from its name", id, d))
+						continue
+					}
+					name, _ := literalText(propsOf(doc, group)["LogGroupName"])
+					if !strings.HasPrefix(name, "aws-waf-logs-") {
+						bad = append(bad, fmt.Sprintf("%s: log group %s is named %q, not aws-waf-logs-...", id, group, name))
+					}
+				}
+			}
+			return bad
+		},
+	},
+	{
+		// Issue 21.
+		name:   "WAF descriptions",
+		source: "AWS WAF API reference, CreateWebACL (Description): 1 to 256 characters matching ^[\\w+=:#@/\\-,\\.][\\w+=:#@/\\-,\\.\\s]+[\\w+=:#@/\\-,\\.]$",
+		check: func(doc format.Document) []string {
+			var bad []string
+			description := regexp.MustCompile(`^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$`)
+			for id, props := range resourcesOfType(doc, "AWS::WAFv2::WebACL") {
+				if s, ok := literalText(props["Description"]); ok && (!description.MatchString(s) || utf8.RuneCountInString(s) > 256) {
+					bad = append(bad, fmt.Sprintf("%s.Description %q has characters WAF rejects, or is over 256", id, s))
+				}
+			}
+			return bad
+		},
+	},
+}
+
+// legacyELBAccounts are the ELB accounts of the Regions available before
+// August 2022, which the legacy access-log bucket policy names (ELB user
+// guide, "Enable access logs for your Application Load Balancer").
+var legacyELBAccounts = map[string]string{
+	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+	"af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-southeast-3": "589379963580", "ap-south-1": "718504428378",
+	"ap-northeast-3": "383597477331", "ap-northeast-2": "600734575887", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+	"ap-northeast-1": "582318560864", "ca-central-1": "985666609251", "eu-central-1": "054676820928", "eu-west-1": "156460612806",
+	"eu-west-2": "652711504416", "eu-south-1": "635631232127", "eu-west-3": "009996457667", "eu-north-1": "897822967062",
+	"me-south-1": "076674570225", "sa-east-1": "507241528517", "us-gov-east-1": "190560391635", "us-gov-west-1": "048591011584",
+}
+
+// elbRegions are the Regions the access-log rule tries: the legacy ones,
+// and the first Regions that came after (the guide's 2023 list: Hyderabad,
+// Melbourne, Spain, Zurich, UAE), which never took the legacy policy.
+func elbRegions() []string {
+	regions := []string{"ap-south-2", "ap-southeast-4", "eu-south-2", "eu-central-2", "me-central-1"}
+	for r := range legacyELBAccounts {
+		regions = append(regions, r)
+	}
+	slices.Sort(regions)
+	return regions
+}
+
+// letsELBWrite reports whether a bucket policy lets ELB's log delivery in
+// region write path (a Fn::Sub text): an Allow of s3:PutObject on exactly
+// that path, to the service principal, or in a legacy Region to its ELB
+// account. A principal from Fn::FindInMap [MAP, !Ref AWS::Region, KEY] is
+// looked up in the template's Mappings for the Region; a Region the map
+// lacks fails, as FindInMap fails the stack there.
+func letsELBWrite(doc format.Document, policy any, region, path string) bool {
+	statements, _ := at2(policy, "Statement").([]any)
+	for _, st := range statements {
+		resource, _ := at2(st, "Resource", "Fn::Sub").(string)
+		if at2(st, "Effect") != "Allow" || at2(st, "Action") != "s3:PutObject" || resource != path {
+			continue
+		}
+		if at2(st, "Principal", "Service") == "logdelivery.elasticloadbalancing.amazonaws.com" {
+			return true
+		}
+		account, ok := legacyELBAccounts[region]
+		if !ok {
+			continue
+		}
+		principal := at2(st, "Principal", "AWS")
+		if find, isMap := at2(principal, "Fn::FindInMap").([]any); isMap && len(find) == 3 && refTarget(find[1]) == "AWS::Region" {
+			principal = at2(doc, "Mappings", fmt.Sprint(find[0]), region, fmt.Sprint(find[2]))
+		}
+		if text, _ := literalText(principal); strings.TrimPrefix(text, "arn:x:iam::") == account+":root" || text == "arn:aws:iam::"+account+":root" {
+			return true
+		}
+	}
+	return false
+}
+
+// loadBalancerAttributes returns a load balancer's attributes by key.
+func loadBalancerAttributes(props map[string]any) map[string]any {
+	out := map[string]any{}
+	attrs, _ := props["LoadBalancerAttributes"].([]any)
+	for _, a := range attrs {
+		out[fmt.Sprint(at2(a, "Key"))] = at2(a, "Value")
+	}
+	return out
+}
+
+// getAttTarget returns the logical ID a {"Fn::GetAtt": [ID, attribute]}
+// names, or "".
+func getAttTarget(v any, attribute string) string {
+	list, _ := at2(v, "Fn::GetAtt").([]any)
+	if len(list) != 2 || list[1] != attribute {
+		return ""
+	}
+	s, _ := list[0].(string)
+	return s
 }
 
 // checkAWSRules fails t with every violation of every rule in doc.
@@ -1149,10 +1354,10 @@ func TestAWSRulesCatch(t *testing.T) {
 			// What --read-only-root-fs emitted before issue 7.
 			firstContainer(doc)["ReadonlyRootFilesystem"] = true
 		}},
-		{"read-only root filesystem has a writable mount", hardening, func(doc format.Document) {
+		{"read-only root filesystem has a writable mount", readOnlyRootFS, func(doc format.Document) {
 			delete(propsOf(doc, "TaskDefinition"), "Volumes")
 		}},
-		{"ECS names", hardening, func(doc format.Document) {
+		{"ECS names", readOnlyRootFS, func(doc format.Document) {
 			propsOf(doc, "TaskDefinition")["Volumes"].([]any)[0].(map[string]any)["Name"] = "writable/tmp"
 		}},
 		{"log group names", stack.Default, func(doc format.Document) {
@@ -1220,6 +1425,48 @@ func TestAWSRulesCatch(t *testing.T) {
 		{"certificate before DNS", named("env-service-path-domain"), func(doc format.Document) {
 			// What a service in an environment emitted before issue 18.
 			delete(resources(doc)["DnsRecord"], "DependsOn")
+		}},
+		{"access-log bucket policy", named("hardened"), func(doc format.Document) {
+			// The legacy policy, with us-east-1's ELB account: Regions opened
+			// since August 2022 never took it.
+			statement := at2(propsOf(doc, "AccessLogsBucketPolicy"), "PolicyDocument", "Statement").([]any)[0].(map[string]any)
+			statement["Principal"] = map[string]any{"AWS": "arn:aws:iam::127311923021:root"}
+		}},
+		{"access-log bucket policy", named("hardened"), func(doc format.Document) {
+			// The legacy policy through a mapping of the legacy Regions: the
+			// mapping has no key for the newer Regions.
+			doc["Mappings"] = map[string]any{"ELBAccounts": map[string]any{"us-east-1": map[string]any{"Account": "arn:aws:iam::127311923021:root"}}}
+			statement := at2(propsOf(doc, "AccessLogsBucketPolicy"), "PolicyDocument", "Statement").([]any)[0].(map[string]any)
+			statement["Principal"] = map[string]any{"AWS": map[string]any{"Fn::FindInMap": []any{"ELBAccounts", map[string]any{"Ref": "AWS::Region"}, "Account"}}}
+		}},
+		{"access-log bucket policy", named("hardened"), func(doc format.Document) {
+			// A prefix the policy does not cover.
+			lb := propsOf(doc, "LoadBalancer")
+			lb["LoadBalancerAttributes"] = append(lb["LoadBalancerAttributes"].([]any), map[string]any{"Key": "access_logs.s3.prefix", "Value": "shop"})
+		}},
+		{"access-log bucket policy", named("hardened"), func(doc format.Document) {
+			delete(resources(doc)["LoadBalancer"], "DependsOn")
+		}},
+		{"access-log bucket policy", named("hardened"), func(doc format.Document) {
+			sse := at2(propsOf(doc, "AccessLogsBucket"), "BucketEncryption", "ServerSideEncryptionConfiguration").([]any)[0].(map[string]any)
+			sse["ServerSideEncryptionByDefault"] = map[string]any{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": map[string]any{"Fn::GetAtt": []any{"LogsKey", "Arn"}}}
+		}},
+		{"log group KMS keys", named("hardened"), func(doc format.Document) {
+			statements := at2(propsOf(doc, "LogsKey"), "KeyPolicy").(map[string]any)
+			statements["Statement"] = statements["Statement"].([]any)[:1]
+		}},
+		{"log group KMS keys", named("hardened"), func(doc format.Document) {
+			statements := at2(propsOf(doc, "LogsKey"), "KeyPolicy").(map[string]any)
+			statements["Statement"] = statements["Statement"].([]any)[1:]
+		}},
+		{"WAF log destinations", named("hardened"), func(doc format.Document) {
+			propsOf(doc, "WebACLLoggingConfiguration")["LogDestinationConfigs"] = []any{map[string]any{"Fn::GetAtt": []any{"WebACLLogGroup", "Arn"}}}
+		}},
+		{"WAF log destinations", named("hardened"), func(doc format.Document) {
+			propsOf(doc, "WebACLLogGroup")["LogGroupName"] = "/waf/shop"
+		}},
+		{"WAF descriptions", named("hardened"), func(doc format.Document) {
+			propsOf(doc, "WebACL")["Description"] = map[string]any{"Fn::Sub": "Web ACL of stack ${AWS::StackName}'s load balancer (cfnfargate)."}
 		}},
 		{"listener certificates", environmentWithCertificates, func(doc format.Document) {
 			props := propsOf(doc, "ExtraCertificate1")
@@ -1400,7 +1647,7 @@ func envService() stack.Config {
 	return c
 }
 
-func hardening() stack.Config { return named("hardening")() }
+func readOnlyRootFS() stack.Config { return named("read-only-root-fs")() }
 
 // named returns the configuration of the golden variant called name.
 func named(name string) func() stack.Config {
@@ -1571,9 +1818,8 @@ func roleGrants(doc format.Document, roleArn any) (params, secrets map[string]bo
 	case string:
 		id, _, _ = strings.Cut(ref, ".")
 	}
-	policies, _ := at2(doc, "Resources", id, "Properties", "Policies").([]any)
-	for _, p := range policies {
-		statements, _ := at2(p, "PolicyDocument", "Statement").([]any)
+	for _, document := range rolePolicyDocuments(doc, id) {
+		statements, _ := at2(document, "Statement").([]any)
 		for _, st := range statements {
 			var into map[string]bool
 			switch at2(st, "Action") {
@@ -1593,6 +1839,26 @@ func roleGrants(doc format.Document, roleArn any) (params, secrets map[string]bo
 		}
 	}
 	return params, secrets
+}
+
+// rolePolicyDocuments returns the policy documents that give the role id
+// of doc its permissions: its inline policies, and the customer managed
+// policies of the template that its ManagedPolicyArns refer to (as
+// --hardened attaches them).
+func rolePolicyDocuments(doc format.Document, id string) []any {
+	var documents []any
+	props := propsOf(doc, id)
+	policies, _ := props["Policies"].([]any)
+	for _, p := range policies {
+		documents = append(documents, at2(p, "PolicyDocument"))
+	}
+	arns, _ := props["ManagedPolicyArns"].([]any)
+	for _, a := range arns {
+		if policy := refTarget(a); at2(doc, "Resources", policy, "Type") == "AWS::IAM::ManagedPolicy" {
+			documents = append(documents, at2(propsOf(doc, policy), "PolicyDocument"))
+		}
+	}
+	return documents
 }
 
 // refTarget returns the logical ID a {"Ref": ID} names, or "".

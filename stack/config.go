@@ -37,6 +37,17 @@ type Config struct {
 	// DeletionProtection turns on the load balancer's deletion protection
 	// and keeps the log group when the stack is deleted.
 	DeletionProtection bool
+	// Hardened builds the template that passes the security controls of
+	// Controls: a customer-managed KMS key for the log groups, access logs
+	// to a bucket the stack creates (unless LoadBalancer.AccessLogs names
+	// one), a WAF web ACL of AWS's common rule set (unless
+	// LoadBalancer.WAFWebACLArn names one), managed IAM policies instead of
+	// inline ones, and HTTPS only. The controls that have a setting of
+	// their own (log retention, deletion protection, a read-only root
+	// filesystem, ...) take their hardened values through ApplyHardened,
+	// so that a setting the user gave keeps its value; Warnings names the
+	// control each such value breaks. Validate requires Container.User.
+	Hardened bool
 	// Tags go on every taggable resource.
 	Tags []Tag
 }
@@ -133,6 +144,10 @@ type Container struct {
 	// Arch is the CPU architecture: ArchX86 or ArchARM64.
 	Arch                   string
 	ReadOnlyRootFilesystem bool
+	// User is the user the container runs as, in one of the forms ECS
+	// takes: user, uid, user:group, uid:gid, user:gid or uid:group. Empty
+	// keeps the image's own user (root, in most images).
+	User string
 	// WritablePaths are the directories the container can write to when
 	// ReadOnlyRootFilesystem is on: each is a volume on the task's
 	// ephemeral storage. Empty means DefaultWritablePaths.

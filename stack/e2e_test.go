@@ -259,8 +259,9 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 			t.Errorf("unexpected listener on port %d", l.Port)
 		}
 	}
-	if !found[80] || !found[443] {
-		t.Errorf("listeners on ports %v, want 80 and 443", found)
+	// A hardened load balancer listens for HTTPS only.
+	if wantHTTP := !cfg.Hardened; found[80] != wantHTTP || !found[443] {
+		t.Errorf("listeners on ports %v, want 443 and, unless hardened, 80", found)
 	}
 
 	var tgs struct {
@@ -332,6 +333,9 @@ func checkDeployed(t *testing.T, m *testenv.Moto, s motoStack, cfg stack.Config,
 
 	if cfg.Deployment.Progressive() {
 		checkDelivery(t, m, s, cfg, s.physical[tgID], s.physical[tgID+"Alternate"])
+	}
+	if cfg.Hardened {
+		checkHardened(t, m, s)
 	}
 	for _, role := range []string{"TaskRole", "ExecutionRole"} {
 		out := m.Query(t, "iam", "GetRole", url.Values{"RoleName": {roleName(s.physical[role])}})

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,6 +175,9 @@ func containerDefinition(cfg Config) ecs.TaskDefinition_ContainerDefinition {
 			LogDriver: "awslogs",
 			Options:   logConfiguration(cfg),
 		},
+	}
+	if c.User != "" {
+		def.User = cloudformation.String(c.User)
 	}
 	if c.ReadOnlyRootFilesystem {
 		def.ReadonlyRootFilesystem = cloudformation.Bool(true)
@@ -589,6 +593,46 @@ func (v *validator) execAndReadOnly(c Config) {
 	if c.Service.EnableExec && c.Container.ReadOnlyRootFilesystem {
 		v.addCross(KeyEnableExec, []string{KeyReadOnlyRootFS}, "ECS Exec does not work with a read-only root filesystem (its agent writes into the container): leave out enable-exec or read-only-root-fs")
 	}
+}
+
+var (
+	userName = lazyregexp.New(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
+	userID   = lazyregexp.New(`^[0-9]{1,10}$`)
+)
+
+// user checks the container's user: "user, user:group, uid, uid:gid,
+// user:gid, uid:group" (ECS task definition parameters, "user"), where a
+// name is a Linux user or group name of up to 32 characters and an ID a
+// whole number up to 2147483647. Docker looks the names up in the image's
+// /etc/passwd and /etc/group when the task starts.
+func (v *validator) user(user string) {
+	if user == "" {
+		return
+	}
+	parts := strings.Split(user, ":")
+	ok := len(parts) <= 2
+	for _, p := range parts {
+		if userID.MatchString(p) {
+			n, err := strconv.Atoi(p)
+			ok = ok && err == nil && n <= math.MaxInt32
+			continue
+		}
+		ok = ok && userName.MatchString(p)
+	}
+	if !ok {
+		v.add(KeyUser, "%q is not a user ECS takes: use USER, UID, USER:GROUP, UID:GID, USER:GID or UID:GROUP, where a name is letters, digits, _, . and - (not starting with a digit or -, up to 32) and an ID a whole number, such as 1000 or app:app", user)
+	}
+}
+
+// rootUser reports whether user runs the container as root: the name root
+// or the user ID 0, with any group.
+func rootUser(user string) bool {
+	name, _, _ := strings.Cut(user, ":")
+	if name == "root" {
+		return true
+	}
+	n, err := strconv.Atoi(name)
+	return err == nil && n == 0
 }
 
 func (v *validator) containerHealthCheck(h ContainerHealthCheck) {

@@ -171,10 +171,12 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 		Description: cloudformation.String("Pause gate of " + serviceLabel(cfg) + ": the answer to a blue/green deployment waiting before production traffic, written by cfnfargate deploy."),
 		Tags:        parameterTags(cfg),
 	}
-	t.Resources[idGateLogGroup] = &logs.LogGroup{
+	gateLogs := &logs.LogGroup{
 		RetentionInDays: cloudformation.Int(gateLogRetentionDays),
 		Tags:            resourceTags(cfg),
 	}
+	hardenLogGroup(t, cfg, gateLogs)
+	t.Resources[idGateLogGroup] = gateLogs
 	// A parameter's ARN is "parameter" and its name, which starts with a
 	// slash here.
 	parameterArn := cloudformation.Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + GateParameterName("${AWS::StackName}"))
@@ -187,24 +189,20 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// resource (ECS developer guide, "Permissions required for viewing
 	// Amazon ECS service deployments").
 	serviceArn := cloudformation.Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/" + subValue(clusterName(cfg), clusterRefID(cfg)) + "/${AWS::StackName}-*")
-	t.Resources[idGateFunctionRole] = &iam.Role{
+	t.Resources[idGateFunctionRole] = attachPolicy(t, cfg, &iam.Role{
 		Description: cloudformation.String("Lets the pause gate of " + serviceLabel(cfg) + " read and write its SSM parameter and its logs, read its stack's status and list its service's deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "lambda.amazonaws.com"},
 			"Action":    "sts:AssumeRole",
 		}),
-		Policies: []iam.Role_Policy{{
-			PolicyName: "pause-gate",
-			PolicyDocument: policyDocument(
-				statement{"Sid": "Answer", "Effect": "Allow", "Action": []string{"ssm:GetParameter", "ssm:PutParameter"}, "Resource": parameterArn},
-				statement{"Sid": "WriteLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": cloudformation.GetAtt(idGateLogGroup, "Arn")},
-				statement{"Sid": "StackStatus", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": cloudformation.Ref("AWS::StackId")},
-				statement{"Sid": "FirstDeployment", "Effect": "Allow", "Action": "ecs:ListServiceDeployments", "Resource": serviceArn},
-			),
-		}},
 		Tags: resourceTags(cfg),
-	}
+	}, idGateFunctionPolicy, "pause-gate", policyDocument(
+		statement{"Sid": "Answer", "Effect": "Allow", "Action": []string{"ssm:GetParameter", "ssm:PutParameter"}, "Resource": parameterArn},
+		statement{"Sid": "WriteLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": cloudformation.GetAtt(idGateLogGroup, "Arn")},
+		statement{"Sid": "StackStatus", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": cloudformation.Ref("AWS::StackId")},
+		statement{"Sid": "FirstDeployment", "Effect": "Allow", "Action": "ecs:ListServiceDeployments", "Resource": serviceArn},
+	))
 	code := gateCode
 	t.Resources[idGateFunction] = &lambda.Function{
 		Description: cloudformation.String("Pause gate of " + serviceLabel(cfg) + ": holds blue/green deployments before production traffic until cfnfargate deploy records an answer."),
@@ -226,19 +224,15 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// allowed lambda:InvokeFunction (ECS developer guide, "Permissions
 	// required for Lambda functions in Amazon ECS blue/green deployments"),
 	// here on the gate only.
-	t.Resources[idGateInvokeRole] = &iam.Role{
+	t.Resources[idGateInvokeRole] = attachPolicy(t, cfg, &iam.Role{
 		Description: cloudformation.String("Lets ECS call the pause gate of " + serviceLabel(cfg) + " during blue/green deployments."),
 		AssumeRolePolicyDocument: policyDocument(statement{
 			"Effect":    "Allow",
 			"Principal": map[string]any{"Service": "ecs.amazonaws.com"},
 			"Action":    "sts:AssumeRole",
 		}),
-		Policies: []iam.Role_Policy{{
-			PolicyName:     "invoke-pause-gate",
-			PolicyDocument: policyDocument(statement{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": cloudformation.GetAtt(idGateFunction, "Arn")}),
-		}},
 		Tags: resourceTags(cfg),
-	}
+	}, idGateInvokePolicy, "invoke-pause-gate", policyDocument(statement{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": cloudformation.GetAtt(idGateFunction, "Arn")}))
 }
 
 // GateParameterName is the name of the pause gate's SSM parameter in stack

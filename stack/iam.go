@@ -18,32 +18,56 @@ func addRoles(t *cloudformation.Template, cfg Config) {
 		AssumeRolePolicyDocument: trustECSTasks(),
 		Tags:                     resourceTags(cfg),
 	}
+	var task cloudformation.Resource = taskRole
 	if cfg.Service.EnableExec {
-		taskRole.Policies = []iam.Role_Policy{{
-			PolicyName: "ecs-exec",
-			PolicyDocument: policyDocument(statement{
-				"Sid":    "ExecSessions",
-				"Effect": "Allow",
-				"Action": []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
-				// The one wildcard resource we write: these Session Manager
-				// channel actions support no resource-level permissions
-				// ("Actions defined by Amazon Message Gateway Service" in
-				// the Service Authorization Reference).
-				"Resource": "*",
-			}),
-		}}
+		task = attachPolicy(t, cfg, taskRole, idTaskPolicy, "ecs-exec", policyDocument(statement{
+			"Sid":    "ExecSessions",
+			"Effect": "Allow",
+			"Action": []string{"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+				"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+			// The one wildcard resource we write: these Session Manager
+			// channel actions support no resource-level permissions
+			// ("Actions defined by Amazon Message Gateway Service" in
+			// the Service Authorization Reference).
+			"Resource": "*",
+		}))
 	}
-	t.Resources[idTaskRole] = taskRole
-	t.Resources[idExecutionRole] = &iam.Role{
+	t.Resources[idTaskRole] = task
+	t.Resources[idExecutionRole] = attachPolicy(t, cfg, &iam.Role{
 		Description:              cloudformation.String("Lets ECS pull " + serviceOwner(cfg) + " image and write its logs."),
 		AssumeRolePolicyDocument: trustECSTasks(),
-		Policies: []iam.Role_Policy{{
-			PolicyName:     "pull-image-and-write-logs",
-			PolicyDocument: executionPolicy(cfg),
-		}},
-		Tags: resourceTags(cfg),
+		Tags:                     resourceTags(cfg),
+	}, idExecutionPolicy, "pull-image-and-write-logs", executionPolicy(cfg))
+}
+
+// attachPolicy gives role the permissions of document, named name: as an
+// inline policy, or with hardened as a customer managed policy of its own
+// (logical ID id), as AWS Config's iam-no-inline-policy-check asks and as
+// Security Hub's IAM.1, IAM.21 and KMS.1 audit (they read customer managed
+// policies only). It returns the role to put in the template.
+//
+// The role lists the policy in ManagedPolicyArns, rather than the policy
+// naming the role in Roles: the role is then complete only with its
+// permissions attached, and everything that refers to the role (the task
+// definition, the service, a Lambda function) waits for them, as it waits
+// for an inline policy. A policy that named the role would be attached in
+// parallel, and ECS could start a task whose role cannot yet write its
+// logs.
+func attachPolicy(t *cloudformation.Template, cfg Config, role *iam.Role, id, name string, document map[string]any) cloudformation.Resource {
+	if !cfg.Hardened {
+		role.Policies = append(role.Policies, iam.Role_Policy{PolicyName: name, PolicyDocument: document})
+		return role
 	}
+	t.Resources[id] = &iam.ManagedPolicy{
+		// Description is create-only: it names the policy's job, not the
+		// application, so that a new --name does not replace it.
+		Description:    cloudformation.SubPtr("The " + name + " permissions of a role of stack ${AWS::StackName}, managed by cfnfargate."),
+		PolicyDocument: document,
+	}
+	role.ManagedPolicyArns = append(role.ManagedPolicyArns, cloudformation.Ref(id))
+	// Written empty, so that an update that turns hardened on removes the
+	// inline policy the role had.
+	return override(role, map[string]any{"Policies": []any{}})
 }
 
 // trustECSTasks is the trust policy of both roles. The aws:SourceAccount

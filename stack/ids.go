@@ -94,6 +94,18 @@ const (
 	idGateFunctionRole   = "PauseGateFunctionRole"
 	idGateInvokeRole     = "PauseGateInvokeRole"
 	idGateLogGroup       = "PauseGateLogGroup"
+
+	// The hardened template's own resources (Config.Hardened).
+	idLogsKey                = "LogsKey"
+	idAccessLogsBucket       = "AccessLogsBucket"
+	idAccessLogsBucketPolicy = "AccessLogsBucketPolicy"
+	idWebACLResource         = "WebACL"
+	idWebACLLogGroup         = "WebACLLogGroup"
+	idWebACLLogging          = "WebACLLoggingConfiguration"
+	idTaskPolicy             = "TaskRolePolicy"
+	idExecutionPolicy        = "ExecutionRolePolicy"
+	idGateFunctionPolicy     = "PauseGateFunctionPolicy"
+	idGateInvokePolicy       = "PauseGateInvokePolicy"
 )
 
 // Output names.

@@ -8,7 +8,6 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
 	"github.com/awslabs/goformation/v7/cloudformation/tags"
-	"github.com/awslabs/goformation/v7/cloudformation/wafv2"
 
 	"github.com/cfnfargate/cfnfargate/internal/lazyregexp"
 	"github.com/cfnfargate/cfnfargate/stack/internal/cloudformation"
@@ -55,7 +54,7 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 	t.Resources[idLoadBalancerSG] = &ec2.SecurityGroup{
 		GroupDescription:     loadBalancerSGDescription,
 		VpcId:                cloudformation.RefPtr(ParamVpcID),
-		SecurityGroupIngress: loadBalancerIngress(lb, cfg.AllowsHTTPOnly()),
+		SecurityGroupIngress: loadBalancerIngress(lb, listenerPorts(cfg), cfg.AllowsHTTPOnly()),
 		// The only real egress is a separate rule: LoadBalancerToTasksEgress,
 		// or an environment's LoadBalancerToServicesEgress.
 		SecurityGroupEgress: noEgress(),
@@ -77,6 +76,11 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		SecurityGroups:         []string{cloudformation.GetAtt(idLoadBalancerSG, "GroupId")},
 		LoadBalancerAttributes: loadBalancerAttributes(cfg),
 		Tags:                   resourceTags(cfg),
+		// ELB writes a test file when access logs are turned on, and fails
+		// with "Access Denied for bucket" while the bucket's policy does not
+		// let it (ELB user guide, "Enable access logs for your Application
+		// Load Balancer", step 4 and troubleshooting).
+		AWSCloudFormationDependsOn: accessLogsBucketPolicy(t, cfg),
 	}, map[string]any{
 		"Subnets": cloudformation.Ref(subnets),
 	})
@@ -155,21 +159,25 @@ func addSharedLoadBalancer(t *cloudformation.Template, cfg Config, defaultAction
 		t.Resources[extraCertificateID(n)] = extra
 	}
 
-	if lb.WAFWebACLArn != "" {
-		t.Resources[idWebACL] = &wafv2.WebACLAssociation{
-			ResourceArn: cloudformation.Ref(idLoadBalancer),
-			WebACLArn:   partitionNeutral(lb.WAFWebACLArn),
-		}
+	addWebACL(t, cfg)
+
+	if cfg.Hardened {
+		// A hardened load balancer listens for HTTPS only, with no port 80
+		// listener at all: auditors' tools flag a plain-HTTP listener even
+		// when all it does is redirect (ELB.18).
+		delete(t.Resources, idHTTPListener)
 	}
 }
 
 // AllowsHTTPOnly reports whether c's template lets its load balancer
 // serve HTTP only, when the CertificateArn parameter is empty: a service
-// with a load balancer of its own and no domain. With a domain an empty
-// CertificateArn creates a certificate instead, and an environment's
-// listener always serves HTTPS.
+// with a load balancer of its own, no domain, and not hardened. With a
+// domain an empty CertificateArn creates a certificate instead, an
+// environment's listener always serves HTTPS, and a hardened load
+// balancer serves HTTPS only (ELB.1, ELB.18), so that its template
+// requires a certificate.
 func (c Config) AllowsHTTPOnly() bool {
-	return c.Domain.Name == "" && !inEnvironment(c)
+	return c.Domain.Name == "" && !inEnvironment(c) && !c.Hardened
 }
 
 // productionListener is the listener a service's own load balancer serves
@@ -180,6 +188,16 @@ func productionListener(cfg Config) string {
 		return cloudformation.If(condHasCertificate, cloudformation.Ref(idHTTPSListener), cloudformation.Ref(idHTTPListener))
 	}
 	return cloudformation.Ref(idHTTPSListener)
+}
+
+// listenerPorts are the ports the load balancer listens on: 80, which
+// redirects to HTTPS (or with AllowsHTTPOnly and no certificate serves
+// HTTP), and 443; 443 only when hardened.
+func listenerPorts(cfg Config) []int {
+	if cfg.Hardened {
+		return []int{443}
+	}
+	return []int{80, 443}
 }
 
 // noEgress is the inline egress of a security group that sends nothing by
@@ -264,17 +282,17 @@ const targetGroupPort = 80
 // moves to the new group.
 const loadBalancerSGDescription = "Load balancer: HTTP and HTTPS in, out only to the tasks"
 
-// loadBalancerIngress opens 80 and 443 to the allowed networks, or to all
-// of IPv4 and IPv6. With httpOnly (AllowsHTTPOnly) the description of port
-// 80 follows the condition: it is the same as before with a certificate,
-// so that no rule changes.
-func loadBalancerIngress(lb LoadBalancer, httpOnly bool) []ec2.SecurityGroup_Ingress {
+// loadBalancerIngress opens the listeners' ports to the allowed networks,
+// or to all of IPv4 and IPv6. With httpOnly (AllowsHTTPOnly) the
+// description of port 80 follows the condition: it is the same as before
+// with a certificate, so that no rule changes.
+func loadBalancerIngress(lb LoadBalancer, ports []int, httpOnly bool) []ec2.SecurityGroup_Ingress {
 	sources := lb.AllowCIDRs
 	if len(sources) == 0 {
 		sources = []string{"0.0.0.0/0", "::/0"}
 	}
 	var rules []ec2.SecurityGroup_Ingress
-	for _, port := range []int{80, 443} {
+	for _, port := range ports {
 		description := "HTTPS"
 		if port == 80 {
 			description = "HTTP, redirected to HTTPS"
@@ -310,15 +328,21 @@ func loadBalancerAttributes(cfg Config) []elb.LoadBalancer_LoadBalancerAttribute
 	if cfg.DeletionProtection {
 		attrs = append(attrs, [2]string{"deletion_protection.enabled", "true"})
 	}
-	if lb.AccessLogs.Bucket != "" {
-		// The bucket policy must let the Region's ELB account write; see
-		// "Enable access logs for your Application Load Balancer".
+	if bucket := accessLogsBucket(cfg); bucket != "" {
+		// The bucket policy must let ELB's log delivery write (the one the
+		// stack creates: accesslogs.go); see "Enable access logs for your
+		// Application Load Balancer".
 		attrs = append(attrs,
 			[2]string{"access_logs.s3.enabled", "true"},
-			[2]string{"access_logs.s3.bucket", lb.AccessLogs.Bucket})
+			[2]string{"access_logs.s3.bucket", bucket})
 		if lb.AccessLogs.Prefix != "" {
 			attrs = append(attrs, [2]string{"access_logs.s3.prefix", lb.AccessLogs.Prefix})
 		}
+	}
+	if cfg.Hardened {
+		// ELB.12 passes defensive, ELB's default, and strictest: written
+		// out, so that the template says which one the load balancer has.
+		attrs = append(attrs, [2]string{"routing.http.desync_mitigation_mode", "defensive"})
 	}
 	if lb.IdleTimeout != 0 {
 		attrs = append(attrs, [2]string{"idle_timeout.timeout_seconds", strconv.Itoa(lb.IdleTimeout)})

@@ -20,7 +20,8 @@ func addOutputs(t *cloudformation.Template, cfg Config) {
 		Description: cloudformation.String("HTTPS URL of the service."),
 		Value:       serviceURL(cfg),
 	}
-	if cfg.AllowsHTTPOnly() {
+	switch {
+	case cfg.AllowsHTTPOnly():
 		// The listener serves the ACM certificate, which can never cover
 		// the load balancer's own *.elb.amazonaws.com name: ACM validates
 		// only names whose DNS you control.
@@ -31,6 +32,9 @@ func addOutputs(t *cloudformation.Template, cfg Config) {
 			Value:       "The load balancer serves plain HTTP: traffic is not encrypted. To add HTTPS, update the stack with CertificateArn set to an ACM certificate in this Region; HTTP then redirects to HTTPS.",
 			Condition:   cloudformation.String(condNoCertificate),
 		}
+	case cfg.Domain.Name == "" && !inEnvironment(cfg):
+		// Hardened, without a domain: HTTPS only, with the same caveat.
+		url.Description = cloudformation.String("HTTPS URL on the load balancer's own DNS name. The certificate does not cover this name, so browsers warn: point a DNS record of the certificate's domain at LoadBalancerDNSName, or emit with --domain-name.")
 	}
 	t.Outputs[OutputServiceURL] = url
 	t.Outputs[OutputClusterName] = cloudformation.Output{

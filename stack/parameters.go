@@ -270,6 +270,14 @@ func addServiceParameters(t *cloudformation.Template, cfg Config) {
 		Default:       assignPublicIP(cfg.Service.PublicTasks),
 		AllowedValues: []any{"ENABLED", "DISABLED"},
 	}
+	if cfg.Hardened && !cfg.Service.PublicTasks {
+		// ECS.2 fails a service that assigns public IPs: the hardened
+		// template does not let a deploy or the console choose them.
+		p := t.Parameters[ParamAssignPublicIP]
+		p.Description = cloudformation.String("DISABLED runs the tasks in the private subnets, without public IPs; hardened allows nothing else (ECS.2).")
+		p.AllowedValues = []any{"DISABLED"}
+		t.Parameters[ParamAssignPublicIP] = p
+	}
 
 	t.Conditions[condPublicTasks] = cloudformation.Equals(cloudformation.Ref(ParamAssignPublicIP), "ENABLED")
 

@@ -54,6 +54,11 @@ type Setting struct {
 	// environment.
 	Place Place
 
+	// Hardened, when not empty, is the value the setting takes with
+	// hardened when the user did not give one (ApplyHardened), as a user
+	// would type it.
+	Hardened string
+
 	// Parameter is the template parameter whose Default the setting is,
 	// if any. ParameterValue, when not nil, is its value for a Config and
 	// whether the template declares the parameter; by default it is the
@@ -443,12 +448,16 @@ var settings = []Setting{
 	{Key: KeyArch, Group: GroupContainer, Default: ArchX86, Strings: []string{ArchX86, ArchARM64},
 		Usage: "CPU architecture",
 		Str:   func(c *Config) *string { return &c.Container.Arch }},
-	{Key: KeyReadOnlyRootFS, Group: GroupContainer,
+	{Key: KeyReadOnlyRootFS, Group: GroupContainer, Hardened: "true",
 		Usage: "mount the container's root filesystem read-only",
 		Bool:  func(c *Config) *bool { return &c.Container.ReadOnlyRootFilesystem }},
+	{Key: KeyUser, Group: GroupContainer,
+		Usage: "user the container runs as: `USER`, UID, USER:GROUP, UID:GID, USER:GID or UID:GROUP; empty keeps the image's own",
+		Notes: "Required with hardened, which refuses root and 0. The image must have that user, and let it read its files and bind its port: a user other than root cannot bind a port below 1024",
+		Str:   func(c *Config) *string { return &c.Container.User }},
 	{Key: KeyWritablePath, Group: GroupContainer, Default: strings.Join(DefaultWritablePaths, ","),
 		Usage: "with read-only-root-fs: a writable directory `PATH` on the task's storage, repeatable; replaces the default list",
-		Notes: "Each is a task volume and a mount point; the built-in nginx image also needs `/var/cache/nginx` and `/var/run`. The volumes belong to root, so a container that runs as another user cannot write to them (containers-roadmap #938)",
+		Notes: "Each is a task volume and a mount point; the built-in nginx image also needs `/var/cache/nginx` and `/var/run`. A volume belongs to root, so that a container that runs as another user cannot write to it, unless the image declares the path with `VOLUME`, owned by that user (ECS developer guide, \"Bind mounts\"; containers-roadmap #938)",
 		List: &ListField{
 			Get: func(c Config) []string { return c.Container.WritablePaths },
 			Set: func(c *Config, v []string) error { c.Container.WritablePaths = trimAll(v); return nil },
@@ -509,7 +518,7 @@ var settings = []Setting{
 		// DesiredCount parameter.
 		ParameterValue: func(c Config) (string, bool) { return strconv.Itoa(c.Service.DesiredCount), !c.Scaling.Enabled() },
 		Int:            func(c *Config) *int { return &c.Service.DesiredCount }},
-	{Key: KeyPublicTasks, Group: GroupService,
+	{Key: KeyPublicTasks, Group: GroupService, Hardened: "false",
 		Usage: "run tasks in the public subnets with public IPs: the AssignPublicIp parameter's default", Parameter: ParamAssignPublicIP,
 		ParameterValue: func(c Config) (string, bool) { return assignPublicIP(c.Service.PublicTasks), true },
 		Bool:           func(c *Config) *bool { return &c.Service.PublicTasks }},
@@ -538,11 +547,11 @@ var settings = []Setting{
 		Usage: "Fargate platform version",
 		Notes: "1.3.0 lacks ECS Exec, ephemeral storage, arm64 and secret JSON keys",
 		Str:   func(c *Config) *string { return &c.Service.PlatformVersion }},
-	{Key: KeyNoContainerInsights, Group: GroupService, Place: PlaceEnvironment,
+	{Key: KeyNoContainerInsights, Group: GroupService, Place: PlaceEnvironment, Hardened: "false",
 		Usage: "turn off CloudWatch Container Insights on the cluster",
 		Bool:  func(c *Config) *bool { return &c.Service.ContainerInsights }, Negated: true},
-	{Key: KeyLogRetentionDays, Group: GroupService, Default: "30", Ints: logRetentionDays, Zero: "keeps logs forever",
-		Usage: "days to keep container logs",
+	{Key: KeyLogRetentionDays, Group: GroupService, Default: "30", Ints: logRetentionDays, Zero: "keeps logs forever", Hardened: strconv.Itoa(hardenedRetentionDays),
+		Usage: "days to keep the logs: the container's, and with hardened the load balancer's access logs in the bucket the stack creates",
 		Int:   func(c *Config) *int { return &c.Logs.RetentionDays }},
 
 	// Progressive delivery. ECS's ranges: DeploymentConfiguration,
@@ -692,7 +701,11 @@ var settings = []Setting{
 		Str:   func(c *Config) *string { return &c.Domain.HostedZoneID }},
 
 	// Protection and tags.
-	{Key: KeyDeletionProtection, Group: GroupStack, Place: PlaceBoth,
+	{Key: KeyHardened, Group: GroupStack, Place: PlaceBoth,
+		Usage: "build the template that passes the security controls auditors check (see \"Hardened\" in the README): a KMS key for the logs, access logs, WAF, deletion protection, managed IAM policies, HTTPS only, a read-only root filesystem and a non-root user",
+		Notes: "Needs user, and a certificate or a domain. A setting given with it, or kept by a deploy from a release that was given it, keeps its value, with a warning naming the control it breaks; a value it gave is not kept once it is off",
+		Bool:  func(c *Config) *bool { return &c.Hardened }},
+	{Key: KeyDeletionProtection, Group: GroupStack, Place: PlaceBoth, Hardened: "true",
 		Usage: "protect the load balancer from deletion and keep the log group",
 		Bool:  func(c *Config) *bool { return &c.DeletionProtection }},
 	{Key: KeyTag, Group: GroupStack, Place: PlaceBoth,

@@ -99,6 +99,22 @@ func variantWith(name string, edit func(*stack.Config)) func() stack.Config {
 	}
 }
 
+// unhardened returns a config function: the golden variant called name
+// without --hardened, and with the defaults of the settings it sets. The
+// container's user stays: it is a setting of its own.
+func unhardened(name string) func() stack.Config {
+	return func() stack.Config {
+		c, d := named(name)(), stack.Default()
+		c.Hardened = false
+		c.Logs.RetentionDays = d.Logs.RetentionDays
+		c.DeletionProtection = d.DeletionProtection
+		c.Container.ReadOnlyRootFilesystem = d.Container.ReadOnlyRootFilesystem
+		c.Service.PublicTasks = d.Service.PublicTasks
+		c.Service.ContainerInsights = d.Service.ContainerInsights
+		return c
+	}
+}
+
 // with returns a config function: the default settings changed by edit.
 func with(edit func(*stack.Config)) func() stack.Config {
 	return func() stack.Config {
@@ -178,8 +194,11 @@ var updateChanges = []updateChange{
 		// without Spot the service keeps the launch type that works in any
 		// cluster; emit warns about this with --spot --cluster.
 		strategyStays: "turning Spot off leaves the service on its Spot strategy: ECS cannot move a service back to a launch type (emit warns)"},
-	feature("Hardening on/off", "hardening"),
+	feature("`--read-only-root-fs` with writable paths, storage and platform version on/off", "read-only-root-fs"),
 	feature("Stickiness, idle timeout, HTTP/2 on/off", "stickiness"),
+	{name: "`--hardened` on/off", from: "off", to: "on", before: unhardened("hardened"), after: named("hardened")},
+	{name: "`env deploy --hardened` on/off", from: "off", to: "on", before: unhardened("environment-hardened"), after: named("environment-hardened"), environment: true},
+	{name: "`--hardened` on/off for a service in an environment", from: "off", to: "on", before: unhardened("env-service-hardened"), after: named("env-service-hardened")},
 	feature("`--tag` on/off", "tags"),
 	{name: "`--strategy blue-green` on/off (from rolling)", from: "rolling", to: "blue-green", before: stack.Default,
 		after: variantWith("blue-green", func(c *stack.Config) {}), switchesStrategy: blueGreenSwitch},
@@ -817,6 +836,18 @@ func tableRow(c updateChange, forward, backward updatePlan) string {
 	if c.strategyStays != "" {
 		text += "; " + c.strategyStays
 	}
+	// A listener that goes from a load balancer that stays: its port stops
+	// answering (hardened drops the port 80 redirect).
+	for _, d := range []struct {
+		plan updatePlan
+		to   string
+	}{{forward, c.to}, {backward, c.from}} {
+		for _, id := range d.plan.removed {
+			if d.plan.old[id].Type == "AWS::ElasticLoadBalancingV2::Listener" && d.plan.keeps(typeLoadBalancer) {
+				text += fmt.Sprintf("; %s, `%s` goes: the load balancer no longer answers on port %v", d.to, id, d.plan.old[id].Properties["Port"])
+			}
+		}
+	}
 	if c.switchesStrategy != "" {
 		// Only the second target group is new or gone, and it serves no
 		// traffic then; anything worse than that would still show.
@@ -827,6 +858,22 @@ func tableRow(c updateChange, forward, backward updatePlan) string {
 		}
 	}
 	return fmt.Sprintf("| %s | %s | %s |\n", c.name, replaced, text)
+}
+
+// keeps reports whether the plan keeps every resource of type typ: none is
+// replaced, removed or added.
+func (p updatePlan) keeps(typ string) bool {
+	for id, r := range p.old {
+		if _, replaced := p.replaced[id]; r.Type == typ && (replaced || slices.Contains(p.removed, id)) {
+			return false
+		}
+	}
+	for _, id := range p.added {
+		if p.new[id].Type == typ {
+			return false
+		}
+	}
+	return true
 }
 
 // checkReadmeSection compares table with README.md between the

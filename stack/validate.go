@@ -117,6 +117,8 @@ const (
 	KeyPath                   = "path"
 	KeyPriority               = "priority"
 	KeyDedicatedALB           = "dedicated-alb"
+	KeyHardened               = "hardened"
+	KeyUser                   = "user"
 
 	KeyStrategy              = "strategy"
 	KeyBake                  = "bake"
@@ -149,6 +151,8 @@ func (c Config) Validate() error {
 	v.sslPolicy(c.LoadBalancer.SSLPolicy)
 	v.scaling(c.Scaling)
 	v.execAndReadOnly(c)
+	v.user(c.Container.User)
+	v.hardened(c)
 	v.writablePaths(c.Container)
 	v.domain(c.Domain)
 	v.secrets(c.Container.Secrets, c.Container.Environment)

@@ -13,10 +13,19 @@ func (c Config) Warnings() []Problem {
 	var w []Problem
 	w = append(w, noEffect(c)...)
 	w = append(w, conditionWarnings(c)...)
+	// In a shared environment, the load balancer's and the cluster's
+	// controls are the environment's stack's.
+	w = append(w, hardenedWarnings(c, func(p Place) bool { return !c.Environment.Shared() || p != PlaceEnvironment })...)
 	if missing := nginxUnwritable(c.Container); len(missing) > 0 {
 		w = append(w, Problem{Key: KeyWritablePath, Related: []string{KeyImage, KeyReadOnlyRootFS}, Message: fmt.Sprintf(
 			"the image %s looks like nginx, which writes to /var/cache/nginx and /var/run at start-up and exits on a read-only root filesystem without them; make %s writable with writable-path",
 			c.Container.Image, strings.Join(missing, " and "))})
+	}
+	if u := c.Container.User; u != "" && !rootUser(u) && c.Container.Port < 1024 {
+		// A process that is not root may not bind a port below 1024, and
+		// ECS offers containers no way around it (containers-roadmap #1721).
+		w = append(w, Problem{Key: KeyContainerPort, Related: []string{KeyUser}, Message: fmt.Sprintf(
+			"%d is below 1024, which user %s cannot bind unless it is root: make the app listen on 1024 or above (the nginx-unprivileged image listens on 8080) and give that port", c.Container.Port, u)})
 	}
 	if c.Service.Spot.Enabled && c.Service.Cluster != "" {
 		// ECS cannot move a service from a capacity provider strategy back
@@ -30,6 +39,12 @@ func (c Config) Warnings() []Problem {
 			"%q is not one of the policies cfnfargate knows; ELB rejects an unknown name when it creates the listener (check it with: aws elbv2 describe-ssl-policies --names %s)", p, p)})
 	}
 	return w
+}
+
+// EnvironmentWarnings reports, like Warnings, the settings of an
+// environment's stack that are valid but likely not what the user wants.
+func (c Config) EnvironmentWarnings() []Problem {
+	return hardenedWarnings(c, func(p Place) bool { return p != PlaceService })
 }
 
 // noEffect reports settings changed from their defaults that the chosen
@@ -127,7 +142,7 @@ func noEffect(c Config) []Problem {
 	if dd := c.Deployment; !dd.PauseBeforeProduction && dd.PauseTimeout != d.Deployment.PauseTimeout {
 		ignored(KeyPauseTimeout, KeyPauseBeforeProduction, "turn pause-before-production on")
 	}
-	if c.LoadBalancer.AccessLogs.Bucket == "" && c.LoadBalancer.AccessLogs.Prefix != "" {
+	if c.LoadBalancer.AccessLogs.Bucket == "" && c.LoadBalancer.AccessLogs.Prefix != "" && !c.Hardened {
 		ignored(KeyAccessLogsPrefix, KeyAccessLogsBucket, "give the bucket")
 	}
 	if !c.Container.ReadOnlyRootFilesystem && !slices.Equal(c.Container.WritablePaths, d.Container.WritablePaths) {

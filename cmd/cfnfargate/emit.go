@@ -32,7 +32,7 @@ func emitCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			o.Config, o.Warnings = s.Config, s.Config.Warnings()
+			o.Config, o.Warnings = s.Config, hardenedRemedies(s.Config.Warnings(), nil)
 			return o.Execute()
 		},
 	}

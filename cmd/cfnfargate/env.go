@@ -143,7 +143,7 @@ func envEmitCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			o.Config = s.Config
+			o.Config, o.Warnings = s.Config, hardenedRemedies(s.Config.EnvironmentWarnings(), nil)
 			return o.Execute()
 		},
 	}
@@ -227,6 +227,7 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	if len(problems) > 0 {
 		return deploy.Input{}, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
+	printWarnings(c.App.ErrWriter, hardenedRemedies(s.Config.EnvironmentWarnings(), nil))
 
 	maps.Copy(params, stack.DeployParameters{
 		VpcID: c.String("vpc-id"), PublicSubnetIDs: public, PrivateSubnetIDs: private, CertificateArn: arns[0],

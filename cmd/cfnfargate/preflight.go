@@ -206,12 +206,18 @@ func useDefaultVPC(ctx context.Context, stderr io.Writer, ec2 preflight.EC2API, 
 		return nil
 	}
 	var publicTasks *bool
-	if s.Given[stack.KeyPublicTasks] {
+	if s.Given[stack.KeyPublicTasks] || s.Hardened[stack.KeyPublicTasks] {
+		// Given, or kept off by --hardened: its template allows no public
+		// IPs (ECS.2), so the tasks need private subnets with a route out.
 		publicTasks = aws.Bool(s.Config.Service.PublicTasks)
 	}
 	choice, problems := n.Choose(s.Config.LoadBalancer.Internal, publicTasks)
 	for _, f := range problems {
-		found.Problems = append(found.Problems, stack.Problem{Key: findingLabel(*s, f.Field), Message: findingMessage(f)})
+		message := findingMessage(f)
+		if s.Hardened[stack.KeyPublicTasks] && slices.Contains(f.Settings, stack.KeyPublicTasks) {
+			message += fmt.Sprintf("; %s runs the tasks without public IPs (ECS.2): give private subnets with a route out (a NAT gateway or VPC endpoints), or --public-tasks to break that control", s.label(stack.KeyHardened))
+		}
+		found.Problems = append(found.Problems, stack.Problem{Key: findingLabel(*s, f.Field), Message: message})
 	}
 	if len(problems) > 0 {
 		found.Hints = map[string]string{stack.ParamVpcID: fmt.Sprintf("the default VPC %s of %s cannot hold the stack, as said below", n.VpcID, region)}

@@ -48,6 +48,9 @@ func settingsMarkdown() string {
 			if s.Notes != "" {
 				what += ". " + s.Notes
 			}
+			if s.Hardened != "" {
+				what += ". With hardened: `" + s.Hardened + "` unless given"
+			}
 			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n",
 				flagText, envName(s.Key), def, cell(s.Allowed()), cell(what))
 		}

@@ -119,6 +119,10 @@ type remembering struct {
 	old map[string][]string
 	// notes are said once on stderr when the deploy goes ahead.
 	notes []string
+	// hardened are the settings whose value in the last release
+	// --hardened gave (harden): they are not kept, and return to their
+	// defaults unless hardened, still on, gives them again.
+	hardened map[string]bool
 }
 
 // remember lays the values m keeps under those src gives: every setting
@@ -131,7 +135,7 @@ func remember(src sourced, stackName string, m *operate.Remembered, reset map[st
 	for k, v := range src.sources {
 		out.sources[k] = v
 	}
-	r := remembering{old: map[string][]string{}}
+	r := remembering{old: map[string][]string{}, hardened: map[string]bool{}}
 	if m == nil {
 		return out, r
 	}
@@ -168,11 +172,27 @@ func remember(src sourced, stackName string, m *operate.Remembered, reset map[st
 			out.sources[s.Key] = source{label: "--" + s.Key, origin: originReset}
 			continue
 		}
+		recorded := ""
+		if m.Release != nil && origin != "the stack" {
+			recorded = m.Release.Sources[s.Key]
+		}
+		if recorded == originHardened {
+			// --hardened's value, not the user's: it does not count as
+			// given, so that hardened turned off returns the setting to
+			// its default, and hardened still on gives it again (harden).
+			r.hardened[s.Key] = true
+			continue
+		}
 		if origin == "" {
 			origin = describeRelease(release)
 		}
 		if slices.Equal(old, s.Value(defaults)) {
-			continue // kept, and the default: nothing to say about it
+			if recorded != "" {
+				// Kept at its default, as the user gave it: still the
+				// user's, so that --hardened leaves it alone.
+				out.sources[s.Key] = keptSource(s, origin)
+			}
+			continue // kept, and the default: nothing else to say about it
 		}
 		if err := s.Set(&out.Config, old); err != nil {
 			// A value an earlier cfnfargate allowed and this one cannot
@@ -182,7 +202,7 @@ func remember(src sourced, stackName string, m *operate.Remembered, reset map[st
 			s.Set(&out.Config, s.Value(defaults))
 			continue
 		}
-		out.sources[s.Key] = source{label: fmt.Sprintf("%s, kept from %s (give --%s, or --reset %s)", s.Key, origin, s.Key, s.Key), set: true, origin: origin}
+		out.sources[s.Key] = keptSource(s, origin)
 	}
 	// The load balancer's and the cluster's settings belong to an
 	// environment's stack: a service that moves into one does not keep
@@ -197,6 +217,11 @@ func remember(src sourced, stackName string, m *operate.Remembered, reset map[st
 		}
 	}
 	return out, r
+}
+
+// keptSource is the source of a value of setting s kept from origin.
+func keptSource(s stack.Setting, origin string) source {
+	return source{label: fmt.Sprintf("%s, kept from %s (give --%s, or --reset %s)", s.Key, origin, s.Key, s.Key), set: true, origin: origin}
 }
 
 // describeRelease names a release as an origin: "release 3", or "the
@@ -264,6 +289,8 @@ func settingChanges(src sourced, r remembering, m *operate.Remembered, verbose b
 		from := src.sources[s.Key]
 		source := from.origin
 		switch {
+		case source == "" && r.hardened[s.Key] && !src.Config.Hardened:
+			source = originHardenedOff
 		case source == "":
 			source = "default"
 		case strings.HasPrefix(source, "release ") || strings.HasPrefix(source, "the stack"):
@@ -272,7 +299,7 @@ func settingChanges(src sourced, r remembering, m *operate.Remembered, verbose b
 			source += " (kept by the environment's stack)"
 		}
 		if m == nil {
-			if src.Given[s.Key] && !slices.Equal(now, s.Value(defaults)) {
+			if (src.Given[s.Key] || from.origin == originHardened) && !slices.Equal(now, s.Value(defaults)) {
 				out = append(out, deploy.SettingChange{Key: s.Key, New: settingText(s, now), Source: source, Added: true})
 			}
 			continue

@@ -39,6 +39,9 @@ func settingsFlagsOf(rows []stack.Setting) []cli.Flag {
 		if allowed := s.Allowed(); allowed != "" {
 			usage += " (" + allowed + ")"
 		}
+		if s.Hardened != "" {
+			usage += " (with hardened: " + s.Hardened + ")"
+		}
 		usage += " [$" + envName(s.Key) + "]"
 		defaultText := strings.Join(s.Value(defaults), ",")
 		if s.DefaultText != "" {
@@ -110,6 +113,9 @@ type resolved struct {
 	Config stack.Config
 	// Given holds the keys the user set by flag, environment or config file.
 	Given map[string]bool
+	// Hardened holds the keys that --hardened gave their hardened value,
+	// as the user did not give them (harden).
+	Hardened map[string]bool
 	// Options name where the command's other flags got their values, when
 	// a list variable or the config file gave them (see applyOptions).
 	Options map[string]string
@@ -156,7 +162,7 @@ func readSettingsOf(c *cli.Context, rows []stack.Setting, validate func(stack.Co
 	if err != nil {
 		return resolved{}, err
 	}
-	return src.check(validate, nil)
+	return src.harden().check(validate, nil)
 }
 
 // readSources reads the settings rows from the run's sources, without

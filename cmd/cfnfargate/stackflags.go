@@ -58,7 +58,7 @@ func parameterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "vpc-id", Usage: "the VpcId parameter: the existing `VPC` (a new stack given no network uses the region's default VPC)", EnvVars: []string{envName("vpc-id")}},
 		listFlag("public-subnets", "the PublicSubnetIds parameter: `SUBNETS`, comma-separated or repeated, at least two"),
 		listFlag("private-subnets", "the PrivateSubnetIds parameter: `SUBNETS`, comma-separated or repeated, with a route out (a NAT gateway); not needed with --public-tasks"),
-		&cli.StringFlag{Name: "certificate-arn", Usage: "the CertificateArn parameter: an ACM certificate `ARN`; without one (and without --domain-name) the load balancer serves HTTP only", EnvVars: []string{envName("certificate-arn")}},
+		&cli.StringFlag{Name: "certificate-arn", Usage: "the CertificateArn parameter: an ACM certificate `ARN`; without one (and without --domain-name) the load balancer serves HTTP only; required with --hardened", EnvVars: []string{envName("certificate-arn")}},
 		listFlag("parameter", "any other template parameter, `NAME=VALUE`, repeatable"),
 		&cli.StringFlag{Name: "role-arn", Usage: "IAM `ROLE` CloudFormation assumes for the stack operations", EnvVars: []string{envName("role-arn")}},
 	}
@@ -163,11 +163,12 @@ func readStackSources(c *cli.Context) (*stackSources, error) {
 		// Nothing can be remembered: every problem counts.
 		robust = nil
 	}
-	_, err = src.check(stack.Config.Validate, robust)
+	hardened := src.harden()
+	_, err = hardened.check(stack.Config.Validate, robust)
 	problems = append(problems, problemsOf(err)...)
-	problems = append(problems, problemsOf(stackChecks(c, src.resolved).Err())...)
+	problems = append(problems, problemsOf(stackChecks(c, hardened.resolved).Err())...)
 	if !named && err == nil {
-		problems = append(problems, requiredForCreate(c, src.resolved)...)
+		problems = append(problems, requiredForCreate(c, hardened.resolved)...)
 	}
 	if len(problems) > 0 {
 		return ss, &stack.ValidationError{Title: "invalid input", Problems: problems}
@@ -195,6 +196,7 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 		}
 	}
 	merged, r := remember(src, stackName, m, ss.reset, ss.resetAll)
+	merged = merged.harden()
 	run := &stackRun{notes: r.notes}
 	if unread != "" {
 		run.notes = append(run.notes, unread)
@@ -221,6 +223,10 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 		}
 	}
 	problems = append(problems, problemsOf(check.Err())...)
+	if m != nil && !c.IsSet("certificate-arn") {
+		// The stack keeps its certificate, if it has one.
+		problems = append(problems, hardenedCertificate(c, s, m.Parameters[stack.ParamCertificateArn], true)...)
+	}
 	if recall != nil && m == nil && unread == "" && len(problems) == 0 {
 		// A new stack: what it needs, now rather than from the deploy.
 		problems = append(problems, requiredForCreate(c, s)...)
@@ -228,8 +234,10 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 	if len(problems) > 0 {
 		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
-	// Warnings about what this run gives, not about what was kept.
-	for _, w := range s.Config.Warnings() {
+	// Warnings about what this run gives, not about what was kept; a
+	// control that hardened would pass names the value kept that breaks
+	// it, when the run gives hardened.
+	for _, w := range hardenedRemedies(s.Config.Warnings(), keptFrom(merged)) {
 		if src.Given[w.Key] || slices.ContainsFunc(w.Related, func(k string) bool { return src.Given[k] }) {
 			run.warnings = append(run.warnings, w)
 		}
@@ -246,11 +254,14 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 	}
 	maps.Copy(params, network.Values())
 	// A parameter a setting gives is sent when the setting is given or
-	// reset; else it keeps its value, as CloudFormation keeps it.
+	// reset, or hardened gives it (AssignPublicIp, which the hardened
+	// template allows DISABLED only); else it keeps its value, as
+	// CloudFormation keeps it.
 	sent := maps.Clone(s.Given)
 	for key := range ss.reset {
 		sent[key] = true
 	}
+	maps.Copy(sent, s.Hardened)
 	maps.Copy(params, stack.SettingParameters(s.Config, sent))
 
 	tags := map[string]string{}
@@ -329,6 +340,13 @@ func stackChecks(c *cli.Context, s resolved) *deploy.Check {
 	} else {
 		checkNetwork(&check, c, s, public, private)
 	}
+	if c.IsSet("certificate-arn") && c.String("certificate-arn") == "" {
+		// An empty certificate serves HTTP only, which a hardened load
+		// balancer does not.
+		for _, p := range hardenedCertificate(c, s, "", false) {
+			check.Add(p.Key, "%s", p.Message)
+		}
+	}
 	if arn := c.String("certificate-arn"); !s.Config.Environment.Shared() && check.CertificateArn(s.label("certificate-arn"), arn) {
 		// The region as the SDK will resolve it, read from the flags, the
 		// environment and the profile without calling AWS. A configuration
@@ -369,6 +387,7 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 		CertificateArn:   c.String("certificate-arn"),
 	}.Values()
 	var check deploy.Check
+	var problems []stack.Problem
 	for _, p := range c.StringSlice("parameter") {
 		if name, _, ok := strings.Cut(p, "="); ok {
 			given[name] = ""
@@ -386,6 +405,15 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 			continue
 		}
 		switch name {
+		case stack.ParamCertificateArn:
+			if s.Config.Hardened {
+				// In the words of --hardened, once: an empty
+				// --certificate-arn is stackChecks'.
+				if !c.IsSet("certificate-arn") {
+					problems = append(problems, hardenedCertificate(c, s, "", false)...)
+				}
+				continue
+			}
 		case stack.ParamVpcID, stack.ParamPublicSubnetIDs:
 			if defaultVPC {
 				continue
@@ -401,7 +429,7 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 		}
 		check.Add(s.label(strings.TrimPrefix(strings.Fields(flag)[0], "--")), "parameter %s is required to create a stack and the template has no default for it; set it with %s", name, flag)
 	}
-	return problemsOf(check.Err())
+	return append(problemsOf(check.Err()), problems...)
 }
 
 // checkNetwork checks the VPC and subnets of a stack with a load balancer

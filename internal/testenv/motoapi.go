@@ -156,6 +156,19 @@ func (m *Moto) json(t testing.TB, region, service, target string, in, out any) {
 	}
 }
 
+// Get calls a REST operation with GET, such as S3's GetBucketEncryption
+// ("s3", "/BUCKET?encryption", path style), and returns the response body.
+// The test fails on a transport error or a non-2xx answer, showing moto's
+// body.
+func (m *Moto) Get(t testing.TB, service, path string) []byte {
+	t.Helper()
+	body, err := m.request(m.Region, http.MethodGet, path, service, "", "", nil)
+	if err != nil {
+		t.Fatalf("moto GET %s %s: %v", service, path, err)
+	}
+	return body
+}
+
 // do POSTs one request to moto and returns the body of a 2xx answer.
 func (m *Moto) do(service, contentType, target string, body []byte) ([]byte, error) {
 	return m.doIn(m.Region, service, contentType, target, body)
@@ -163,11 +176,19 @@ func (m *Moto) do(service, contentType, target string, body []byte) ([]byte, err
 
 // doIn is do for a request to region.
 func (m *Moto) doIn(region, service, contentType, target string, body []byte) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodPost, m.Endpoint+"/", bytes.NewReader(body))
+	return m.request(region, http.MethodPost, "/", service, contentType, target, body)
+}
+
+// request sends one request to moto, signed for region, and returns the
+// body of a 2xx answer.
+func (m *Moto) request(region, method, path, service, contentType, target string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest(method, m.Endpoint+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
-	req.Header.Set("Content-Type", contentType)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	req.Header.Set("Authorization", authorizationIn(region, service))
 	req.Header.Set("X-Amz-Date", "20260101T000000Z")
 	if target != "" {

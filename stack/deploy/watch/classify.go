@@ -2,6 +2,7 @@ package watch
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ const (
 	ELBHealthCheck       Kind = "elb-health-check"
 	ContainerHealthCheck Kind = "container-health-check"
 	AppExit              Kind = "app-exit"
+	ReadOnlyFilesystem   Kind = "read-only-filesystem"
+	PrivilegedPort       Kind = "privileged-port"
 	Unknown              Kind = "unknown"
 )
 
@@ -104,6 +107,35 @@ func Classify(t Task) Cause {
 			Deterministic: true, ExitCode: exitCode(t)}
 	case has(all, "OutOfMemoryError"):
 		return oom(evidenceOf(all, "OutOfMemoryError"), exitCode(t))
+	case has(all, readOnlyMarker) || logsHave(t, readOnlyMarker):
+		// With a read-only root filesystem, a write outside the writable
+		// paths fails with EROFS, "Read-only file system" in every libc and
+		// runtime (Node's EROFS, Python's [Errno 30]).
+		return Cause{Kind: ReadOnlyFilesystem, Evidence: firstNonEmpty(evidenceOf(all, readOnlyMarker), logEvidence(t, readOnlyMarker)),
+			Summary:       "the app writes outside its writable paths, and the container's root filesystem is read-only",
+			Settings:      []string{stack.KeyWritablePath, stack.KeyReadOnlyRootFS},
+			Check:         "make the directory in the error one of the writable paths; with a non-root user, the image must also declare it with VOLUME, owned by that user, or the task's volume there belongs to root",
+			Deterministic: startedEarly(t), ExitCode: exitCode(t)}
+	case bindDenied(all) || slices.ContainsFunc(logLines(t), bindDenied):
+		// A process that is not root may not bind a port below 1024, and
+		// ECS gives containers no way around it (containers-roadmap #1721):
+		// "bind: permission denied" (Go), "EACCES: permission denied
+		// 0.0.0.0:80" (Node), "bind() to 0.0.0.0:80 failed (13: Permission
+		// denied)" (nginx).
+		evidence := evidenceOf(all, "permission denied")
+		if !bindDenied(evidence) {
+			evidence = ""
+		}
+		for _, l := range logLines(t) {
+			if evidence == "" && bindDenied(l) {
+				evidence = strings.TrimSpace(l)
+			}
+		}
+		return Cause{Kind: PrivilegedPort, Evidence: evidence,
+			Summary:       "the app may not listen on its port: a user other than root cannot bind a port below 1024",
+			Settings:      []string{stack.KeyContainerPort, stack.KeyUser},
+			Check:         "make the app listen on a port of 1024 or more (nginx-unprivileged listens on 8080), and make that the container port",
+			Deterministic: true, ExitCode: exitCode(t)}
 	case has(reason, "failed ELB health checks"):
 		return Cause{Kind: ELBHealthCheck, Evidence: reason,
 			Summary:  "ECS stopped the task because it failed the load balancer's health checks",
@@ -228,6 +260,23 @@ func ClassifyTarget(state, reason, description string) (Cause, bool) {
 		return Cause{}, false
 	}
 	return c, true
+}
+
+// readOnlyMarker is the text of EROFS.
+const readOnlyMarker = "read-only file system"
+
+// bindDenied reports whether line says the app may not bind its port.
+func bindDenied(line string) bool {
+	return has(line, "bind", "listen") && has(line, "permission denied", "eacces")
+}
+
+// logLines are the log lines of every container of t.
+func logLines(t Task) []string {
+	var lines []string
+	for _, c := range t.Containers {
+		lines = append(lines, c.LogLines...)
+	}
+	return lines
 }
 
 // has reports whether s contains any of subs, ignoring case.

@@ -75,6 +75,34 @@ func TestClassify(t *testing.T) {
 			StartedAt: start, StoppedAt: start.Add(StartupWindow + time.Second),
 			Containers: []Container{{Name: "app", ExitCode: code(1)}}},
 			AppExit, "", false},
+		{"write to a read-only root filesystem (Python)", Task{StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
+			StartedAt: start, StoppedAt: start.Add(3 * time.Second),
+			Containers: []Container{{Name: "app", ExitCode: code(1), LogLines: []string{
+				"Traceback (most recent call last):",
+				"OSError: [Errno 30] Read-only file system: '/app/cache'"}}}},
+			ReadOnlyFilesystem, stack.KeyWritablePath, true},
+		{"write to a read-only root filesystem (nginx), long after start", Task{StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
+			StartedAt: start, StoppedAt: start.Add(StartupWindow + time.Minute),
+			Containers: []Container{{Name: "app", ExitCode: code(1), LogLines: []string{
+				`nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)`}}}},
+			ReadOnlyFilesystem, stack.KeyWritablePath, false},
+		{"port below 1024 as a non-root user (nginx)", Task{StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
+			Containers: []Container{{Name: "app", ExitCode: code(1), LogLines: []string{
+				"nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)"}}}},
+			PrivilegedPort, stack.KeyContainerPort, true},
+		{"port below 1024 as a non-root user (Go)", Task{StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
+			Containers: []Container{{Name: "app", ExitCode: code(1), LogLines: []string{
+				"2026/12/01 08:00:01 listen tcp :443: bind: permission denied"}}}},
+			PrivilegedPort, stack.KeyContainerPort, true},
+		{"port below 1024 as a non-root user (Node)", Task{StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
+			Containers: []Container{{Name: "app", ExitCode: code(1), LogLines: []string{
+				"Error: listen EACCES: permission denied 0.0.0.0:80"}}}},
+			PrivilegedPort, stack.KeyContainerPort, true},
+		{"a permission denied that is no bind stays an app exit", Task{StopCode: "EssentialContainerExited", StoppedReason: "Essential container in task exited",
+			StartedAt: start, StoppedAt: start.Add(5 * time.Second),
+			Containers: []Container{{Name: "app", ExitCode: code(1), LogLines: []string{
+				"open /etc/app/secret.pem: permission denied"}}}},
+			AppExit, "", true},
 		{"unknown", Task{StopCode: "SpotInterruption", StoppedReason: "Your Spot Task was interrupted."},
 			Unknown, "", false},
 	}
