@@ -308,3 +308,56 @@ func (t *templateTree) setForce(force bool) bool {
 	*enable = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: value}
 	return true
 }
+
+// setOffStates writes, into the template's ECS service, the off state of
+// each deployment setting that a template of an earlier cfnfargate left out
+// when it was off: LifecycleHooks [], Alarms without names, enable or
+// rollback, and Strategy ROLLING. UpdateService keeps what a request leaves
+// out ("the ECS UpdateService API is stateful, meaning that if a field is
+// not present in the CloudFormation object, it will be ignored in the
+// update", aws-cdk #25346; "ECS requires an explicit empty lifecycle hook
+// list to clear existing hooks", terraform-provider-aws #47096), so a
+// release template without them would leave a later release's gate,
+// alarms and blue/green strategy on the service, the gate's hook then
+// calling a function the update deletes (review 2, F7). It reports whether
+// it added one.
+func (t *templateTree) setOffStates() bool {
+	services := t.resourceIDs(serviceType)
+	if len(services) != 1 {
+		return false
+	}
+	def := t.resource(services[0])
+	props := mappingValue(def, "Properties")
+	if props == nil || props.Kind != yaml.MappingNode {
+		return false
+	}
+	scalar := func(tag, value string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value} }
+	empty := func() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle} }
+	config := mappingValue(props, "DeploymentConfiguration")
+	if config == nil {
+		config = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		props.Content = append(props.Content, scalar("!!str", "DeploymentConfiguration"), config)
+	}
+	if config.Kind != yaml.MappingNode {
+		return false
+	}
+	added := false
+	for _, member := range []struct {
+		key   string
+		value func() *yaml.Node
+	}{
+		{"Alarms", func() *yaml.Node {
+			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+				scalar("!!str", "AlarmNames"), empty(), scalar("!!str", "Enable"), scalar("!!bool", "false"),
+				scalar("!!str", "Rollback"), scalar("!!bool", "false")}}
+		}},
+		{"LifecycleHooks", empty},
+		{"Strategy", func() *yaml.Node { return scalar("!!str", "ROLLING") }},
+	} {
+		if mappingValue(config, member.key) == nil {
+			config.Content = append(config.Content, scalar("!!str", member.key), member.value())
+			added = true
+		}
+	}
+	return added
+}
