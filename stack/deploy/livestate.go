@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -360,4 +361,62 @@ func (t *templateTree) setOffStates() bool {
 		}
 	}
 	return added
+}
+
+// sameResource reports whether two resource definitions say the same,
+// however each is written: JSON or YAML, an intrinsic function in its short
+// form (!Ref X) or its long one ({Ref: X}), a number quoted or not.
+func sameResource(a, b *yaml.Node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, errA := json.Marshal(semantic(a))
+	y, errB := json.Marshal(semantic(b))
+	return errA == nil && errB == nil && bytes.Equal(x, y)
+}
+
+// semantic is what a node says, with intrinsic functions in their long
+// form and every scalar as its text.
+func semantic(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.AliasNode:
+		if len(n.Content) > 0 {
+			return semantic(n.Content[0])
+		}
+		if n.Alias != nil {
+			return semantic(n.Alias)
+		}
+		return nil
+	}
+	var v any
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = semantic(n.Content[i+1])
+		}
+		v = m
+	case yaml.SequenceNode:
+		l := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			l[i] = semantic(c)
+		}
+		v = l
+	default:
+		v = n.Value
+	}
+	fn, short := strings.CutPrefix(n.Tag, "!")
+	if !short || strings.HasPrefix(fn, "!") {
+		return v
+	}
+	switch fn {
+	case "Ref", "Condition":
+		return map[string]any{fn: v}
+	case "GetAtt":
+		if s, ok := v.(string); ok {
+			resource, attribute, _ := strings.Cut(s, ".")
+			v = []any{resource, attribute}
+		}
+	}
+	return map[string]any{"Fn::" + fn: v}
 }

@@ -203,13 +203,13 @@ func planSync(deployed, next *templateTree, rules []string, weights map[string]i
 	whole.setWeights(weights)
 	var weightRules, ruleRules []string
 	for _, id := range rules {
-		if nodeText(weighted.resource(id)) != nodeText(deployed.resource(id)) {
+		if !sameResource(weighted.resource(id), deployed.resource(id)) {
 			weightRules = append(weightRules, id)
 		}
-		if nodeText(whole.resource(id)) != nodeText(weighted.resource(id)) {
+		if !sameResource(whole.resource(id), weighted.resource(id)) {
 			ruleRules = append(ruleRules, id)
 		}
-		if want := next.resource(id); want != nil && nodeText(whole.resource(id)) != nodeText(want) {
+		if want := next.resource(id); want != nil && !sameResource(whole.resource(id), want) {
 			a.residual = append(a.residual, id)
 		}
 	}
