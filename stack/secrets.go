@@ -232,14 +232,16 @@ func checkParameterName(name string) error {
 	if !ssmNameCharacters.MatchString(name) {
 		return fmt.Errorf("has characters SSM does not allow in a parameter name: only letters, digits, _ . - and / between levels (SSM API reference, PutParameter); a Secrets Manager secret is secretsmanager:NAME")
 	}
-	if strings.Contains(name, "/") && !strings.HasPrefix(name, "/") {
-		return fmt.Errorf("is not fully qualified: a parameter in a hierarchy starts with /, as in /%s (SSM user guide, \"Requirements and constraints for parameter names\")", name)
-	}
+	// The empty levels first: the name that "not fully qualified"
+	// suggests must be valid itself (/a//b is not).
 	levels := strings.Split(strings.TrimPrefix(name, "/"), "/")
 	for _, l := range levels {
 		if l == "" {
 			return fmt.Errorf("has an empty level (// or a / at the end): each level between slashes needs a name")
 		}
+	}
+	if strings.Contains(name, "/") && !strings.HasPrefix(name, "/") {
+		return fmt.Errorf("is not fully qualified: a parameter in a hierarchy starts with /, as in /%s (SSM user guide, \"Requirements and constraints for parameter names\")", name)
 	}
 	if len(levels) > ssmMaxLevels {
 		return fmt.Errorf("has %d levels: SSM allows up to %d (SSM user guide, \"Requirements and constraints for parameter names\", hierarchy depth)", len(levels), ssmMaxLevels)

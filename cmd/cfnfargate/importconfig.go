@@ -60,7 +60,7 @@ func checkImported(settings []copilot.Setting, env string) (stack.Config, error)
 					label += ", " + l
 				}
 			}
-			problems = append(problems, stack.Problem{Key: label, Message: p.Message})
+			problems = append(problems, stack.Problem{Key: label, Message: problemText(p)})
 		}
 	} else if err != nil {
 		return cfg, err
