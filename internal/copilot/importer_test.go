@@ -452,7 +452,9 @@ func TestPlaceholdersWhereUsed(t *testing.T) {
 	}{
 		{"build arguments with --image", build, Options{Image: "nginx:1"}, ""},
 		{"image location with --image", location, Options{Image: "nginx:1"}, ""},
-		{"image location without --image", location, Options{}, "line 4: image.location: uses ${ECR_REPO}"},
+		// --image is the fix the README recommends (review1920 item 9).
+		{"image location without --image", location, Options{}, "line 4: image.location: uses ${ECR_REPO}, which Copilot fills from the shell's environment when it deploys: " +
+			"give the image to deploy with --image URI, which replaces this key, or set ECR_REPO in the environment of the import"},
 		{"a sidecar's image", lbws("sidecars:\n  proxy:\n    image: ${PROXY_IMAGE}\n"), Options{}, ""},
 		{"a key Copilot ignores", lbws("varibles:\n  A: ${UNSET}\n"), Options{}, ""},
 		{"a variable", lbws("variables:\n  A: ${UNSET}\n"), Options{}, "line 7: variables.A: uses ${UNSET}, which Copilot fills from the shell's environment when it deploys: set UNSET"},
