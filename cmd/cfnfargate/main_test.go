@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -184,6 +185,17 @@ func TestBadInput(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "deploi"); code != deploy.ExitInput || !strings.Contains(stderr, `unknown command "deploi"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestEnvironmentFlagHelp proves deploy --help names the value of
+// --environment as the other flags of a name do, and says that it picks
+// the config file's layer too (review1920 polish).
+func TestEnvironmentFlagHelp(t *testing.T) {
+	clearEnv(t)
+	code, stdout, stderr := runCLI(t, "deploy", "--help")
+	if code != 0 || !regexp.MustCompile(`--environment NAME\s+run the service in the shared environment NAME .*picks the config file's layer environments\.NAME`).MatchString(stdout) {
+		t.Errorf("exit %d, deploy --help:\n%s%s\nwant --environment NAME, and that NAME picks the config file's layer", code, stdout, stderr)
 	}
 }
 
