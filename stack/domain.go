@@ -149,7 +149,9 @@ func (v *validator) domain(d Domain) {
 	}
 	switch {
 	case d.HostedZoneID == "":
-		v.addCross(KeyHostedZoneID, []string{KeyDomainName}, "is required with domain-name %s: the Route 53 hosted zone (Z...) that holds it", d.Name)
+		// Keyed by the setting given, not the one missing: a label that
+		// named both read as if both were missing (review1920 polish).
+		v.addNeeds(KeyDomainName, []string{KeyHostedZoneID}, "%s needs the Route 53 hosted zone (Z...) that holds it, where the stack validates its certificate and writes its record", d.Name)
 	case !hostedZonePatt.MatchString(d.HostedZoneID):
 		v.add(KeyHostedZoneID, "%q is not a Route 53 hosted zone ID: expected uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ (without /hostedzone/)", d.HostedZoneID)
 	}

@@ -206,7 +206,7 @@ func (v *validator) routing(c Config) {
 			given bool
 		}{{KeyHost, len(e.Hosts) > 0}, {KeyPath, len(e.Paths) > 0}} {
 			if key := r.key; r.given {
-				v.addCross(key, []string{KeyEnvironment}, "routes a listener rule of a shared environment: give environment too (cfnfargate env lists how to make one); a service without one has a load balancer of its own and no rule")
+				v.addNeeds(key, []string{KeyEnvironment}, "routes a listener rule of a shared environment, and no environment is given: a service without one has a load balancer of its own and no rule")
 			}
 		}
 	}

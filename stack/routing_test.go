@@ -50,8 +50,8 @@ func TestValidateRouting(t *testing.T) {
 		{"load balancer setting", inEnv(func(c *stack.Config) { c.LoadBalancer.IdleTimeout = 120 }), "idle-timeout", "belongs to environment prod"},
 		{"insights", inEnv(func(c *stack.Config) { c.Service.ContainerInsights = false }), "no-container-insights", "belongs to environment prod"},
 		{"priority", inEnv(func(c *stack.Config) { c.Environment.Priority = 50001 }), "priority", "out of range"},
-		{"host without environment", inEnv(func(c *stack.Config) { c.Environment.Name = "" }), "host", "give environment too"},
-		{"path without environment", inEnv(func(c *stack.Config) { c.Environment = stack.Environment{Paths: []string{"/api/*"}} }), "path", "give environment too"},
+		{"host without environment", inEnv(func(c *stack.Config) { c.Environment.Name = "" }), "host", "and no environment is given"},
+		{"path without environment", inEnv(func(c *stack.Config) { c.Environment = stack.Environment{Paths: []string{"/api/*"}} }), "path", "and no environment is given"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +86,34 @@ func TestValidateRouting(t *testing.T) {
 	})
 	if err := c.Validate(); err != nil {
 		t.Errorf("a domain beside a host: %v", err)
+	}
+}
+
+// Proves the library names the setting that fixes a host without an
+// environment, or a domain without its zone, as data (Give), and no flag
+// or command (review1920 item 10): the command line words them.
+func TestProblemsGiveTheSettingThatFixesThem(t *testing.T) {
+	tests := []struct {
+		cfg       stack.Config
+		key, give string
+	}{
+		{inEnv(func(c *stack.Config) { c.Environment.Name = "" }), stack.KeyHost, stack.KeyEnvironment},
+		{func() stack.Config { c := stack.Default(); c.Domain.Name = "shop.example.com"; return c }(), stack.KeyDomainName, stack.KeyHostedZoneID},
+	}
+	for _, tt := range tests {
+		var verr *stack.ValidationError
+		if err := tt.cfg.Validate(); !errors.As(err, &verr) {
+			t.Fatalf("Validate = %v; want problems", err)
+		}
+		i := slices.IndexFunc(verr.Problems, func(p stack.Problem) bool { return p.Key == tt.key })
+		if i < 0 {
+			t.Fatalf("no problem of %s: %v", tt.key, verr.Problems)
+		}
+		p := verr.Problems[i]
+		if !slices.Equal(p.Give, []string{tt.give}) || !strings.HasSuffix(p.String(), "; give "+tt.give) ||
+			strings.Contains(p.Message, "--") || strings.Contains(p.Message, "cfnfargate ") {
+			t.Errorf("%s: %q, Give %v; want Give [%s], no flag and no command in the message", tt.key, p.String(), p.Give, tt.give)
+		}
 	}
 }
 

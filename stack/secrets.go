@@ -84,7 +84,7 @@ func (s SecretSource) referencedSecret() string {
 	if s.Service != ServiceSSM {
 		return ""
 	}
-	name, ok := strings.CutPrefix(s.Name, ssmSecretReferencePrefix)
+	name, ok := strings.CutPrefix(s.Name, SSMSecretReferencePrefix)
 	if !ok {
 		return ""
 	}
@@ -99,7 +99,7 @@ const (
 	// /aws/reference/secretsmanager/secret_ID_in_Secrets_Manager" (SSM user
 	// guide, "Referencing AWS Secrets Manager secrets from Parameter Store
 	// parameters").
-	ssmSecretReferencePrefix = "/aws/reference/secretsmanager/"
+	SSMSecretReferencePrefix = "/aws/reference/secretsmanager/"
 	// AWS's public parameters (SSM user guide, "Working with public
 	// parameters").
 	ssmPublicPrefix = "/aws/service/"
@@ -221,7 +221,7 @@ func checkParameterName(name string) error {
 	if name == "" {
 		return fmt.Errorf("is empty: give an SSM parameter name such as /prod/db/password, a Secrets Manager secret as secretsmanager:NAME, or an ARN")
 	}
-	if reference, ok := strings.CutPrefix(name, ssmSecretReferencePrefix); ok {
+	if reference, ok := strings.CutPrefix(name, SSMSecretReferencePrefix); ok {
 		// The rest is a Secrets Manager secret's name, with that service's
 		// characters.
 		if err := checkSecretName(reference); err != nil {
@@ -232,14 +232,16 @@ func checkParameterName(name string) error {
 	if !ssmNameCharacters.MatchString(name) {
 		return fmt.Errorf("has characters SSM does not allow in a parameter name: only letters, digits, _ . - and / between levels (SSM API reference, PutParameter); a Secrets Manager secret is secretsmanager:NAME")
 	}
-	if strings.Contains(name, "/") && !strings.HasPrefix(name, "/") {
-		return fmt.Errorf("is not fully qualified: a parameter in a hierarchy starts with /, as in /%s (SSM user guide, \"Requirements and constraints for parameter names\")", name)
-	}
+	// The empty levels first: the name that "not fully qualified"
+	// suggests must be valid itself (/a//b is not).
 	levels := strings.Split(strings.TrimPrefix(name, "/"), "/")
 	for _, l := range levels {
 		if l == "" {
 			return fmt.Errorf("has an empty level (// or a / at the end): each level between slashes needs a name")
 		}
+	}
+	if strings.Contains(name, "/") && !strings.HasPrefix(name, "/") {
+		return fmt.Errorf("is not fully qualified: a parameter in a hierarchy starts with /, as in /%s (SSM user guide, \"Requirements and constraints for parameter names\")", name)
 	}
 	if len(levels) > ssmMaxLevels {
 		return fmt.Errorf("has %d levels: SSM allows up to %d (SSM user guide, \"Requirements and constraints for parameter names\", hierarchy depth)", len(levels), ssmMaxLevels)
@@ -249,7 +251,7 @@ func checkParameterName(name string) error {
 	// can create such a parameter, so only AWS's own are there to read.
 	if lower := strings.ToLower(strings.TrimPrefix(name, "/")); strings.HasPrefix(lower, "aws") || strings.HasPrefix(lower, "ssm") {
 		if !strings.HasPrefix(name, ssmPublicPrefix) {
-			return fmt.Errorf("begins with aws or ssm, which SSM reserves: no parameter can be created with such a name (SSM user guide, \"Requirements and constraints for parameter names\"); AWS's own under /aws/ are %sNAME (a Secrets Manager secret) and the public parameters %s...", ssmSecretReferencePrefix, ssmPublicPrefix)
+			return fmt.Errorf("begins with aws or ssm, which SSM reserves: no parameter can be created with such a name (SSM user guide, \"Requirements and constraints for parameter names\"); AWS's own under /aws/ are %sNAME (a Secrets Manager secret) and the public parameters %s...", SSMSecretReferencePrefix, ssmPublicPrefix)
 		}
 	}
 	return nil

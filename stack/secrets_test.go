@@ -90,6 +90,8 @@ func TestSecretNameRules(t *testing.T) {
 		{"/prod/db+password", "has characters SSM does not allow in a parameter name"},
 		{"prod/db/password", "is not fully qualified: a parameter in a hierarchy starts with /, as in /prod/db/password"},
 		{"/prod//password", "has an empty level"},
+		// Not "as in /a//b", itself invalid (review1920 polish).
+		{"a//b", "has an empty level"},
 		{"/prod/", "has an empty level"},
 		{"", "is empty"},
 		{"awsTestParameter", "begins with aws or ssm, which SSM reserves"},

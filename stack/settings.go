@@ -670,7 +670,7 @@ var settings = []Setting{
 
 	// Shared environment.
 	{Key: KeyEnvironment, Group: GroupEnvironment,
-		Usage: "run the service in this shared environment (cfnfargate env): its load balancer and cluster, with a listener rule",
+		Usage: "run the service in the shared environment `NAME` (cfnfargate env): its load balancer and cluster, with a listener rule; NAME also picks the config file's layer environments.NAME",
 		Str:   func(c *Config) *string { return &c.Environment.Name }},
 	{Key: KeyDedicatedALB, Group: GroupEnvironment,
 		Usage: "with environment: keep a load balancer and cluster of the service's own, as a security boundary; the environment still picks the config file's layer and the stack name",

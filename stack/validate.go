@@ -21,13 +21,22 @@ type Problem struct {
 	// them can drop the problem: it judged Key against a value the user
 	// did not mean.
 	Related []string
+	// Give are the keys of the settings whose value would fix it, after
+	// Message says what is wrong: data rather than words, so that a
+	// caller names them as it names settings (the command line as flags,
+	// with its own hints). String writes them as keys.
+	Give []string
 }
 
 func (p Problem) String() string {
-	if p.Key == "" {
-		return p.Message
+	msg := p.Message
+	if len(p.Give) > 0 {
+		msg += "; give " + strings.Join(p.Give, " or ")
 	}
-	return p.Key + ": " + p.Message
+	if p.Key == "" {
+		return msg
+	}
+	return p.Key + ": " + msg
 }
 
 // ValidationError lists every problem found in the input, all at once,
@@ -188,6 +197,13 @@ func (v *validator) add(key, format string, args ...any) {
 // its message names each of them with its value.
 func (v *validator) addCross(key string, related []string, format string, args ...any) {
 	v.problems = append(v.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...), Related: related})
+}
+
+// addNeeds adds a problem of key that a value of one of the settings give
+// would fix; they are involved too (Related), as the message judges key
+// without them.
+func (v *validator) addNeeds(key string, give []string, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...), Related: give, Give: give})
 }
 
 var namePattern = lazyregexp.New(`^[A-Za-z0-9-]+$`)

@@ -88,7 +88,7 @@ func TestValidateRejects(t *testing.T) {
 		}, "scale-in-cooldown", "allowed 0 to 3600"},
 		{"domain not qualified", func(c *stack.Config) { c.Domain = stack.Domain{Name: "localhost", HostedZoneID: "Z1"} }, "domain-name", "not a fully qualified domain name"},
 		{"domain uppercase", func(c *stack.Config) { c.Domain = stack.Domain{Name: "App.Example.com", HostedZoneID: "Z1"} }, "domain-name", "lowercase labels"},
-		{"domain without zone", func(c *stack.Config) { c.Domain.Name = "app.example.com" }, "hosted-zone-id", "is required with domain-name"},
+		{"domain without zone", func(c *stack.Config) { c.Domain.Name = "app.example.com" }, "domain-name", "app.example.com needs the Route 53 hosted zone"},
 		{"zone with prefix", func(c *stack.Config) {
 			c.Domain = stack.Domain{Name: "app.example.com", HostedZoneID: "/hostedzone/Z1"}
 		}, "hosted-zone-id", "not a Route 53 hosted zone ID"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,15 @@ func deleteCommand() *cli.Command {
 					region, _ := deploy.Region(ctx, clientOptions(c))
 					return region
 				},
+				Access: awsAccessArgs(c),
+				Releases: func(ctx context.Context) (int, error) {
+					_, clients, err := operationOf(c).clients(ctx)
+					if err != nil {
+						return 0, err
+					}
+					releases, err := operate.History(ctx, clients, c.String("stack"))
+					return len(releases), err
+				},
 			}
 			if !c.Bool("yes") {
 				o.Confirm = func(ctx context.Context, name string) error { return confirm(ctx, c, name) }
@@ -60,9 +70,15 @@ type deleteCmd struct {
 	// without asking (--yes).
 	Confirm func(ctx context.Context, name string) error
 	// Region names the region the stack was looked for in, for the
-	// message about a stack that does not exist.
+	// message about a stack that does not exist and the clean-up command.
 	Region func(ctx context.Context) string
-	Out    io.Writer
+	// Access are the AWS flags the user gave (--region, --profile,
+	// --endpoint-url), which the clean-up command repeats.
+	Access []string
+	// Releases counts the stack's releases before it is deleted; nil, or
+	// an error, says the history may or may not hold some.
+	Releases func(ctx context.Context) (int, error)
+	Out      io.Writer
 }
 
 // Validate reports every problem with the input, before AWS is called.
@@ -99,20 +115,47 @@ func (o deleteCmd) Execute(ctx context.Context, d *deploy.Deployer) error {
 			return err
 		}
 	}
+	// Counted before the delete: the history is found through the stack.
+	releases, counted := 0, false
+	if o.Releases != nil {
+		n, err := o.Releases(ctx)
+		releases, counted = n, err == nil
+	}
 	if _, err := d.Delete(ctx, deploy.DeleteInput{StackName: o.Stack, RoleARN: o.RoleARN, Timeout: o.Timeout}); err != nil {
 		return err
 	}
+	if counted && releases == 0 {
+		fmt.Fprintf(o.Out, "It had no release history; a new stack named %s starts one of its own.\n", o.Stack)
+		return nil
+	}
 	// The history is the deleted stack's own: a new stack of the name
 	// starts another, and rollback never reaches back to this one.
-	regionFlag := ""
-	if region != "" {
-		regionFlag = " --region " + region
+	what := "Its release history, if it has one,"
+	switch {
+	case counted && releases == 1:
+		what = "Its release history (1 release)"
+	case counted:
+		what = fmt.Sprintf("Its release history (%d releases)", releases)
 	}
 	path := operate.HistoryPath(o.Stack, st.ID)
-	fmt.Fprintf(o.Out, "Its release history, if it has one, stays in SSM Parameter Store under %s; a new stack named %s starts a history of its own. Remove it with:\n"+
-		"  aws ssm get-parameters-by-path%s --path %s --recursive --query 'Parameters[].Name' --output text | xargs -n 10 aws ssm delete-parameters%s --names\n",
-		path, o.Stack, regionFlag, path, regionFlag)
+	fmt.Fprintf(o.Out, "%s stays in SSM Parameter Store under %s; a new stack named %s starts a history of its own. Remove it with:\n  %s\n",
+		what, path, o.Stack, o.cleanUp(region, path))
 	return nil
+}
+
+// cleanUp is the command that removes the history under path: the AWS
+// CLI's, with the region the stack was in and the --profile and
+// --endpoint-url given, so that it acts on the same account and endpoint.
+func (o deleteCmd) cleanUp(region, path string) string {
+	var access []string
+	if region != "" && !slices.Contains(o.Access, "--region") {
+		access = append(access, "--region", region)
+	}
+	access = append(access, o.Access...)
+	list := shellWords(append(append([]string{"aws", "ssm", "get-parameters-by-path"}, access...),
+		"--path", path, "--recursive", "--query", "Parameters[].Name", "--output", "text"))
+	remove := shellWords(append(append([]string{"xargs", "-n", "10", "aws", "ssm", "delete-parameters"}, access...), "--names"))
+	return list + " | " + remove
 }
 
 // confirm asks on a terminal before deleting; elsewhere it refuses, so that

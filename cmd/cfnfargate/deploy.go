@@ -67,10 +67,11 @@ func deployCommand() *cli.Command {
 type deployOptions struct {
 	// readLocal reads the settings and stack flags and checks what it can
 	// without AWS (readStackSources outside tests); readStack lays them
-	// over what the stack remembers and checks them all
-	// (stackSources.complete).
+	// over what the stack remembers and checks them all, with the
+	// command's own problems, and looks at the account when there are any
+	// (stackSources.check).
 	readLocal func() (*stackSources, error)
-	readStack func(*stackSources) (*stackRun, error)
+	readStack func(ss *stackSources, own []stack.Problem) (*stackRun, error)
 	// labels name the command's own flags in problems: --flag, or the
 	// config-file key or variable the value came from.
 	labels func(name string) string
@@ -156,8 +157,8 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 		o.onPause = checkOnPause(c)
 		return ss, err
 	}
-	o.readStack = func(ss *stackSources) (*stackRun, error) {
-		run, err := ss.complete(rememberStack(c), c.Bool("verbose"))
+	o.readStack = func(ss *stackSources, own []stack.Problem) (*stackRun, error) {
+		run, err := ss.check(c.Context, rememberStack(c), lookAnyway(c), c.Bool("verbose"), own)
 		if err != nil {
 			return nil, withHints(c, err)
 		}
@@ -167,10 +168,10 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 			if err := resolveEnvironment(ctx, c, d, in, &cfg); err != nil {
 				return nil, nil, err
 			}
-			in.Preflight = lookFirst(c, clients, &run.settings, kindOf(cfg), &o.looked)
+			in.Preflight = lookFirst(c, clients, run.lookAt(&run.settings, &o.looked))
 			// Blue/green: keep the live weights, refuse what is unsafe,
 			// answer the pause gate (delivery.go).
-			dl := clients.Delivery()
+			dl := readingAlarms(clients.Delivery(), c.App.ErrWriter, &o.looked)
 			warnings := keepTraffic(c, dl, in, cfg)
 			stopWatch := watchDelivery(ctx, c, dl, in.StackName, cfg)
 			return func(err error) error {
@@ -187,17 +188,19 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 }
 
 // Validate checks every input and reports every problem at once; nothing
-// is sent to AWS when there is one.
+// that changes AWS is sent when there is one (what the stack remembers,
+// and the account, may be read).
 func (o *deployOptions) Validate() error {
-	var problems []stack.Problem
+	var found []stack.Problem
 	local, err := o.readLocal()
 	var invalid *stack.ValidationError
 	switch {
 	case errors.As(err, &invalid):
-		problems = append(problems, invalid.Problems...)
+		found = invalid.Problems
 	case err != nil:
 		return err
 	}
+	var problems []stack.Problem // the command's own
 	var check deploy.Check
 	if o.deployTimeout != 0 {
 		check.Timeout(o.labels("deploy-timeout"), o.deployTimeout)
@@ -224,12 +227,13 @@ func (o *deployOptions) Validate() error {
 	if errors.As(check.Err(), &invalid) {
 		problems = append(problems, invalid.Problems...)
 	}
-	if len(problems) > 0 {
-		return &stack.ValidationError{Title: "invalid input", Problems: problems}
+	if local == nil && len(found)+len(problems) > 0 {
+		return &stack.ValidationError{Title: "invalid input", Problems: append(found, problems...)}
 	}
-	// What the stack remembers, read only for input that is otherwise
-	// good.
-	run, err := o.readStack(local)
+	// What the stack remembers, and the account when there are problems,
+	// so that one run reports them all; readStack has the problems found
+	// so far in local.
+	run, err := o.readStack(local, problems)
 	if err != nil {
 		return err
 	}
@@ -263,14 +267,13 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		if report != nil {
 			d.Sink = deploy.Tee(d.Sink, report)
 		}
-		// The budget once the change set is under way, so that input
-		// that AWS refuses prints nothing on stdout; and the settings in
-		// the plan.
+		// The budget with a plan that has changes, and the settings in
+		// it; what the default VPC gave once the change set is made.
 		var budget string
 		if o.timing != nil && !o.noWait {
 			budget = budgetLine(*o.timing)
 		}
-		d.Sink = planSink(d.Sink, o.stdout, budget, o.settingChanges())
+		d.Sink = planSink(d.Sink, o.stdout, budget, o.settingChanges(), func() { o.looked.sayChoices(o.stderr) })
 		var finish func(error) error
 		if o.prepare != nil {
 			var warned func() []string
@@ -465,10 +468,10 @@ func diffCommand() *cli.Command {
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			ss, err := readStackSources(c)
-			if err != nil {
-				return err
+			if ss == nil {
+				return err // an unreadable config file
 			}
-			run, err := ss.complete(rememberStack(c), c.Bool("verbose"))
+			run, err := ss.check(c.Context, rememberStack(c), lookAnyway(c), c.Bool("verbose"), nil)
 			if err != nil {
 				return withHints(c, err)
 			}
@@ -477,14 +480,14 @@ func diffCommand() *cli.Command {
 			var plan *deploy.Plan
 			var l looked
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
-				d.Sink = planSink(d.Sink, c.App.Writer, budgetLine(*settingsTiming(cfg)), run.changes)
+				d.Sink = planSink(d.Sink, c.App.Writer, budgetLine(*settingsTiming(cfg)), run.changes, func() { l.sayChoices(c.App.ErrWriter) })
 				if err := resolveEnvironment(ctx, c, d, &in, &cfg); err != nil {
 					return err
 				}
-				if err := keepTrafficForDiff(ctx, c, clients.Delivery(), &in, cfg); err != nil {
+				if err := keepTrafficForDiff(ctx, c, readingAlarms(clients.Delivery(), c.App.ErrWriter, &l), &in, cfg); err != nil {
 					return err
 				}
-				in.Preflight = lookFirst(c, clients, &run.settings, kindOf(cfg), &l)
+				in.Preflight = lookFirst(c, clients, run.lookAt(&run.settings, &l))
 				plan, err = d.Diff(ctx, in)
 				return err
 			})

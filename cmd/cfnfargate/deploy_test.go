@@ -22,10 +22,12 @@ func testDeployOptions(t *testing.T) *deployOptions {
 	var out, errOut bytes.Buffer
 	return &deployOptions{
 		readLocal: func() (*stackSources, error) { return nil, nil },
-		readStack: func(*stackSources) (*stackRun, error) { return &stackRun{in: deploy.Input{StackName: "demo"}}, nil },
-		labels:    func(name string) string { return "--" + name },
-		timeout:   time.Hour,
-		stdout:    &out, stderr: &errOut,
+		readStack: func(*stackSources, []stack.Problem) (*stackRun, error) {
+			return &stackRun{in: deploy.Input{StackName: "demo"}}, nil
+		},
+		labels:  func(name string) string { return "--" + name },
+		timeout: time.Hour,
+		stdout:  &out, stderr: &errOut,
 		run: func(func(context.Context, *deploy.Deployer) error) error {
 			t.Error("the deploy ran")
 			return nil

@@ -194,7 +194,7 @@ func envStackInput(c *cli.Context) (deploy.Input, error) {
 	var check deploy.Check
 	check.StackName(s.label("stack"), name)
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
-	checkNetwork(&check, c, s, public, private)
+	checkNetwork(&check, c, s, public, private, true)
 	arns := append([]string{c.String("certificate-arn")}, c.StringSlice("extra-certificate-arn")...)
 	region, regionErr := deploy.Region(c.Context, clientOptions(c))
 	for i, arn := range arns {
@@ -276,7 +276,7 @@ func envDeployCommand() *cli.Command {
 			var res *deploy.Result
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				in.CheckPlan = refuseReplacingShared(ctx, d, in.StackName, environmentOf(c))
-				in.Preflight = lookFirst(c, clients, &s, environmentStack, nil)
+				in.Preflight = lookFirst(c, clients, lookAt{settings: &s, kind: environmentStack})
 				res, err = d.Deploy(ctx, in)
 				return err
 			})
@@ -309,7 +309,7 @@ func envDiffCommand() *cli.Command {
 			var plan *deploy.Plan
 			err = withClients(c, func(ctx context.Context, clients *deploy.Clients, d *deploy.Deployer) (err error) {
 				in.CheckPlan = refuseReplacingShared(ctx, d, in.StackName, environmentOf(c))
-				in.Preflight = lookFirst(c, clients, &s, environmentStack, nil)
+				in.Preflight = lookFirst(c, clients, lookAt{settings: &s, kind: environmentStack})
 				plan, err = d.Diff(ctx, in)
 				return err
 			})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -34,6 +35,9 @@ func (f *fakeCloudFormation) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action, name := r.PostForm.Get("Action"), r.PostForm.Get("StackName")
+	if target := r.Header.Get("X-Amz-Target"); action == "" && target != "" {
+		action = target[strings.LastIndex(target, ".")+1:] // a JSON API's, such as SSM's
+	}
 	f.mu.Lock()
 	f.requests = append(f.requests, action+" "+name)
 	f.mu.Unlock()

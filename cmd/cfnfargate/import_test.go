@@ -381,6 +381,7 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 				t.Fatalf("import: exit %d: %s", code, stderr)
 			}
 			createSecretsOf(t, m, config)
+			createAlarmsOf(t, m, config)
 			stackName := "imported-" + tc.Dir
 			args := []string{"deploy", "--config", config, "--stack", stackName, "--vpc-id", n.VpcID,
 				"--public-subnets", strings.Join(n.PublicSubnets, ","), "--private-subnets", strings.Join(n.PrivateSubnets, ","),
@@ -401,6 +402,35 @@ func TestImportedConfigsDeployIntoMoto(t *testing.T) {
 				t.Errorf("status: exit %d: %s%s", code, stdout, stderr)
 			}
 		})
+	}
+}
+
+// createAlarmsOf creates in moto the rollback alarms the config at path
+// names, which the deploy's pre-flight looks for.
+func createAlarmsOf(t *testing.T, m *testenv.Moto, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type alarms struct {
+		Alarms []string `yaml:"rollback-alarm"`
+	}
+	var cfg struct {
+		alarms       `yaml:",inline"`
+		Environments map[string]alarms `yaml:"environments"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	names := cfg.Alarms
+	for _, layer := range cfg.Environments {
+		names = append(names, layer.Alarms...)
+	}
+	for _, name := range names {
+		m.Query(t, "monitoring", "PutMetricAlarm", url.Values{"AlarmName": {name}, "Namespace": {"AWS/ApplicationELB"},
+			"MetricName": {"HTTPCode_Target_5XX_Count"}, "Statistic": {"Sum"}, "Period": {"60"}, "EvaluationPeriods": {"1"},
+			"Threshold": {"1"}, "ComparisonOperator": {"GreaterThanOrEqualToThreshold"}})
 	}
 }
 
@@ -657,5 +687,58 @@ func TestImportRegionAccountNeedNoStack(t *testing.T) {
 		if code != 0 || !strings.Contains(stderr, w) {
 			t.Errorf("exit %d, stderr lacks %q:\n%s", code, w, stderr)
 		}
+	}
+}
+
+// TestImportCommentsEveryKey proves the README's promise that each key of
+// an imported config names where its value came from, empty values
+// included (review1920 item 8): yaml.v3 drops, or moves to the next key,
+// the comment of a key whose value is [] or {}. It checks every imported
+// config of testdata/copilot/, and a layer that leaves out a list the
+// base sets, whose [] must carry the comment and leave the next
+// environment's name alone.
+// Proves: every key of the base and of each layer has its comment.
+func TestImportCommentsEveryKey(t *testing.T) {
+	uncommented := func(t *testing.T, name string, text []byte) {
+		t.Helper()
+		var doc yaml.Node
+		if err := yaml.Unmarshal(text, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var walk func(m *yaml.Node, where string)
+		walk = func(m *yaml.Node, where string) {
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				k, v := m.Content[i], m.Content[i+1]
+				if k.LineComment == "" && v.LineComment == "" {
+					t.Errorf("%s: %s%s has no comment naming its source", name, where, k.Value)
+				}
+				if k.Value == "environments" {
+					for j := 0; j+1 < len(v.Content); j += 2 {
+						if c := v.Content[j].LineComment; c != "" {
+							t.Errorf("%s: environment %s carries the comment %q of another key", name, v.Content[j].Value, c)
+						}
+						walk(v.Content[j+1], "environments."+v.Content[j].Value+".")
+					}
+				}
+			}
+		}
+		walk(doc.Content[0], "")
+	}
+	for _, tc := range copilotCases(t) {
+		text, err := os.ReadFile(filepath.Join(copilotTestdata, tc.Dir, "app.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		uncommented(t, tc.Dir, text)
+	}
+	alarm := copilot.Setting{Key: "rollback-alarm", Values: []string{"api-5xx"}, List: true, Source: "deployment.rollback_alarms", Line: 12}
+	text, err := renderImported(&copilot.Result{Service: "api", Settings: []copilot.Setting{alarm},
+		Layers: []copilot.Layer{{Name: "prod"}, {Name: "test", Settings: []copilot.Setting{alarm}}}}, "manifest.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncommented(t, "a layer without the base's list", text)
+	if want := "    rollback-alarm: [] # environment prod does not set it: cfnfargate's default\n  test:\n"; !strings.Contains(string(text), want) {
+		t.Errorf("the config lacks %q:\n%s", want, text)
 	}
 }

@@ -60,7 +60,7 @@ func checkImported(settings []copilot.Setting, env string) (stack.Config, error)
 					label += ", " + l
 				}
 			}
-			problems = append(problems, stack.Problem{Key: label, Message: p.Message})
+			problems = append(problems, stack.Problem{Key: label, Message: problemText(p)})
 		}
 	} else if err != nil {
 		return cfg, err
@@ -98,7 +98,7 @@ func renderImported(res *copilot.Result, manifest string, extra []deployKey) ([]
 			continue
 		}
 		base[s.Key] = s
-		doc.Content = append(doc.Content, settingKey(s.Key, importComment(s)), settingNode(s))
+		doc.Content = append(doc.Content, commented(s.Key, importComment(s), settingNode(s))...)
 	}
 	for _, k := range extra {
 		key := settingKey(k.key, k.comment)
@@ -175,7 +175,7 @@ func renderLayer(l copilot.Layer, base map[string]copilot.Setting, baseAll []cop
 		if b, ok := base[s.Key]; ok && slices.Equal(b.Values, s.Values) {
 			continue
 		}
-		m.Content = append(m.Content, settingKey(s.Key, importComment(s)), settingNode(s))
+		m.Content = append(m.Content, commented(s.Key, importComment(s), settingNode(s))...)
 	}
 	d := stack.Default()
 	for _, b := range baseAll {
@@ -184,7 +184,7 @@ func renderLayer(l copilot.Layer, base map[string]copilot.Setting, baseAll []cop
 		}
 		row, _ := stack.LookupSetting(b.Key)
 		off := copilot.Setting{Key: b.Key, Values: row.Value(d), List: row.Kind() == stack.KindList}
-		m.Content = append(m.Content, settingKey(b.Key, "environment "+l.Name+" does not set it: cfnfargate's default"), settingNode(off))
+		m.Content = append(m.Content, commented(b.Key, "environment "+l.Name+" does not set it: cfnfargate's default", settingNode(off))...)
 	}
 	if !differs {
 		// The base's comments say it for this environment too.
@@ -217,6 +217,18 @@ func copilotDeferredNote(res *copilot.Result) string {
 
 func settingKey(key, comment string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, LineComment: "# " + comment}
+}
+
+// commented is a key and its value, with comment at the end of the key's
+// line. yaml.v3 drops the line comment of a key whose value is a flow
+// collection ([] or {}), or moves it to the next key of the mapping
+// above: such a value carries the comment itself.
+func commented(key, comment string, value *yaml.Node) []*yaml.Node {
+	if value.Style&yaml.FlowStyle != 0 {
+		value.LineComment = "# " + comment
+		return []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, value}
+	}
+	return []*yaml.Node{settingKey(key, comment), value}
 }
 
 func importComment(s copilot.Setting) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -125,8 +126,13 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want []string
 	}{
+		// Under the header deploy gives its problems (review1920 polish).
 		{"every problem at once", nil, []string{"--cpu", "300", "--memory", "x", "--name", "a b", "--health-check-matcher", "ok"},
-			[]string{"--cpu: 300 is not allowed: use 256, 512", `--memory: "x" is not a whole number`, "--name:", "--health-check-matcher:"}},
+			[]string{"cfnfargate: invalid input:\n", "--cpu: 300 is not allowed: use 256, 512", `--memory: "x" is not a whole number`, "--name:", "--health-check-matcher:"}},
+		// The library names the setting; the command line words it as a
+		// flag and says where one comes from (review1920 item 10).
+		{"host without environment", nil, []string{"--host", "api.example.com"}, []string{"--host: routes a listener rule of a shared environment, and no environment is given: " +
+			"a service without one has a load balancer of its own and no rule; give --environment (cfnfargate env deploy makes one)\n"}},
 		{"fargate pair", nil, []string{"--cpu", "1024", "--memory", "512"}, []string{"--memory, --cpu: memory 512 MiB does not go with cpu 1024"}},
 		{"env syntax", nil, []string{"--env", "NOEQUALS"}, []string{`--env: "NOEQUALS": expected KEY=VALUE`}},
 		{"bad environment variable", map[string]string{"CFNFARGATE_CONTAINER_PORT": "http"}, nil, []string{`CFNFARGATE_CONTAINER_PORT: "http" is not a whole number`}},
@@ -152,7 +158,7 @@ func TestBadInput(t *testing.T) {
 		{"tag syntax", nil, []string{"--tag", "=x"}, []string{`--tag: "=x": expected KEY=VALUE`}},
 		{"internal needs networks", nil, []string{"--internal"}, []string{"--allow-cidr, --internal: internal is on, and an internal load balancer needs at least one source network"}},
 		{"bad network from the environment", map[string]string{"CFNFARGATE_ALLOW_CIDR": "10.0.0.0/8,office"}, nil, []string{`CFNFARGATE_ALLOW_CIDR: "office" is not a network`}},
-		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--hosted-zone-id, --domain-name: is required with domain-name"}},
+		{"domain without zone", nil, []string{"--domain-name", "app.example.com"}, []string{"--domain-name: app.example.com needs the Route 53 hosted zone (Z...) that holds it, where the stack validates its certificate and writes its record; give --hosted-zone-id\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,6 +185,17 @@ func TestBadInput(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "deploi"); code != deploy.ExitInput || !strings.Contains(stderr, `unknown command "deploi"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestEnvironmentFlagHelp proves deploy --help names the value of
+// --environment as the other flags of a name do, and says that it picks
+// the config file's layer too (review1920 polish).
+func TestEnvironmentFlagHelp(t *testing.T) {
+	clearEnv(t)
+	code, stdout, stderr := runCLI(t, "deploy", "--help")
+	if code != 0 || !regexp.MustCompile(`--environment NAME\s+run the service in the shared environment NAME .*picks the config file's layer environments\.NAME`).MatchString(stdout) {
+		t.Errorf("exit %d, deploy --help:\n%s%s\nwant --environment NAME, and that NAME picks the config file's layer", code, stdout, stderr)
 	}
 }
 

@@ -368,24 +368,50 @@ func (r *stackRun) say(w io.Writer) {
 }
 
 // planSink passes the deployer's events on to sink, with the settings
-// in the plan, and writes budget on stdout before the first change set
-// is made: once the input is past every check, so that a deploy refused
-// before it prints nothing on stdout.
-func planSink(sink deploy.Sink, stdout io.Writer, budget string, settings []deploy.SettingChange) deploy.Sink {
-	said := budget == ""
+// in the plan. Once the change set is being made, past every check of
+// the input, it calls making (what the default VPC gave, on stderr); once
+// it is made and has changes, it writes budget on stdout before the plan.
+// Input refused before the change set prints nothing on stdout, and a
+// plan without changes no budget.
+func planSink(sink deploy.Sink, stdout io.Writer, budget string, settings []deploy.SettingChange, making func()) deploy.Sink {
+	made := false
 	return deploy.SinkFunc(func(e deploy.Event) {
 		switch ev := e.(type) {
 		case deploy.ChangeSetPending:
-			if !said {
-				said = true
-				fmt.Fprintln(stdout, budget)
+			if !made {
+				made = true
+				if making != nil {
+					making()
+				}
 			}
 		case deploy.PlanReady:
 			ev.Plan.Settings = settings
+			ev.Plan.Parameters = withoutSettingParameters(ev.Plan.Parameters, settings)
 			e = ev
+			if budget != "" {
+				fmt.Fprintln(stdout, budget)
+				budget = ""
+			}
 		}
 		if sink != nil {
 			sink.Event(e)
 		}
 	})
+}
+
+// withoutSettingParameters drops from a plan's parameter changes those of
+// the parameters that a setting gives and whose change the settings show
+// (image is ContainerImage): each change is shown and counted once, with
+// where its value came from.
+func withoutSettingParameters(params []deploy.ParameterChange, settings []deploy.SettingChange) []deploy.ParameterChange {
+	byParameter := stack.ParameterSettings()
+	var out []deploy.ParameterChange
+	for _, p := range params {
+		key, ok := byParameter[p.Key]
+		if ok && slices.ContainsFunc(settings, func(s deploy.SettingChange) bool { return s.Key == key && !s.Kept }) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -189,8 +189,8 @@ func TestDeployBadInputPrintsNothingAgainstMoto(t *testing.T) {
 		// moto's default VPC in this region has no internet gateway, so it
 		// cannot give the network.
 		{"a new stack without its network", []string{"deploy", "--stack", "bad-c", "--image", "nginx:1.27"},
-			[]string{"--vpc-id: parameter VpcId is required", "cannot hold the stack", "route to an internet gateway in fewer than two Availability Zones"}},
-		{"a host without an environment", []string{"deploy", "--stack", "bad-d", "--host", "api.example.com"}, []string{"--host: routes a listener rule"}},
+			[]string{"--vpc-id: parameter VpcId is required", "cannot hold the stack", "route to an internet gateway in no Availability Zone"}},
+		{"a host without an environment", []string{"deploy", "--stack", "bad-d", "--host", "api.example.com"}, []string{"--host: routes a listener rule of a shared environment, and no environment is given", "give --environment (cfnfargate env deploy makes one)"}},
 		{"a duration without a unit", []string{"deploy", "--stack", "bad-e", "--timeout", "30"}, []string{"is not a duration: give a number with a unit"}},
 		{"the environment given as --env", []string{"deploy", "--stack", "bad-f", "--env", "staging"}, []string{"the environment is --environment staging"}},
 		{"a mistyped flag", []string{"deploy", "--stack", "bad-g", "--imgae", "nginx:1.27"}, []string{"unknown flag --imgae: did you mean --image?"}},

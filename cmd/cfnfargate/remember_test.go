@@ -196,3 +196,33 @@ func TestResetFlag(t *testing.T) {
 		}
 	}
 }
+
+// Proves (review1920 item 4) that a pre-flight finding names where its
+// value came from, as the settings' problems do: a setting kept from a
+// release names that release, one given names its flag, a parameter
+// flag given names its flag, and a parameter that an update of an
+// existing stack is not given names the stack that keeps it; on a create
+// nothing is kept.
+func TestFindingLabels(t *testing.T) {
+	run, err := rememberRun(t, rememberedShop(), false, "--stack", "shop", "--image", "nginx:1.28",
+		"--public-subnets", "subnet-0aaa1111bbb22223a,subnet-0aaa1111bbb22223b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		field  string
+		create bool
+		want   string
+	}{
+		{stack.KeyCPU, false, "cpu, kept from release 1 (give --cpu, or --reset cpu)"},
+		{stack.KeyImage, false, "--image"},
+		{stack.ParamContainerImage, false, "--image"},
+		{stack.ParamPublicSubnetIDs, false, "--public-subnets"},
+		{stack.ParamPrivateSubnetIDs, false, "private-subnets, kept from the stack (give --private-subnets)"},
+		{stack.ParamPrivateSubnetIDs, true, "--private-subnets"},
+	} {
+		if got := run.fieldLabel(tc.field, tc.create); got != tc.want {
+			t.Errorf("fieldLabel(%s, create %v) = %q, want %q", tc.field, tc.create, got, tc.want)
+		}
+	}
+}

@@ -229,7 +229,7 @@ func (src sourced) check(validate func(stack.Config) error, keep func(stack.Prob
 			if keep != nil && !keep(p) {
 				continue
 			}
-			problems = append(problems, stack.Problem{Key: problemLabel(p, src.sources, src.Given), Message: p.Message})
+			problems = append(problems, stack.Problem{Key: problemLabel(p, src.sources, src.Given), Message: problemText(p)})
 		}
 	} else if err != nil {
 		return resolved{}, badInput(err)
@@ -237,9 +237,32 @@ func (src sourced) check(validate func(stack.Config) error, keep func(stack.Prob
 	if len(problems) > 0 {
 		// The settings that could be read come back too, so that callers
 		// can check their own flags against them.
-		return src.resolved, &stack.ValidationError{Title: "invalid settings", Problems: problems}
+		return src.resolved, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	return src.resolved, nil
+}
+
+// settingHints say, by setting key, where a value comes from when a
+// problem asks for one (stack.Problem.Give).
+var settingHints = map[string]string{
+	stack.KeyEnvironment: "cfnfargate env deploy makes one",
+}
+
+// problemText is a settings problem's message, with the settings that
+// would fix it worded as flags, each with its hint: the library says
+// what, the command line where.
+func problemText(p stack.Problem) string {
+	if len(p.Give) == 0 {
+		return p.Message
+	}
+	flags := make([]string, len(p.Give))
+	for i, k := range p.Give {
+		flags[i] = "--" + k
+		if hint, ok := settingHints[k]; ok {
+			flags[i] += " (" + hint + ")"
+		}
+	}
+	return p.Message + "; give " + strings.Join(flags, " or ")
 }
 
 // problemLabel names where the settings of p came from: its own, and those

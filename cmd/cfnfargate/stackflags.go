@@ -113,6 +113,16 @@ type stackRun struct {
 	// notes and warnings are said on stderr once the run goes ahead.
 	notes    []string
 	warnings []stack.Problem
+
+	// sources say where each setting's value came from, after what the
+	// stack remembers: a finding's label names it.
+	sources map[string]source
+	// given are the parameters the run gives (in.Parameters as read).
+	given map[string]bool
+	// known is set when the stack was looked up: remembered is then what
+	// it holds, nil for a stack to create.
+	known      bool
+	remembered *operate.Remembered
 }
 
 // stackSources are the settings and stack flags of a deploy or a diff as
@@ -123,6 +133,14 @@ type stackSources struct {
 	reset     map[string]bool
 	resetAll  bool
 	stackName string
+	// named and located: the stack's name and region are known, so that
+	// what it remembers can be read.
+	named, located bool
+	// resetProblems are --reset's; local are the others found without
+	// AWS (readStackSources); deferred are those of the stack flags that
+	// wait for the values the stack may keep (checkNetwork), judged with
+	// the values given.
+	resetProblems, local, deferred []stack.Problem
 }
 
 // label names where the command's flag name got its value.
@@ -143,7 +161,7 @@ func readStackSources(c *cli.Context) (*stackSources, error) {
 	}
 	ss := &stackSources{c: c, src: src, stackName: serviceStackName(c.String("stack"), src.Config)}
 	var problems []stack.Problem
-	ss.reset, ss.resetAll, problems = readReset(c, src)
+	ss.reset, ss.resetAll, ss.resetProblems = readReset(c, src)
 	var nameCheck deploy.Check
 	checkStackName(&nameCheck, src.resolved, ss.stackName)
 	named := nameCheck.Err() == nil
@@ -166,14 +184,75 @@ func readStackSources(c *cli.Context) (*stackSources, error) {
 	hardened := src.harden()
 	_, err = hardened.check(stack.Config.Validate, robust)
 	problems = append(problems, problemsOf(err)...)
-	problems = append(problems, problemsOf(stackChecks(c, hardened.resolved).Err())...)
+	// Where the tasks and the load balancer run decides what the network
+	// may hold; a stack may remember both.
+	settled := robust == nil || ((src.Given[stack.KeyPublicTasks] || hardened.Hardened[stack.KeyPublicTasks]) && src.Given[stack.KeyInternal])
+	checked := problemsOf(stackChecks(c, hardened.resolved, settled).Err())
+	problems = append(problems, checked...)
+	if !settled {
+		// Judged as given, should what the stack remembers be unreadable.
+		for _, p := range problemsOf(stackChecks(c, hardened.resolved, true).Err()) {
+			if !slices.ContainsFunc(checked, func(q stack.Problem) bool { return q.Key == p.Key && q.Message == p.Message }) {
+				ss.deferred = append(ss.deferred, p)
+			}
+		}
+	}
 	if !named && err == nil {
 		problems = append(problems, requiredForCreate(c, hardened.resolved)...)
 	}
-	if len(problems) > 0 {
-		return ss, &stack.ValidationError{Title: "invalid input", Problems: problems}
+	ss.named, ss.located, ss.local = named, located, problems
+	if all := append(slices.Clone(ss.resetProblems), problems...); len(all) > 0 {
+		return ss, &stack.ValidationError{Title: "invalid input", Problems: all}
 	}
 	return ss, nil
+}
+
+// lookFunc looks at the account for a run whose input has problems, and
+// returns what it finds there (lookAnyway outside tests).
+type lookFunc func(ctx context.Context, run *stackRun) []stack.Problem
+
+// check lays the run's settings over what the stack remembers (read with
+// recall) and reports every problem at once: own (the command's own
+// flags'), --reset's, the settings' and the stack flags', and, when there
+// are any, what the account shows (look: the reads of the pre-flight,
+// which change nothing), so that one run says it all. Without a stack
+// name or a region nothing can be remembered: the problems found without
+// AWS come, with the account's view of the values given. When what the
+// stack remembers cannot be read, the problems found without it stand.
+// Without a problem it returns the deploy's input, as complete does; the
+// pre-flight then runs in the deploy, before the change set.
+func (ss *stackSources) check(ctx context.Context, recall rememberFunc, look lookFunc, verbose bool, own []stack.Problem) (*stackRun, error) {
+	problems := append(slices.Clone(own), ss.resetProblems...)
+	if !ss.named || !ss.located || recall == nil {
+		problems = append(problems, ss.local...)
+		if len(problems) == 0 {
+			return ss.complete(recall, verbose)
+		}
+		if ss.located && look != nil {
+			// Only what the run gives: the stack is not known.
+			if run, _ := ss.complete(nil, verbose); run != nil {
+				problems = append(problems, look(ctx, run)...)
+			}
+		}
+		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
+	}
+	run, err := ss.complete(recall, verbose)
+	if err != nil && problemsOf(err) == nil {
+		if problems = slices.Concat(problems, ss.local, ss.deferred); len(problems) > 0 {
+			return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
+		}
+		return nil, err
+	}
+	// The settings' problems over what the stack remembers include those
+	// found without it (ss.local).
+	problems = append(problems, problemsOf(err)...)
+	if len(problems) == 0 {
+		return run, nil
+	}
+	if look != nil && run != nil {
+		problems = append(problems, look(ctx, run)...)
+	}
+	return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
 }
 
 // complete lays the run's settings over what the stack remembers (read
@@ -206,7 +285,7 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 		return nil, err
 	}
 	problems = append(problems, problemsOf(err)...)
-	check := stackChecks(c, s)
+	check := stackChecks(c, s, true)
 	var parsed deploy.Check // stackChecks has its problems
 	params := parsed.Parameters(s.label("parameter"), c.StringSlice("parameter"))
 	var body string
@@ -230,9 +309,6 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 	if recall != nil && m == nil && unread == "" && len(problems) == 0 {
 		// A new stack: what it needs, now rather than from the deploy.
 		problems = append(problems, requiredForCreate(c, s)...)
-	}
-	if len(problems) > 0 {
-		return nil, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	// Warnings about what this run gives, not about what was kept; a
 	// control that hardened would pass names the value kept that breaks
@@ -272,6 +348,12 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 		delete(params, stack.ParamCertificateArn)
 	}
 	run.settings = s
+	run.sources = merged.sources
+	run.known, run.remembered = recall != nil && unread == "", m
+	run.given = map[string]bool{}
+	for name := range params {
+		run.given[name] = true
+	}
 	run.changes = settingChanges(merged, r, m, verbose)
 	run.record = recordable(merged)
 	var hints map[string]string
@@ -292,6 +374,10 @@ func (ss *stackSources) complete(recall rememberFunc, verbose bool) (*stackRun, 
 		// and fails only at the load balancer. Termination protection
 		// stops the delete before it starts.
 		TerminationProtection: s.Config.DeletionProtection,
+	}
+	if len(problems) > 0 {
+		// The run as far as it goes, for a look at the account.
+		return run, &stack.ValidationError{Title: "invalid input", Problems: problems}
 	}
 	return run, nil
 }
@@ -317,8 +403,9 @@ func checkStackName(check *deploy.Check, s resolved, stackName string) {
 
 // stackChecks checks the stack flags of deploy and diff against the
 // settings s: the network, the certificate, the role, the parameters and
-// the timeout.
-func stackChecks(c *cli.Context, s resolved) *deploy.Check {
+// the timeout. settled says whether where the tasks and the load balancer
+// run is final, or may still be kept from the stack (checkNetwork).
+func stackChecks(c *cli.Context, s resolved, settled bool) *deploy.Check {
 	var check deploy.Check
 	public, private := subnetList(c.StringSlice("public-subnets")), subnetList(c.StringSlice("private-subnets"))
 	publicLabel, privateLabel := s.label("public-subnets"), s.label("private-subnets")
@@ -338,7 +425,7 @@ func stackChecks(c *cli.Context, s resolved) *deploy.Check {
 		}
 		check.DisjointSubnets(publicLabel, public, privateLabel, private)
 	} else {
-		checkNetwork(&check, c, s, public, private)
+		checkNetwork(&check, c, s, public, private, settled)
 	}
 	if c.IsSet("certificate-arn") && c.String("certificate-arn") == "" {
 		// An empty certificate serves HTTP only, which a hardened load
@@ -427,7 +514,7 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 		if !ok {
 			flag = "--parameter " + name + "=VALUE"
 		}
-		check.Add(s.label(strings.TrimPrefix(strings.Fields(flag)[0], "--")), "parameter %s is required to create a stack and the template has no default for it; set it with %s", name, flag)
+		check.Add(s.label(strings.TrimPrefix(strings.Fields(flag)[0], "--")), "%s", requiredMessage(name, flag))
 	}
 	return append(problemsOf(check.Err()), problems...)
 }
@@ -437,15 +524,44 @@ func requiredForCreate(c *cli.Context, s resolved) []stack.Problem {
 // cfg.MinSubnets needs, none in both lists. With the tasks in the public
 // subnets and the load balancer too, the private list is not used, and
 // may repeat the public one (as the pre-flight makes it when it is left
-// out).
-func checkNetwork(check *deploy.Check, c *cli.Context, s resolved, public, private []string) {
+// out). Unless settled, public-tasks and internal may still be kept from
+// the stack: what depends on them waits until they are known.
+func checkNetwork(check *deploy.Check, c *cli.Context, s resolved, public, private []string, settled bool) {
 	check.VPCID(s.label("vpc-id"), c.String("vpc-id"))
 	minPublic, minPrivate := s.Config.MinSubnets()
+	if !settled {
+		minPublic, minPrivate = 1, 1
+	}
 	check.Subnets(s.label("public-subnets"), public, minPublic)
 	check.Subnets(s.label("private-subnets"), private, minPrivate)
-	if !s.Config.Service.PublicTasks || s.Config.LoadBalancer.Internal {
-		check.DisjointSubnets(s.label("public-subnets"), public, s.label("private-subnets"), private)
+	if settled && (!s.Config.Service.PublicTasks || s.Config.LoadBalancer.Internal) {
+		disjointSubnets(check, c, s, public, private)
 	}
+}
+
+// disjointSubnets refuses subnets given in both lists, in one problem
+// that names them all and says how the tasks run in the public subnets
+// instead, where the lists may share them.
+func disjointSubnets(check *deploy.Check, c *cli.Context, s resolved, public, private []string) {
+	var shared []string
+	for _, id := range private {
+		if slices.Contains(public, id) && !slices.Contains(shared, id) {
+			shared = append(shared, id)
+		}
+	}
+	if len(shared) == 0 {
+		return
+	}
+	what := "subnet " + shared[0] + " is"
+	if len(shared) > 1 {
+		what = "subnets " + strings.Join(shared, ", ") + " are"
+	}
+	hint := ""
+	takesPublicTasks := slices.ContainsFunc(c.Command.Flags, func(f cli.Flag) bool { return f.Names()[0] == stack.KeyPublicTasks })
+	if takesPublicTasks && !s.Config.LoadBalancer.Internal {
+		hint = fmt.Sprintf("; to run the tasks in the public subnets with public IPs, give %s, and the private list may then repeat the public one or be left out", s.label(stack.KeyPublicTasks))
+	}
+	check.Add(s.label("private-subnets"), "%s also given in %s: a subnet is either public or private, so the two lists must not share subnets%s", what, s.label("public-subnets"), hint)
 }
 
 // serviceStackName is the stack of a service: given, or NAME-ENVIRONMENT

@@ -17,7 +17,7 @@ func (im *importer) http() {
 	h.key = "http"
 	if ok && h.isScalar() && h.Tag == "!!bool" {
 		if on, _ := h.boolean(); !on {
-			im.problem(h, "false turns the Application Load Balancer off (a service behind a Network Load Balancer or none); cfnfargate always serves through an HTTPS Application Load Balancer, so this service cannot be imported as it is")
+			im.problem(h, "false turns the Application Load Balancer off (a service behind a Network Load Balancer or none); cfnfargate always serves through an Application Load Balancer (HTTPS with a certificate, HTTP only without one), so this service cannot be imported as it is")
 			return
 		}
 	}
@@ -57,7 +57,7 @@ func (im *importer) http() {
 	}
 	if r, ok := h.get("redirect_to_https"); ok {
 		if v, _ := r.boolean(); !v {
-			im.report(Changed, r, "cfnfargate always redirects HTTP to HTTPS")
+			im.report(Changed, r, "with a certificate, cfnfargate always redirects HTTP to HTTPS (without one, the load balancer serves HTTP only)")
 		}
 	}
 	if v, ok := h.get("version"); ok && !strings.EqualFold(v.Value, "http1") {

@@ -531,11 +531,15 @@ func (im *importer) resolvePlaceholders() {
 			continue
 		}
 		var msg string
-		switch p.name {
-		case AppPlaceholder:
+		switch {
+		case p.name == AppPlaceholder:
 			msg = "uses ${COPILOT_APPLICATION_NAME}, Copilot's application name: give it with --app NAME"
-		case EnvPlaceholder:
+		case p.name == EnvPlaceholder:
 			msg = "uses ${COPILOT_ENVIRONMENT_NAME}, the Copilot environment the service runs in: give it with --env NAME"
+		case strings.HasSuffix(p.key, "image.location") || strings.Contains(p.key, "image.build"):
+			// --image replaces the key, and is what the README recommends
+			// for an image Copilot would build or tag at deploy time.
+			msg = fmt.Sprintf("uses ${%s}, which Copilot fills from the shell's environment when it deploys: give the image to deploy with --image URI, which replaces this key, or set %s in the environment of the import", p.name, p.name)
 		default:
 			msg = fmt.Sprintf("uses ${%s}, which Copilot fills from the shell's environment when it deploys: set %s in the environment of the import, or write the value into the manifest", p.name, p.name)
 		}

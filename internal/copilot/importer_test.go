@@ -258,11 +258,13 @@ func TestProblems(t *testing.T) {
 		{"a list", "- a\n- b\n", Options{}, []string{"line 1", "not a Copilot manifest"}},
 		{"no type", "name: api\n", Options{}, []string{"type:", "no type"}},
 		{"a pipeline", "name: p\nstages: []\n", Options{}, []string{"pipeline manifest"}},
-		{"Backend Service", "name: a\ntype: Backend Service\n", Options{}, []string{"line 2: type:", "Backend Service", "no internet-facing load balancer"}},
+		// HTTP only exists without a certificate, and so does an internal
+		// load balancer: never "always HTTPS" (review1920 polish).
+		{"Backend Service", "name: a\ntype: Backend Service\n", Options{}, []string{"line 2: type:", "Backend Service", "no internet-facing load balancer", "--internal"}},
 		{"Worker Service", "name: a\ntype: Worker Service\n", Options{}, []string{"Worker Service", "SQS"}},
 		{"Scheduled Job", "name: a\ntype: Scheduled Job\n", Options{}, []string{"Scheduled Job", "schedule"}},
 		{"unknown type", "name: a\ntype: Web\n", Options{}, []string{`"Web" is not a Copilot service type`}},
-		{"http false", lbws("http: false\n"), Options{}, []string{"line 6: http:", "Application Load Balancer off"}},
+		{"http false", lbws("http: false\n"), Options{}, []string{"line 6: http:", "Application Load Balancer off", "(HTTPS with a certificate, HTTP only without one)"}},
 		{"build without --image", "name: a\ntype: Load Balanced Web Service\nimage:\n  build: Dockerfile\n  port: 80\n", Options{},
 			[]string{"line 4: image.build:", "--image URI"}},
 		{"no port", "name: a\ntype: Load Balanced Web Service\nimage:\n  location: nginx\n", Options{}, []string{"image.port: missing"}},
@@ -452,7 +454,9 @@ func TestPlaceholdersWhereUsed(t *testing.T) {
 	}{
 		{"build arguments with --image", build, Options{Image: "nginx:1"}, ""},
 		{"image location with --image", location, Options{Image: "nginx:1"}, ""},
-		{"image location without --image", location, Options{}, "line 4: image.location: uses ${ECR_REPO}"},
+		// --image is the fix the README recommends (review1920 item 9).
+		{"image location without --image", location, Options{}, "line 4: image.location: uses ${ECR_REPO}, which Copilot fills from the shell's environment when it deploys: " +
+			"give the image to deploy with --image URI, which replaces this key, or set ECR_REPO in the environment of the import"},
 		{"a sidecar's image", lbws("sidecars:\n  proxy:\n    image: ${PROXY_IMAGE}\n"), Options{}, ""},
 		{"a key Copilot ignores", lbws("varibles:\n  A: ${UNSET}\n"), Options{}, ""},
 		{"a variable", lbws("variables:\n  A: ${UNSET}\n"), Options{}, "line 7: variables.A: uses ${UNSET}, which Copilot fills from the shell's environment when it deploys: set UNSET"},

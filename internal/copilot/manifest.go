@@ -33,7 +33,7 @@ const LBWS = "Load Balanced Web Service"
 // otherTypes are Copilot's other manifest types, with what each means for
 // a move to cfnfargate.
 var otherTypes = map[string]string{
-	"Backend Service":            "it has no internet-facing load balancer, and cfnfargate always puts the service behind an HTTPS Application Load Balancer",
+	"Backend Service":            "it has no internet-facing load balancer, and cfnfargate always puts the service behind an Application Load Balancer of its own or a shared environment's; --internal, reached only from the networks allow-cidr gives, is the nearest",
 	"Worker Service":             "it reads from SQS queues and serves no HTTP, and cfnfargate runs a web service behind an HTTPS load balancer",
 	"Scheduled Job":              "it is a task run on a schedule, and cfnfargate runs a long-lived web service",
 	"Request-Driven Web Service": "it runs on AWS App Runner, not ECS; cfnfargate can run the same image on Fargate: change the type to \"Load Balanced Web Service\" and add image.port",

@@ -330,7 +330,7 @@ func (im *importer) unsupportedKeys() {
 		"observability":     "cfnfargate adds no X-Ray or OpenTelemetry collector: send traces from the application to a collector of your own",
 		"publish":           "cfnfargate creates no SNS topics: create them in a stack of their own and give their ARNs to the service as env",
 		"taskdef_overrides": "cfnfargate's template has no override rules: after emit, edit the template, or ask for the setting you need",
-		"nlb":               "cfnfargate has no Network Load Balancer: the service is reached through its HTTPS Application Load Balancer",
+		"nlb":               "cfnfargate has no Network Load Balancer: the service is reached through its Application Load Balancer",
 	}
 	keys := make([]string, 0, len(what))
 	for k := range what {

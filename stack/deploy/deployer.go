@@ -398,7 +398,8 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 	d.note(in.StackName, "Executing change set: %s of stack %s started", operation, in.StackName)
 	if in.NoWait {
 		res.Status = strings.ToUpper(operation) + "_IN_PROGRESS"
-		res.NextSteps = append(res.NextSteps, stackRef{in.StackName, cs.StackID}.step("follow it", StepStatus))
+		// status prints once and returns: it checks, it does not follow.
+		res.NextSteps = append(res.NextSteps, stackRef{in.StackName, cs.StackID}.step("check on it", StepStatus))
 		if in.TerminationProtection {
 			d.protect(ctx, res)
 		}

@@ -112,7 +112,9 @@ func TestDeleteChecksLoadBalancerProtection(t *testing.T) {
 			}
 			st := sim.addStack("demo", status, nil)
 			if status == statusDeleteInProgress {
-				sim.run(st, newScript().wait(20*time.Millisecond).stack(statusDeleteComplete, ""), "")
+				// Long enough that Delete, however loaded the machine, reads
+				// the stack while its delete still runs.
+				sim.run(st, newScript().wait(time.Second).stack(statusDeleteComplete, ""), "")
 			}
 			sim.stackResources = tt.resources
 			elb := &fakeELB{protected: tt.protected, err: tt.err}

@@ -59,8 +59,8 @@ func checkCertificate(ctx context.Context, api ACMAPI, region string, use Certif
 		if len(records) > 0 {
 			how = "add the " + strings.Join(records, ", and the ") + " to the domain's DNS"
 		}
-		rep.problem(use.Field, nil, "certificate %s is still PENDING_VALIDATION, and the load balancer can serve only an ISSUED one: %s, wait until ACM issues it (aws acm wait certificate-validated --certificate-arn %s), and deploy again",
-			use.ARN, how, use.ARN)
+		rep.problem(use.Field, nil, "certificate %s is still PENDING_VALIDATION, and the load balancer can serve only an ISSUED one: %s, wait until ACM issues it (aws acm wait certificate-validated --certificate-arn %s --region %s), and deploy again",
+			use.ARN, how, use.ARN, region)
 		return
 	default:
 		rep.problem(use.Field, nil, "certificate %s is %s, and the load balancer can serve only an ISSUED one: renew it, or request or import another", use.ARN, cert.Status)

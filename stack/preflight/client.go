@@ -290,9 +290,9 @@ func isCode(err error, codes ...string) bool {
 	return false
 }
 
-// denied reports whether err is AWS refusing the caller a permission.
+// Denied reports whether err is AWS refusing the caller a permission.
 // EC2 answers UnauthorizedOperation; most JSON services
 // AccessDeniedException.
-func denied(err error) bool {
+func Denied(err error) bool {
 	return isCode(err, "UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "UnauthorizedException")
 }

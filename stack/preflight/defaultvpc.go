@@ -105,12 +105,20 @@ func (n *DefaultNetwork) Choose(internal bool, publicTasks *bool) (Choice, []Fin
 	add := func(field string, settings []string, message string) {
 		problems = append(problems, Finding{Field: field, Message: message, Settings: settings})
 	}
+	// "in none" or "in only one": the fix differs (an internet gateway and
+	// its route, or a second subnet).
+	zones := func(subnets []Subnet) string {
+		if len(subnets) == 0 {
+			return "in no Availability Zone"
+		}
+		return "in only one Availability Zone, " + subnets[0].AvailabilityZone
+	}
 	if internal {
 		if len(n.Private) < 2 {
-			add(stack.ParamPrivateSubnetIDs, nil, "the default VPC "+n.VpcID+" has private subnets (with a route out but not to an internet gateway) in fewer than two Availability Zones, and an internal load balancer needs two")
+			add(stack.ParamPrivateSubnetIDs, nil, "the default VPC "+n.VpcID+" has private subnets (with a route out but not to an internet gateway) "+zones(n.Private)+", and an internal load balancer needs two")
 		}
 	} else if len(n.Public) < 2 {
-		add(stack.ParamPublicSubnetIDs, nil, "the default VPC "+n.VpcID+" has subnets that route to an internet gateway in fewer than two Availability Zones, and the load balancer needs two")
+		add(stack.ParamPublicSubnetIDs, nil, "the default VPC "+n.VpcID+" has subnets that route to an internet gateway "+zones(n.Public)+", and the load balancer needs two")
 	}
 	switch {
 	case publicTasks != nil && *publicTasks:

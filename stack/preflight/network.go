@@ -26,6 +26,13 @@ type Network struct {
 	Tasks string
 }
 
+// uses reports whether the stack puts anything in the subnets of param:
+// the load balancer, the tasks, or, in an environment's stack (no Tasks),
+// the services that choose them.
+func (n Network) uses(param string) bool {
+	return n.Balancer == param || n.Tasks == param || n.Tasks == ""
+}
+
 // settingPublicTasks is the key of the setting that runs the tasks in the
 // public subnets with public IPs.
 const settingPublicTasks = stack.KeyPublicTasks
@@ -41,6 +48,13 @@ func checkNetwork(ctx context.Context, api EC2API, region string, n Network, rep
 		param string
 		ids   []string
 	}{{stack.ParamPublicSubnetIDs, n.PublicSubnets}, {stack.ParamPrivateSubnetIDs, n.PrivateSubnets}} {
+		if !n.uses(list.param) {
+			// Public tasks behind an internet-facing load balancer use
+			// no private subnet: the list the parameter still holds
+			// (kept from the stack, or repeating the public one) is not
+			// the stack's network.
+			continue
+		}
 		for _, id := range list.ids {
 			if len(given[id]) == 0 {
 				ids = append(ids, id)
@@ -212,13 +226,21 @@ func checkBalancerZones(param string, subnets []Subnet, rep *Report) {
 	for _, s := range subnets {
 		byZone[s.AvailabilityZone] = append(byZone[s.AvailabilityZone], s.ID)
 	}
+	if len(subnets) > 0 && len(byZone) < 2 {
+		// One problem, with both rules: the fix of one is the fix of
+		// the other.
+		zone := subnets[0].AvailabilityZone
+		if ids := byZone[zone]; len(ids) > 1 {
+			rep.problem(param, nil, "subnets %s are all in %s: an Application Load Balancer needs subnets in at least two Availability Zones, one subnet per zone", strings.Join(ids, ", "), zone)
+			return
+		}
+		rep.problem(param, nil, "the load balancer's subnets are all in %s: an Application Load Balancer needs subnets in at least two Availability Zones", zone)
+		return
+	}
 	for _, zone := range sortedKeys(byZone) {
 		if ids := byZone[zone]; len(ids) > 1 {
 			rep.problem(param, nil, "subnets %s are all in %s: a load balancer takes one subnet per Availability Zone", strings.Join(ids, ", "), zone)
 		}
-	}
-	if len(subnets) > 0 && len(byZone) < 2 {
-		rep.problem(param, nil, "the load balancer's subnets are all in %s: an Application Load Balancer needs subnets in at least two Availability Zones", subnets[0].AvailabilityZone)
 	}
 }
 

@@ -38,6 +38,7 @@ type Clients struct {
 	SecretsManager SecretsManagerAPI
 	SSM            SSMAPI
 	ECR            ECRAPI
+	CloudWatch     CloudWatchAPI
 }
 
 // Request is what a deploy is about to use.
@@ -55,11 +56,14 @@ type Request struct {
 	Secrets []SecretUse
 	// Image is the container image; empty skips the image check.
 	Image string
+	// RollbackAlarms are the names of the existing CloudWatch alarms the
+	// service's deployments roll back on.
+	RollbackAlarms []string
 }
 
 // Fields the findings are about, besides the template's parameter names
 // (VpcId, PublicSubnetIds, PrivateSubnetIds, CertificateArn, ...): the
-// setting keys of the secrets and the image.
+// setting keys of the secrets and the image (and FieldRollbackAlarm).
 const (
 	FieldSecret = "secret"
 	FieldImage  = "image"
@@ -96,7 +100,7 @@ func (r *Report) warn(field string, settings []string, format string, args ...an
 // when the credentials may not make it, or the error otherwise; either way
 // the check is skipped and the deploy goes on.
 func (r *Report) unread(what string, err error) {
-	if denied(err) {
+	if Denied(err) {
 		r.warn("", nil, "could not check %s: the credentials may not call %s; the deploy goes on without this check", what, actionOf(err))
 		return
 	}
@@ -133,6 +137,9 @@ func Check(ctx context.Context, c Clients, r Request) (Report, error) {
 	checkSecrets(ctx, c, r, &rep)
 	if r.Image != "" && c.ECR != nil {
 		checkImage(ctx, c.ECR, r, &rep)
+	}
+	if len(r.RollbackAlarms) > 0 && c.CloudWatch != nil {
+		checkAlarms(ctx, c.CloudWatch, r.Region, r.RollbackAlarms, &rep)
 	}
 	return rep, ctx.Err()
 }

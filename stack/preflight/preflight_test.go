@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -192,10 +194,13 @@ func TestCheckNetwork(t *testing.T) {
 			problems: []want{{private, []string{"subnet subnet-gone does not exist in eu-west-1"}}}},
 		{name: "two load balancer subnets in one zone (trial step 7 #14)",
 			network: Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a", "subnet-pub-a2"}, PrivateSubnets: []string{"subnet-priv-a", "subnet-priv-b"}, Balancer: publicLB, Tasks: private},
+			// One problem, that says both rules (review1920 polish).
 			problems: []want{
-				{publicLB, []string{"subnet-pub-a, subnet-pub-a2 are all in eu-west-1a", "one subnet per Availability Zone"}},
-				{publicLB, []string{"all in eu-west-1a", "at least two Availability Zones"}},
+				{publicLB, []string{"subnet-pub-a, subnet-pub-a2 are all in eu-west-1a", "at least two Availability Zones, one subnet per zone"}},
 			}},
+		{name: "two load balancer subnets in one zone among others",
+			network:  Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a", "subnet-pub-a2", "subnet-pub-b"}, PrivateSubnets: []string{"subnet-priv-a", "subnet-priv-b"}, Balancer: publicLB, Tasks: private},
+			problems: []want{{publicLB, []string{"subnet-pub-a, subnet-pub-a2 are all in eu-west-1a", "one subnet per Availability Zone"}}}},
 		{name: "an internal load balancer's private subnets in one zone",
 			network:  Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a"}, PrivateSubnets: []string{"subnet-priv-a"}, Balancer: private, Tasks: private},
 			problems: []want{{private, []string{"at least two Availability Zones"}}},
@@ -246,6 +251,17 @@ func TestCheckNetwork(t *testing.T) {
 		{name: "an environment's private subnets without a route out are a warning: each service decides",
 			network:  Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a", "subnet-pub-b"}, PrivateSubnets: []string{"subnet-iso"}, Balancer: publicLB},
 			warnings: []want{{private, []string{"has no route out", "tasks of services that run in them"}}}},
+		// The stack's kept PrivateSubnetIds, in another VPC, are not its
+		// network when the tasks run in the public subnets behind an
+		// internet-facing load balancer (review1920 item 3).
+		{name: "public tasks use no private subnet",
+			network: Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a", "subnet-pub-b"}, PrivateSubnets: []string{"subnet-other", "subnet-gone"}, Balancer: publicLB, Tasks: publicLB}},
+		{name: "an internal load balancer's private subnets are checked with public tasks",
+			network:  Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a", "subnet-pub-b"}, PrivateSubnets: []string{"subnet-other", "subnet-priv-b"}, Balancer: private, Tasks: publicLB},
+			problems: []want{{private, []string{"subnet-other is in VPC vpc-2, not in VPC vpc-1"}}, {private, []string{"all in eu-west-1b", "at least two Availability Zones"}}}},
+		{name: "an environment's private subnets are checked: its services choose them",
+			network:  Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a", "subnet-pub-b"}, PrivateSubnets: []string{"subnet-other"}, Balancer: publicLB},
+			problems: []want{{private, []string{"subnet-other is in VPC vpc-2, not in VPC vpc-1"}}}},
 		{name: "a service in an environment has no load balancer of its own",
 			network: Network{VpcID: "vpc-1", PublicSubnets: []string{"subnet-pub-a"}, PrivateSubnets: []string{"subnet-priv-a", "subnet-priv-b"}, Tasks: private}},
 	}
@@ -340,7 +356,8 @@ func TestCheckCertificate(t *testing.T) {
 	}{
 		{"issued, no domain", issued("app.example.com"), "", nil},
 		{"missing", nil, "", []want{{"CertificateArn", []string{"does not exist in ACM in eu-west-1"}}}},
-		{"pending validation names the record", pending, "", []want{{"CertificateArn", []string{"PENDING_VALIDATION", "CNAME record _abc.app.example.com. with the value _def.acm-validations.aws.", "aws acm wait certificate-validated"}}}},
+		{"pending validation names the record", pending, "", []want{{"CertificateArn", []string{"PENDING_VALIDATION", "CNAME record _abc.app.example.com. with the value _def.acm-validations.aws.",
+			"aws acm wait certificate-validated --certificate-arn " + certARN + " --region eu-west-1)"}}}},
 		{"expired", &acmtypes.CertificateDetail{Status: acmtypes.CertificateStatusExpired, DomainName: aws.String("app.example.com")}, "", []want{{"CertificateArn", []string{"is EXPIRED", "ISSUED"}}}},
 		{"the domain is a name of it", issued("example.com", "app.example.com"), "app.example.com.", nil},
 		{"a wildcard covers one level", issued("*.example.com"), "App.Example.com", nil},
@@ -426,6 +443,11 @@ func TestCheckSecrets(t *testing.T) {
 		{"secretsmanager:db", nil},
 		{"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", nil},
 		{"secretsmanager:gone", []want{{FieldSecret, []string{"X: secret gone does not exist in Secrets Manager in eu-west-1"}}}},
+		// A Secrets Manager secret read through SSM's reference is that
+		// secret (review1920 item 5), by name or in a parameter ARN.
+		{"/aws/reference/secretsmanager/db", nil},
+		{"/aws/reference/secretsmanager/nope", []want{{FieldSecret, []string{"X: secret nope does not exist in Secrets Manager in eu-west-1"}}}},
+		{"arn:aws:ssm:eu-west-1:123456789012:parameter/aws/reference/secretsmanager/nope", []want{{FieldSecret, []string{"X: secret nope does not exist in Secrets Manager in eu-west-1"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.valueFrom, func(t *testing.T) {
@@ -525,8 +547,19 @@ func TestFindDefaultNetwork(t *testing.T) {
 	if _, problems = n.Choose(false, &no); len(problems) != 1 || problems[0].Field != private || !slices.Contains(problems[0].Settings, stack.KeyPublicTasks) {
 		t.Errorf("private tasks asked for, none possible: %v; want one problem pointing at public-tasks", problems)
 	}
-	if _, problems = n.Choose(true, nil); len(problems) != 1 || !strings.Contains(problems[0].Message, "internal load balancer") {
+	if _, problems = n.Choose(true, nil); len(problems) != 1 || !strings.Contains(problems[0].Message, "private subnets (with a route out but not to an internet gateway) in no Availability Zone, and an internal load balancer needs two") {
 		t.Errorf("internal without private subnets: %v", problems)
+	}
+	// No internet gateway route at all says none, not "fewer than two"
+	// (review1920 polish); one says which zone.
+	for _, tc := range []struct {
+		public []Subnet
+		says   string
+	}{{nil, "in no Availability Zone"}, {n.Public[:1], "in only one Availability Zone, eu-west-1a"}} {
+		bare := &DefaultNetwork{VpcID: "vpc-1", Public: tc.public}
+		if _, problems = bare.Choose(false, nil); len(problems) != 1 || !strings.Contains(problems[0].Message, "route to an internet gateway "+tc.says+", and the load balancer needs two") {
+			t.Errorf("%d public subnets: %v; want %q", len(tc.public), problems, tc.says)
+		}
 	}
 
 	f.vpcs[0].IsDefault = false
@@ -536,5 +569,69 @@ func TestFindDefaultNetwork(t *testing.T) {
 	f.err = map[string]error{"DescribeVpcs": errors.New("boom")}
 	if _, err := FindDefaultNetwork(context.Background(), f, region); err == nil {
 		t.Error("a failed read is no error")
+	}
+}
+
+// fakeCloudWatch holds metric and composite alarms by name, answering
+// DescribeAlarms as CloudWatch does: only metric alarms unless AlarmTypes
+// asks for composite ones too, a page at a time.
+type fakeCloudWatch struct {
+	metric, composite []string
+	err               error
+	calls             int
+}
+
+func (f *fakeCloudWatch) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	f.calls++
+	if f.err != nil {
+		return nil, f.err
+	}
+	out := &cloudwatch.DescribeAlarmsOutput{}
+	page := aws.ToString(in.NextToken)
+	for _, name := range in.AlarmNames {
+		switch {
+		case slices.Contains(f.metric, name) && page == "":
+			out.MetricAlarms = append(out.MetricAlarms, cwtypes.MetricAlarm{AlarmName: aws.String(name)})
+		case slices.Contains(f.composite, name) && slices.Contains(in.AlarmTypes, cwtypes.AlarmTypeCompositeAlarm) && page == "2":
+			out.CompositeAlarms = append(out.CompositeAlarms, cwtypes.CompositeAlarm{AlarmName: aws.String(name)})
+		}
+	}
+	if page == "" {
+		out.NextToken = aws.String("2")
+	}
+	return out, nil
+}
+
+// TestCheckAlarms proves a rollback alarm that does not exist is a
+// problem naming it (review1920 item 6): ECS would never see it go into
+// ALARM. Composite alarms count, on any page; a denied read is a
+// warning naming cloudwatch:DescribeAlarms, as the other reads are.
+func TestCheckAlarms(t *testing.T) {
+	cw := &fakeCloudWatch{metric: []string{"orders-5xx"}, composite: []string{"orders-health"}}
+	tests := []struct {
+		names []string
+		want  []want
+	}{
+		{[]string{"orders-5xx", "orders-health"}, nil},
+		{[]string{"orders-5xx", "orders-latency"}, []want{{FieldRollbackAlarm, []string{"alarm orders-latency does not exist in CloudWatch in eu-west-1", "would not roll back on it"}}}},
+		{[]string{"nope-1", "orders-health", "nope-2"}, []want{{FieldRollbackAlarm, []string{"alarms nope-1, nope-2 do not exist in CloudWatch in eu-west-1"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.names, ","), func(t *testing.T) {
+			rep, err := Check(context.Background(), Clients{CloudWatch: cw}, Request{Region: region, RollbackAlarms: tt.names})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFindings(t, "problems", rep.Problems, tt.want)
+		})
+	}
+	denied := &fakeCloudWatch{err: &smithy.OperationError{ServiceID: "CloudWatch", OperationName: "DescribeAlarms", Err: &smithy.GenericAPIError{Code: "AccessDenied"}}}
+	rep, _ := Check(context.Background(), Clients{CloudWatch: denied}, Request{Region: region, RollbackAlarms: []string{"orders-5xx"}})
+	if len(rep.Problems) != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Message, "could not check the rollback alarms: the credentials may not call cloudwatch:DescribeAlarms") {
+		t.Errorf("denied: problems %v, warnings %v; want one warning naming cloudwatch:DescribeAlarms", rep.Problems, rep.Warnings)
+	}
+	none := &fakeCloudWatch{}
+	if Check(context.Background(), Clients{CloudWatch: none}, Request{Region: region}); none.calls != 0 {
+		t.Errorf("no rollback alarms: %d DescribeAlarms calls, want none", none.calls)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/cfnfargate/cfnfargate/stack"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -34,7 +36,7 @@ func checkSecrets(ctx context.Context, c Clients, r Request, rep *Report) {
 			// variables").
 			fields := strings.SplitN(s.ValueFrom, ":", 8)
 			checkSecretsManager(ctx, c.SecretsManager, s, arn, strings.Join(fields[:min(7, len(fields))], ":"), rep)
-		case isARN && arn.service == "ssm" && c.SSM != nil:
+		case isARN && arn.service == "ssm":
 			name, ok := strings.CutPrefix(arn.resource, "parameter/")
 			if !ok || arn.account != r.Account {
 				// DescribeParameters lists the caller's own parameters
@@ -45,17 +47,33 @@ func checkSecrets(ctx context.Context, c Clients, r Request, rep *Report) {
 			if strings.Contains(name, "/") {
 				name = "/" + name // parameter/app/db is the parameter /app/db
 			}
-			checkParameter(ctx, c.SSM, s, name, arn.region, rep)
+			checkSSMName(ctx, c, s, name, arn.region, rep)
 		case !isARN && strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SecretsManager != nil:
 			name := strings.TrimPrefix(s.ValueFrom, "secretsmanager:")
 			checkSecretsManager(ctx, c.SecretsManager, s, arnParts{region: r.Region}, name, rep)
-		case !isARN && strings.HasPrefix(s.ValueFrom, "/aws/"):
-			// AWS's own public parameters and the references to Secrets
-			// Manager secrets under /aws/: DescribeParameters does not list
-			// them (SSM user guide, "Working with public parameters").
-		case !isARN && !strings.HasPrefix(s.ValueFrom, "secretsmanager:") && c.SSM != nil:
-			checkParameter(ctx, c.SSM, s, s.ValueFrom, r.Region, rep)
+		case !isARN && !strings.HasPrefix(s.ValueFrom, "secretsmanager:"):
+			checkSSMName(ctx, c, s, s.ValueFrom, r.Region, rep)
 		}
+	}
+}
+
+// checkSSMName checks the SSM parameter name of s in region. A reference
+// to a Secrets Manager secret, /aws/reference/secretsmanager/NAME, is that
+// secret's; AWS's public parameters, the rest under /aws/, are not looked
+// at: DescribeParameters lists neither (SSM user guide, "Working with
+// public parameters").
+func checkSSMName(ctx context.Context, c Clients, s SecretUse, name, region string, rep *Report) {
+	switch secret, isReference := strings.CutPrefix(name, stack.SSMSecretReferencePrefix); {
+	case isReference && c.SecretsManager != nil:
+		// "the name must begin with the following reserved path:
+		// /aws/reference/secretsmanager/secret_ID_in_Secrets_Manager" (SSM
+		// user guide, "Referencing AWS Secrets Manager secrets from
+		// Parameter Store parameters"): the secret is read through it, in
+		// the same region.
+		checkSecretsManager(ctx, c.SecretsManager, s, arnParts{region: region}, secret, rep)
+	case strings.HasPrefix(name, "/aws/"):
+	case c.SSM != nil:
+		checkParameter(ctx, c.SSM, s, name, region, rep)
 	}
 }
 

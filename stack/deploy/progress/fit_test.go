@@ -113,17 +113,19 @@ func TestTTYFitsLinesToTheTerminal(t *testing.T) {
 }
 
 // Proves: a plan whose only change is a parameter says "0 resource
-// changes" and shows the parameter's old and new value; one that changes
-// only outputs or metadata says so; both renderers alike.
+// changes" and shows the parameter's old and new value, an empty one as
+// (empty) (review1920 polish); one that changes only outputs or metadata
+// says so; both renderers alike.
 func TestPlanShowsParameterChanges(t *testing.T) {
 	t.Parallel()
 	plan := deploy.Plan{Stack: "demo", ChangeSetType: "UPDATE",
-		Parameters: []deploy.ParameterChange{{Key: "ContainerImage", Old: "nginx:1.27", New: "nginx:1.28"}}}
+		Parameters: []deploy.ParameterChange{{Key: "ContainerImage", Old: "nginx:1.27", New: "nginx:1.28"}, {Key: "CertificateArn", New: "arn:aws:acm:x"}}}
 	other := deploy.Plan{Stack: "demo", ChangeSetType: "UPDATE", OtherChanges: true}
 	for _, tt := range bothRenderers {
 		var b strings.Builder
 		tt.sink(&b).Event(deploy.PlanReady{Plan: plan})
-		want := "Plan for stack demo (update): 0 resource changes, 1 parameter change\n  ~ Parameter ContainerImage: nginx:1.27 → nginx:1.28\n"
+		want := "Plan for stack demo (update): 0 resource changes, 2 parameter changes\n  ~ Parameter ContainerImage: nginx:1.27 → nginx:1.28\n" +
+			"  ~ Parameter CertificateArn: (empty) → arn:aws:acm:x\n"
 		if got := sgr.ReplaceAllString(b.String(), ""); got != want {
 			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, got, want)
 		}

@@ -320,16 +320,25 @@ func parameterText(c deploy.ParameterChange) string {
 	var s string
 	switch {
 	case c.Added:
-		s = fmt.Sprintf("%s: %s (new)", c.Key, c.New)
+		s = fmt.Sprintf("%s: %s (new)", c.Key, parameterValue(c.New))
 	case c.Removed:
-		s = fmt.Sprintf("%s: %s (removed)", c.Key, c.Old)
+		s = fmt.Sprintf("%s: %s (removed)", c.Key, parameterValue(c.Old))
 	default:
-		s = fmt.Sprintf("%s: %s → %s", c.Key, c.Old, c.New)
+		s = fmt.Sprintf("%s: %s → %s", c.Key, parameterValue(c.Old), parameterValue(c.New))
 	}
 	if c.NoEcho {
 		s += " (NoEcho: values hidden)"
 	}
 	return s
+}
+
+// parameterValue is a parameter's value as a plan shows it: an empty one
+// says so, rather than leaving a gap before the arrow.
+func parameterValue(v string) string {
+	if v == "" {
+		return "(empty)"
+	}
+	return v
 }
 
 func replacement(c deploy.Change, p palette) string {
