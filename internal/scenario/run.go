@@ -470,19 +470,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // readTraffic reads the production rule of stack and the health of the
 // groups it forwards to.
 func (r *run) readTraffic(ctx context.Context, stack, rule string) (traffic, error) {
-	tr := traffic{weights: map[string]int32{}, healthy: map[string]map[string]int{}}
-	out, err := r.elb.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{rule}})
-	if err != nil || len(out.Rules) == 0 {
-		return tr, fmt.Errorf("describe rule %s: %v", rule, err)
-	}
-	for _, a := range out.Rules[0].Actions {
-		if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
-			for _, g := range a.ForwardConfig.TargetGroups {
-				tr.weights[aws.ToString(g.TargetGroupArn)] = aws.ToInt32(g.Weight)
-			}
-		} else if a.TargetGroupArn != nil {
-			tr.weights[aws.ToString(a.TargetGroupArn)] = 1
-		}
+	tr := traffic{healthy: map[string]map[string]int{}}
+	var err error
+	if tr.weights, err = r.ruleWeights(ctx, rule); err != nil {
+		return tr, err
 	}
 	// The service's running tasks, by private IP, for their task definition.
 	byIP := map[string]string{}
@@ -520,7 +511,37 @@ func (r *run) readTraffic(ctx context.Context, stack, rule string) (traffic, err
 			}
 		}
 	}
+	// The reads are not one instant: a rule that moved meanwhile (ECS sets
+	// the weights and stops tasks in one step) makes no sample, rather
+	// than a view that never existed. A state that lasts is seen by the
+	// next sample; on the twin every write is checked as well.
+	again, err := r.ruleWeights(ctx, rule)
+	if err != nil {
+		return tr, err
+	}
+	if fmt.Sprint(again) != fmt.Sprint(tr.weights) {
+		return tr, fmt.Errorf("rule %s moved during the sample", rule)
+	}
 	return tr, nil
+}
+
+// ruleWeights reads a rule's forward weights by target group.
+func (r *run) ruleWeights(ctx context.Context, rule string) (map[string]int32, error) {
+	out, err := r.elb.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{rule}})
+	if err != nil || len(out.Rules) == 0 {
+		return nil, fmt.Errorf("describe rule %s: %v", rule, err)
+	}
+	weights := map[string]int32{}
+	for _, a := range out.Rules[0].Actions {
+		if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
+			for _, g := range a.ForwardConfig.TargetGroups {
+				weights[aws.ToString(g.TargetGroupArn)] = aws.ToInt32(g.Weight)
+			}
+		} else if a.TargetGroupArn != nil {
+			weights[aws.ToString(a.TargetGroupArn)] = 1
+		}
+	}
+	return weights, nil
 }
 
 // prober samples production traffic in the background and records every
