@@ -16,8 +16,10 @@
 // talks to it through AWS_ENDPOINT_URL. Every other service (SSM, STS,
 // CloudWatch, Logs, IAM, ACM, EC2, ...) goes on to a moto_server started
 // with internal/testenv, and the twin's own engine uses that moto for log
-// groups, parameters and alarms, so that a test trips an alarm with
-// SetAlarmState exactly as it would on AWS.
+// groups, parameters and alarms, which the binary and the tests read and
+// change through the usual APIs. moto does not evaluate an alarm's metric:
+// a test sets the state its data would give with SetAlarmState (on AWS the
+// data itself sets it, and SetAlarmState does not hold).
 //
 // Each behaviour is one small named piece, with the AWS document it rests
 // on cited at the line, numbered as in the specification
@@ -335,8 +337,9 @@ func (tw *Twin) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 // alarmStates reads the state of the named alarms from moto's CloudWatch,
-// which a test sets with SetAlarmState as it would on AWS (B23: "Amazon
-// ECS calls DescribeAlarms to poll the alarms").
+// as ECS reads them (B23: "Amazon ECS calls DescribeAlarms to poll the
+// alarms"); a test sets them with SetAlarmState, as moto does not evaluate
+// metrics.
 func (tw *Twin) alarmStates(names []string) map[string]string {
 	states := map[string]string{}
 	for start := 0; start < len(names); start += 100 {
