@@ -41,9 +41,18 @@ import (
 // answers only a deployment the parameter says is waiting.
 //
 // It answers SUCCEEDED without asking when nobody could answer: while its
-// own stack is being created or rolled back (CloudFormation's rollback of
-// the service is a new deployment, which a gate must not hold), and on the
-// service's first deployment, which AWS's approval-hook sample approves too.
+// own stack is being created; while it is rolled back, for a deployment
+// created after the rollback began (CloudFormation's rollback of the
+// service is a new deployment, which a gate must not hold; one created
+// before is the failed update's own, which the rollback replaces, and is
+// asked about as usual: review of issue 18, item 6); and on the service's
+// first deployment, which AWS's approval-hook sample approves too. When
+// its parameter cannot be read or written (a throttle, say), it answers
+// IN_PROGRESS and tries again at the next call, as any error of the
+// function makes ECS roll the deployment back ("If your function doesn't
+// return a valid hookStatus, or if it fails, Amazon ECS rolls back the
+// deployment", ECS developer guide, "Lambda hooks for Amazon ECS service
+// deployments").
 
 // Gate answers the deploy command writes to the gate's parameter.
 const (
@@ -102,38 +111,58 @@ STOP = {"hookStatus": "FAILED"}
 WAIT = {"hookStatus": "IN_PROGRESS", "callBackDelay": 30}
 
 
-def unasked(details, value):
-    # Nobody to ask: CloudFormation creates the stack, or rolls it back
-    # (the rollback is a new deployment, which must not wait).
+def unasked(key, details, value):
+    # Nobody to ask: CloudFormation creates the stack, or rolls it back and
+    # the deployment began after the rollback did (a rolled back service is
+    # a new deployment, which must not wait).
     cfn = boto3.client("cloudformation")
     status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
-    if status in ("CREATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"):
+    if status == "CREATE_IN_PROGRESS":
         return status
+    service = details.get("serviceArn") or ""
+    if service.count("/") != 2:
+        return ""
+    ecs = boto3.client("ecs")
+    ask = dict(cluster=service.split("/")[1], service=service)
+    if status == "UPDATE_ROLLBACK_IN_PROGRESS":
+        pages = cfn.get_paginator("describe_stack_events").paginate(StackName=STACK)
+        began = next(e["Timestamp"] for p in pages for e in p["StackEvents"]
+                     if e["ResourceType"] == "AWS::CloudFormation::Stack" and e["ResourceStatus"] == status)
+        found = ecs.list_service_deployments(createdAt={"after": began}, **ask)["serviceDeployments"]
+        if key in [d["serviceDeploymentArn"] for d in found]:
+            return "the stack's rollback"
+        return ""
     # The service's first deployment, as AWS's approval-hook sample finds
     # it; only while the gate never asked, as ECS lists 90 days only.
-    service = details.get("serviceArn") or ""
-    if value == "none" and service.count("/") == 2:
-        found = boto3.client("ecs").list_service_deployments(
-            cluster=service.split("/")[1], service=service, maxResults=2
-        )["serviceDeployments"]
+    if value == "none":
+        found = ecs.list_service_deployments(maxResults=2, **ask)["serviceDeployments"]
         if len(found) <= 1:
             return "the service's first deployment"
     return ""
 
 
 def put(value):
-    ssm.put_parameter(Name=NAME, Value=value, Overwrite=True)
+    # A failed write is tried again at the next call: an error of the
+    # function would make ECS roll the deployment back.
+    try:
+        ssm.put_parameter(Name=NAME, Value=value, Overwrite=True)
+    except Exception as e:
+        print("could not write", value, e)
 
 
 def handler(event, context):
     key = event.get("resourceArn")
     details = event.get("executionDetails") or {}
     print("deployment", key, "of", details.get("targetServiceRevisionArn"))
-    value = ssm.get_parameter(Name=NAME)["Parameter"]["Value"]
+    try:
+        value = ssm.get_parameter(Name=NAME)["Parameter"]["Value"]
+    except Exception as e:
+        print("asking again later, as reading the answer failed:", e)
+        return WAIT
     words = value.split(" ")
     if len(words) < 2 or words[1] != key:
         try:
-            why = unasked(details, value)
+            why = unasked(key, details, value)
         except Exception as e:
             print("asking, as this check failed:", e)
             why = ""
@@ -187,7 +216,10 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	// CloudFormation user guide), so this matches the stack's own services
 	// in the cluster. ListServiceDeployments takes the service as its
 	// resource (ECS developer guide, "Permissions required for viewing
-	// Amazon ECS service deployments").
+	// Amazon ECS service deployments"); the function lists the first
+	// deployments, and those created after its stack's rollback began
+	// (ListServiceDeployments' createdAt filter), which it reads the stack's
+	// events for.
 	serviceArn := cloudformation.Sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/" + subValue(clusterName(cfg), clusterRefID(cfg)) + "/${AWS::StackName}-*")
 	t.Resources[idGateFunctionRole] = attachPolicy(t, cfg, &iam.Role{
 		Description: cloudformation.String("Lets the pause gate of " + serviceLabel(cfg) + " read and write its SSM parameter and its logs, read its stack's status and list its service's deployments."),
@@ -200,8 +232,8 @@ func addPauseGate(t *cloudformation.Template, cfg Config) {
 	}, idGateFunctionPolicy, "pause-gate", policyDocument(
 		statement{"Sid": "Answer", "Effect": "Allow", "Action": []string{"ssm:GetParameter", "ssm:PutParameter"}, "Resource": parameterArn},
 		statement{"Sid": "WriteLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": cloudformation.GetAtt(idGateLogGroup, "Arn")},
-		statement{"Sid": "StackStatus", "Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": cloudformation.Ref("AWS::StackId")},
-		statement{"Sid": "FirstDeployment", "Effect": "Allow", "Action": "ecs:ListServiceDeployments", "Resource": serviceArn},
+		statement{"Sid": "StackStatus", "Effect": "Allow", "Action": []string{"cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"}, "Resource": cloudformation.Ref("AWS::StackId")},
+		statement{"Sid": "ServiceDeployments", "Effect": "Allow", "Action": "ecs:ListServiceDeployments", "Resource": serviceArn},
 	))
 	code := gateCode
 	t.Resources[idGateFunction] = &lambda.Function{

@@ -77,6 +77,11 @@ type gateAWS struct {
 	denyECS     bool // answer ListServiceDeployments with AccessDeniedException
 	describes   int
 	lists       []map[string]any // the ListServiceDeployments requests
+	// rollbackBegan is the time of the stack's UPDATE_ROLLBACK_IN_PROGRESS
+	// event (DescribeStackEvents); after are the deployments created after
+	// it, which ListServiceDeployments returns for a createdAt filter.
+	rollbackBegan time.Time
+	after         []string
 }
 
 func (g *gateAWS) set(status string, deployments int, denyECS bool) {
@@ -123,10 +128,37 @@ func (g *gateAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for i := range g.deployments {
 			list = append(list, map[string]any{"serviceDeploymentArn": fmt.Sprintf("arn:aws:ecs:us-west-2:123456789012:service-deployment/my-cluster/my-service/d%d", i)})
 		}
+		if created, ok := in["createdAt"].(map[string]any); ok {
+			// Only the filter the gate sends: created after the rollback
+			// began, which it read from the stack's events.
+			after, _ := created["after"].(float64)
+			if g.rollbackBegan.IsZero() || int64(after) != g.rollbackBegan.Unix() {
+				http.Error(w, fmt.Sprintf("createdAt.after %v, want the rollback's start %v", after, g.rollbackBegan.Unix()), http.StatusBadRequest)
+				return
+			}
+			list = nil
+			for _, arn := range g.after {
+				list = append(list, map[string]any{"serviceDeploymentArn": arn})
+			}
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"serviceDeployments": list})
 		return
 	}
 	form, _ := url.ParseQuery(string(body))
+	if form.Get("Action") == "DescribeStackEvents" {
+		// Newest first: the stack's rollback, then the update it undoes.
+		w.Header().Set("Content-Type", "text/xml")
+		event := func(status string, at time.Time) string {
+			return fmt.Sprintf(`<member><StackName>gate-test</StackName><LogicalResourceId>gate-test</LogicalResourceId><EventId>%s</EventId>`+
+				`<ResourceType>AWS::CloudFormation::Stack</ResourceType><ResourceStatus>%s</ResourceStatus><Timestamp>%s</Timestamp></member>`,
+				status, status, at.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(w, `<DescribeStackEventsResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStackEventsResult><StackEvents>%s%s%s</StackEvents>`+
+			`</DescribeStackEventsResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeStackEventsResponse>`,
+			event("UPDATE_ROLLBACK_IN_PROGRESS", g.rollbackBegan), event("UPDATE_IN_PROGRESS", g.rollbackBegan.Add(-time.Minute)),
+			event("UPDATE_ROLLBACK_IN_PROGRESS", g.rollbackBegan.Add(-time.Hour)))
+		return
+	}
 	if form.Get("Action") != "DescribeStacks" {
 		http.Error(w, "unexpected call "+form.Get("Action"), http.StatusBadRequest)
 		return
@@ -292,11 +324,22 @@ func TestPauseGateCode(t *testing.T) {
 		t.Errorf("the next deployment after a rejection = %s with parameter %q, want IN_PROGRESS waiting for %s", got, get(), key3)
 	}
 
-	// F5: CloudFormation's rollback is a new deployment; nobody answers it.
+	// F5: CloudFormation's rollback is a new deployment, created after
+	// the rollback began; nobody answers it. One created before is the
+	// failed update's own, which may first reach the gate after the
+	// rollback began: it is asked about (review of issue 18, item 6).
 	aws.set("UPDATE_ROLLBACK_IN_PROGRESS", 5, false)
+	rollback, unapproved := anotherDeployment(event, "Rollback000000000000"), anotherDeployment(event, "Unapproved0000000000")
+	aws.mu.Lock()
+	aws.rollbackBegan = time.Now().Add(-10 * time.Second).Truncate(time.Second)
+	aws.after = []string{rollback["resourceArn"].(string)}
+	aws.mu.Unlock()
 	before := get()
-	if got := call(anotherDeployment(event, "Rollback000000000000"), timeout); got != "SUCCEEDED" || get() != before {
-		t.Errorf("during the stack's rollback = %s with parameter %q, want SUCCEEDED and %q unchanged", got, get(), before)
+	if got := call(rollback, timeout); got != "SUCCEEDED" || get() != before {
+		t.Errorf("the stack's rollback deployment = %s with parameter %q, want SUCCEEDED and %q unchanged", got, get(), before)
+	}
+	if got := call(unapproved, timeout); got != "IN_PROGRESS" || !strings.HasPrefix(get(), stack.GateWaiting+" "+unapproved["resourceArn"].(string)+" ") {
+		t.Errorf("a deployment created before the rollback began = %s with parameter %q, want IN_PROGRESS and asked", got, get())
 	}
 
 	// A deployment ECS lists alone, after the gate has asked before (a
@@ -329,6 +372,125 @@ func TestPauseGateCode(t *testing.T) {
 	}
 }
 
+// gateErrorDriver is gateDriver that answers a handler's exception as
+// {"error": ...} rather than dying with it: Lambda reports such an
+// exception to ECS, which then rolls the deployment back.
+const gateErrorDriver = `import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("index", sys.argv[1])
+index = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(index)
+for line in sys.stdin:
+    try:
+        print(json.dumps(index.handler(json.loads(line), None)), flush=True)
+    except Exception as e:
+        print(json.dumps({"error": repr(e)}), flush=True)
+`
+
+// ssmThrottle is a SIMULATION of SSM throttling the gate: its GetParameter
+// answers none, or a ThrottlingException when throttleGet, and every
+// PutParameter is throttled.
+type ssmThrottle struct {
+	mu          sync.Mutex
+	throttleGet bool
+	puts        int
+}
+
+func (s *ssmThrottle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	if r.Header.Get("X-Amz-Target") == "AmazonSSM.GetParameter" && !s.throttleGet {
+		fmt.Fprint(w, `{"Parameter":{"Name":"/cfnfargate/gate-test/pause-gate","Type":"String","Value":"none","Version":1}}`)
+		return
+	}
+	if r.Header.Get("X-Amz-Target") == "AmazonSSM.PutParameter" {
+		s.puts++
+	}
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+}
+
+// Proves (review of issue 18, item 7; SSM simulated by ssmThrottle, the
+// stack and ECS by gateAWS): a throttled read or write of the gate's
+// parameter is no error of the function, which would make ECS roll the
+// deployment back (B16): the gate answers IN_PROGRESS and tries again at
+// the next call.
+func TestPauseGateRidesOutSSMErrors(t *testing.T) {
+	testenv.SkipIfShort(t, "runs the gate's Python code")
+	python := testenv.Require(t, "python3")
+	code, _ := gateFunction(t, variant{cfg: named("canary")}.document(t))
+	dir := t.TempDir()
+	for name, body := range map[string]string{"index.py": code, "driver.py": gateErrorDriver} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aws := &gateAWS{}
+	aws.set("UPDATE_IN_PROGRESS", 2, false)
+	stub := httptest.NewServer(aws)
+	t.Cleanup(stub.Close)
+	ssm := &ssmThrottle{throttleGet: true}
+	ssmStub := httptest.NewServer(ssm)
+	t.Cleanup(ssmStub.Close)
+	cmd := exec.Command(python, filepath.Join(dir, "driver.py"), filepath.Join(dir, "index.py"))
+	cmd.Env = append(os.Environ(), "GATE_PARAMETER="+stack.GateParameterName("gate-test"), "GATE_TIMEOUT_SECONDS=3600",
+		"GATE_STACK=arn:aws:cloudformation:us-east-1:123456789012:stack/gate-test/0a1b2c3d",
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION=us-east-1",
+		// One attempt each: boto3 would retry a throttle a few times first.
+		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard",
+		"AWS_ENDPOINT_URL_SSM="+ssmStub.URL, "AWS_ENDPOINT_URL_CLOUDFORMATION="+stub.URL, "AWS_ENDPOINT_URL_ECS="+stub.URL)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	answers := bufio.NewScanner(stdout)
+	event := hookEvent(t, "post-test-traffic-shift.json")
+	call := func() string {
+		t.Helper()
+		line, _ := json.Marshal(event)
+		if _, err := fmt.Fprintf(stdin, "%s\n", line); err != nil {
+			t.Fatal(err)
+		}
+		for answers.Scan() {
+			var answer struct {
+				HookStatus string `json:"hookStatus"`
+				Error      string `json:"error"`
+			}
+			if json.Unmarshal(answers.Bytes(), &answer) == nil && (answer.HookStatus != "" || answer.Error != "") {
+				if answer.Error != "" {
+					return "raised " + answer.Error
+				}
+				return answer.HookStatus
+			}
+		}
+		t.Fatalf("the gate gave no answer: %v", answers.Err())
+		return ""
+	}
+	if got := call(); got != "IN_PROGRESS" {
+		t.Errorf("with GetParameter throttled = %s, want IN_PROGRESS", got)
+	}
+	ssm.mu.Lock()
+	ssm.throttleGet = false
+	ssm.mu.Unlock()
+	if got := call(); got != "IN_PROGRESS" {
+		t.Errorf("with PutParameter throttled = %s, want IN_PROGRESS", got)
+	}
+	ssm.mu.Lock()
+	defer ssm.mu.Unlock()
+	if ssm.puts != 1 {
+		t.Errorf("%d PutParameter calls, want the one that was throttled", ssm.puts)
+	}
+}
+
 // Proves: the gate's inline code fits a ZipFile (up to 4096 characters,
 // AWS::Lambda::Function Code) in every template that has one, and the
 // environment has the gate's stage event to answer: POST_SCALE_UP without
@@ -348,9 +510,10 @@ func TestPauseGateCodeSize(t *testing.T) {
 }
 
 // Proves: the gate's function may do what its code does and no more: read
-// and write its parameter, write its logs, describe its own stack and list
-// the deployments of its stack's services, without referring to the
-// service, which refers to the function (a circular dependency).
+// and write its parameter, write its logs, describe its own stack and its
+// events, and list the deployments of its stack's services, without
+// referring to the service, which refers to the function (a circular
+// dependency).
 func TestPauseGateRole(t *testing.T) {
 	for _, name := range []string{"canary", "env-service-canary"} {
 		doc := variant{cfg: named(name)}.document(t)
@@ -365,8 +528,8 @@ func TestPauseGateRole(t *testing.T) {
 		for _, s := range statements {
 			got[fmt.Sprint(at2(s, "Action"))] = canonical(at2(s, "Resource"))
 		}
-		if got["cloudformation:DescribeStacks"] != canonical(map[string]any{"Ref": "AWS::StackId"}) {
-			t.Errorf("%s: DescribeStacks on %s, want the stack itself", name, got["cloudformation:DescribeStacks"])
+		if r := got["[cloudformation:DescribeStacks cloudformation:DescribeStackEvents]"]; r != canonical(map[string]any{"Ref": "AWS::StackId"}) {
+			t.Errorf("%s: DescribeStacks and DescribeStackEvents on %s, want the stack itself", name, r)
 		}
 		if r := got["ecs:ListServiceDeployments"]; !strings.Contains(r, ":service/") || !strings.Contains(r, "/${AWS::StackName}-*") {
 			t.Errorf("%s: ListServiceDeployments on %s, want the stack's services", name, r)

@@ -128,10 +128,15 @@ func RulePriorityFor(cfg Config, key string) int {
 
 // SharedResourceIDs are the logical IDs of the environment's resources that
 // its services' stacks refer to: the load balancer (its DNS name), the
-// HTTPS listener (their rules) and the load balancer's security group
-// (their tasks' ingress rules). An update of the environment that
-// replaces one leaves the services pointing at the old one.
-func SharedResourceIDs() []string { return []string{idLoadBalancer, idHTTPSListener, idLoadBalancerSG} }
+// HTTPS listener (their rules), the load balancer's security group (their
+// tasks' ingress rules) and the services' security group, which their
+// tasks join (F1). An update of the environment that replaces one leaves
+// the services pointing at the old one. The cluster is not among them: ECS
+// refuses to delete a cluster that services run in
+// (ClusterContainsServicesException), so the old one stays.
+func SharedResourceIDs() []string {
+	return []string{idLoadBalancer, idHTTPSListener, idLoadBalancerSG, idServicesSG}
+}
 
 // Validation of a service in an environment, called from Config.Validate.
 

@@ -301,3 +301,37 @@ func TestEnvironmentEgressBudget(t *testing.T) {
 		t.Errorf("with %d services the load balancer's group has %d outbound rules per address family; a group holds 60", services, rules)
 	}
 }
+
+// Proves (review of issue 18, item 15): every resource of an environment
+// that its services refer to through the environment's outputs, but the
+// cluster, is one whose replacement env deploy refuses while services use
+// it (SharedResourceIDs): the services security group, which every
+// service's tasks join, included.
+func TestSharedResourcesAreWhatServicesUse(t *testing.T) {
+	cfg := stack.Default()
+	cfg.Environment.Name = "prod"
+	doc, err := stack.BuildEnvironment(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs, _ := at2(doc, "Outputs").(map[string]any)
+	resources, _ := at2(doc, "Resources").(map[string]any)
+	used := map[string]bool{}
+	for _, o := range outputs {
+		found := map[string]bool{}
+		collectReferences(at2(o, "Value"), found)
+		for id := range found {
+			if _, ok := resources[id]; ok && resources[id].(map[string]any)["Type"] != "AWS::ECS::Cluster" {
+				used[id] = true
+			}
+		}
+	}
+	for id := range used {
+		if !slices.Contains(stack.SharedResourceIDs(), id) {
+			t.Errorf("services refer to %s through the environment's outputs, but SharedResourceIDs %v leaves it out: its replacement would not be refused", id, stack.SharedResourceIDs())
+		}
+	}
+	if len(used) < 4 {
+		t.Errorf("found %v; the environment's outputs refer to fewer resources than this test expects", used)
+	}
+}

@@ -39,37 +39,46 @@ func checkOnPause(c *cli.Context) error {
 	return nil
 }
 
-// keepTraffic runs the blue/green checks of a deploy of cfg (refusals are
-// errors) and rebuilds the template with the production rule's live
+// keepTraffic makes the deploy run the blue/green checks of cfg (refusals
+// are errors) and rebuild the template with the production rule's live
 // weights, so that the stack update does not move traffic; the deployer
-// writes them into the stack's own template first, so that a failed
-// update does not set them back (deploy.Input.KeepWeights). The update
-// forces a new ECS deployment only when the placement changes
-// (deploy.Input.ForcePlacement). It returns the warnings that --force let
-// through.
-func keepTraffic(ctx context.Context, c *cli.Context, dl deploy.Delivery, in *deploy.Input, cfg stack.Config) ([]string, error) {
+// writes them into the stack's own template first, so that a failed update
+// does not set them back (deploy.Input.KeepWeights). It reads the live
+// stack once the deploy has waited for an operation in progress
+// (deploy.Input.ReadLive): such an operation can move the traffic, and
+// weights read before it ended would be written back over it (review of
+// issue 18, item 2). The update forces a new ECS deployment only when the
+// placement changes (deploy.Input.ForcePlacement). It returns a function
+// that returns the warnings that --force let through.
+func keepTraffic(c *cli.Context, dl deploy.Delivery, in *deploy.Input, cfg stack.Config) (warnings func() []string) {
 	in.ForcePlacement = true
-	pre, err := dl.Check(ctx, in.StackName, cfg, c.Bool("force"))
-	var firing *deploy.AlarmFiringError
-	if errors.As(err, &firing) {
-		return nil, fmt.Errorf("%w\nClear the alarm first, or deploy with --force to go on without it", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if pre.Weights != (stack.Weights{}) {
-		cfg.Deployment.Weights = pre.Weights
-		body, _, err := renderDocument(cfg)
-		if err != nil {
-			return nil, err
+	var warned []string
+	in.ReadLive = func(ctx context.Context, in *deploy.Input) error {
+		pre, err := dl.Check(ctx, in.StackName, cfg, c.Bool("force"))
+		var firing *deploy.AlarmFiringError
+		if errors.As(err, &firing) {
+			return fmt.Errorf("%w\nClear the alarm first, or deploy with --force to go on without it", err)
 		}
-		in.TemplateBody = string(body)
+		if err != nil {
+			return err
+		}
+		if pre.Weights != (stack.Weights{}) {
+			live := cfg
+			live.Deployment.Weights = pre.Weights
+			body, _, err := renderDocument(live)
+			if err != nil {
+				return err
+			}
+			in.TemplateBody = string(body)
+		}
+		in.KeepWeights = pre.KeepWeights
+		if pre.Traffic != nil && cfg.Deployment.Progressive() {
+			fmt.Fprintf(c.App.ErrWriter, "Traffic: %s (the template keeps it)\n", pre.Traffic.Split())
+		}
+		warned = pre.Warnings
+		return nil
 	}
-	in.KeepWeights = pre.KeepWeights
-	if pre.Traffic != nil && cfg.Deployment.Progressive() {
-		fmt.Fprintf(c.App.ErrWriter, "Traffic: %s (the template keeps it)\n", pre.Traffic.Split())
-	}
-	return pre.Warnings, nil
+	return func() []string { return warned }
 }
 
 // keepTrafficForDiff is keepTraffic for diff, which changes nothing: what
@@ -179,6 +188,9 @@ func watchGate(ctx context.Context, out io.Writer, dl deploy.Delivery, stackName
 				fmt.Fprintf(out, "cfnfargate: warning: %v\n", &deploy.GateKeyError{Stack: stackName, Key: g.Deployment})
 			case e.RollingBack:
 				fmt.Fprintf(out, "CloudFormation is rolling stack %s back: approved ECS deployment %s at the pause gate, which restores the service; a rollback is never held.\n",
+					stackName, g.Deployment)
+			case e.BeforeRollback:
+				fmt.Fprintf(out, "CloudFormation is rolling stack %s back: ECS deployment %s at the pause gate is the failed update's own, created before the rollback began, which the rollback replaces; it is not approved.\n",
 					stackName, g.Deployment)
 			case e.Decision == deploy.GateContinue:
 				fmt.Fprintf(out, "Approved: production traffic moves to ECS deployment %s.\n", g.DeploymentID())

@@ -101,7 +101,9 @@ type deployOptions struct {
 	// blue/green service's live weights) and refuses what is unsafe;
 	// finish, when not nil, gets the deploy's error once it returns, and
 	// returns it explained. Nil does nothing.
-	prepare func(context.Context, *deploy.Deployer, *deploy.Input) (finish func(error) error, warnings []string, err error)
+	// warnings returns what --force let through, once the deploy has read
+	// the live stack.
+	prepare func(context.Context, *deploy.Deployer, *deploy.Input) (finish func(error) error, warnings func() []string, err error)
 	// deployed records a release of a deploy that changed the stack or
 	// its settings (recordRelease outside tests), with the release's
 	// settings; noWait when the deploy was not waited for. Nil does
@@ -162,7 +164,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 		}
 		cfg := run.settings.Config
 		o.timing = settingsTiming(cfg)
-		o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, []string, error) {
+		o.prepare = func(ctx context.Context, d *deploy.Deployer, in *deploy.Input) (func(error) error, func() []string, error) {
 			if err := resolveEnvironment(ctx, c, d, in, &cfg); err != nil {
 				return nil, nil, err
 			}
@@ -170,10 +172,7 @@ func newDeployOptions(c *cli.Context) *deployOptions {
 			// Blue/green: keep the live weights, refuse what is unsafe,
 			// answer the pause gate (delivery.go).
 			dl := readingAlarms(clients.Delivery(), c.App.ErrWriter, &o.looked)
-			warnings, err := keepTraffic(ctx, c, dl, in, cfg)
-			if err != nil {
-				return nil, nil, err
-			}
+			warnings := keepTraffic(c, dl, in, cfg)
 			stopWatch := watchDelivery(ctx, c, dl, in.StackName, cfg)
 			return func(err error) error {
 				stopWatch()
@@ -263,7 +262,7 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		o.stack.say(o.stderr)
 	}
 	var res *deploy.Result
-	var warnings []string
+	warnings := func() []string { return nil }
 	err := o.run(func(ctx context.Context, d *deploy.Deployer) (err error) {
 		if report != nil {
 			d.Sink = deploy.Tee(d.Sink, report)
@@ -277,9 +276,11 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		d.Sink = planSink(d.Sink, o.stdout, budget, o.settingChanges(), func() { o.looked.sayChoices(o.stderr) })
 		var finish func(error) error
 		if o.prepare != nil {
-			if finish, warnings, err = o.prepare(ctx, d, &o.in); err != nil {
+			var warned func() []string
+			if finish, warned, err = o.prepare(ctx, d, &o.in); err != nil {
 				return err
 			}
+			warnings = warned
 		}
 		res, err = d.Deploy(ctx, o.in)
 		if finish != nil {
@@ -328,7 +329,7 @@ func (o *deployOptions) Execute(ctx context.Context) error {
 		o.deployed(o.in.StackName, o.stack.record, o.in.NoWait && !res.NoChanges, o.in.TemplateBody)
 	}
 	// The stack deployed; what went wrong after that is a warning.
-	for _, w := range append(warnings, res.Warnings...) {
+	for _, w := range append(warnings(), res.Warnings...) {
 		fmt.Fprintf(o.stderr, "cfnfargate: warning: %s\n", w)
 	}
 	o.looked.httpOnlyNote(o.stderr)

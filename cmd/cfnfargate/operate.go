@@ -102,23 +102,31 @@ func (o operation) watchGate(ctx context.Context, dl deploy.Delivery, onPause st
 	return watchGate(ctx, &lockedWriter{w: o.Stderr}, dl, o.Stack, gateAnswers{onPause: onPause, stdin: stdin})
 }
 
-// checkLive runs the blue/green checks of an update of the stack that
-// deploys no template of the user's (scale, rollback): a refusal while ECS
-// deploys the service, with how to stop that deployment; warnings print
-// on stderr. It returns the live weights to keep.
-func (o operation) checkLive(ctx context.Context, dl deploy.Delivery) (map[string]int, error) {
-	pre, err := dl.CheckLive(ctx, o.Stack)
-	var busy *deploy.RoutingBusyError
-	if errors.As(err, &busy) {
-		return nil, fmt.Errorf("%w\nTo stop that deployment: cfnfargate rollback --stack %s --in-flight", err, o.Stack)
+// readLive runs the blue/green checks of an update of the stack that
+// deploys no template of the user's (scale, rollback), once the stack is
+// ready (deploy.Input.ReadLive): a refusal while ECS deploys the service,
+// with how to stop that deployment; warnings print on stderr. With keep,
+// it keeps the live weights (deploy.Input.KeepWeights): a rollback's
+// template has those of its time, while scale deploys the stack's own
+// template, whose rule it does not change.
+func (o operation) readLive(dl deploy.Delivery, keep bool) func(context.Context, *deploy.Input) error {
+	return func(ctx context.Context, in *deploy.Input) error {
+		pre, err := dl.CheckLive(ctx, o.Stack)
+		var busy *deploy.RoutingBusyError
+		if errors.As(err, &busy) {
+			return fmt.Errorf("%w\nTo stop that deployment: cfnfargate rollback --stack %s --in-flight", err, o.Stack)
+		}
+		if err != nil {
+			return err
+		}
+		for _, w := range pre.Warnings {
+			fmt.Fprintf(o.Stderr, "cfnfargate: warning: %s\n", w)
+		}
+		if keep {
+			in.KeepWeights = pre.KeepWeights
+		}
+		return nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range pre.Warnings {
-		fmt.Fprintf(o.Stderr, "cfnfargate: warning: %s\n", w)
-	}
-	return pre.KeepWeights, nil
 }
 
 // terminal reports whether prompts can be asked.

@@ -95,15 +95,11 @@ func (o *rollbackOptions) Execute(ctx context.Context) error {
 		return nil
 	}
 	// The blue/green checks of deploy, and the live weights, which the
-	// release's template does not have.
+	// release's template does not have, read once the stack is ready.
 	dl := clients.Delivery()
-	weights, err := o.checkLive(ctx, dl)
-	if err != nil {
-		return err
-	}
 	stopGate := o.watchGate(ctx, dl, o.OnPause)
 	res, err := operate.Rollback(ctx, ops, o.deployer(clients, out), o.Stack, operate.RollbackOptions{To: o.To, Timeout: o.Timeout,
-		AllowReplacement: o.AllowReplacement, ConfirmReplacement: o.confirm, KeepWeights: weights})
+		AllowReplacement: o.AllowReplacement, ConfirmReplacement: o.confirm, ReadLive: o.readLive(dl, true)})
 	stopGate()
 	out.stdout.endLine()
 	if err != nil {

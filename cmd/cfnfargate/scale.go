@@ -81,13 +81,12 @@ func (o *scaleOptions) Execute(ctx context.Context) error {
 	}
 	// A scale starts no deployment of its own, but one of ECS's that runs
 	// would have its weights set under it: the blue/green checks of deploy
-	// run first.
+	// run first, once the stack is ready.
 	dl := clients.Delivery()
-	if _, err := o.checkLive(ctx, dl); err != nil {
-		return err
-	}
 	stopGate := o.watchGate(ctx, dl, o.OnPause)
-	res, err := operate.Scale(ctx, ops, o.deployer(clients, out), o.Stack, o.Scale)
+	scale := o.Scale
+	scale.ReadLive = o.readLive(dl, false)
+	res, err := operate.Scale(ctx, ops, o.deployer(clients, out), o.Stack, scale)
 	stopGate()
 	out.stdout.endLine()
 	if err != nil {

@@ -108,19 +108,31 @@ func newAWSBackend(t *testing.T) *awsBackend {
 	fmt.Println("Starting in 10 seconds; Ctrl-C now creates nothing.")
 	time.Sleep(10 * time.Second)
 
-	// Clean-up on Ctrl-C or SIGTERM as well as at the end.
+	// Clean-up on Ctrl-C or SIGTERM as well as at the end. The handler
+	// stops listening first, so that a second Ctrl-C ends the run at once,
+	// as the instructions say; the deploys still running are interrupted
+	// too (a Ctrl-C at a terminal reaches them anyway, a CI's SIGTERM does
+	// not), so that they cancel their updates before the clean-up waits
+	// for the stacks to settle.
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	stopped := make(chan struct{})
 	go func() {
-		if _, ok := <-signals; ok {
-			fmt.Println("Interrupted: deleting what this run created (run ID " + b.runID + ")")
-			b.cleanUp()
-			os.Exit(130)
+		select {
+		case <-signals:
+		case <-stopped:
+			return
 		}
+		signal.Stop(signals)
+		fmt.Println("Interrupted: deleting what this run created (run ID " + b.runID + "); press Ctrl-C again to leave it")
+		interruptAll()
+		b.cleanUp()
+		killAll()
+		os.Exit(130)
 	}()
 	t.Cleanup(func() {
 		signal.Stop(signals)
-		close(signals)
+		close(stopped)
 		b.cleanUp()
 	})
 
@@ -164,6 +176,8 @@ func (b *awsBackend) Tags() []string                 { return []string{"--tag", 
 func (b *awsBackend) Poll() time.Duration            { return 5 * time.Second }
 func (b *awsBackend) Timeout() time.Duration         { return 45 * time.Minute }
 func (b *awsBackend) Minutes(_, onAWS string) string { return onAWS }
+func (b *awsBackend) EvaluatesAlarms() bool          { return true }
+func (b *awsBackend) Hold(string, string) func()     { return func() {} }
 func (b *awsBackend) Created(stack string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -180,7 +194,7 @@ func (b *awsBackend) Created(stack string) {
 // parameters cfnfargate keeps per stack, then the certificate.
 func (b *awsBackend) cleanUp() {
 	b.cleaning.Do(func() {
-		ctx, cancel := background(90 * time.Minute)
+		ctx, cancel := background(3 * time.Hour)
 		defer cancel()
 		cf := cloudformation.NewFromConfig(b.cfg)
 		names := map[string]bool{}
@@ -214,18 +228,18 @@ func (b *awsBackend) cleanUp() {
 		}
 		sort.Strings(services)
 		sort.Strings(envs)
+		// Services before the environments their rules and target groups
+		// hang off; the stacks of a group at once, as each may wait long.
 		for _, group := range [][]string{services, envs} {
+			var wg sync.WaitGroup
 			for _, n := range group {
-				if _, err := cf.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(n)}); err != nil {
-					fmt.Printf("clean-up: delete stack %s: %v\n", n, err)
-				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					b.deleteStack(ctx, cf, n)
+				}()
 			}
-			for _, n := range group {
-				waiter := cloudformation.NewStackDeleteCompleteWaiter(cf)
-				if err := waiter.Wait(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(n)}, 60*time.Minute); err != nil {
-					fmt.Printf("clean-up: stack %s not deleted: %v (delete it by hand)\n", n, err)
-				}
-			}
+			wg.Wait()
 		}
 		sm := ssm.NewFromConfig(b.cfg)
 		for n := range names {
@@ -251,6 +265,67 @@ func (b *awsBackend) cleanUp() {
 		}
 		fmt.Printf("clean-up of run %s done\n", b.runID)
 	})
+}
+
+// deleteStack deletes a stack of the run, trying three times. A stack that
+// CloudFormation works on cannot be deleted ("cannot be deleted while in
+// status ..."), so it first waits for the stack to settle, cancelling an
+// update in progress so that its rollback starts now rather than after a
+// bake or a pause: after a Ctrl-C every deploy of the run may be rolling
+// back. A delete that fails (DELETE_FAILED: a resource still in use, say)
+// is tried again.
+func (b *awsBackend) deleteStack(ctx context.Context, cf *cloudformation.Client, name string) {
+	for attempt := 1; attempt <= 3; attempt++ {
+		status := b.settled(ctx, cf, name)
+		if status == "" || status == "DELETE_COMPLETE" {
+			return
+		}
+		if _, err := cf.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)}); err != nil {
+			fmt.Printf("clean-up: delete stack %s (attempt %d): %v\n", name, attempt, err)
+			continue
+		}
+		waiter := cloudformation.NewStackDeleteCompleteWaiter(cf)
+		err := waiter.Wait(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)}, 60*time.Minute)
+		if err == nil {
+			return
+		}
+		fmt.Printf("clean-up: stack %s not deleted (attempt %d): %v\n", name, attempt, err)
+	}
+	fmt.Printf("clean-up: stack %s is left; delete it by hand (its resources carry the tag %s=%s)\n", name, RunTag, b.runID)
+}
+
+// settled waits until the stack is in no *_IN_PROGRESS status (at most an
+// hour) and returns its status, or "" when it does not exist. An update in
+// progress is cancelled once.
+func (b *awsBackend) settled(ctx context.Context, cf *cloudformation.Client, name string) string {
+	cancelled := false
+	deadline := time.Now().Add(time.Hour)
+	for {
+		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		switch {
+		case err != nil && strings.Contains(err.Error(), "does not exist"):
+			return ""
+		case err != nil:
+			fmt.Printf("clean-up: describe stack %s: %v\n", name, err)
+		case len(out.Stacks) == 0:
+			return ""
+		default:
+			status := string(out.Stacks[0].StackStatus)
+			if !strings.HasSuffix(status, "_IN_PROGRESS") || status == "REVIEW_IN_PROGRESS" {
+				return status
+			}
+			if status == "UPDATE_IN_PROGRESS" && !cancelled {
+				cancelled = true
+				if _, err := cf.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{StackName: aws.String(name)}); err == nil {
+					fmt.Printf("clean-up: cancelled the update of stack %s, and waiting for its rollback\n", name)
+				}
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return "still in progress"
+		}
+		time.Sleep(15 * time.Second)
+	}
 }
 
 // call is a signed AWS call over net/http, for the two services the

@@ -43,6 +43,17 @@ type Backend interface {
 	Minutes(onTwin, onAWS string) string
 	// Created records a stack to delete at the end of the run.
 	Created(stack string)
+	// Hold keeps the step of an update of stack that works on resource
+	// logical in progress, once started, until release (twin.Hold), so
+	// that a scenario can act during it. On AWS it holds nothing: AWS's
+	// steps take seconds at least, and a scenario that must hold one is
+	// TwinOnly.
+	Hold(stack, logical string) (release func())
+	// EvaluatesAlarms is whether CloudWatch evaluates the metric of the
+	// scenarios' alarms (AWS). moto stores metric data but does not
+	// evaluate alarms, so on the twin a scenario also sets the state the
+	// data would give (SetAlarmState).
+	EvaluatesAlarms() bool
 }
 
 // twinBackend runs the scenarios on the behavioural twin.
@@ -81,6 +92,10 @@ func (b *twinBackend) Poll() time.Duration             { return 20 * time.Millis
 func (b *twinBackend) Timeout() time.Duration          { return 60 * time.Second }
 func (b *twinBackend) Minutes(onTwin, _ string) string { return onTwin }
 func (b *twinBackend) Created(string)                  {}
+func (b *twinBackend) EvaluatesAlarms() bool           { return false }
+func (b *twinBackend) Hold(stack, logical string) func() {
+	return b.tw.Hold(stack, logical)
+}
 
 // built is the cfnfargate binary, compiled once per test binary.
 var built struct {

@@ -15,8 +15,15 @@
 //     Region and a cost estimate first, tags everything it creates and
 //     deletes it all at the end, also when a step fails or on Ctrl-C.
 //
-// Faults are injected the way they can be on AWS too: SetAlarmState trips a
+// Faults are injected the way they can be on AWS too: breaching data put
+// on the custom metric of a scenario's own alarm (PutMetricData) trips a
 // rollback alarm, an interrupted deploy cancels its update
 // (CancelUpdateStack), `--on-pause rollback` rejects a deployment at the
-// gate. Where only the twin can do something, the scenario says so.
+// gate. Where only the twin can do something, the scenario says so: moto
+// does not evaluate alarms, so on the twin the scenario also sets the state
+// the data gives (SetAlarmState, which on AWS would not hold: "Metric
+// alarms return to their actual state quickly, often within seconds",
+// CloudWatch API reference); and the twin can hold a step of
+// CloudFormation in progress (twin.Hold) where a scenario must act during
+// it.
 package scenario

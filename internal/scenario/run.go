@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/cfnfargate/cfnfargate/internal/twin"
+	"github.com/cfnfargate/cfnfargate/stack"
 
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 )
@@ -76,12 +77,37 @@ func tail(s string) string {
 // proc is the binary running in the background.
 type proc struct {
 	cmd       *exec.Cmd
-	out, errb bytes.Buffer
+	out, errb lockedBuffer
 	done      chan struct{}
 	res       result
 }
 
-// start runs the binary in the background.
+// lockedBuffer is an output of the binary that a scenario may read while
+// the binary writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// output is what the binary has written so far, stdout then stderr.
+func (p *proc) output() string { return p.out.String() + p.errb.String() }
+
+// start runs the binary in the background. A scenario that ends before the
+// binary does, failed or not, kills it: a deploy left running would go on
+// changing the account after the run, and hold its stack busy for the
+// clean-up.
 func (r *run) start(args ...string) *proc {
 	r.t.Helper()
 	p := &proc{cmd: exec.Command(r.bin, args...), done: make(chan struct{})}
@@ -90,6 +116,15 @@ func (r *run) start(args ...string) *proc {
 	if err := p.cmd.Start(); err != nil {
 		r.t.Fatalf("start cfnfargate %v: %v", args, err)
 	}
+	running.Store(p, true)
+	r.t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
 	go func() {
 		err := p.cmd.Wait()
 		p.res = result{stdout: p.out.String(), stderr: p.errb.String()}
@@ -99,9 +134,31 @@ func (r *run) start(args ...string) *proc {
 		} else if err != nil {
 			p.res.code = -1
 		}
+		running.Delete(p)
 		close(p.done)
 	}()
 	return p
+}
+
+// running are the binaries running in the background, for an interrupted
+// AWS run to stop (interruptAll, killAll).
+var running sync.Map
+
+// interruptAll sends every running binary Ctrl-C, so that a deploy cancels
+// its update.
+func interruptAll() {
+	running.Range(func(k, _ any) bool {
+		k.(*proc).interrupt()
+		return true
+	})
+}
+
+// killAll kills every running binary.
+func killAll() {
+	running.Range(func(k, _ any) bool {
+		_ = k.(*proc).cmd.Process.Kill()
+		return true
+	})
 }
 
 // interrupt sends Ctrl-C, as a user stopping a deploy does.
@@ -196,6 +253,15 @@ func (r *run) resource(stack, logical string) string {
 	return aws.ToString(out.StackResources[0].PhysicalResourceId)
 }
 
+// resourceStatus is the status of a stack's resource, or "".
+func (r *run) resourceStatus(stack, logical string) string {
+	out, err := r.cfn.DescribeStackResources(r.ctx(), &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack), LogicalResourceId: aws.String(logical)})
+	if err != nil || len(out.StackResources) == 0 {
+		return ""
+	}
+	return string(out.StackResources[0].ResourceStatus)
+}
+
 // service is the stack's ECS service as ECS describes it.
 func (r *run) service(stack string) ecstypes.Service {
 	r.t.Helper()
@@ -282,16 +348,34 @@ func (r *run) gateHistory(stack string) []string {
 	}
 }
 
-// createAlarm makes a CloudWatch alarm for --rollback-alarm, in OK.
+// alarmMetric is the custom metric a scenario's alarm watches: the
+// scenario trips the alarm by putting breaching data on it, as on AWS an
+// alarm's state follows its metric. SetAlarmState would not do there:
+// "Metric alarms return to their actual state quickly, often within
+// seconds" (CloudWatch API reference, SetAlarmState).
+const (
+	alarmNamespace = "cfnfargate/scenario"
+	alarmMetric    = "Trips"
+)
+
+// createAlarm makes a CloudWatch alarm for --rollback-alarm on its own
+// custom metric (dimension Alarm = name), OK while the metric has no data.
+// Its period is 10 seconds, a high-resolution alarm, so that it goes to
+// ALARM within about a period of the first breaching point: "Be sure to
+// specify 10, 20, or 30 only for metrics that are stored by a
+// PutMetricData call with a StorageResolution of 1" (CloudWatch API
+// reference, PutMetricAlarm, Period).
 func (r *run) createAlarm(name string) {
 	r.t.Helper()
 	_, err := r.cw.PutMetricAlarm(r.ctx(), &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(name),
-		Namespace: aws.String("cfnfargate/scenario"), MetricName: aws.String("Trips"), Statistic: cwtypes.StatisticSum,
-		Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
-		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching")})
+		Namespace: aws.String(alarmNamespace), MetricName: aws.String(alarmMetric), Dimensions: alarmDimensions(name),
+		Statistic: cwtypes.StatisticMaximum, Period: aws.Int32(10), EvaluationPeriods: aws.Int32(1), DatapointsToAlarm: aws.Int32(1),
+		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching")})
 	if err != nil {
 		r.t.Fatalf("create alarm %s: %v", name, err)
 	}
+	// A new alarm is INSUFFICIENT_DATA until its first evaluation, which
+	// with no data and notBreaching makes it OK; this says so at once.
 	r.setAlarm(name, cwtypes.StateValueOk)
 	r.t.Cleanup(func() {
 		ctx, cancel := background(30 * time.Second)
@@ -300,7 +384,57 @@ func (r *run) createAlarm(name string) {
 	})
 }
 
-// setAlarm is SetAlarmState, which works on AWS as on the twin.
+func alarmDimensions(name string) []cwtypes.Dimension {
+	return []cwtypes.Dimension{{Name: aws.String("Alarm"), Value: aws.String(name)}}
+}
+
+// tripAlarm puts a breaching point on the alarm's metric now and every 5
+// seconds (two per period) until stop; with no more data, notBreaching
+// takes the alarm back to OK within a period or two. Where alarms are not
+// evaluated (the twin's moto), it also sets the states the data gives.
+func (r *run) tripAlarm(name string) (stop func()) {
+	r.t.Helper()
+	put := func() error {
+		ctx, cancel := background(30 * time.Second)
+		defer cancel()
+		_, err := r.cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(alarmNamespace), MetricData: []cwtypes.MetricDatum{{
+			MetricName: aws.String(alarmMetric), Dimensions: alarmDimensions(name), Value: aws.Float64(1), StorageResolution: aws.Int32(1),
+			Timestamp: aws.Time(time.Now()), Unit: cwtypes.StandardUnitCount}}})
+		return err
+	}
+	if err := put(); err != nil {
+		r.t.Fatalf("put a breaching point on the metric of alarm %s: %v", name, err)
+	}
+	if !r.b.EvaluatesAlarms() {
+		r.setAlarm(name, cwtypes.StateValueAlarm)
+	}
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Second):
+				_ = put() // a lost point is made up 5 seconds later
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-ended
+			if !r.b.EvaluatesAlarms() {
+				r.setAlarm(name, cwtypes.StateValueOk)
+			}
+		})
+	}
+}
+
+// setAlarm is SetAlarmState: on the twin, where moto does not evaluate
+// alarms, the state their data would give; on AWS only the initial OK,
+// which evaluation keeps while the metric has no data.
 func (r *run) setAlarm(name string, state cwtypes.StateValue) {
 	r.t.Helper()
 	if _, err := r.cw.SetAlarmState(r.ctx(), &cloudwatch.SetAlarmStateInput{AlarmName: aws.String(name), StateValue: state, StateReason: aws.String("cfnfargate scenario")}); err != nil {
@@ -336,19 +470,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // readTraffic reads the production rule of stack and the health of the
 // groups it forwards to.
 func (r *run) readTraffic(ctx context.Context, stack, rule string) (traffic, error) {
-	tr := traffic{weights: map[string]int32{}, healthy: map[string]map[string]int{}}
-	out, err := r.elb.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{rule}})
-	if err != nil || len(out.Rules) == 0 {
-		return tr, fmt.Errorf("describe rule %s: %v", rule, err)
-	}
-	for _, a := range out.Rules[0].Actions {
-		if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
-			for _, g := range a.ForwardConfig.TargetGroups {
-				tr.weights[aws.ToString(g.TargetGroupArn)] = aws.ToInt32(g.Weight)
-			}
-		} else if a.TargetGroupArn != nil {
-			tr.weights[aws.ToString(a.TargetGroupArn)] = 1
-		}
+	tr := traffic{healthy: map[string]map[string]int{}}
+	var err error
+	if tr.weights, err = r.ruleWeights(ctx, rule); err != nil {
+		return tr, err
 	}
 	// The service's running tasks, by private IP, for their task definition.
 	byIP := map[string]string{}
@@ -386,7 +511,37 @@ func (r *run) readTraffic(ctx context.Context, stack, rule string) (traffic, err
 			}
 		}
 	}
+	// The reads are not one instant: a rule that moved meanwhile (ECS sets
+	// the weights and stops tasks in one step) makes no sample, rather
+	// than a view that never existed. A state that lasts is seen by the
+	// next sample; on the twin every write is checked as well.
+	again, err := r.ruleWeights(ctx, rule)
+	if err != nil {
+		return tr, err
+	}
+	if fmt.Sprint(again) != fmt.Sprint(tr.weights) {
+		return tr, fmt.Errorf("rule %s moved during the sample", rule)
+	}
 	return tr, nil
+}
+
+// ruleWeights reads a rule's forward weights by target group.
+func (r *run) ruleWeights(ctx context.Context, rule string) (map[string]int32, error) {
+	out, err := r.elb.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{rule}})
+	if err != nil || len(out.Rules) == 0 {
+		return nil, fmt.Errorf("describe rule %s: %v", rule, err)
+	}
+	weights := map[string]int32{}
+	for _, a := range out.Rules[0].Actions {
+		if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
+			for _, g := range a.ForwardConfig.TargetGroups {
+				weights[aws.ToString(g.TargetGroupArn)] = aws.ToInt32(g.Weight)
+			}
+		} else if a.TargetGroupArn != nil {
+			weights[aws.ToString(a.TargetGroupArn)] = 1
+		}
+	}
+	return weights, nil
 }
 
 // prober samples production traffic in the background and records every
@@ -407,10 +562,7 @@ type prober struct {
 }
 
 func (r *run) probe(stack, good string, allowance float64) *prober {
-	rule := r.resource(stack, "ProductionListenerRule")
-	if rule == "" {
-		r.t.Fatalf("stack %s has no ProductionListenerRule", stack)
-	}
+	rule := r.productionRule(stack)
 	p := &prober{good: good, allowance: allowance, rule: rule, stop: make(chan struct{}), done: make(chan struct{})}
 	if tb, ok := r.b.(*twinBackend); ok {
 		// Only the twin can do this: it records every write of the rule
@@ -441,6 +593,20 @@ func (r *run) probe(stack, good string, allowance float64) *prober {
 		}
 	}()
 	return p
+}
+
+// productionRule is the physical ID of the stack's production listener
+// rule: a service's own load balancer's, or its rule in an environment
+// (stack.RuleIDs).
+func (r *run) productionRule(s string) string {
+	r.t.Helper()
+	for _, id := range stack.RuleIDs() {
+		if rule := r.resource(s, id); rule != "" {
+			return rule
+		}
+	}
+	r.t.Fatalf("stack %s has no production listener rule (%v)", s, stack.RuleIDs())
+	return ""
 }
 
 // check records a violation in one view of production traffic.

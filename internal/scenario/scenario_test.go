@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 	parallelGiven := false
 	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
 	if !parallelGiven {
-		_ = flag.Set("test.parallel", "6")
+		_ = flag.Set("test.parallel", "10")
 	}
 	code := testenv.RunTests(m)
 	removeBinary()
@@ -64,6 +64,8 @@ func TestScenariosOnTwinOtherReadings(t *testing.T) {
 		AbsentPropertyResets:        !d.AbsentPropertyResets,
 		RollbackReverseOrder:        !d.RollbackReverseOrder,
 		ThreeValuesPerCondition:     !d.ThreeValuesPerCondition,
+		ShuffledDeployments:         !d.ShuffledDeployments,
+		TrustLiveRule:               !d.TrustLiveRule,
 	}
 	b := newTwinBackend(t, twin.Options{Switches: other})
 	runAll(t, b, func(Scenario) string { return "" })

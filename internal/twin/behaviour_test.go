@@ -1,7 +1,11 @@
 package twin
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +16,7 @@ import (
 // neither: its engine is stepped by the test.
 func bare(sw Switches) *Twin {
 	return &Twin{Clock: NewClock(1), opts: Options{Switches: sw, RulesPerLoadBalancer: 100, TargetGroupsPerLoadBalance: 100, RulesPerSecurityGroup: 60},
-		cfn: newCloudFormation(), elb: newLoadBalancing(), ec2: newSecurityGroups(), ecs: newContainerService(), lambda: newFunctions(), other: map[string]*fakeResource{}}
+		cfn: newCloudFormation(), elb: newLoadBalancing(), ec2: newSecurityGroups(), ecs: newContainerService(), lambda: newFunctions(), other: map[string]*fakeResource{}, holds: map[string]int{}}
 }
 
 // progressive builds a service with two target groups and a production
@@ -369,5 +373,173 @@ func waitReal(t *testing.T, tw *Twin, cond func() bool) {
 			t.Fatal("condition not reached in 30 s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestPlacementNeedsForce proves B1 and the rule behind review of issue
+// 18, item 4: capacityProviderStrategy and enableExecuteCommand start no
+// deployment ("This parameter doesn't trigger a new service deployment",
+// ECS API reference, UpdateService), and a new capacity provider strategy
+// without forceNewDeployment is refused, as ECS refuses it, while with it
+// the forced deployment starts.
+func TestPlacementNeedsForce(t *testing.T) {
+	spot := []any{map[string]any{"capacityProvider": "FARGATE_SPOT", "weight": 1}}
+	tests := []struct {
+		name       string
+		u          serviceUpdate
+		refused    bool
+		deployment bool
+	}{
+		{name: "execute command alone", u: serviceUpdate{settings: map[string]any{"enableExecuteCommand": true}}},
+		{name: "the same strategy", u: serviceUpdate{settings: map[string]any{"capacityProviderStrategy": []any{map[string]any{"capacityProvider": "FARGATE", "weight": 1}}}}},
+		{name: "a new strategy without force", u: serviceUpdate{settings: map[string]any{"capacityProviderStrategy": spot}}, refused: true},
+		{name: "a new strategy with force", u: serviceUpdate{settings: map[string]any{"capacityProviderStrategy": spot}, force: true}, deployment: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tw := bare(DefaultSwitches())
+			svc := progressive(tw, map[string]any{"strategy": "BLUE_GREEN"}, "nginx")
+			svc.settings["capacityProviderStrategy"] = []any{map[string]any{"capacityProvider": "FARGATE", "weight": 1}}
+			d, err := tw.ecs.updateService(tw, svc, tt.u, tw.Clock.Now())
+			if got := err != nil; got != tt.refused {
+				t.Fatalf("refused = %v (%v), want %v", got, err, tt.refused)
+			}
+			if tt.refused && !strings.Contains(err.Message, "you must force a new deployment") {
+				t.Errorf("refusal %q is not ECS's", err.Message)
+			}
+			if got := d != nil; got != tt.deployment {
+				t.Errorf("deployment started = %v, want %v", got, tt.deployment)
+			}
+		})
+	}
+}
+
+// TestListServiceDeploymentsOrder proves B11 in both settings of its
+// switch: every deployment is listed once across pages, newest first by
+// default and in an order that is not by time when shuffled; createdAt
+// filters.
+func TestListServiceDeploymentsOrder(t *testing.T) {
+	for _, shuffled := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shuffled=%v", shuffled), func(t *testing.T) {
+			tw := bare(Switches{ShuffledDeployments: shuffled})
+			svc := progressive(tw, map[string]any{"strategy": "ROLLING"}, "nginx")
+			var made []*deployment
+			for range 5 {
+				made = append(made, tw.ecs.startDeployment(tw, svc, tw.Clock.Now()))
+				tw.Clock.Advance(time.Minute)
+			}
+			list := func(extra map[string]any) []string {
+				var arns []string
+				token := ""
+				for {
+					in := map[string]any{"service": svc.arn, "cluster": "c", "maxResults": 2}
+					for k, v := range extra {
+						in[k] = v
+					}
+					if token != "" {
+						in["nextToken"] = token
+					}
+					body, _ := json.Marshal(in)
+					out, err := tw.ecsAPI("ListServiceDeployments", body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					m := out.(map[string]any)
+					for _, b := range m["serviceDeployments"].([]any) {
+						arns = append(arns, b.(map[string]any)["serviceDeploymentArn"].(string))
+					}
+					if token, _ = m["nextToken"].(string); token == "" {
+						return arns
+					}
+				}
+			}
+			got := list(nil)
+			var newestFirst, byID []string
+			for i := len(made) - 1; i >= 0; i-- {
+				newestFirst = append(newestFirst, made[i].arn)
+			}
+			sorted := append([]*deployment(nil), made...)
+			sort.Slice(sorted, func(i, j int) bool { return sorted[i].id < sorted[j].id })
+			for _, d := range sorted {
+				byID = append(byID, d.arn)
+			}
+			want := newestFirst
+			if shuffled {
+				want = byID
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("listed %v, want %v", got, want)
+			}
+			after := float64(made[2].createdAt.UnixMilli())/1000 + 1
+			if got := list(map[string]any{"createdAt": map[string]any{"after": after}}); len(got) != 2 || !slices.Contains(got, made[3].arn) || !slices.Contains(got, made[4].arn) {
+				t.Errorf("created after the third: %v, want the last two", got)
+			}
+		})
+	}
+}
+
+// TestTrustLiveRule proves B13 in both settings of its switch: after a
+// CloudFormation rollback set the production rule back to the group ECS
+// left empty, the next deployment registers its tasks in the group ECS
+// last put them in the other (its record), or, trusting the live rule, in
+// the group the rule does not send traffic to; a rule that sends traffic
+// to both groups fails the deployment as it starts.
+func TestTrustLiveRule(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		t.Run(fmt.Sprintf("trust=%v", trust), func(t *testing.T) {
+			tw := bare(Switches{TrustLiveRule: trust})
+			svc := progressive(tw, map[string]any{"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1}, "nginx")
+			rule := asMap(svc.lbs[0]["advancedConfiguration"])["productionListenerRule"].(string)
+			tw.ecs.startDeployment(tw, svc, tw.Clock.Now())
+			runFor(tw, time.Hour, 10*time.Second)
+			if svc.prodTG != "green" {
+				t.Fatalf("after the first deployment production is %q, want green", svc.prodTG)
+			}
+			// What a rollback to a template with stale weights writes.
+			tw.elb.setWeights(tw, rule, [][2]any{{"blue", 100}, {"green", 0}})
+			d := tw.ecs.startDeployment(tw, svc, tw.Clock.Now())
+			want := "blue"
+			if trust {
+				want = "green"
+			}
+			if d.greenTG != want {
+				t.Errorf("the next deployment registers in %s, want %s", d.greenTG, want)
+			}
+			runFor(tw, time.Hour, 10*time.Second)
+			tw.elb.setWeights(tw, rule, [][2]any{{"blue", 50}, {"green", 50}})
+			split := tw.ecs.startDeployment(tw, svc, tw.Clock.Now())
+			runFor(tw, time.Minute, 10*time.Second)
+			if split.status != "STOPPED" || !strings.Contains(split.statusReason, "both") {
+				t.Errorf("a deployment that starts with traffic on both groups: %s (%s), want STOPPED", split.status, split.statusReason)
+			}
+		})
+	}
+}
+
+// TestRollbackOrder proves B28's switch in both settings: CloudFormation
+// rolls an update back in the order of the update (a listener rule before
+// the service that refers to it), or in reverse.
+func TestRollbackOrder(t *testing.T) {
+	for _, reverse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reverse=%v", reverse), func(t *testing.T) {
+			tw := bare(Switches{RollbackReverseOrder: reverse})
+			st := &cfnStack{name: "s", id: "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1", resources: map[string]*cfnResource{}}
+			st.op = &operation{kind: "UPDATE", phase: "forward", done: []*opStep{
+				{action: "update", logical: "ProductionListenerRule", started: true, touched: true},
+				{action: "update", logical: "Service", started: true, touched: true},
+			}}
+			tw.cfn.fail(tw, st, tw.Clock.Now(), "test")
+			var order []string
+			for _, s := range st.op.queue {
+				order = append(order, s.logical)
+			}
+			want := "[ProductionListenerRule Service]"
+			if reverse {
+				want = "[Service ProductionListenerRule]"
+			}
+			if fmt.Sprint(order) != want || st.status != "UPDATE_ROLLBACK_IN_PROGRESS" {
+				t.Errorf("rollback reverts %v (stack %s), want %s", order, st.status, want)
+			}
+		})
 	}
 }

@@ -105,6 +105,9 @@ type operation struct {
 	cleanup   []*cfnResource // resources to delete at the end of the phase
 	notBefore time.Time
 	cancelled bool
+	// halted is a rollback that failed: UPDATE_ROLLBACK_FAILED, until
+	// ContinueUpdateRollback (B32).
+	halted bool
 }
 
 type opStep struct {
@@ -923,7 +926,7 @@ func resourceTime(typ string) time.Duration {
 // done at once.
 func (cf *cloudFormation) advance(tw *Twin, st *cfnStack, now time.Time) bool {
 	op := st.op
-	if now.Before(op.notBefore) {
+	if now.Before(op.notBefore) || op.halted {
 		return false
 	}
 	if op.cancelled && op.phase == "forward" && op.kind == "UPDATE" {
@@ -955,6 +958,9 @@ func (cf *cloudFormation) advance(tw *Twin, st *cfnStack, now time.Time) bool {
 		return true
 	}
 	if now.Before(s.until) {
+		return false
+	}
+	if op.phase == "forward" && tw.held(st.name, s.logical) {
 		return false
 	}
 	if s.wait != nil {
@@ -1126,6 +1132,9 @@ func (cf *cloudFormation) stepFailed(tw *Twin, st *cfnStack, s *opStep, now time
 		st.lastFailedStep = s.logical
 		cf.fail(tw, st, now, fmt.Sprintf("The following resource(s) failed to %s: [%s]. ", strings.ToLower(strings.TrimSuffix(status, "_FAILED")), s.logical))
 	case "rollback":
+		// B32: the stack stays UPDATE_ROLLBACK_FAILED until
+		// ContinueUpdateRollback.
+		op.halted = true
 		st.setStatus(tw, now, "UPDATE_ROLLBACK_FAILED", fmt.Sprintf("The following resource(s) failed to update: [%s]. ", s.logical))
 	case "delete":
 		st.setStatus(tw, now, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", s.logical))
@@ -1214,7 +1223,7 @@ func (cf *cloudFormation) continueRollback(tw *Twin, st *cfnStack, skip map[stri
 			op.queue[op.pos] = &opStep{action: s.action, logical: s.logical}
 		}
 	}
-	op.notBefore = now
+	op.notBefore, op.halted = now, false
 	st.setStatus(tw, now, "UPDATE_ROLLBACK_IN_PROGRESS", "")
 }
 

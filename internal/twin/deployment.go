@@ -45,6 +45,8 @@ type deployment struct {
 	cbFailures         int
 	rbPhase            int
 	requested          bool // a stop asked for the rollback
+	// startFailure fails the deployment as it starts (B13).
+	startFailure string
 }
 
 type stageEntry struct {
@@ -153,9 +155,14 @@ func (c *containerService) startDeployment(tw *Twin, svc *ecsService, now time.T
 		// target group isn't serving production traffic." (ECS developer
 		// guide, resources for blue/green, linear and canary deployments)
 		prod := svc.prodTG
-		if prod == "" {
-			// The first deployment: the group the production rule serves.
-			prod = primary
+		// B13: which group ECS takes as production when its record and the
+		// live rule disagree (a CloudFormation rollback set the rule back)
+		// is not documented: its record by default, the rule under the
+		// TrustLiveRule switch. The first deployment has no record.
+		if prod == "" || tw.opts.Switches.TrustLiveRule {
+			if prod == "" {
+				prod = primary
+			}
 			if r := tw.elb.rules[d.prodRule]; r != nil {
 				best := -1
 				for _, tg := range []string{primary, alternate} {
@@ -163,6 +170,16 @@ func (c *containerService) startDeployment(tw *Twin, svc *ecsService, now time.T
 						best, prod = w, tg
 					}
 				}
+			}
+		}
+		// B13: "if a rule forwards to both target groups or to neither of
+		// them when a deployment starts, the deployment would fail" (ECS
+		// developer guide, resources for blue/green, linear and canary
+		// deployments).
+		if r := tw.elb.rules[d.prodRule]; r != nil {
+			w := actionWeights(r.actions)
+			if (w[primary] > 0) == (w[alternate] > 0) {
+				d.startFailure = fmt.Sprintf("The production listener rule forwards to %s of the service's target groups.", map[bool]string{true: "both", false: "neither"}[w[primary] > 0])
 			}
 		}
 		d.blueTG = prod
@@ -243,6 +260,10 @@ func weightsOf(green float64) (g, b int) {
 func (tw *Twin) stepDeployment(d *deployment, now time.Time, alarms map[string]string) {
 	switch d.status {
 	case "PENDING":
+		if d.startFailure != "" {
+			d.status, d.statusReason, d.startedAt, d.finishedAt = "STOPPED", d.startFailure, now, now
+			return
+		}
 		d.status, d.startedAt = "IN_PROGRESS", now
 		d.alarmStatus = "DISABLED"
 		if names := d.alarmNames(); len(names) > 0 {

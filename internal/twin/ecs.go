@@ -418,8 +418,15 @@ type serviceUpdate struct {
 
 // triggers are the parameters whose change starts a deployment (B1: the
 // API text of each says "This parameter triggers a new service
-// deployment."; desiredCount and deploymentConfiguration "doesn't").
-var triggers = []string{"networkConfiguration", "platformVersion", "launchType", "capacityProviderStrategy", "enableExecuteCommand"}
+// deployment."); desiredCount, deploymentConfiguration,
+// capacityProviderStrategy and enableExecuteCommand say "This parameter
+// doesn't trigger a new service deployment." (ECS API reference,
+// UpdateService).
+var triggers = []string{"networkConfiguration", "platformVersion", "launchType"}
+
+// sentSettings are the other top-level parameters of UpdateService that the
+// twin keeps.
+var sentSettings = append([]string{"capacityProviderStrategy", "enableExecuteCommand"}, triggers...)
 
 // updateService applies an update and returns the deployment it started,
 // or nil (B1, B34, B48, B49).
@@ -430,6 +437,16 @@ func (c *containerService) updateService(tw *Twin, svc *ecsService, u serviceUpd
 		if aerr := checkConfig(cfg); aerr != nil {
 			return nil, aerr
 		}
+	}
+	// ECS changes a capacity provider strategy only with a forced
+	// deployment; the message is UpdateService's InvalidParameterException
+	// (aws-cdk #34631). A rollback of CloudFormation sends the previous
+	// template's strategy without forcing one, unless that template
+	// forced: the rollback of a placement change fails (review of issue
+	// 18, item 4).
+	if v, ok := u.settings["capacityProviderStrategy"]; ok && !u.force && canonical(v) != canonical(svc.settings["capacityProviderStrategy"]) {
+		return nil, errorf(http.StatusBadRequest, "InvalidParameterException",
+			"When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.")
 	}
 	deploy := u.force
 	if u.taskDef != "" && u.taskDef != svc.taskDef {
@@ -513,11 +530,23 @@ func (tw *Twin) ecsAPI(op string, body []byte) (any, *apiError) {
 		for _, s := range asList(in["status"]) {
 			statuses[str(s)] = true
 		}
+		// "Include service deployments in the result that were created
+		// after this time." and "... before this time." (ECS API
+		// reference, CreatedAt)
+		created := asMap(in["createdAt"])
+		after, before := floatOf(created["after"], 0), floatOf(created["before"], 0)
 		var list []*deployment
-		for i := len(svc.deployments) - 1; i >= 0; i-- { // newest first (B11, inferred)
-			if d := svc.deployments[i]; len(statuses) == 0 || statuses[d.status] {
+		for i := len(svc.deployments) - 1; i >= 0; i-- {
+			d := svc.deployments[i]
+			at := float64(d.createdAt.UnixMilli()) / 1000
+			if (len(statuses) == 0 || statuses[d.status]) && (after == 0 || at > after) && (before == 0 || at < before) {
 				list = append(list, d)
 			}
+		}
+		// The order is not documented (B11): newest first, or under the
+		// switch an order that is not by time, the same on every page.
+		if tw.opts.Switches.ShuffledDeployments {
+			sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
 		}
 		start, _ := strconv.Atoi(str(in["nextToken"]))
 		size := intOf(in["maxResults"], 20)
@@ -581,7 +610,7 @@ func (tw *Twin) ecsAPI(op string, body []byte) (any, *apiError) {
 				u.lbs = append(u.lbs, asMap(lb))
 			}
 		}
-		for _, k := range triggers {
+		for _, k := range sentSettings {
 			if v, ok := in[k]; ok {
 				u.settings[k] = v
 			}

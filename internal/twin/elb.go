@@ -64,6 +64,7 @@ type elbTargetGroup struct {
 	lb                                   string // the one load balancer it belongs to (B45)
 	targets                              map[string]*elbTarget
 	props                                map[string]any
+	tags                                 [][2]string
 }
 
 type elbTarget struct {
@@ -725,8 +726,14 @@ func (tw *Twin) elbAPI(action string, p params) (func(*xmlw), *apiError) {
 		return func(w *xmlw) {
 			w.members("TagDescriptions", len(arns), func(i int) {
 				w.leaf("ResourceArn", arns[i])
-				w.open("Tags")
-				w.close("Tags")
+				var tags [][2]string
+				if g := e.groups[arns[i]]; g != nil {
+					tags = g.tags
+				}
+				w.members("Tags", len(tags), func(j int) {
+					w.leaf("Key", tags[j][0])
+					w.leaf("Value", tags[j][1])
+				})
 			})
 		}, nil
 	case "DescribeLoadBalancerAttributes", "DescribeTargetGroupAttributes":
@@ -873,6 +880,7 @@ func (targetGroupProvider) create(tw *Twin, st *cfnStack, r *cfnResource, props 
 	g := &elbTargetGroup{name: name, protocol: str(props["Protocol"]), port: intOf(props["Port"], 80), vpc: str(props["VpcId"]),
 		targetType: str(props["TargetType"]), targets: map[string]*elbTarget{}, props: props,
 		arn: fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", Region, Account, name, id)}
+	g.tags = resourceTags(st, r, props)
 	tw.elb.groups[g.arn] = g
 	r.physical = g.arn
 	r.attrs = map[string]any{"TargetGroupArn": g.arn, "TargetGroupName": name, "TargetGroupFullName": "targetgroup/" + name + "/" + id, "LoadBalancerArns": []any{}}
@@ -881,8 +889,23 @@ func (targetGroupProvider) create(tw *Twin, st *cfnStack, r *cfnResource, props 
 func (targetGroupProvider) update(tw *Twin, st *cfnStack, r *cfnResource, old, props map[string]any, rollback bool) (waitFunc, error) {
 	if g := tw.elb.groups[r.physical]; g != nil {
 		g.props = props
+		g.tags = resourceTags(st, r, props)
 	}
 	return nil, nil
+}
+
+// resourceTags are the tags CloudFormation gives a resource: its Tags
+// property, the stack's tags ("CloudFormation ... propagates these tags to
+// the resources in the stack", CloudFormation User Guide, stack tags), and
+// aws:cloudformation:stack-name, stack-id and logical-id.
+func resourceTags(st *cfnStack, r *cfnResource, props map[string]any) [][2]string {
+	tags := [][2]string{{"aws:cloudformation:logical-id", r.logical}, {"aws:cloudformation:stack-id", st.id}, {"aws:cloudformation:stack-name", st.name}}
+	tags = append(tags, st.tags...)
+	for _, t := range asList(props["Tags"]) {
+		m := asMap(t)
+		tags = append(tags, [2]string{str(m["Key"]), str(m["Value"])})
+	}
+	return tags
 }
 func (targetGroupProvider) remove(tw *Twin, st *cfnStack, r *cfnResource) (waitFunc, error) {
 	for _, rule := range tw.elb.rules {

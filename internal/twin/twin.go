@@ -16,8 +16,10 @@
 // talks to it through AWS_ENDPOINT_URL. Every other service (SSM, STS,
 // CloudWatch, Logs, IAM, ACM, EC2, ...) goes on to a moto_server started
 // with internal/testenv, and the twin's own engine uses that moto for log
-// groups, parameters and alarms, so that a test trips an alarm with
-// SetAlarmState exactly as it would on AWS.
+// groups, parameters and alarms, which the binary and the tests read and
+// change through the usual APIs. moto does not evaluate an alarm's metric:
+// a test sets the state its data would give with SetAlarmState (on AWS the
+// data itself sets it, and SetAlarmState does not hold).
 //
 // Each behaviour is one small named piece, with the AWS document it rests
 // on cited at the line, numbered as in the specification
@@ -91,6 +93,15 @@ type Switches struct {
 	// ThreeValuesPerCondition: ELB enforces the guide's "up to three match
 	// evaluations per condition" (B41) besides five per rule.
 	ThreeValuesPerCondition bool
+	// ShuffledDeployments: ListServiceDeployments returns a service's
+	// deployments in an order that is not by time, rather than newest
+	// first (B11: the order is not documented).
+	ShuffledDeployments bool
+	// TrustLiveRule: a deployment takes the target group that the
+	// production rule sends the traffic to as the one that serves, rather
+	// than the one ECS last put the service's tasks in (B13: which one ECS
+	// takes when the two disagree is not documented).
+	TrustLiveRule bool
 }
 
 // DefaultSwitches are the specification's defaults.
@@ -136,6 +147,8 @@ type Twin struct {
 	done   chan struct{}
 	// Invocations lists every hook invocation, for tests of the twin.
 	invocations []Invocation
+	// holds are the steps a test holds (Hold), by "STACK/LOGICAL-ID".
+	holds map[string]int
 }
 
 // Start runs a twin for the test, with a moto_server of its own, and stops
@@ -168,7 +181,7 @@ func New(m *testenv.Moto, opts Options) *Twin {
 	motoURL, _ := url.Parse(m.Endpoint)
 	tw := &Twin{Moto: m, Clock: NewClock(opts.Scale), opts: opts,
 		fwd:   httputil.NewSingleHostReverseProxy(motoURL),
-		other: map[string]*fakeResource{}, stop: make(chan struct{}), done: make(chan struct{})}
+		other: map[string]*fakeResource{}, stop: make(chan struct{}), done: make(chan struct{}), holds: map[string]int{}}
 	// Test traffic stays on 127.0.0.1: no proxy from the environment.
 	tw.fwd.Transport = &http.Transport{Proxy: nil}
 	tw.cfn = newCloudFormation()
@@ -324,8 +337,9 @@ func (tw *Twin) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 // alarmStates reads the state of the named alarms from moto's CloudWatch,
-// which a test sets with SetAlarmState as it would on AWS (B23: "Amazon
-// ECS calls DescribeAlarms to poll the alarms").
+// as ECS reads them (B23: "Amazon ECS calls DescribeAlarms to poll the
+// alarms"); a test sets them with SetAlarmState, as moto does not evaluate
+// metrics.
 func (tw *Twin) alarmStates(names []string) map[string]string {
 	states := map[string]string{}
 	for start := 0; start < len(names); start += 100 {
@@ -348,6 +362,31 @@ func (tw *Twin) alarmStates(names []string) map[string]string {
 	}
 	return states
 }
+
+// Hold keeps the step of an update of stack that works on resource logical
+// in progress, once started, until release is called: a SIMULATION of a
+// CloudFormation handler that takes its time, which AWS's own handlers do
+// (a listener rule takes seconds, a service as long as its deployment),
+// so that a test can act while that step runs. Only the steps of an update
+// hold, not those of its rollback; a cancel still ends the update, and a
+// held service's ECS deployment goes on.
+func (tw *Twin) Hold(stack, logical string) (release func()) {
+	key := stack + "/" + logical
+	tw.mu.Lock()
+	tw.holds[key]++
+	tw.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			tw.mu.Lock()
+			tw.holds[key]--
+			tw.mu.Unlock()
+		})
+	}
+}
+
+// held reports whether a test holds the step of stack on logical.
+func (tw *Twin) held(stack, logical string) bool { return tw.holds[stack+"/"+logical] > 0 }
 
 // Invocation is one hook invocation, as the twin made it.
 type Invocation struct {

@@ -508,21 +508,37 @@ type DeploymentState struct {
 }
 
 // LatestDeployment describes the service's most recent deployment, or
-// returns nil when ECS lists none.
+// returns nil when ECS lists none. The most recent is the one created
+// last: ListServiceDeployments does not document the order of what it
+// returns (twin specification, B11), so every page is read.
 func (d Delivery) LatestDeployment(ctx context.Context, live Live) (*DeploymentState, error) {
 	if live.ServiceARN == "" || d.ECS == nil {
 		return nil, nil
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	list, err := d.ECS.ListServiceDeployments(cctx, &ecs.ListServiceDeploymentsInput{Service: aws.String(live.ServiceARN), Cluster: optional(live.Cluster), MaxResults: aws.Int32(1)})
-	if err != nil {
-		return nil, fmt.Errorf("list the deployments of service %s: %w", live.ServiceARN, readable(err))
+	var newest *ecstypes.ServiceDeploymentBrief
+	var token *string
+	for {
+		list, err := d.ECS.ListServiceDeployments(cctx, &ecs.ListServiceDeploymentsInput{Service: aws.String(live.ServiceARN), Cluster: optional(live.Cluster),
+			MaxResults: aws.Int32(100), NextToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("list the deployments of service %s: %w", live.ServiceARN, readable(err))
+		}
+		for i := range list.ServiceDeployments {
+			b := &list.ServiceDeployments[i]
+			if newest == nil || aws.ToTime(b.CreatedAt).After(aws.ToTime(newest.CreatedAt)) {
+				newest = b
+			}
+		}
+		if token = list.NextToken; token == nil {
+			break
+		}
 	}
-	if len(list.ServiceDeployments) == 0 {
+	if newest == nil {
 		return nil, nil
 	}
-	arn := aws.ToString(list.ServiceDeployments[0].ServiceDeploymentArn)
+	arn := aws.ToString(newest.ServiceDeploymentArn)
 	out, err := d.ECS.DescribeServiceDeployments(cctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{arn}})
 	if err != nil {
 		return nil, fmt.Errorf("describe deployment %s: %w", arn, readable(err))

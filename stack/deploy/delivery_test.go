@@ -48,6 +48,7 @@ import (
 type simDeployment struct {
 	ARN, Status, Stage, Revision string
 	Triggered                    []string
+	Created                      time.Time
 }
 
 // ecsDeployments is the proxy: a scripted answer to the service-deployments
@@ -91,7 +92,11 @@ func newECSDeployments(t *testing.T, m *testenv.Moto) *ecsDeployments {
 				if len(in.Status) > 0 && !contains(in.Status, d.Status) {
 					continue
 				}
-				list = append(list, map[string]any{"serviceDeploymentArn": d.ARN, "status": d.Status, "targetServiceRevisionArn": d.Revision})
+				brief := map[string]any{"serviceDeploymentArn": d.ARN, "status": d.Status, "targetServiceRevisionArn": d.Revision}
+				if !d.Created.IsZero() {
+					brief["createdAt"] = float64(d.Created.UnixMilli()) / 1000
+				}
+				list = append(list, brief)
 				if in.MaxResults > 0 && len(list) == in.MaxResults {
 					break
 				}
@@ -104,6 +109,9 @@ func newECSDeployments(t *testing.T, m *testenv.Moto) *ecsDeployments {
 			if strings.Contains(string(body), d.ARN) {
 				sd := map[string]any{"serviceDeploymentArn": d.ARN, "status": d.Status, "lifecycleStage": d.Stage,
 					"alarms": map[string]any{"status": "TRIGGERED", "triggeredAlarmNames": d.Triggered}}
+				if !d.Created.IsZero() {
+					sd["createdAt"] = float64(d.Created.UnixMilli()) / 1000
+				}
 				if d.Revision != "" {
 					sd["targetServiceRevision"] = map[string]any{"arn": d.Revision}
 				}
@@ -557,5 +565,30 @@ func TestWatchDeployment(t *testing.T) {
 	}
 	if len(lines) < 2 || len(lines) > 3 {
 		t.Errorf("lines %q, want one per change", lines)
+	}
+}
+
+// Proves (review of issue 18, item 11; ECS simulated): LatestDeployment
+// names the deployment created last, whatever the order in which
+// ListServiceDeployments returns them, which ECS does not document (B11):
+// here the oldest comes first.
+func TestLatestDeploymentIgnoresOrder(t *testing.T) {
+	e := newBlueGreenEnv(t)
+	const name = "bg-latest"
+	e.deploy(t, name, canary())
+	now := time.Now()
+	e.sim.set(simDeployment{ARN: deploymentARN("create"), Status: "SUCCESSFUL", Created: now.Add(-2 * time.Hour)},
+		simDeployment{ARN: deploymentARN("newest"), Status: "ROLLBACK_SUCCESSFUL", Triggered: []string{"errors"}, Created: now.Add(-time.Minute)},
+		simDeployment{ARN: deploymentARN("second"), Status: "SUCCESSFUL", Created: now.Add(-time.Hour)})
+	live, err := e.delivery.Inspect(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := e.delivery.LatestDeployment(context.Background(), live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state == nil || state.ARN != deploymentARN("newest") || len(state.TriggeredAlarms) != 1 {
+		t.Errorf("LatestDeployment = %+v, want the one created last, %s", state, deploymentARN("newest"))
 	}
 }

@@ -142,6 +142,22 @@ type Input struct {
 	// and never otherwise, so that a change of the task count alone is no
 	// deployment.
 	ForcePlacement bool
+	// OffStates writes into the template the off state of each deployment
+	// setting of the ECS service that it leaves out (LifecycleHooks [],
+	// Alarms off, Strategy ROLLING), as templates of earlier versions did
+	// when a setting was off: UpdateService keeps what it is not sent. On
+	// an update only; rollback sets it, as the template of an old release
+	// may be from an earlier version.
+	OffStates bool
+
+	// ReadLive, when not nil, reads from an existing stack what the update
+	// must keep (a blue/green service's live weights: KeepWeights and the
+	// template built with them), and may refuse the deploy with its
+	// error. Deploy calls it once the stack is ready, after waiting for an
+	// operation in progress and before it changes anything: that
+	// operation may move the traffic, and what was read before it ended
+	// would be written back over it (review of issue 18, item 2).
+	ReadLive func(ctx context.Context, in *Input) error
 
 	// CheckPlan, when not nil, may refuse the plan before it executes:
 	// the change set is then deleted, and Deploy returns its error. Diff
@@ -151,6 +167,12 @@ type Input struct {
 	// guardPlan is Deploy's own check of the plan (see traffic.go), run
 	// before CheckPlan.
 	guardPlan func(Plan) error
+	// tokenPrefix starts the ClientRequestToken of the change set's
+	// execution, which CloudFormation stamps on every event of the
+	// operation; "" means "cfnfargate-exec". The update that writes the
+	// live traffic into the template has its own (TrafficSyncToken), by
+	// which rollback --in-flight knows not to cancel it.
+	tokenPrefix string
 
 	// Preflight, when not nil, looks at the account before Deploy or Diff
 	// changes anything (deletes a failed stack, creates a role or a change
@@ -265,6 +287,11 @@ func (d *Deployer) Deploy(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if stack != nil && in.ReadLive != nil {
+		if err := in.ReadLive(ctx, &in); err != nil {
+			return nil, err
+		}
+	}
 	typ, params, err := changeSetInputs(ctx, &in, stack, declared)
 	if err != nil {
 		return nil, err
@@ -342,7 +369,11 @@ func (d *Deployer) execute(ctx context.Context, in Input, cs *changeSet, before 
 	// The token is stamped on every event this execution causes; see
 	// eventFilter. The SDK retries the call with the same token, which
 	// makes a retry after a lost answer harmless.
-	token := newName("cfnfargate-exec")
+	prefix := in.tokenPrefix
+	if prefix == "" {
+		prefix = "cfnfargate-exec"
+	}
+	token := newName(prefix)
 	started := time.Now()
 	if _, err := d.API.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{
 		ChangeSetName:      aws.String(cs.ID),
@@ -478,8 +509,44 @@ func (d *Deployer) cancelUpdate(ctx context.Context, w *waiter, in Input) error 
 		ie.Hint = "the update was cancelled and rolled back; the stack runs its previous version"
 	default:
 		ie.Hint, ie.Steps = stateAdvice(w.ref(), status)
+		if hint, steps, ok := placementRollbackAdvice(w.ref(), status, w.events); ok {
+			ie.Hint, ie.Steps = hint, steps
+		}
 	}
 	return ie
+}
+
+// placementRollbackAdvice is the way out of an update whose rollback
+// failed because ECS refused the service's previous capacity provider
+// strategy: "When switching from launch type to capacity provider strategy
+// on an existing service, or making a change to a capacity provider
+// strategy on a service that is already using one, you must force a new
+// deployment" (UpdateService's InvalidParameterException, aws-cdk #34631),
+// and CloudFormation's rollback sends the previous template, which forced
+// none (review of issue 18, item 4). Only ContinueUpdateRollback with the
+// service among ResourcesToSkip ends such a rollback ("You can specify
+// only resources that are in the UPDATE_FAILED state because a rollback
+// failed", CloudFormation API reference, ContinueUpdateRollback). The
+// service then keeps the new placement while the stack's template says
+// the old one: a deploy with the new placement forces the deployment ECS
+// needs, as its nonce differs from the template's. It reports false for
+// any other failure.
+func placementRollbackAdvice(ref stackRef, status string, events []ResourceEvent) (string, []Step, bool) {
+	if status != "UPDATE_ROLLBACK_FAILED" {
+		return "", nil, false
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		if e.ResourceType == serviceType && e.Status == "UPDATE_FAILED" && containsFold(e.Reason, "force a new deployment") {
+			hint := fmt.Sprintf("CloudFormation could not put service %s back on its previous placement: ECS changes a capacity provider strategy only with a forced deployment, which the rollback does not send. "+
+				"Finish the rollback skipping the service, which then keeps the new placement while the stack's template says the old one; then deploy with the new placement (it forces the deployment ECS needs), and change the placement from there", e.LogicalID)
+			return hint, []Step{
+				ref.awsStep("finish the rollback, skipping the service", "cloudformation", "continue-update-rollback", "--stack-name", ref.name, "--resources-to-skip", e.LogicalID),
+				ref.step("then deploy again, with the new placement", StepDeploy),
+			}, true
+		}
+	}
+	return "", nil, false
 }
 
 // stopEarly stops an operation that fail-fast or the deploy timeout (by)
@@ -530,6 +597,9 @@ func (d *Deployer) stopEarly(ctx context.Context, w *waiter, operation string, i
 		d.note(in.StackName, "The update of stack %s completed before it could be cancelled", in.StackName)
 		return nil
 	}
+	if hint, steps, ok := placementRollbackAdvice(w.ref(), fe.Status, w.events); ok {
+		fe.Hint, fe.Steps = "The stack is now "+fe.Status+": "+hint, steps
+	}
 	return fe
 }
 
@@ -537,6 +607,9 @@ func (d *Deployer) stopEarly(ctx context.Context, w *waiter, operation string, i
 // with what the service watch found.
 func failure(stack, operation string, w *waiter) error {
 	fe := &FailedError{Stack: stack, StackID: w.stackID, Operation: operation, Status: w.status(), Service: w.svc.result()}
+	if hint, steps, ok := placementRollbackAdvice(w.ref(), fe.Status, w.events); ok {
+		fe.Hint, fe.Steps = "The stack is now "+fe.Status+": "+hint, steps
+	}
 	if cause, ok := rootCause(w.events); ok {
 		if !cause.StackLevel {
 			fe.LogicalID = cause.LogicalID

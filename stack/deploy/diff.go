@@ -49,16 +49,22 @@ func (d *Deployer) Diff(ctx context.Context, in Input) (*Plan, error) {
 	var current *types.Stack
 	if typ == types.ChangeSetTypeUpdate {
 		current = stack
-		// What deploy writes into the template; the update of the rules
-		// that deploy would run first is only noted.
-		var sync []string
-		if in, _, sync, err = d.alignLiveState(ctx, in, stack, params, true); err != nil {
+		// What deploy writes into the template; the updates of the rules
+		// that deploy would run first are only noted.
+		var a liveAlignment
+		if in, _, a, err = d.alignLiveState(ctx, in, stack, params, true); err != nil {
 			return nil, err
 		}
-		if len(sync) > 0 {
-			// The plan compares with the template before that update,
-			// which the rules' changes in it are.
+		if len(a.synced) > 0 {
+			// The plan compares with the template before those updates,
+			// and so shows the rules' changes they make; deploy's own
+			// change set modifies only the rules they cannot change in
+			// full (review of issue 18, item 14), which the guard then
+			// looks at.
 			in.guardPlan = nil
+			if len(a.residual) > 0 {
+				in.guardPlan = trafficGuard(in.StackName, a.residual)
+			}
 		}
 	}
 	cs, err := d.createChangeSet(ctx, changeSetSpec{in: in, params: params, typ: typ, prefix: "cfnfargate-diff", stack: current, declared: declared})

@@ -249,7 +249,7 @@ func (d *Deployer) choosePriority(ctx context.Context, elb RoutingAPI, r Route, 
 			return &PriorityTakenError{Priority: r.Priority, Owner: owner, Free: free(r.Priority + 1)}
 		}
 		check.Priority = r.Priority
-	case ownPriority != 0:
+	case ownPriority != 0 && inBand(ownPriority, r.Band):
 		check.Priority, check.Kept = ownPriority, true
 	default:
 		if check.Priority = free(r.Start); check.Priority == 0 {
@@ -257,6 +257,16 @@ func (d *Deployer) choosePriority(ctx context.Context, elb RoutingAPI, r Route, 
 		}
 	}
 	return nil
+}
+
+// inBand reports whether priority p is in band, or band is none. A
+// service's rule keeps its priority only in the band of its conditions: a
+// rule that goes from host-only to host and path must move to the band
+// that is evaluated before the host-only rules, or a less specific rule of
+// another service would match first (review of issue 18, item 16).
+func inBand(p int, band [2]int) bool {
+	lo, hi := band[0], band[1]
+	return lo <= 0 || hi < lo || lo <= p && p <= hi
 }
 
 // maxRulePriority is the highest rule priority (ELB API reference,

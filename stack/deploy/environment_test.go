@@ -190,3 +190,31 @@ func TestCheckRoutePriorities(t *testing.T) {
 		t.Errorf("a taken priority asked for: %v; want a refusal naming service svc-1, not an ARN, with 31003 free", err)
 	}
 }
+
+// Proves (review of issue 18, item 16): a service's rule keeps its
+// priority on an update while that is in the band of its conditions; once
+// its conditions move it to another band (host-only to host and path),
+// it takes a free priority of the new band, so that it is evaluated before
+// the less specific rules.
+func TestOwnPriorityKeepsToItsBand(t *testing.T) {
+	d := &Deployer{}
+	rules := []listenerRule{{arn: "default", isDefault: true}, {arn: "own", priority: 31005}, {arn: "other", priority: 16000}}
+	hostOnly, hostAndPath := [2]int{31000, 45999}, [2]int{16000, 30999}
+	for _, tc := range []struct {
+		name     string
+		band     [2]int
+		priority int
+		kept     bool
+	}{
+		{name: "same band", band: hostOnly, priority: 31005, kept: true},
+		{name: "host-only to host and path", band: hostAndPath, priority: 16001},
+	} {
+		check := &RouteCheck{}
+		if err := d.choosePriority(context.Background(), nil, Route{Band: tc.band, Start: 16000, StackName: "web"}, "own", rules, check); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if check.Priority != tc.priority || check.Kept != tc.kept {
+			t.Errorf("%s: priority %d (kept %v), want %d (kept %v)", tc.name, check.Priority, check.Kept, tc.priority, tc.kept)
+		}
+	}
+}

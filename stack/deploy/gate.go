@@ -225,20 +225,69 @@ type GateEvent struct {
 	// asking, because CloudFormation was rolling the stack back: the
 	// deployment is the rollback's own.
 	RollingBack bool
+	// BeforeRollback is set when WatchGate neither asked nor answered,
+	// because CloudFormation was rolling the stack back and the deployment
+	// was created before that rollback began: the failed update's own,
+	// which the rollback replaces, and which must not be approved.
+	BeforeRollback bool
 	// Unanswerable is set for a key that is no service deployment's ARN
 	// (see GateKeyError), which is never answered.
 	Unanswerable bool
 }
 
-// rollingBack reports whether CloudFormation is rolling stackName back.
-func (d Delivery) rollingBack(ctx context.Context, stackName string) (bool, error) {
+// rollbackDeployment reports whether CloudFormation is rolling stackName
+// back, and if so whether deployment is that rollback's own: created after
+// the rollback began (its stack event UPDATE_ROLLBACK_IN_PROGRESS). A
+// deployment created before is the failed update's, which may reach the
+// gate after the rollback began (review of issue 18, item 6).
+func (d Delivery) rollbackDeployment(ctx context.Context, stackName, deployment string) (rolling, ours bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	out, err := d.CloudFormation.DescribeStacks(cctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stackName)})
 	cancel()
 	if err != nil {
-		return false, fmt.Errorf("describe stack %s: %w", stackName, readable(err))
+		return false, false, fmt.Errorf("describe stack %s: %w", stackName, readable(err))
 	}
-	return len(out.Stacks) > 0 && out.Stacks[0].StackStatus == statusUpdateRollbackInProgress, nil
+	if len(out.Stacks) == 0 || out.Stacks[0].StackStatus != statusUpdateRollbackInProgress {
+		return false, false, nil
+	}
+	began, err := d.rollbackBegan(ctx, aws.ToString(out.Stacks[0].StackId))
+	if err != nil || d.ECS == nil {
+		return true, false, err
+	}
+	cctx, cancel = context.WithTimeout(ctx, callTimeout)
+	described, err := d.ECS.DescribeServiceDeployments(cctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{deployment}})
+	cancel()
+	if err != nil {
+		return true, false, fmt.Errorf("describe deployment %s: %w", deployment, readable(err))
+	}
+	if len(described.ServiceDeployments) == 0 || described.ServiceDeployments[0].CreatedAt == nil {
+		return true, false, fmt.Errorf("ECS did not describe deployment %s", deployment)
+	}
+	return true, !described.ServiceDeployments[0].CreatedAt.Before(began), nil
+}
+
+// rollbackBegan is the time of the newest UPDATE_ROLLBACK_IN_PROGRESS
+// event of the stack itself.
+func (d Delivery) rollbackBegan(ctx context.Context, stackID string) (time.Time, error) {
+	var token *string
+	for page := 0; page < 10; page++ {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		out, err := d.CloudFormation.DescribeStackEvents(cctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stackID), NextToken: token})
+		cancel()
+		if err != nil {
+			return time.Time{}, fmt.Errorf("read the events of stack %s: %w", stackID, readable(err))
+		}
+		// Newest first.
+		for _, e := range out.StackEvents {
+			if aws.ToString(e.ResourceType) == "AWS::CloudFormation::Stack" && string(e.ResourceStatus) == statusUpdateRollbackInProgress && e.Timestamp != nil {
+				return *e.Timestamp, nil
+			}
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	return time.Time{}, fmt.Errorf("stack %s: no event says when its rollback began", stackID)
 }
 
 // describeGate fills in what ECS says of the waiting deployment, for the
@@ -268,11 +317,13 @@ func (d Delivery) describeGate(ctx context.Context, g *GateState) {
 // not nil, hears of each deployment it saw waiting and what it did.
 //
 // While CloudFormation rolls the stack back (UPDATE_ROLLBACK_IN_PROGRESS),
-// a deployment that waits is the one that restores the service (a rolled
-// back AWS::ECS::Service is another UpdateService): WatchGate approves it
-// without asking, so that a "rollback" decision never holds or fails a
-// rollback, which would leave the stack in UPDATE_ROLLBACK_FAILED. A key
-// that is no service deployment's ARN is reported and never answered.
+// a deployment created after the rollback began is the one that restores
+// the service (a rolled back AWS::ECS::Service is another UpdateService):
+// WatchGate approves it without asking, so that a "rollback" decision
+// never holds or fails a rollback, which would leave the stack in
+// UPDATE_ROLLBACK_FAILED. One created before is the failed update's own,
+// which the rollback replaces: it is neither asked about nor answered. A
+// key that is no service deployment's ARN is reported and never answered.
 //
 // A stack without a gate, or not created yet, is polled again: the gate
 // appears with the stack.
@@ -299,7 +350,7 @@ func (d Delivery) WatchGate(ctx context.Context, stackName string, interval time
 				tell(GateEvent{State: state, Unanswerable: true})
 				break
 			}
-			rolling, err := d.rollingBack(ctx, stackName)
+			rolling, ours, err := d.rollbackDeployment(ctx, stackName, state.Deployment)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -309,6 +360,10 @@ func (d Delivery) WatchGate(ctx context.Context, stackName string, interval time
 				break
 			}
 			d.describeGate(ctx, &state)
+			if rolling && !ours {
+				tell(GateEvent{State: state, Decision: GateWait, BeforeRollback: true})
+				break
+			}
 			if rolling {
 				if err := d.AnswerGate(ctx, stackName, state.Deployment, true); err != nil {
 					return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,9 +123,23 @@ func TestGateKeysAreDeployments(t *testing.T) {
 }
 
 // rollingBackStack is the CloudFormation API of moto, except that the
-// stack is reported in UPDATE_ROLLBACK_IN_PROGRESS: a SIMULATION of a
-// stack that CloudFormation rolls back, which moto never holds.
-type rollingBackStack struct{ API }
+// stack is reported in UPDATE_ROLLBACK_IN_PROGRESS since began, with the
+// stack event that says so: a SIMULATION of a stack that CloudFormation
+// rolls back, which moto never holds.
+type rollingBackStack struct {
+	API
+	began time.Time
+}
+
+func (r rollingBackStack) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+	stackEvent := func(status cftypes.ResourceStatus, at time.Time) cftypes.StackEvent {
+		return cftypes.StackEvent{ResourceType: aws.String("AWS::CloudFormation::Stack"), ResourceStatus: status, Timestamp: aws.Time(at)}
+	}
+	return &cloudformation.DescribeStackEventsOutput{StackEvents: []cftypes.StackEvent{
+		stackEvent(cftypes.ResourceStatusUpdateRollbackInProgress, r.began),
+		stackEvent(cftypes.ResourceStatusUpdateInProgress, r.began.Add(-time.Minute)),
+	}}, nil
+}
 
 func (r rollingBackStack) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	out, err := r.API.DescribeStacks(ctx, in, opts...)
@@ -136,22 +151,36 @@ func (r rollingBackStack) DescribeStacks(ctx context.Context, in *cloudformation
 	return out, err
 }
 
-// Proves (F5; simulated rollback, gate function and ECS, real moto SSM):
-// while CloudFormation rolls the stack back, the deployment that waits at
-// the gate is the rollback's own, and the watcher approves it without
-// asking, even when the decision for this deploy is rollback (deploy
-// --on-pause rollback in CI): a rejected rollback deployment would leave
-// the stack in UPDATE_ROLLBACK_FAILED.
+// Proves (F5 and review of issue 18, item 6; simulated rollback, gate
+// function and ECS, real moto SSM): while CloudFormation rolls the stack
+// back, the deployment that waits at the gate and was created after the
+// rollback began is the rollback's own, and the watcher approves it
+// without asking, even when the decision for this deploy is rollback
+// (deploy --on-pause rollback in CI): a rejected rollback deployment would
+// leave the stack in UPDATE_ROLLBACK_FAILED. One created before the
+// rollback began is the failed update's own: it is neither asked about
+// nor approved.
 func TestGateApprovesRollbackDeployments(t *testing.T) {
 	e := newBlueGreenEnv(t)
 	const name = "bg-gate-rollback"
 	e.deploy(t, name, canary())
 	gate := gateParameter{t, e, stack.GateParameterName(name)}
-	restoring := deploymentARN("restoring")
-	gate.wait(restoring)
+	began := time.Now().Add(-time.Minute).Truncate(time.Second)
+	unapproved, restoring := deploymentARN("unapproved"), deploymentARN("restoring")
+	e.sim.set(simDeployment{ARN: restoring, Status: "IN_PROGRESS", Stage: "POST_SCALE_UP", Created: began.Add(20 * time.Second)},
+		simDeployment{ARN: unapproved, Status: "IN_PROGRESS", Stage: "POST_SCALE_UP", Created: began.Add(-5 * time.Second)})
 
 	dl := e.delivery
-	dl.CloudFormation = rollingBackStack{e.cfn}
+	dl.CloudFormation = rollingBackStack{API: e.cfn, began: began}
+	gate.wait(unapproved)
+	if asked := watchOnce(t, dl, name, GateContinue); len(asked) != 0 {
+		t.Errorf("asked about %+v during the stack's rollback; want no question", asked)
+	}
+	if got := gate.value(); !strings.HasPrefix(got, stack.GateWaiting+" "+unapproved+" ") {
+		t.Errorf("the gate says %q, want the deployment created before the rollback still waiting", got)
+	}
+
+	gate.wait(restoring)
 	if asked := watchOnce(t, dl, name, GateRollback); len(asked) != 0 {
 		t.Errorf("asked about %+v during the stack's rollback; want no question", asked)
 	}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -307,4 +308,115 @@ func (t *templateTree) setForce(force bool) bool {
 	}
 	*enable = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: value}
 	return true
+}
+
+// setOffStates writes, into the template's ECS service, the off state of
+// each deployment setting that a template of an earlier cfnfargate left out
+// when it was off: LifecycleHooks [], Alarms without names, enable or
+// rollback, and Strategy ROLLING. UpdateService keeps what a request leaves
+// out ("the ECS UpdateService API is stateful, meaning that if a field is
+// not present in the CloudFormation object, it will be ignored in the
+// update", aws-cdk #25346; "ECS requires an explicit empty lifecycle hook
+// list to clear existing hooks", terraform-provider-aws #47096), so a
+// release template without them would leave a later release's gate,
+// alarms and blue/green strategy on the service, the gate's hook then
+// calling a function the update deletes (review 2, F7). It reports whether
+// it added one.
+func (t *templateTree) setOffStates() bool {
+	services := t.resourceIDs(serviceType)
+	if len(services) != 1 {
+		return false
+	}
+	def := t.resource(services[0])
+	props := mappingValue(def, "Properties")
+	if props == nil || props.Kind != yaml.MappingNode {
+		return false
+	}
+	scalar := func(tag, value string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value} }
+	empty := func() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle} }
+	config := mappingValue(props, "DeploymentConfiguration")
+	if config == nil {
+		config = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		props.Content = append(props.Content, scalar("!!str", "DeploymentConfiguration"), config)
+	}
+	if config.Kind != yaml.MappingNode {
+		return false
+	}
+	added := false
+	for _, member := range []struct {
+		key   string
+		value func() *yaml.Node
+	}{
+		{"Alarms", func() *yaml.Node {
+			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+				scalar("!!str", "AlarmNames"), empty(), scalar("!!str", "Enable"), scalar("!!bool", "false"),
+				scalar("!!str", "Rollback"), scalar("!!bool", "false")}}
+		}},
+		{"LifecycleHooks", empty},
+		{"Strategy", func() *yaml.Node { return scalar("!!str", "ROLLING") }},
+	} {
+		if mappingValue(config, member.key) == nil {
+			config.Content = append(config.Content, scalar("!!str", member.key), member.value())
+			added = true
+		}
+	}
+	return added
+}
+
+// sameResource reports whether two resource definitions say the same,
+// however each is written: JSON or YAML, an intrinsic function in its short
+// form (!Ref X) or its long one ({Ref: X}), a number quoted or not.
+func sameResource(a, b *yaml.Node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, errA := json.Marshal(semantic(a))
+	y, errB := json.Marshal(semantic(b))
+	return errA == nil && errB == nil && bytes.Equal(x, y)
+}
+
+// semantic is what a node says, with intrinsic functions in their long
+// form and every scalar as its text.
+func semantic(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.AliasNode:
+		if len(n.Content) > 0 {
+			return semantic(n.Content[0])
+		}
+		if n.Alias != nil {
+			return semantic(n.Alias)
+		}
+		return nil
+	}
+	var v any
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = semantic(n.Content[i+1])
+		}
+		v = m
+	case yaml.SequenceNode:
+		l := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			l[i] = semantic(c)
+		}
+		v = l
+	default:
+		v = n.Value
+	}
+	fn, short := strings.CutPrefix(n.Tag, "!")
+	if !short || strings.HasPrefix(fn, "!") {
+		return v
+	}
+	switch fn {
+	case "Ref", "Condition":
+		return map[string]any{fn: v}
+	case "GetAtt":
+		if s, ok := v.(string); ok {
+			resource, attribute, _ := strings.Cut(s, ".")
+			v = []any{resource, attribute}
+		}
+	}
+	return map[string]any{"Fn::" + fn: v}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -207,4 +209,139 @@ func TestDeployForcesOnlyPlacementChanges(t *testing.T) {
 	if got := deployCfg(cfg); got != "false" {
 		t.Errorf("a count change: EnableForceNewDeployment %s, want false (the placement is the same)", got)
 	}
+}
+
+// Proves (review of issue 18, item 14; simulated ECS moving the weights,
+// real moto CloudFormation): diff warns about a plan that deploy would
+// refuse because the rule-only updates before it can write only the
+// weights of a rule whose listener a condition picks (!If), so that the
+// deploy's own change set still modifies the rule with the service.
+// Before, diff said nothing whenever such an update was planned.
+func TestDiffWarnsWhenTheRuleStillChanges(t *testing.T) {
+	e := newBlueGreenEnv(t)
+	const name = "bg-diff-residual"
+	cfg := canary()
+	e.deploy(t, name, cfg)
+	e.shift(t, e.inspect(t, name), 0, 100)
+
+	next := cfg
+	next.Deployment.CanaryPercent = 20 // a change of the service
+	doc, err := stack.Build(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := format.YAML(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A rule condition that the update changes: the rule of a service of
+	// its own load balancer names its listener with !If, so only its
+	// weights can go first.
+	changed := strings.Replace(string(body), "              - /*\n", "              - /api/*\n", 1)
+	if changed == string(body) {
+		t.Fatal("the canary template's production rule has no path /* to change")
+	}
+	rec := &recorder{}
+	d := &Deployer{API: e.cfn, Sink: rec, PollInterval: 100 * time.Millisecond}
+	if _, err := d.Diff(context.Background(), Input{StackName: name, TemplateBody: changed, Parameters: e.params, Timeout: time.Minute,
+		KeepWeights: map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100}, ForcePlacement: true}); err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	if notes := rec.notes(); !strings.Contains(notes, "deploy would refuse this plan") || !strings.Contains(notes, "ProductionListenerRule") {
+		t.Errorf("diff did not warn that deploy would refuse the plan; notes:\n%s", notes)
+	}
+
+	// Without a change of the rule beyond its weights, nothing to warn of.
+	rec2 := &recorder{}
+	d.Sink = rec2
+	if _, err := d.Diff(context.Background(), Input{StackName: name, TemplateBody: string(body), Parameters: e.params, Timeout: time.Minute,
+		KeepWeights: map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100}, ForcePlacement: true}); err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	if notes := rec2.notes(); strings.Contains(notes, "deploy would refuse") {
+		t.Errorf("diff warns about a plan deploy runs; notes:\n%s", notes)
+	}
+}
+
+// Proves (review of issue 18, items 1 and 14): the rule-only updates
+// before a deploy write the live weights first, alone, then the rule's new
+// conditions when the rule refers only to what stays (the environment's
+// listener, a parameter kept); a rule whose listener a condition picks
+// takes only its weights, and the deploy's own change set still modifies
+// it (residual).
+func TestPlanSync(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, tc := range []struct {
+		golden, rule, from, to string
+		weights                map[string]int
+		steps                  []bool // weightsOnly of each step
+		residual               bool
+	}{
+		{golden: "env-service-canary.yaml", rule: "ListenerRule", from: "- checkout.example.com\n", to: "- shop.example.com\n",
+			weights: map[string]int{"TargetGroupProd": 0, "TargetGroupProdAlternate": 100}, steps: []bool{true, false}},
+		{golden: "canary.yaml", rule: "ProductionListenerRule", from: "              - /*\n", to: "              - /api/*\n",
+			weights: map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100}, steps: []bool{true}, residual: true},
+	} {
+		body := read(tc.golden)
+		nextBody := strings.Replace(body, tc.from, tc.to, 1)
+		if nextBody == body {
+			t.Fatalf("%s: no %q to change", tc.golden, tc.from)
+		}
+		deployed, err := parseTree(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := parseTree(nextBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := tc.weights[weightedRulesOf(t, deployed, tc.rule)]; !ok {
+			t.Fatalf("%s: the rule does not weigh %v", tc.golden, tc.weights)
+		}
+		next.setWeights(tc.weights)
+		st := &cftypes.Stack{}
+		var params []cftypes.Parameter
+		for _, p := range []string{"ListenerArn", "VpcId"} {
+			st.Parameters = append(st.Parameters, cftypes.Parameter{ParameterKey: aws.String(p), ParameterValue: aws.String("x")})
+			params = append(params, cftypes.Parameter{ParameterKey: aws.String(p), UsePreviousValue: aws.Bool(true)})
+		}
+		steps, a, err := planSync(deployed, next, deployed.weightedRules(tc.weights), tc.weights, st, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []bool
+		for _, s := range steps {
+			kinds = append(kinds, s.weightsOnly)
+			tree, err := parseTree(s.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := nodeText(tree.resource(tc.rule))
+			if s.weightsOnly == strings.Contains(text, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(tc.to), "- "))) {
+				t.Errorf("%s: step (weights only %v) has the rule %s", tc.golden, s.weightsOnly, text)
+			}
+		}
+		if fmt.Sprint(kinds) != fmt.Sprint(tc.steps) {
+			t.Errorf("%s: steps %v (weights only), want %v", tc.golden, kinds, tc.steps)
+		}
+		if got := len(a.residual) > 0; got != tc.residual {
+			t.Errorf("%s: residual %v, want %v", tc.golden, a.residual, tc.residual)
+		}
+	}
+}
+
+// weightedRulesOf returns a target group that rule weighs.
+func weightedRulesOf(t *testing.T, tree *templateTree, rule string) string {
+	t.Helper()
+	for tg := range weightedTargets(tree.resource(rule)) {
+		return tg
+	}
+	t.Fatalf("rule %s weighs no target group", rule)
+	return ""
 }

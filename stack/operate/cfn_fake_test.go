@@ -15,8 +15,8 @@ import (
 // cfnFake is a SIMULATION of the few CloudFormation calls the operations
 // make, for stack states moto never holds (a stack in the middle of an
 // update) and to see the change set a command asks for without executing
-// it. It is not CloudFormation: it answers DescribeStacks, GetTemplate and
-// ListStackResources from its fields, records CancelUpdateStack and
+// it. It is not CloudFormation: it answers DescribeStacks,
+// DescribeStackEvents, GetTemplate and ListStackResources from its fields, records CancelUpdateStack and
 // CreateChangeSet, and refuses every CreateChangeSet so that nothing runs.
 type cfnFake struct {
 	deploy.API // nil: any other call panics, which fails the test
@@ -27,6 +27,14 @@ type cfnFake struct {
 	resources  []cftypes.StackResourceSummary
 	cancelled  int
 	changeSets []*cloudformation.CreateChangeSetInput
+	// events are the stack's events, newest first.
+	events []cftypes.StackEvent
+}
+
+func (f *cfnFake) DescribeStackEvents(context.Context, *cloudformation.DescribeStackEventsInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &cloudformation.DescribeStackEventsOutput{StackEvents: f.events}, nil
 }
 
 var errChangeSetRefused = errors.New("simulated: change set refused")

@@ -26,11 +26,14 @@ type RollbackOptions struct {
 	// rollback that replaces resources runs only as they allow.
 	AllowReplacement   bool
 	ConfirmReplacement func(ctx context.Context, replacements []deploy.Replacement) (bool, error)
-	// KeepWeights are the live weights of a blue/green service's listener
-	// rules (deploy.Input.KeepWeights): written into the release's
-	// template, whose own are those of its time, and first into the
-	// stack's template.
-	KeepWeights map[string]int
+	// ReadLive reads the live weights of a blue/green service's listener
+	// rules into the input (deploy.Input.ReadLive and KeepWeights), once
+	// the stack is ready: they are written into the release's template,
+	// whose own are those of its time, and first into the stack's
+	// template. A release that would delete the target group that serves
+	// (a rolling one, while the alternate group serves) is refused: a
+	// *deploy.StrategySwitchError.
+	ReadLive func(ctx context.Context, in *deploy.Input) error
 	// Caller fills in the release records' By; Now their Time.
 	Now func() time.Time
 }
@@ -107,10 +110,11 @@ func Rollback(ctx context.Context, c Clients, d *deploy.Deployer, stackName stri
 	in := stackInput(st, body, params, o.Timeout)
 	in.AllowReplacement, in.ConfirmReplacement = o.AllowReplacement, o.ConfirmReplacement
 	// The release's weights are those of its time, which ECS has moved
-	// since; and its template forces a deployment on every update when it
-	// is from an earlier version: a deployment is forced only when the
-	// placement changes.
-	in.KeepWeights, in.ForcePlacement = o.KeepWeights, true
+	// since; its template forces a deployment on every update when it is
+	// from an earlier version (a deployment is forced only when the
+	// placement changes); and it leaves out the off state of settings that
+	// were off (review of issue 18, item 5).
+	in.ReadLive, in.ForcePlacement, in.OffStates = o.ReadLive, true, true
 	// The release's capabilities and the stack's: either template may
 	// need them.
 	for _, capability := range target.Capabilities {
@@ -155,11 +159,19 @@ var ErrNothingInFlight = errors.New("nothing is in flight: the stack is not upda
 type StackBusyError struct {
 	Stack  string
 	Status string
+	// TrafficSync is set while a deploy writes a blue/green service's live
+	// traffic into the stack's template (deploy.TrafficSyncToken): that
+	// update must not be cancelled, as its rollback would set the traffic
+	// back to the stale weights it replaces.
+	TrafficSync bool
 }
 
 func (e *StackBusyError) Error() string {
 	what := "CloudFormation is working on it"
 	switch {
+	case e.TrafficSync:
+		what = "a deploy is writing the service's live traffic into the stack's template, in an update of its listener rules alone that takes seconds; " +
+			"cancelled, its rollback would set the traffic back to the stale weights it replaces"
 	case strings.Contains(e.Status, "ROLLBACK"):
 		what = "CloudFormation is rolling it back, and the ECS deployment in progress is that rollback's own; stopping it would fail the rollback"
 	case strings.HasPrefix(e.Status, "CREATE_") || e.Status == "REVIEW_IN_PROGRESS":
@@ -177,7 +189,8 @@ func (e *StackBusyError) ExitCode() int { return deploy.ExitFailure }
 // update when CloudFormation is driving one (CancelUpdateStack rolls the
 // stack back), else it stops the service's ECS deployment in progress
 // with rollback (StopServiceDeployment, stopType ROLLBACK). While the
-// stack is in any other *_IN_PROGRESS state it stops nothing: a
+// stack is in any other *_IN_PROGRESS state, or runs the update by which a
+// deploy writes the live traffic into its template, it stops nothing: a
 // *StackBusyError.
 func StopInFlight(ctx context.Context, c Clients, stackName string) (*InFlight, error) {
 	st, err := describeStack(ctx, c, stackName)
@@ -189,7 +202,14 @@ func StopInFlight(ctx context.Context, c Clients, stackName string) (*InFlight, 
 		return nil, &StackBusyError{Stack: stackName, Status: status}
 	}
 	if status == "UPDATE_IN_PROGRESS" {
-		_, err := c.CloudFormation.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{StackName: st.StackId})
+		syncing, err := deploy.TrafficSyncInProgress(ctx, c.CloudFormation, aws.ToString(st.StackId))
+		if err != nil {
+			return nil, err
+		}
+		if syncing {
+			return nil, &StackBusyError{Stack: stackName, Status: status, TrafficSync: true}
+		}
+		_, err = c.CloudFormation.CancelUpdateStack(ctx, &cloudformation.CancelUpdateStackInput{StackName: st.StackId})
 		if err != nil {
 			return nil, callError("cloudformation:CancelUpdateStack", "cancel the update of stack "+stackName, err)
 		}
@@ -209,7 +229,14 @@ func StopInFlight(ctx context.Context, c Clients, stackName string) (*InFlight, 
 	if len(out.ServiceDeployments) == 0 {
 		return nil, ErrNothingInFlight
 	}
-	arn := aws.ToString(out.ServiceDeployments[0].ServiceDeploymentArn)
+	// The newest, as the order of the list is not documented.
+	newest := out.ServiceDeployments[0]
+	for _, d := range out.ServiceDeployments[1:] {
+		if aws.ToTime(d.CreatedAt).After(aws.ToTime(newest.CreatedAt)) {
+			newest = d
+		}
+	}
+	arn := aws.ToString(newest.ServiceDeploymentArn)
 	if _, err := c.ECS.StopServiceDeployment(ctx, &ecs.StopServiceDeploymentInput{
 		ServiceDeploymentArn: aws.String(arn), StopType: ecstypes.StopServiceDeploymentStopTypeRollback,
 	}); err != nil {

@@ -3,12 +3,15 @@ package operate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"gopkg.in/yaml.v3"
 
 	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
@@ -129,13 +132,132 @@ func TestRollbackKeepsLiveWeights(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err := Rollback(ctx, c, deploy.New(cfn, nil), stackName, RollbackOptions{To: 1,
-		KeepWeights: map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100}})
+	_, err := Rollback(ctx, c, deploy.New(cfn, nil), stackName, RollbackOptions{To: 1, ReadLive: keepWeights(map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100})})
 	if !errors.Is(err, errChangeSetRefused) || len(cfn.changeSets) != 1 {
 		t.Fatalf("rollback: %v, %d change sets", err, len(cfn.changeSets))
 	}
 	sent := aws.ToString(cfn.changeSets[0].TemplateBody)
 	if normalYAML(t, sent) != normalYAML(t, live) {
 		t.Errorf("the rollback sent a template other than release 1's with the live weights and no forced deployment:\n%s", sent)
+	}
+}
+
+// keepWeights is a RollbackOptions.ReadLive that reads weights as the live
+// ones.
+func keepWeights(weights map[string]int) func(context.Context, *deploy.Input) error {
+	return func(_ context.Context, in *deploy.Input) error {
+		in.KeepWeights = weights
+		return nil
+	}
+}
+
+// Proves (review of issue 18, item 1; CloudFormation simulated by
+// cfnFake): rollback --in-flight does not cancel the update by which a
+// deploy writes the live traffic into the stack's template, which it
+// knows by the token on the operation's events: cancelled, that update's
+// rollback would set the production rule back to stale weights. The
+// deploy's own update is cancelled as before.
+func TestStopInFlightLeavesTrafficSync(t *testing.T) {
+	for _, tc := range []struct {
+		token   string
+		refused bool
+	}{
+		{token: deploy.TrafficSyncToken + "-20261201-101010-abcd", refused: true},
+		{token: "cfnfargate-exec-20261201-101010-abcd", refused: false},
+	} {
+		cfn := &cfnFake{stack: fakeStack("UPDATE_IN_PROGRESS", nil), resources: serviceResources(), events: []cftypes.StackEvent{
+			{LogicalResourceId: aws.String("ProductionListenerRule"), ResourceType: aws.String("AWS::ElasticLoadBalancingV2::ListenerRule"),
+				ResourceStatus: cftypes.ResourceStatusUpdateInProgress, ClientRequestToken: aws.String(tc.token)},
+			{LogicalResourceId: aws.String("shop"), ResourceType: aws.String("AWS::CloudFormation::Stack"),
+				ResourceStatus: cftypes.ResourceStatusUpdateInProgress, ClientRequestToken: aws.String(tc.token)},
+			{LogicalResourceId: aws.String("shop"), ResourceType: aws.String("AWS::CloudFormation::Stack"),
+				ResourceStatus: cftypes.ResourceStatusUpdateComplete, ClientRequestToken: aws.String("cfnfargate-exec-20261130-090909-ef01")},
+		}}
+		_, err := StopInFlight(context.Background(), Clients{CloudFormation: cfn}, "shop")
+		var busy *StackBusyError
+		switch {
+		case tc.refused && (!errors.As(err, &busy) || !busy.TrafficSync || cfn.cancelled != 0):
+			t.Errorf("%s: %v, %d cancels; want a StackBusyError about the traffic and no cancel", tc.token, err, cfn.cancelled)
+		case tc.refused && !strings.Contains(err.Error(), "would set the traffic back"):
+			t.Errorf("%s: %v does not say why it waits", tc.token, err)
+		case !tc.refused && (err != nil || cfn.cancelled != 1):
+			t.Errorf("%s: %v, %d cancels; want the update cancelled", tc.token, err, cfn.cancelled)
+		}
+	}
+}
+
+// Proves (review of issue 18, item 5; history in moto's SSM,
+// CloudFormation simulated by cfnFake): a rollback to a release whose
+// template an earlier cfnfargate wrote without the off state of the
+// settings that were off (no LifecycleHooks, Alarms or Strategy) sends it
+// with LifecycleHooks [], the alarms off and Strategy ROLLING, so that the
+// later release's gate, alarms and blue/green strategy do not stay on the
+// service, which UpdateService would keep.
+func TestRollbackWritesOffStates(t *testing.T) {
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	c := Clients{SSM: ssm.New(ssm.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})}
+	ctx := context.Background()
+	const stackName = "rollback-off-states"
+	current := golden(t, "default.yaml")
+	off := "        Alarms:\n          AlarmNames: []\n          Enable: false\n          Rollback: false\n"
+	old := strings.Replace(strings.Replace(strings.Replace(current, off, "", 1), "        LifecycleHooks: []\n", "", 1), "        Strategy: ROLLING\n", "", 1)
+	if strings.Count(old, "\n") != strings.Count(current, "\n")-6 {
+		t.Fatal("default.yaml does not write the three off states as this test expects")
+	}
+	cfn := &cfnFake{stack: fakeStack("UPDATE_COMPLETE", map[string]string{"ContainerImage": "nginx:1.28", "VpcId": "vpc-1",
+		"PublicSubnetIds": "subnet-a,subnet-b", "PrivateSubnetIds": "subnet-c", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}), template: current}
+	cfn.stack.StackName = aws.String(stackName)
+	cfn.stack.StackId = aws.String(stackID(stackName, "1"))
+	c.CloudFormation = cfn
+	for i, image := range []string{"nginx:1.27", "nginx:1.28"} {
+		body := old
+		if i == 1 {
+			body = current
+		}
+		r := &Release{StackID: stackID(stackName, "1"), Action: "deploy", Image: image, TemplateSHA256: sha256Hex(body), Parameters: map[string]string{"ContainerImage": image}}
+		var err error
+		if r.TemplateParts, err = storeParts(ctx, c, templatePath(r.root(stackName), r.TemplateSHA256), []byte(body), "the template"); err != nil {
+			t.Fatal(err)
+		}
+		existing, err := History(ctx, c, stackName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := putRecord(ctx, c, stackName, r, existing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Rollback(ctx, c, deploy.New(cfn, nil), stackName, RollbackOptions{To: 1})
+	if !errors.Is(err, errChangeSetRefused) || len(cfn.changeSets) != 1 {
+		t.Fatalf("rollback: %v, %d change sets", err, len(cfn.changeSets))
+	}
+	sent := normalYAML(t, aws.ToString(cfn.changeSets[0].TemplateBody))
+	var doc struct {
+		Resources struct {
+			Service struct {
+				Properties struct {
+					DeploymentConfiguration map[string]any `yaml:"DeploymentConfiguration"`
+				} `yaml:"Properties"`
+			} `yaml:"Service"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal([]byte(sent), &doc); err != nil {
+		t.Fatal(err)
+	}
+	dc := doc.Resources.Service.Properties.DeploymentConfiguration
+	want := map[string]string{
+		"LifecycleHooks": "[]",
+		"Alarms":         "map[AlarmNames:[] Enable:false Rollback:false]",
+		"Strategy":       "ROLLING",
+	}
+	for key, value := range want {
+		if got := fmt.Sprint(dc[key]); got != value {
+			t.Errorf("the release's template is sent with %s %s, want %s", key, got, value)
+		}
+	}
+	if got := fmt.Sprint(dc["MaximumPercent"]); got != "200" {
+		t.Errorf("MaximumPercent %s: the rest of the configuration must stay", got)
 	}
 }

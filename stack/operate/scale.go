@@ -31,6 +31,10 @@ type ScaleOptions struct {
 	Count, Min, Max *int
 	// Timeout bounds the deploy; zero means deploy.DefaultTimeout.
 	Timeout time.Duration
+	// ReadLive, when not nil, checks the live stack once it is ready
+	// (deploy.Input.ReadLive): the blue/green checks, which refuse while
+	// ECS deploys the service.
+	ReadLive func(ctx context.Context, in *deploy.Input) error
 }
 
 // Validate checks the options without calling AWS.
@@ -143,6 +147,7 @@ func Scale(ctx context.Context, c Clients, d *deploy.Deployer, stackName string,
 	// forced one would run a whole blue/green deployment, with its bake
 	// and its gate (review 2, F6).
 	in.ForcePlacement = true
+	in.ReadLive = o.ReadLive
 	return d.Deploy(ctx, in)
 }
 
