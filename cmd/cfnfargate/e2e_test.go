@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,44 +19,10 @@ import (
 	"github.com/cfnfargate/cfnfargate/stack/deploy"
 )
 
-// TestMain removes the binary that buildBinary built, once every test that
-// runs it is done.
-func TestMain(m *testing.M) {
-	code := testenv.RunTests(m)
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testenv.RunTests(m)) }
 
-// built is the cfnfargate binary the tests of this package share: building
-// it takes seconds, and every test runs the same one.
-var built struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-// buildBinary compiles cfnfargate, once per test binary, for a test that
-// runs it as users do. The test is skipped under -short.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	testenv.SkipIfShort(t, "builds the binary")
-	built.once.Do(func() {
-		if built.dir, built.err = os.MkdirTemp("", "cfnfargate-bin-"); built.err != nil {
-			return
-		}
-		built.path = filepath.Join(built.dir, "cfnfargate")
-		if out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
-	return built.path
-}
+// buildBinary is the cfnfargate of this checkout (testenv.Binary).
+func buildBinary(t *testing.T) string { return testenv.Binary(t) }
 
 // motoBinary is the built cfnfargate, run with the environment of m (its
 // endpoint, region and credentials in the standard AWS_* variables, as a
@@ -98,6 +62,17 @@ func (b binary) run(args ...string) (code int, stdout, stderr string) {
 	return 0, out.String(), errOut.String()
 }
 
+// mustRun runs the binary and fails the test unless it exits 0; it
+// returns the output.
+func (b binary) mustRun(args ...string) (stdout, stderr string) {
+	b.t.Helper()
+	code, stdout, stderr := b.run(args...)
+	if code != 0 {
+		b.t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
 // TestLifecycleAgainstMoto proves the commands work end to end, through the
 // real binary and SDK against moto_server: create, redeploy with no
 // changes, an image update, diff, status as JSON, delete, and bad input
@@ -113,10 +88,7 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 	m := testenv.StartMoto(t)
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
-	network := []string{"--vpc-id", n.VpcID,
-		"--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","),
-		"--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	deployArgs := func(extra ...string) []string {
 		return append(append([]string{"deploy", "--stack", "example-app"}, network...), extra...)
 	}

@@ -43,8 +43,7 @@ func TestEnvironmentAgainstMoto(t *testing.T) {
 	// The account's ECS role exists, so no deploy waits for a new one.
 	m.CreateECSRole(t)
 
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	cfn := cloudformation.New(cloudformation.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint), Credentials: creds})
@@ -311,8 +310,7 @@ func TestEnvironmentServicesByStack(t *testing.T) {
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
 	m.CreateECSRole(t)
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	cfn := cloudformation.New(cloudformation.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint), Credentials: creds})
@@ -421,8 +419,7 @@ func TestEnvironmentReplacementWithServicesRefused(t *testing.T) {
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
 	m.CreateECSRole(t)
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	cfn := cloudformation.New(cloudformation.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint), Credentials: creds})
 	elb := elbv2.New(elbv2.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint), Credentials: creds})

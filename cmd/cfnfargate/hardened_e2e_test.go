@@ -25,16 +25,8 @@ func TestHardenedRememberedAgainstMoto(t *testing.T) {
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
 	m.CreateECSRole(t)
-	network := []string{"--stack", "hardened-a", "--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
-	run := func(args ...string) (string, string) {
-		t.Helper()
-		code, stdout, stderr := cf.run(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
-		}
-		return stdout, stderr
-	}
+	network := append([]string{"--stack", "hardened-a"}, n.Flags()...)
+	run := cf.mustRun
 
 	stdout, _ := run(append(append([]string{"deploy"}, network...), "--image", "nginx:1.27", "--hardened", "--user", "1000", "--container-port", "8080")...)
 	for _, want := range []string{"+ Setting hardened: true (flag)", "+ Setting log-retention-days: 365 (hardened)", "+ Setting read-only-root-fs: true (hardened)"} {

@@ -204,8 +204,7 @@ func TestEveryProblemInOneRoundAgainstMoto(t *testing.T) {
 		"MetricName": {"HTTPCode_Target_5XX_Count"}, "Statistic": {"Sum"}, "Period": {"60"}, "EvaluationPeriods": {"1"},
 		"Threshold": {"1"}, "ComparisonOperator": {"GreaterThanOrEqualToThreshold"}})
 	cf := motoBinary(t, m)
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	config := filepath.Join(t.TempDir(), "app.yaml")
 	if err := os.WriteFile(config, []byte("stack: one-round-d\nimage: nginx:1.27\nsecret:\n  DB: /one-round/missing\nrollback-alarm: [one-round-latency]\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -273,8 +272,7 @@ func TestAlarmsAndChangeSetRefusalsAgainstMoto(t *testing.T) {
 	n := m.Seed(t)
 	m.CreateECSRole(t)
 	cf := motoBinary(t, m)
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 
 	proxy := refusingProxy(t, m.Endpoint, "DescribeAlarms", http.StatusForbidden,
 		queryErrorBody("AccessDenied", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:DescribeAlarms"))
@@ -310,8 +308,7 @@ func TestKeptValuesAgainstMoto(t *testing.T) {
 	n := m.Seed(t)
 	m.CreateECSRole(t)
 	cf := motoBinary(t, m)
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	run := func(want int, args ...string) (string, string) {
 		t.Helper()
 		code, stdout, stderr := cf.run(args...)

@@ -29,17 +29,9 @@ func TestRememberAgainstMoto(t *testing.T) {
 	m.CreateECSRole(t)
 	// moto fails a kept List<> parameter (UsePreviousValue) on an update:
 	// every deploy gives the network.
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	const name = "remember-a"
-	run := func(args ...string) (string, string) {
-		t.Helper()
-		code, stdout, stderr := cf.run(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
-		}
-		return stdout, stderr
-	}
+	run := cf.mustRun
 	deployArgs := func(extra ...string) []string {
 		return append(append([]string{"deploy", "--stack", name}, network...), extra...)
 	}
@@ -123,17 +115,9 @@ func TestHistoryPerStackAgainstMoto(t *testing.T) {
 	n := m.Seed(t)
 	cf := motoBinary(t, m)
 	m.CreateECSRole(t)
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	const name = "history-b"
-	run := func(args ...string) (string, string) {
-		t.Helper()
-		code, stdout, stderr := cf.run(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
-		}
-		return stdout, stderr
-	}
+	run := cf.mustRun
 	deployArgs := func(extra ...string) []string {
 		return append(append([]string{"deploy", "--stack", name}, network...), extra...)
 	}
@@ -226,8 +210,7 @@ func TestRememberEarlierStackAgainstMoto(t *testing.T) {
 	cf := motoBinary(t, m)
 	m.CreateECSRole(t)
 	const name = "remember-earlier"
-	network := []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
-		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
+	network := n.Flags()
 	// What the earlier cfnfargate made: a stack named example-app inside,
 	// created without a change set here, and one release record in the
 	// old layout, without a stack ID or settings.

@@ -2,19 +2,14 @@ package scenario
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/cfnfargate/cfnfargate/internal/testenv"
 	"github.com/cfnfargate/cfnfargate/internal/twin"
 )
 
@@ -97,41 +92,8 @@ func (b *twinBackend) Hold(stack, logical string) func() {
 	return b.tw.Hold(stack, logical)
 }
 
-// built is the cfnfargate binary, compiled once per test binary.
-var built struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-// buildBinary compiles cfnfargate as users get it.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	built.once.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Join(filepath.Dir(file), "..", "..")
-		if built.dir, built.err = os.MkdirTemp("", "cfnfargate-scenario-"); built.err != nil {
-			return
-		}
-		built.path = filepath.Join(built.dir, "cfnfargate")
-		cmd := exec.Command("go", "build", "-o", built.path, "./cmd/cfnfargate")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
-	return built.path
-}
-
-func removeBinary() {
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
-	}
-}
+// buildBinary is the cfnfargate of this checkout (testenv.Binary).
+func buildBinary(t *testing.T) string { return testenv.Binary(t) }
 
 // background is a context for calls made after a test's own context ends
 // (clean-up).

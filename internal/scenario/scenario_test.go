@@ -21,7 +21,6 @@ func TestMain(m *testing.M) {
 		_ = flag.Set("test.parallel", "10")
 	}
 	code := testenv.RunTests(m)
-	removeBinary()
 	os.Exit(code)
 }
 

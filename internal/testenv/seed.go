@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -157,4 +158,11 @@ func only(t testing.TB, body []byte, element string) string {
 		t.Fatalf("want exactly one non-empty <%s> in moto response, got %q:\n%s", element, values, body)
 	}
 	return values[0]
+}
+
+// Flags are the deploy flags of the network: its VPC, subnets and
+// certificate.
+func (n Network) Flags() []string {
+	return []string{"--vpc-id", n.VpcID, "--public-subnets", strings.Join(n.PublicSubnets, ","),
+		"--private-subnets", strings.Join(n.PrivateSubnets, ","), "--certificate-arn", n.CertificateArn}
 }

@@ -61,8 +61,8 @@ func SharedMoto(t testing.TB) *Moto {
 	return m
 }
 
-// RunTests runs the tests of a package that uses [SharedMoto] and then stops
-// the shared server, if one started. A package's TestMain is
+// RunTests runs the tests of a package that uses [SharedMoto] or [Binary]
+// and then stops the shared server, if one started, and removes the binary. A package's TestMain is
 //
 //	func TestMain(m *testing.M) { os.Exit(testenv.RunTests(m)) }
 //
@@ -74,6 +74,7 @@ func RunTests(m *testing.M) int {
 
 	code := m.Run()
 
+	removeBinary()
 	if err := stopSharedMoto(); err != nil {
 		fmt.Fprintf(os.Stderr, "testenv: stop the shared moto_server: %v\n", err)
 		if code == 0 {
