@@ -22,6 +22,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -138,6 +139,22 @@ func (e *ecsDeployments) set(deps ...simDeployment) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.deps = deps
+}
+
+// waitCall waits until the proxy has answered op at least once: until a
+// poller has seen the deployments as they are now. Under a loaded machine
+// a first poll can take far longer than its interval.
+func (e *ecsDeployments) waitCall(t *testing.T, op string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		e.mu.Lock()
+		seen := slices.Contains(e.calls, op)
+		e.mu.Unlock()
+		if seen {
+			return
+		}
+	}
+	t.Fatalf("no %s call within a minute", op)
 }
 
 // blueGreenEnv is a stack in moto and the clients around it.
@@ -521,7 +538,7 @@ func TestWatchDeployment(t *testing.T) {
 	}()
 	waitFor := func(want string) {
 		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			mu.Lock()
 			n := len(lines)
 			last := ""
@@ -537,7 +554,7 @@ func TestWatchDeployment(t *testing.T) {
 		defer mu.Unlock()
 		t.Fatalf("lines %q, want the last to be %q", lines, want)
 	}
-	time.Sleep(100 * time.Millisecond) // the watch has seen dep-0
+	e.sim.waitCall(t, "DescribeServiceDeployments") // the watch has seen dep-0
 	e.shift(t, live, 90, 10)
 	e.sim.set(simDeployment{ARN: "dep-1", Status: "IN_PROGRESS", Stage: "PRODUCTION_TRAFFIC_SHIFT"})
 	waitFor("IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT, traffic TargetGroup 90% / TargetGroupAlternate 10%")
