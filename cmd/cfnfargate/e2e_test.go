@@ -39,6 +39,22 @@ func motoBinary(t *testing.T, m *testenv.Moto) binary {
 	return binary{t: t, path: buildBinary(t), env: append(env, "CI=true")}
 }
 
+// onSharedMoto is how most end-to-end tests start: in parallel, on the
+// package's shared moto_server, with a network of their own seeded in it,
+// the account's ECS service-linked role made (so that no deploy waits for
+// a new one), and the binary pointed at the server. Under -short the test
+// is skipped.
+func onSharedMoto(t *testing.T) (*testenv.Moto, testenv.Network, binary) {
+	t.Helper()
+	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
+	t.Parallel()
+	m := testenv.SharedMoto(t)
+	n := m.Seed(t)
+	cf := motoBinary(t, m)
+	m.CreateECSRole(t)
+	return m, n, cf
+}
+
 // binary runs the built cfnfargate against moto and returns its exit code
 // and output.
 type binary struct {
@@ -356,7 +372,6 @@ func TestLifecycleAgainstMoto(t *testing.T) {
 // that accepted the connection and went silent.
 func stallingProxy(t *testing.T, target, action string) string {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -367,26 +382,42 @@ func stallingProxy(t *testing.T, target, action string) string {
 			<-r.Context().Done()
 			return
 		}
-		req, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		req.Header = r.Header.Clone()
-		resp, err := client.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		forward(w, r, target, body)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// loopback is the test proxies' client: straight to moto on 127.0.0.1,
+// never through an HTTP proxy the environment names.
+var loopback = &http.Client{Transport: &http.Transport{Proxy: nil}}
+
+// forward sends r, whose body the proxy has read as body, on to target
+// (moto) and copies the answer back.
+func forward(w http.ResponseWriter, r *http.Request, target string, body []byte) {
+	resp, err := send(r, target, body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+// send sends r, whose body the proxy has read as body, on to target
+// (moto), and returns moto's answer, unzipped.
+func send(r *http.Request, target string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = r.Header.Clone()
+	req.Header.Del("Accept-Encoding") // let the transport undo any gzip
+	return loopback.Do(req)
 }
 
 // motoProxy forwards every request to target (moto), records the action
@@ -395,7 +426,6 @@ func stallingProxy(t *testing.T, target, action string) string {
 // as Replacement True.
 func motoProxy(t *testing.T, target, replace string) (string, func() []string) {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
 	resourceChange := regexp.MustCompile(`(?s)<ResourceChange>.*?</ResourceChange>`)
 	var mu sync.Mutex
 	var actions []string
@@ -413,14 +443,7 @@ func motoProxy(t *testing.T, target, replace string) (string, func() []string) {
 		mu.Lock()
 		actions = append(actions, action)
 		mu.Unlock()
-		req, err := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		req.Header = r.Header.Clone()
-		req.Header.Del("Accept-Encoding") // let the transport undo any gzip
-		resp, err := client.Do(req)
+		resp, err := send(r, target, body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return

@@ -304,12 +304,7 @@ func replacingProxy(t *testing.T, m *testenv.Moto, ids ...string) string {
 //     SIMULATED by replacingProxy, as moto's change sets do not report
 //     replacements).
 func TestEnvironmentServicesByStack(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	m, n, cf := onSharedMoto(t)
 	network := n.Flags()
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
@@ -413,12 +408,7 @@ func tagTargetGroups(t *testing.T, cfn *cloudformation.Client, elb *elbv2.Client
 // --allow-replacement; env diff warns of it. The replacement is SIMULATED
 // by replacingProxy: moto's change sets do not report replacements.
 func TestEnvironmentReplacementWithServicesRefused(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	m, n, cf := onSharedMoto(t)
 	network := n.Flags()
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	cfn := cloudformation.New(cloudformation.Options{Region: m.Region, BaseEndpoint: aws.String(m.Endpoint), Credentials: creds})

@@ -19,12 +19,7 @@ import (
 // the image only and keeps the stack hardened; and with --hardened=false
 // the values hardened gave go back to their defaults, which the plan says.
 func TestHardenedRememberedAgainstMoto(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	_, n, cf := onSharedMoto(t)
 	network := append([]string{"--stack", "hardened-a"}, n.Flags()...)
 	run := cf.mustRun
 

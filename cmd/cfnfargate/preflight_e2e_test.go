@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -148,7 +147,6 @@ func queryErrorBody(code, message string) string {
 // and body: a simulation of what moto cannot produce.
 func refusingProxy(t *testing.T, target, refused string, status int, body string) string {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -160,24 +158,7 @@ func refusingProxy(t *testing.T, target, refused string, status int, body string
 			io.WriteString(w, body)
 			return
 		}
-		req, err := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(in))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		req.Header = r.Header.Clone()
-		req.Header.Del("Accept-Encoding")
-		resp, err := client.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		forward(w, r, target, in)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL

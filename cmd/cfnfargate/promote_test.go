@@ -19,12 +19,7 @@ import (
 // settings, are refused before anything is created (bad settings before
 // the source is even read).
 func TestPromoteAgainstMoto(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	m, n, cf := onSharedMoto(t)
 	refs, digests := ecrImages(t, m, "promo", "v7")
 
 	config := filepath.Join(t.TempDir(), "app.yaml")

@@ -21,12 +21,7 @@ import (
 // --exit-code. A deploy not waited for records its release. status shows
 // the service, and names the region of a stack that is not there.
 func TestRememberAgainstMoto(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	m, n, cf := onSharedMoto(t)
 	// moto fails a kept List<> parameter (UsePreviousValue) on an update:
 	// every deploy gives the network.
 	network := n.Flags()
@@ -109,12 +104,7 @@ func TestRememberAgainstMoto(t *testing.T) {
 // stack's releases; delete says where the old history stays and how to
 // remove it.
 func TestHistoryPerStackAgainstMoto(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	m, n, cf := onSharedMoto(t)
 	network := n.Flags()
 	const name = "history-b"
 	run := cf.mustRun
@@ -203,12 +193,7 @@ func TestDeployBadInputPrintsNothingAgainstMoto(t *testing.T) {
 // settings take their defaults, and the history goes on from the earlier
 // release.
 func TestRememberEarlierStackAgainstMoto(t *testing.T) {
-	testenv.SkipIfShort(t, "starts moto_server and builds the binary")
-	t.Parallel()
-	m := testenv.SharedMoto(t)
-	n := m.Seed(t)
-	cf := motoBinary(t, m)
-	m.CreateECSRole(t)
+	m, n, cf := onSharedMoto(t)
 	const name = "remember-earlier"
 	network := n.Flags()
 	// What the earlier cfnfargate made: a stack named example-app inside,

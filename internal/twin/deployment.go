@@ -498,18 +498,26 @@ func (tw *Twin) stopDeployment(d *deployment, stopType string, now time.Time) *a
 // PRODUCTION_TRAFFIC_SHIFT hooks with weights that show traffic moving
 // back (B19), then green stops. No new revision; the roles do not swap.
 func (tw *Twin) advanceRollback(d *deployment, now time.Time) {
+	// Phases 0 and 1 move the test rule back and wait for its hooks;
+	// phases 2 and 3 do the same for the production rule.
+	rules := [2]struct {
+		shifted bool
+		rule    string
+		stage   string
+	}{{d.testShifted, d.testRule, "TEST_TRAFFIC_SHIFT"}, {d.prodShifted, d.prodRule, "PRODUCTION_TRAFFIC_SHIFT"}}
 	for {
 		switch d.rbPhase {
-		case 0: // test rule
-			d.rbPhase = 2
-			if d.testShifted && d.testRule != "" {
-				tw.elb.setWeights(tw, d.testRule, [][2]any{{d.blueTG, 100}, {d.greenTG, 0}})
+		case 0, 2:
+			r := rules[d.rbPhase/2]
+			d.rbPhase += 2
+			if r.shifted && r.rule != "" {
+				tw.elb.setWeights(tw, r.rule, [][2]any{{d.blueTG, 100}, {d.greenTG, 0}})
 				d.weight = 0
-				d.hooks = tw.hooksAt(d, "TEST_TRAFFIC_SHIFT", now)
-				d.rbPhase = 1
+				d.hooks = tw.hooksAt(d, r.stage, now)
+				d.rbPhase-- // wait for the hooks
 			}
-		case 1:
-			done, failed, reason := tw.runHooks(d, stageEntry{name: "TEST_TRAFFIC_SHIFT"}, now, true)
+		case 1, 3:
+			done, failed, reason := tw.runHooks(d, stageEntry{name: rules[d.rbPhase/2].stage}, now, true)
 			if failed && tw.opts.Switches.HookFailedFailsRollback {
 				tw.endRollback(d, now, "ROLLBACK_FAILED", reason)
 				return
@@ -517,25 +525,7 @@ func (tw *Twin) advanceRollback(d *deployment, now time.Time) {
 			if !done && !failed {
 				return
 			}
-			d.rbPhase = 2
-		case 2: // production rule
-			d.rbPhase = 4
-			if d.prodShifted && d.prodRule != "" {
-				tw.elb.setWeights(tw, d.prodRule, [][2]any{{d.blueTG, 100}, {d.greenTG, 0}})
-				d.weight = 0
-				d.hooks = tw.hooksAt(d, "PRODUCTION_TRAFFIC_SHIFT", now)
-				d.rbPhase = 3
-			}
-		case 3:
-			done, failed, reason := tw.runHooks(d, stageEntry{name: "PRODUCTION_TRAFFIC_SHIFT"}, now, true)
-			if failed && tw.opts.Switches.HookFailedFailsRollback {
-				tw.endRollback(d, now, "ROLLBACK_FAILED", reason)
-				return
-			}
-			if !done && !failed {
-				return
-			}
-			d.rbPhase = 4
+			d.rbPhase++
 		case 4:
 			tw.stopGreen(d, now)
 			if d.source == nil {

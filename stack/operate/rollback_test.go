@@ -109,29 +109,7 @@ func TestRollbackKeepsLiveWeights(t *testing.T) {
 	// rollback's change set is the only one.
 	swapped := strings.ReplaceAll(strings.ReplaceAll(canary, "Weight: 100", "Weight: 999"), "Weight: 0", "Weight: 100")
 	live := strings.ReplaceAll(swapped, "Weight: 999", "Weight: 0")
-	cfn := &cfnFake{stack: fakeStack("UPDATE_COMPLETE", map[string]string{"ContainerImage": "nginx:1.28", "VpcId": "vpc-1",
-		"PublicSubnetIds": "subnet-a,subnet-b", "PrivateSubnetIds": "subnet-c", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}), template: live}
-	cfn.stack.StackName = aws.String(stackName)
-	cfn.stack.StackId = aws.String(stackID(stackName, "1"))
-	c.CloudFormation = cfn
-	for i, image := range []string{"nginx:1.27", "nginx:1.28"} {
-		body := old
-		if i == 1 {
-			body = canary
-		}
-		r := &Release{StackID: stackID(stackName, "1"), Action: "deploy", Image: image, TemplateSHA256: sha256Hex(body), Parameters: map[string]string{"ContainerImage": image}}
-		var err error
-		if r.TemplateParts, err = storeParts(ctx, c, templatePath(r.root(stackName), r.TemplateSHA256), []byte(body), "the template"); err != nil {
-			t.Fatal(err)
-		}
-		existing, err := History(ctx, c, stackName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := putRecord(ctx, c, stackName, r, existing); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfn := twoReleases(t, &c, stackName, live, old, canary)
 	_, err := Rollback(ctx, c, deploy.New(cfn, nil), stackName, RollbackOptions{To: 1, ReadLive: keepWeights(map[string]int{"TargetGroup": 0, "TargetGroupAlternate": 100})})
 	if !errors.Is(err, errChangeSetRefused) || len(cfn.changeSets) != 1 {
 		t.Fatalf("rollback: %v, %d change sets", err, len(cfn.changeSets))
@@ -206,29 +184,7 @@ func TestRollbackWritesOffStates(t *testing.T) {
 	if strings.Count(old, "\n") != strings.Count(current, "\n")-6 {
 		t.Fatal("default.yaml does not write the three off states as this test expects")
 	}
-	cfn := &cfnFake{stack: fakeStack("UPDATE_COMPLETE", map[string]string{"ContainerImage": "nginx:1.28", "VpcId": "vpc-1",
-		"PublicSubnetIds": "subnet-a,subnet-b", "PrivateSubnetIds": "subnet-c", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}), template: current}
-	cfn.stack.StackName = aws.String(stackName)
-	cfn.stack.StackId = aws.String(stackID(stackName, "1"))
-	c.CloudFormation = cfn
-	for i, image := range []string{"nginx:1.27", "nginx:1.28"} {
-		body := old
-		if i == 1 {
-			body = current
-		}
-		r := &Release{StackID: stackID(stackName, "1"), Action: "deploy", Image: image, TemplateSHA256: sha256Hex(body), Parameters: map[string]string{"ContainerImage": image}}
-		var err error
-		if r.TemplateParts, err = storeParts(ctx, c, templatePath(r.root(stackName), r.TemplateSHA256), []byte(body), "the template"); err != nil {
-			t.Fatal(err)
-		}
-		existing, err := History(ctx, c, stackName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := putRecord(ctx, c, stackName, r, existing); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfn := twoReleases(t, &c, stackName, current, old, current)
 	_, err := Rollback(ctx, c, deploy.New(cfn, nil), stackName, RollbackOptions{To: 1})
 	if !errors.Is(err, errChangeSetRefused) || len(cfn.changeSets) != 1 {
 		t.Fatalf("rollback: %v, %d change sets", err, len(cfn.changeSets))
@@ -260,4 +216,34 @@ func TestRollbackWritesOffStates(t *testing.T) {
 	if got := fmt.Sprint(dc["MaximumPercent"]); got != "200" {
 		t.Errorf("MaximumPercent %s: the rest of the configuration must stay", got)
 	}
+}
+
+// twoReleases makes stackName a stack whose template is now live
+// (simulated by cfnFake, which c then uses) with two releases in c's
+// history: release 1 of template first (image nginx:1.27), release 2 of
+// template second (nginx:1.28).
+func twoReleases(t *testing.T, c *Clients, stackName, live, first, second string) *cfnFake {
+	t.Helper()
+	ctx := context.Background()
+	cfn := &cfnFake{stack: fakeStack("UPDATE_COMPLETE", map[string]string{"ContainerImage": "nginx:1.28", "VpcId": "vpc-1",
+		"PublicSubnetIds": "subnet-a,subnet-b", "PrivateSubnetIds": "subnet-c", "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}), template: live}
+	cfn.stack.StackName = aws.String(stackName)
+	cfn.stack.StackId = aws.String(stackID(stackName, "1"))
+	c.CloudFormation = cfn
+	for i, body := range []string{first, second} {
+		image := fmt.Sprintf("nginx:1.%d", 27+i)
+		r := &Release{StackID: stackID(stackName, "1"), Action: "deploy", Image: image, TemplateSHA256: sha256Hex(body), Parameters: map[string]string{"ContainerImage": image}}
+		var err error
+		if r.TemplateParts, err = storeParts(ctx, *c, templatePath(r.root(stackName), r.TemplateSHA256), []byte(body), "the template"); err != nil {
+			t.Fatal(err)
+		}
+		existing, err := History(ctx, *c, stackName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := putRecord(ctx, *c, stackName, r, existing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cfn
 }
